@@ -1,0 +1,14 @@
+//! Jet for Rust: the parts every Jet program shares.
+//!
+//! * [`protocol`]: JSON-RPC envelopes, Jet error objects and codes (PROTOCOL.md Part A.2/A.3).
+//! * [`codec`]: the TCP "trivial protocol" framing (4-byte big-endian length + JSON).
+//! * [`fetch`]: fetch expressions: builder, parser, path and value matchers, the sorter.
+//! * [`peer`]: the async Jet peer (tokio).
+//!
+//! The daemon (`jetd`) and every peer use the same types, so what one sends the other
+//! understands by construction.
+
+pub mod codec;
+pub mod fetch;
+pub mod peer;
+pub mod protocol;

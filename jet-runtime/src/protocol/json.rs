@@ -1,0 +1,60 @@
+use std::sync::Arc;
+
+/// Append `s` to `out` as a JSON string literal (quotes and escapes included).
+pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
+    // serde_json's string escaper writes into any io::Write; Vec never fails.
+    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+}
+
+/// A piece of JSON text that is known to be valid, shared cheaply.
+///
+/// State values are kept in this form so that a change fanned out to many fetchers is
+/// serialised once: every notification copies these bytes instead of re-encoding a value.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct JsonText(Arc<str>);
+
+impl JsonText {
+    /// Wrap text that the caller knows is one valid JSON value (for example the text of a
+    /// `serde_json::value::RawValue`).
+    pub fn from_valid(text: &str) -> Self {
+        JsonText(Arc::from(text))
+    }
+
+    /// Serialise a value.
+    pub fn from_value(value: &serde_json::Value) -> Self {
+        JsonText(Arc::from(value.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Parse into a `serde_json::Value` (for matching and sorting).
+    pub fn to_value(&self) -> serde_json::Value {
+        serde_json::from_str(&self.0).expect("JsonText always holds valid JSON")
+    }
+}
+
+impl std::fmt::Debug for JsonText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::fmt::Display for JsonText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_escaped_strings() {
+        let mut out = Vec::new();
+        write_json_str(&mut out, "a\"b/ü\n");
+        assert_eq!(std::str::from_utf8(&out).unwrap(), "\"a\\\"b/ü\\n\"");
+    }
+}

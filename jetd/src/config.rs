@@ -1,0 +1,51 @@
+//! Daemon configuration: what the command line and the optional TOML file set.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use crate::auth::Users;
+
+/// Everything a running daemon needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// TCP ("trivial protocol") listener; `None` = off.
+    pub tcp: Option<SocketAddr>,
+    /// WebSocket listener; `None` = off.
+    pub ws: Option<SocketAddr>,
+    /// Users for `authenticate`; empty = every `authenticate` fails with `invalidCredentials`.
+    pub users: Users,
+    /// Default timeout of routed `set`/`call` requests (PROTOCOL.md A.5).
+    pub default_timeout: Duration,
+    /// Largest accepted message in bytes; a larger frame closes that connection.
+    pub max_message_size: usize,
+    /// Bytes that may wait in one connection's outbound queue; a peer that lets more pile
+    /// up is disconnected so it cannot cost the daemon unbounded memory.
+    pub max_outbound_queue: usize,
+    /// How often idle WebSocket clients are pinged; `None` = never.
+    pub ws_ping_interval: Option<Duration>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            tcp: Some(SocketAddr::from(([0, 0, 0, 0], 11122))),
+            ws: Some(SocketAddr::from(([0, 0, 0, 0], 11123))),
+            users: Users::default(),
+            default_timeout: Duration::from_secs(5),
+            max_message_size: jet_runtime::codec::DEFAULT_MAX_MESSAGE_SIZE,
+            max_outbound_queue: 64 * 1024 * 1024,
+            ws_ping_interval: Some(Duration::from_secs(5)),
+        }
+    }
+}
+
+impl Config {
+    /// Both listeners on 127.0.0.1 with ports chosen by the OS: what tests want.
+    pub fn loopback_ephemeral() -> Self {
+        Config {
+            tcp: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            ws: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+            ..Config::default()
+        }
+    }
+}

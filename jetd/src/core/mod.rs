@@ -1,0 +1,1 @@
+//! The core: elements, fetchers, routes, access control. Placeholder.

@@ -1,0 +1,17 @@
+//! jetd, the Jet routing daemon, as a library so tests and tools can run it in-process.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), jetd::StartError> {
+//! let daemon = jetd::Daemon::start(jetd::Config::loopback_ephemeral()).await?;
+//! println!("tcp on {:?}", daemon.tcp_addr());
+//! daemon.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+pub mod config;
+pub mod core;
+pub mod server;
+
+pub use config::Config;
+pub use server::{Daemon, StartError};

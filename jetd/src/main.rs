@@ -1,0 +1,3 @@
+fn main() {
+    println!("jetd: not yet");
+}
