@@ -1,7 +1,9 @@
 'use strict'
 // A node-jet 2.1.2 daemon on 127.0.0.1, for checking the interop scripts against the
 // reference and for comparing jetd with it.
-//   node daemon.js [--tcp PORT] [--ws PORT]     (0 or absent = a free port chosen by the OS)
+//   node daemon.js [--tcp PORT] [--ws PORT] [--users JSON]
+// Ports: 0 or absent = a free port chosen by the OS. JSON: node-jet's `users` option,
+// {"name":{"password":"..","auth":{"fetchGroups":[..],"setGroups":[..],"callGroups":[..]}}}.
 // Prints one line when both listeners are up: {"tcpPort":N,"wsPort":M}
 // Exits when stdin closes (the test that started it is gone) or on SIGTERM/SIGINT.
 
@@ -13,12 +15,12 @@ const HOST = '127.0.0.1'
 const args = process.argv.slice(2)
 const opt = (name) => {
   const i = args.indexOf('--' + name)
-  return i < 0 ? 0 : Number(args[i + 1])
+  return i < 0 ? undefined : args[i + 1]
 }
-const tcpPort = opt('tcp')
-const wsPort = opt('ws')
+const tcpPort = Number(opt('tcp') || 0)
+const wsPort = Number(opt('ws') || 0)
 
-const daemon = new jet.Daemon({})
+const daemon = new jet.Daemon({ users: JSON.parse(opt('users') || '{}') })
 
 // node-jet's listen() creates its TCP server only for a truthy port and binds it with
 // listen(port), i.e. on every interface. Intercept that one call and bind 127.0.0.1 with

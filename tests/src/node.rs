@@ -215,7 +215,15 @@ impl NodeDaemon {
     /// reports the real ports, so there is no window in which another process could take
     /// them.
     pub async fn start() -> NodeDaemon {
-        let mut process = NodeProcess::spawn("daemon.js", &["--tcp", "0", "--ws", "0"]).await;
+        Self::start_with_users(&Value::Object(Default::default())).await
+    }
+
+    /// Like [`NodeDaemon::start`], with node-jet's `users` option (plain-text passwords,
+    /// as node-jet takes them): `{"name":{"password":"..","auth":{"fetchGroups":[..],..}}}`.
+    pub async fn start_with_users(users: &Value) -> NodeDaemon {
+        let users = users.to_string();
+        let args = ["--tcp", "0", "--ws", "0", "--users", users.as_str()];
+        let mut process = NodeProcess::spawn("daemon.js", &args).await;
         let ready = process.next_json().await;
         let port = |key: &str| -> u16 {
             ready[key]
