@@ -57,8 +57,8 @@ pub enum UsersError {
     },
     /// A hash of a scheme jetd does not check (bcrypt, MD5-crypt, ...).
     #[error(
-        "{}{}: the password of user `{user}` is {scheme}, which jetd cannot check; jetd uses \
-         argon2 (`$argon2id$...`): replace it with the line printed by `jetd hash-password {user}`",
+        "{}{}: the password of user `{user}` is {scheme}, which jetd cannot check (it checks \
+         argon2 `$argon2id$...` and SHA-512-crypt `$6$...`): replace it with the line printed by `jetd hash-password {user}`",
         origin(file),
         at(*line, None)
     )]
@@ -68,9 +68,10 @@ pub enum UsersError {
         line: Option<usize>,
         scheme: &'static str,
     },
-    /// Looks like an argon2 hash but is damaged (truncated, bad parameters, ...).
+    /// Looks like an argon2 or SHA-512-crypt hash but is damaged (truncated, bad parameters,
+    /// ...).
     #[error(
-        "{}{}: the argon2 hash of user `{user}` is damaged ({reason}); replace it with the line \
+        "{}{}: the password hash of user `{user}` is damaged ({reason}); replace it with the line \
          printed by `jetd hash-password {user}`",
         origin(file),
         at(*line, None)

@@ -1,13 +1,17 @@
 //! Password hashes: making new ones, recognising the ones a users file holds, and checking a
 //! password against one.
 //!
-//! Only argon2 (PHC string format, `$argon2id$v=19$m=...,t=...,p=...$salt$hash`) is accepted.
-//! The argon2 crate compares the computed and the stored hash in constant time
-//! (`password_hash::Output` equality), so jetd itself never compares secrets byte by byte.
+//! Accepted: argon2 in PHC string format (`$argon2id$v=19$m=...,t=...,p=...$salt$hash`, what
+//! jetd makes) and SHA-512-crypt (`$6$[rounds=N$]salt$hash`, what cjet password files,
+//! `/etc/shadow` and `openssl passwd -6` hold). Computed and stored hashes are compared in
+//! constant time: by the argon2 crate (`password_hash::Output` equality) and here with `subtle`
+//! for SHA-512-crypt.
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use sha_crypt::Sha512Params;
+use subtle::ConstantTimeEq;
 
 /// A hash with the argon2 crate's default (recommended) parameters, verified for unknown user
 /// names so that "no such user" takes as long as "wrong password" and the answer time does not
@@ -19,7 +23,18 @@ pub(crate) const DUMMY_HASH: &str =
 /// A password hash from a users file, already checked to be one `verify` can use, so a
 /// malformed entry is reported at start, not at the first `authenticate`.
 #[derive(Clone, PartialEq, Eq)]
-pub(crate) struct StoredHash(String);
+pub(crate) enum StoredHash {
+    /// The whole PHC string; re-parsed (cheaply) at each verification, as `PasswordHash`
+    /// borrows from it.
+    Argon2(String),
+    /// SHA-512-crypt, split into its parts.
+    Sha512Crypt {
+        rounds: usize,
+        salt: String,
+        /// The 86-character crypt-base64 digest.
+        hash: String,
+    },
+}
 
 impl std::fmt::Debug for StoredHash {
     /// Redacted: a hash in a log is an offline-cracking target.
@@ -48,7 +63,6 @@ const FOREIGN_SCHEMES: &[(&str, &str)] = &[
     ("$2b$", "a bcrypt hash (`$2b$`)"),
     ("$2y$", "a bcrypt hash (`$2y$`)"),
     ("$5$", "a SHA-256-crypt hash (`$5$`)"),
-    ("$6$", "a SHA-512-crypt hash (`$6$`)"),
     ("$y$", "a yescrypt hash (`$y$`)"),
     ("$7$", "a scrypt hash (`$7$`)"),
     ("$scrypt$", "a scrypt hash (`$scrypt$`)"),
@@ -70,7 +84,10 @@ impl StoredHash {
             if parsed.hash.is_none() {
                 return Err(HashProblem::Malformed("the hash part is missing".into()));
             }
-            return Ok(StoredHash(text.to_owned()));
+            return Ok(StoredHash::Argon2(text.to_owned()));
+        }
+        if let Some(rest) = text.strip_prefix("$6$") {
+            return parse_sha512_crypt(rest);
         }
         match FOREIGN_SCHEMES
             .iter()
@@ -87,16 +104,64 @@ impl StoredHash {
     /// Whether `password` hashes to this hash. Slow on purpose (argon2): call it off the
     /// async executor.
     pub(crate) fn verify(&self, password: &str) -> bool {
-        // `parse` accepted this string, so it parses again; a failure would mean "no match".
-        match PasswordHash::new(&self.0) {
-            // `Argon2::default()` only supplies defaults: verification takes the algorithm,
-            // version and parameters from the stored hash.
-            Ok(hash) => Argon2::default()
-                .verify_password(password.as_bytes(), &hash)
-                .is_ok(),
-            Err(_) => false,
+        match self {
+            // `parse` accepted this string, so it parses again; a failure would mean "no
+            // match". `Argon2::default()` only supplies defaults: verification takes the
+            // algorithm, version and parameters from the stored hash.
+            StoredHash::Argon2(text) => match PasswordHash::new(text) {
+                Ok(hash) => Argon2::default()
+                    .verify_password(password.as_bytes(), &hash)
+                    .is_ok(),
+                Err(_) => false,
+            },
+            StoredHash::Sha512Crypt { rounds, salt, hash } => {
+                let Ok(params) = Sha512Params::new(*rounds) else {
+                    return false; // `parse` checked the range
+                };
+                match sha_crypt::sha512_crypt_b64(password.as_bytes(), salt.as_bytes(), &params) {
+                    Ok(computed) => computed.as_bytes().ct_eq(hash.as_bytes()).into(),
+                    Err(_) => false,
+                }
+            }
         }
     }
+}
+
+/// The part of a SHA-512-crypt hash after `$6$`: `[rounds=N$]salt$hash` (Drepper's
+/// specification, as glibc and OpenSSL write it).
+fn parse_sha512_crypt(rest: &str) -> Result<StoredHash, HashProblem> {
+    const SHAPE: &str = "expected `$6$salt$hash` or `$6$rounds=N$salt$hash`";
+    let parts: Vec<&str> = rest.split('$').collect();
+    let (rounds, salt, hash) = match parts.as_slice() {
+        [rounds, salt, hash] => {
+            let rounds = rounds
+                .strip_prefix("rounds=")
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| HashProblem::Malformed(SHAPE.into()))?;
+            (rounds, *salt, *hash)
+        }
+        [salt, hash] => (sha_crypt::ROUNDS_DEFAULT, *salt, *hash),
+        _ => return Err(HashProblem::Malformed(SHAPE.into())),
+    };
+    if !(sha_crypt::ROUNDS_MIN..=sha_crypt::ROUNDS_MAX).contains(&rounds) {
+        return Err(HashProblem::Malformed(format!(
+            "rounds must be between {} and {}",
+            sha_crypt::ROUNDS_MIN,
+            sha_crypt::ROUNDS_MAX
+        )));
+    }
+    let crypt_b64 = |c: char| c.is_ascii_alphanumeric() || c == '.' || c == '/';
+    if hash.len() != 86 || !hash.chars().all(crypt_b64) {
+        return Err(HashProblem::Malformed(
+            "the hash part must be 86 characters of `./0-9A-Za-z`".into(),
+        ));
+    }
+    Ok(StoredHash::Sha512Crypt {
+        rounds,
+        // The algorithm uses at most 16 salt characters; keeping the rest is harmless.
+        salt: salt.to_owned(),
+        hash: hash.to_owned(),
+    })
 }
 
 /// A new PHC-format argon2id hash of `password` with a random salt and the argon2 crate's
@@ -186,8 +251,8 @@ pub(crate) mod tests {
     #[test]
     fn foreign_schemes_are_named() {
         assert_eq!(
-            StoredHash::parse("$6$salt$abcdef"),
-            Err(HashProblem::Unsupported("a SHA-512-crypt hash (`$6$`)"))
+            StoredHash::parse("$5$salt$abcdef"),
+            Err(HashProblem::Unsupported("a SHA-256-crypt hash (`$5$`)"))
         );
         assert_eq!(
             StoredHash::parse("$2b$12$abcdefghijklmnopqrstuu"),
@@ -197,6 +262,55 @@ pub(crate) mod tests {
             StoredHash::parse("$secret"),
             Err(HashProblem::Unsupported("not a hash scheme jetd knows"))
         );
+    }
+
+    /// The test vectors of Drepper's SHA-crypt specification (also what `openssl passwd -6
+    /// -salt saltstring 'Hello world!'` prints).
+    const SHA512_VECTORS: &[(&str, &str)] = &[
+        (
+            "Hello world!",
+            "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1",
+        ),
+        (
+            "Hello world!",
+            "$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v.",
+        ),
+        (
+            "we have a short salt string but not a short password",
+            "$6$rounds=77777$short$WuQyW2YR.hBNpjjRhpYD/ifIw05xdfeEyQoMxIXbkvr0gge1a1x3yRULJ5CCaUeOxFmtlcGZelFl5CxtgfiAc0",
+        ),
+    ];
+
+    #[test]
+    fn sha512_crypt_verifies_the_specification_vectors() {
+        for (password, text) in SHA512_VECTORS {
+            let hash = StoredHash::parse(text).unwrap();
+            assert!(hash.verify(password), "{text}");
+            assert!(!hash.verify("Hello world"), "{text}");
+            assert!(!hash.verify(""), "{text}");
+        }
+    }
+
+    #[test]
+    fn damaged_sha512_crypt_hashes_are_refused() {
+        let (_, good) = SHA512_VECTORS[1];
+        let cases = [
+            "$6$".to_owned(),
+            "$6$saltonly".to_owned(),
+            good.replacen("rounds=10000", "rounds=ten", 1),
+            good.replacen("rounds=10000", "rounds=999", 1),
+            good.replacen("rounds=10000", "turns=10000", 1),
+            format!("{good}$extra"),
+            good[..good.len() - 1].to_owned(),
+            good.replacen("OW1/", "OW1_", 1),
+        ];
+        for text in cases {
+            assert!(
+                matches!(StoredHash::parse(&text), Err(HashProblem::Malformed(_))),
+                "{text:?} gave {:?}",
+                StoredHash::parse(&text).err()
+            );
+        }
     }
 
     #[test]

@@ -96,6 +96,39 @@ fn empty_users() {
 }
 
 #[test]
+fn sha512_crypt_users_work() {
+    // `openssl passwd -6 -salt saltstring 'Hello world!'`, next to an argon2 user.
+    let argon = cheap_hash("argon-pw");
+    let text = format!(
+        "[users.cjet]\n\
+         password = \"$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1\"\n\
+         callGroups = [\"ops\"]\n\
+         [users.new]\npassword = \"{argon}\"\n"
+    );
+    let users = Users::from_toml_str(&text).unwrap();
+    assert_eq!(
+        users.verify("cjet", "Hello world!"),
+        Some(groups(&[], &[], &["ops"]))
+    );
+    assert_eq!(users.verify("cjet", "Hello world"), None);
+    assert_eq!(users.verify("cjet", "argon-pw"), None);
+    assert_eq!(users.verify("new", "argon-pw"), Some(Groups::default()));
+    let shown = format!("{users:?}");
+    assert!(
+        !shown.contains("svn8Uo") && !shown.contains("saltstring"),
+        "{shown}"
+    );
+
+    let message = error_of("[users.cjet]\npassword = \"$6$saltstring$tooshort\"\n");
+    assert_eq!(
+        message,
+        "users file, line 2: the password hash of user `cjet` is damaged (the hash part must \
+         be 86 characters of `./0-9A-Za-z`); replace it with the line printed by \
+         `jetd hash-password cjet`"
+    );
+}
+
+#[test]
 fn inline_and_quoted_user_names_work() {
     let hash = cheap_hash("pw");
     let text = format!(
@@ -158,12 +191,12 @@ fn plain_text_password_is_refused_without_echoing_it() {
 
 #[test]
 fn other_hash_schemes_are_refused_by_name() {
-    let message = error_of("[users.root]\npassword = \"$6$saltsalt$abcdefghijklmnop\"\n");
+    let message = error_of("[users.root]\npassword = \"$1$saltsalt$abcdefghijklmnop\"\n");
     assert_eq!(
         message,
-        "users file, line 2: the password of user `root` is a SHA-512-crypt hash (`$6$`), \
-         which jetd cannot check; jetd uses argon2 (`$argon2id$...`): replace it with the line \
-         printed by `jetd hash-password root`"
+        "users file, line 2: the password of user `root` is an MD5-crypt hash (`$1$`), which \
+         jetd cannot check (it checks argon2 `$argon2id$...` and SHA-512-crypt `$6$...`): \
+         replace it with the line printed by `jetd hash-password root`"
     );
     let message = error_of("[users.root]\npassword = \"$nonsense\"\n");
     assert!(
@@ -179,7 +212,7 @@ fn damaged_argon2_hash_is_refused() {
     let cut = &hash[..hash.rfind('$').unwrap()];
     let message = error_of(&format!("[users.linus]\npassword = \"{cut}\"\n"));
     assert!(
-        message.starts_with("users file, line 2: the argon2 hash of user `linus` is damaged ("),
+        message.starts_with("users file, line 2: the password hash of user `linus` is damaged ("),
         "{message}"
     );
     assert!(
