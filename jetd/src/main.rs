@@ -54,7 +54,6 @@ enum Command {
     /// Read a password from standard input and print a users-file entry with its hash
     HashPassword {
         /// The user name for the entry
-        #[arg(long, default_value = "user")]
         user: String,
     },
 }

@@ -167,7 +167,6 @@ impl Core {
             fetch_only,
             access,
             timeout,
-            schema: p.schema.map(|s| JsonText::from_valid(s.get())),
             fetchers: Vec::new(),
         });
         if let Some(c) = self.conns.get_mut(&conn) {

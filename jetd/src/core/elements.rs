@@ -27,8 +27,6 @@ pub struct Element {
     pub access: Option<Box<Access>>,
     /// Default timeout of routed requests to this element (`timeout` in `add`).
     pub timeout: Option<Duration>,
-    /// JSON Schema given in `add` (kept for the `schema` method).
-    pub schema: Option<JsonText>,
     /// Fetchers whose path rule matches and that may fetch this element, with the
     /// per-fetcher `fetchOnly` flag computed when they were attached (access rules are
     /// fixed while the fetcher lives).

@@ -45,10 +45,6 @@ impl Fetcher {
         }
     }
 
-    fn needs_parsed_value(&self) -> bool {
-        self.filter.is_some() || self.sorter.is_some()
-    }
-
     /// Run one element event through this fetcher's value filter; the event to report.
     fn filtered(&mut self, event: Event, path: &Arc<str>, value: &mut LazyValue<'_>) -> Option<Event> {
         let Some(filter) = self.filter.as_mut() else {
@@ -100,11 +96,6 @@ impl Fetcher {
             }
             None => write_event(out, &self.id_json, event, path, text, fetch_only),
         }
-    }
-
-    /// Whether a value-driven or sorted fetcher needs the parsed value for this event.
-    pub fn wants_value(&self) -> bool {
-        self.needs_parsed_value()
     }
 }
 
