@@ -120,12 +120,17 @@ async fn wait_for_signal() {
 fn build_config(cli: Cli) -> Result<Config> {
     let file = match &cli.config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read config file {}", path.display()))?;
-            toml::from_str::<FileConfig>(&text).with_context(|| format!("invalid config file {}", path.display()))?
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            toml::from_str::<FileConfig>(&text)
+                .with_context(|| format!("invalid config file {}", path.display()))?
         }
         None => FileConfig::default(),
     };
-    let listen = cli.listen.or(file.listen).unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let listen = cli
+        .listen
+        .or(file.listen)
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let mut config = Config {
         tcp: parse_listener("tcp", cli.tcp.or(file.tcp).as_deref(), listen, 11122)?,
         ws: parse_listener("ws", cli.ws.or(file.ws).as_deref(), listen, 11123)?,
@@ -142,7 +147,10 @@ fn build_config(cli: Cli) -> Result<Config> {
     }
     if let Some(max) = cli.max_message_size.or(file.max_message_size) {
         if max == 0 || max > u32::MAX as usize {
-            bail!("--max-message-size must be between 1 and {} bytes, got {max}", u32::MAX);
+            bail!(
+                "--max-message-size must be between 1 and {} bytes, got {max}",
+                u32::MAX
+            );
         }
         config.max_message_size = max;
     }
@@ -159,7 +167,12 @@ fn build_config(cli: Cli) -> Result<Config> {
 }
 
 /// `off`, `PORT`, or `HOST:PORT` (IPv6 as `[::1]:PORT`).
-fn parse_listener(kind: &str, arg: Option<&str>, listen: IpAddr, default_port: u16) -> Result<Option<SocketAddr>> {
+fn parse_listener(
+    kind: &str,
+    arg: Option<&str>,
+    listen: IpAddr,
+    default_port: u16,
+) -> Result<Option<SocketAddr>> {
     let Some(arg) = arg else {
         return Ok(Some(SocketAddr::new(listen, default_port)));
     };
@@ -188,7 +201,10 @@ fn resolve(host: &str) -> Option<IpAddr> {
 fn hash_password(user: &str) -> Result<()> {
     eprintln!("password for {user} (read from standard input, one line):");
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password")?;
     let password = line.trim_end_matches(['\n', '\r']);
     if password.is_empty() {
         bail!("empty password: type the password, then Enter");
@@ -214,7 +230,10 @@ mod tests {
             Some("127.0.0.1:0".parse().unwrap())
         );
         assert_eq!(
-            parse_listener("tcp", Some("localhost:9"), any, 1).unwrap().unwrap().port(),
+            parse_listener("tcp", Some("localhost:9"), any, 1)
+                .unwrap()
+                .unwrap()
+                .port(),
             9
         );
         assert!(parse_listener("tcp", Some("nonsense"), any, 1).is_err());

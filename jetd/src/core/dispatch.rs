@@ -92,15 +92,25 @@ impl Core {
         }
     }
 
-    fn call_method(&mut self, conn: ConnId, method: &str, id: Option<&RawValue>, env: &Envelope<'_>) -> Reply {
+    fn call_method(
+        &mut self,
+        conn: ConnId,
+        method: &str,
+        id: Option<&RawValue>,
+        env: &Envelope<'_>,
+    ) -> Reply {
         let raw_params = env.params;
         let p = match method {
             "info" => return Reply::Result(self.info.clone()),
-            "echo" => return Reply::Result(raw_params.map_or(TRUE.to_owned(), |p| p.get().to_owned())),
-            "add" | "remove" | "change" | "set" | "call" | "fetch" | "unfetch" | "get" | "config"
-            | "authenticate" => match message::params(raw_params) {
+            "echo" => {
+                return Reply::Result(raw_params.map_or(TRUE.to_owned(), |p| p.get().to_owned()))
+            }
+            "add" | "remove" | "change" | "set" | "call" | "fetch" | "unfetch" | "get"
+            | "config" | "authenticate" => match message::params(raw_params) {
                 Ok(p) => p,
-                Err(()) => return ErrorObject::wrong_type("params", message::got(raw_params)).into(),
+                Err(()) => {
+                    return ErrorObject::wrong_type("params", message::got(raw_params)).into()
+                }
             },
             _ => return ErrorObject::method_not_found(Value::String(method.to_owned())).into(),
         };
@@ -121,7 +131,9 @@ impl Core {
     }
 
     fn conn(&self, conn: ConnId) -> &Conn {
-        self.conns.get(&conn).expect("messages come from live connections")
+        self.conns
+            .get(&conn)
+            .expect("messages come from live connections")
     }
 
     fn auth_of(&self, conn: ConnId) -> Option<&Groups> {
@@ -142,7 +154,12 @@ impl Core {
 
     // ---- add / remove / change -------------------------------------------------------
 
-    fn add(&mut self, conn: ConnId, p: &Params<'_>, raw: Option<&RawValue>) -> Result<Reply, ErrorObject> {
+    fn add(
+        &mut self,
+        conn: ConnId,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
         let path = required_str(p.path, "path", raw)?;
         let fetch_only = optional_bool(p.fetch_only, "fetchOnly", raw)?.unwrap_or(false);
         let timeout = optional_timeout(p.timeout, raw)?;
@@ -151,7 +168,8 @@ impl Core {
             Some(a) if a.get() == "null" => None,
             Some(a) => {
                 let value: Value = serde_json::from_str(a.get()).unwrap_or(Value::Null);
-                let access = Access::parse(&value).map_err(|_| ErrorObject::wrong_type("access", message::got(raw)))?;
+                let access = Access::parse(&value)
+                    .map_err(|_| ErrorObject::wrong_type("access", message::got(raw)))?;
                 Some(Box::new(access))
             }
         };
@@ -187,11 +205,15 @@ impl Core {
         let mut attached = Vec::with_capacity(candidates.len());
         let mut lazy = LazyValue::new(el.value.as_ref());
         for key in candidates {
-            let Some(f) = self.fetchers.get_mut(key) else { continue };
+            let Some(f) = self.fetchers.get_mut(key) else {
+                continue;
+            };
             if !f.expr.matches_path(&el.path) {
                 continue;
             }
-            let Some(c) = self.conns.get(&f.conn) else { continue };
+            let Some(c) = self.conns.get(&f.conn) else {
+                continue;
+            };
             if !allowed(el.access.as_deref(), c.auth.as_ref(), Op::Fetch) {
                 continue;
             }
@@ -202,7 +224,12 @@ impl Core {
         self.elements.get_mut(id).fetchers = attached;
     }
 
-    fn remove(&mut self, conn: ConnId, p: &Params<'_>, raw: Option<&RawValue>) -> Result<Reply, ErrorObject> {
+    fn remove(
+        &mut self,
+        conn: ConnId,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
         let path = required_str(p.path, "path", raw)?;
         let id = self.visible(conn, &path)?;
         if self.elements.get(id).owner != conn {
@@ -217,8 +244,12 @@ impl Core {
         let el = self.elements.remove(id);
         let mut lazy = LazyValue::new(el.value.as_ref());
         for &(key, fo) in &el.fetchers {
-            let Some(f) = self.fetchers.get_mut(key) else { continue };
-            let Some(c) = self.conns.get(&f.conn) else { continue };
+            let Some(f) = self.fetchers.get_mut(key) else {
+                continue;
+            };
+            let Some(c) = self.conns.get(&f.conn) else {
+                continue;
+            };
             f.deliver(&c.outbox, Event::Remove, &el.path, &mut lazy, fo);
             if let Some(filter) = f.filter.as_mut() {
                 filter.forget(&el.path);
@@ -229,9 +260,16 @@ impl Core {
         }
     }
 
-    fn change(&mut self, conn: ConnId, p: &Params<'_>, raw: Option<&RawValue>) -> Result<Reply, ErrorObject> {
+    fn change(
+        &mut self,
+        conn: ConnId,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
         let path = required_str(p.path, "path", raw)?;
-        let value = p.value.ok_or_else(|| ErrorObject::missing_param("value", message::got(raw)))?;
+        let value = p
+            .value
+            .ok_or_else(|| ErrorObject::missing_param("value", message::got(raw)))?;
         let id = self.visible(conn, &path)?;
         let el = self.elements.get_mut(id);
         if el.owner != conn {
@@ -244,8 +282,12 @@ impl Core {
         let el = self.elements.get(id);
         let mut lazy = LazyValue::new(el.value.as_ref());
         for &(key, fo) in &el.fetchers {
-            let Some(f) = self.fetchers.get_mut(key) else { continue };
-            let Some(c) = self.conns.get(&f.conn) else { continue };
+            let Some(f) = self.fetchers.get_mut(key) else {
+                continue;
+            };
+            let Some(c) = self.conns.get(&f.conn) else {
+                continue;
+            };
             f.deliver(&c.outbox, Event::Change, &el.path, &mut lazy, fo);
         }
         Ok(Reply::Result(TRUE.into()))
@@ -265,7 +307,9 @@ impl Core {
         let timeout = optional_timeout(p.timeout, raw)?;
         let routed_params: String = match op {
             Op::Set => {
-                let value = p.value.ok_or_else(|| ErrorObject::missing_param("value", message::got(raw)))?;
+                let value = p
+                    .value
+                    .ok_or_else(|| ErrorObject::missing_param("value", message::got(raw)))?;
                 let vas = optional_bool(p.value_as_result, "valueAsResult", raw)?.unwrap_or(false);
                 let mut s = String::with_capacity(value.get().len() + 32);
                 s.push_str("{\"value\":");
@@ -278,7 +322,9 @@ impl Core {
             }
             _ => match p.args {
                 None => "{}".to_owned(),
-                Some(a) if a.get().starts_with('[') || a.get().starts_with('{') => a.get().to_owned(),
+                Some(a) if a.get().starts_with('[') || a.get().starts_with('{') => {
+                    a.get().to_owned()
+                }
                 Some(_) => return Err(ErrorObject::wrong_type("args", message::got(raw))),
             },
         };
@@ -296,7 +342,9 @@ impl Core {
             return Err(ErrorObject::fetch_only(&path));
         }
         let owner = el.owner;
-        let timeout = timeout.or(el.timeout).unwrap_or(self.config.default_timeout);
+        let timeout = timeout
+            .or(el.timeout)
+            .unwrap_or(self.config.default_timeout);
         let el_path = el.path.clone();
         let routed_id = id.map(|id| {
             let deadline = Instant::now() + timeout;
@@ -337,14 +385,20 @@ impl Core {
     /// dropped silently (late answers, unknown ids).
     fn route_response(&mut self, conn: ConnId, text: &str, env: &Envelope<'_>) {
         let Some(id) = env.id else { return };
-        let Some(n) = Routes::parse_id(id.get()) else { return };
-        let Some(route) = self.routes.take(n) else { return };
+        let Some(n) = Routes::parse_id(id.get()) else {
+            return;
+        };
+        let Some(route) = self.routes.take(n) else {
+            return;
+        };
         if route.owner != conn {
             // Not this peer's to answer; keep the route for its real owner.
             self.routes.insert_back(n, route);
             return;
         }
-        let Some(requester) = self.conns.get(&route.requester) else { return };
+        let Some(requester) = self.conns.get(&route.requester) else {
+            return;
+        };
         let span = message::span_in(text, id.get());
         requester.outbox.push_with(|b| {
             b.extend_from_slice(&text.as_bytes()[..span.start]);
@@ -360,7 +414,9 @@ impl Core {
                 c.outbox.push_with(|b| {
                     b.extend_from_slice(b"{\"id\":");
                     b.extend_from_slice(route.requester_id.as_bytes());
-                    b.extend_from_slice(b",\"error\":{\"message\":\"Response Timeout\",\"code\":-32001,\"data\":");
+                    b.extend_from_slice(
+                        b",\"error\":{\"message\":\"Response Timeout\",\"code\":-32001,\"data\":",
+                    );
                     b.extend_from_slice(route.params.as_bytes());
                     b.extend_from_slice(b"}}");
                 });
@@ -383,7 +439,9 @@ impl Core {
         }
         let expr = parse_expr(raw)?;
         let hint = expr.path_hint();
-        let key = self.fetchers.insert(Fetcher::new(conn, fetch_id.get().into(), expr));
+        let key = self
+            .fetchers
+            .insert(Fetcher::new(conn, fetch_id.get().into(), expr));
         self.index.insert(key, &hint);
         let c = self.conns.get_mut(&conn).expect("live connection");
         c.fetchers.insert(fetch_id.get().into(), key);
@@ -397,7 +455,11 @@ impl Core {
 
     /// Attach a new fetcher to every matching element, in insertion order, reporting each.
     fn setup_fetcher(&mut self, conn: ConnId, key: FetcherKey, hint: &PathHint) {
-        let matching = self.matching_elements(conn, &self.fetchers.get(key).expect("new fetcher").expr, hint);
+        let matching = self.matching_elements(
+            conn,
+            &self.fetchers.get(key).expect("new fetcher").expr,
+            hint,
+        );
         let c = self.conns.get(&conn).expect("live connection");
         let f = self.fetchers.get_mut(key).expect("new fetcher");
         for id in matching {
@@ -413,7 +475,10 @@ impl Core {
     fn matching_elements(&self, conn: ConnId, expr: &FetchExpr, hint: &PathHint) -> Vec<ElemId> {
         let auth = self.auth_of(conn);
         let mut ids: Vec<ElemId> = match hint {
-            PathHint::Equals(paths) => paths.iter().filter_map(|p| self.elements.lookup(p)).collect(),
+            PathHint::Equals(paths) => paths
+                .iter()
+                .filter_map(|p| self.elements.lookup(p))
+                .collect(),
             PathHint::Prefix(prefix) => self.elements.with_prefix(prefix).collect(),
             PathHint::Any => self.elements.all_ids().collect(),
         };
@@ -426,7 +491,12 @@ impl Core {
         ids
     }
 
-    fn unfetch(&mut self, conn: ConnId, p: &Params<'_>, raw: Option<&RawValue>) -> Result<Reply, ErrorObject> {
+    fn unfetch(
+        &mut self,
+        conn: ConnId,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
         let fetch_id = fetch_id(p.id, raw)?;
         let key = self
             .conns
@@ -439,16 +509,24 @@ impl Core {
 
     /// Detach a fetcher from its elements and the index and forget it.
     fn drop_fetcher(&mut self, key: FetcherKey) {
-        let Some(f) = self.fetchers.remove(key) else { return };
+        let Some(f) = self.fetchers.remove(key) else {
+            return;
+        };
         let hint = f.expr.path_hint();
         self.index.remove(key, &hint);
         let ids: Vec<ElemId> = match &hint {
-            PathHint::Equals(paths) => paths.iter().filter_map(|p| self.elements.lookup(p)).collect(),
+            PathHint::Equals(paths) => paths
+                .iter()
+                .filter_map(|p| self.elements.lookup(p))
+                .collect(),
             PathHint::Prefix(prefix) => self.elements.with_prefix(prefix).collect(),
             PathHint::Any => self.elements.all_ids().collect(),
         };
         for id in ids {
-            self.elements.get_mut(id).fetchers.retain(|(k, _)| *k != key);
+            self.elements
+                .get_mut(id)
+                .fetchers
+                .retain(|(k, _)| *k != key);
         }
     }
 
@@ -466,7 +544,12 @@ impl Core {
                 if expr.has_value_rule() && !expr.matches_value(lazy.get()) {
                     continue;
                 }
-                sorter.initial(el.path.clone(), lazy.get(), el.value.clone(), fetch_only_for(el, auth));
+                sorter.initial(
+                    el.path.clone(),
+                    lazy.get(),
+                    el.value.clone(),
+                    fetch_only_for(el, auth),
+                );
             }
             write_entries(&mut b, &sorter.flush(), true);
         } else {
@@ -484,16 +567,28 @@ impl Core {
                     b.push(b',');
                 }
                 first = false;
-                out::write_get_entry(&mut b, &el.path, el.value.as_ref(), fetch_only_for(el, auth));
+                out::write_get_entry(
+                    &mut b,
+                    &el.path,
+                    el.value.as_ref(),
+                    fetch_only_for(el, auth),
+                );
             }
             b.push(b']');
         }
-        Ok(Reply::Result(String::from_utf8(b).expect("JSON text is UTF-8")))
+        Ok(Reply::Result(
+            String::from_utf8(b).expect("JSON text is UTF-8"),
+        ))
     }
 
     // ---- config / authenticate -------------------------------------------------------
 
-    fn config(&mut self, conn: ConnId, p: &Params<'_>, raw: Option<&RawValue>) -> Result<Reply, ErrorObject> {
+    fn config(
+        &mut self,
+        conn: ConnId,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
         if p.name.is_some() {
             let name = required_str(p.name, "name", raw)?;
             let c = self.conns.get_mut(&conn).expect("live connection");
@@ -503,17 +598,32 @@ impl Core {
         Ok(Reply::Result(TRUE.into()))
     }
 
-    fn authenticate(&mut self, conn: ConnId, p: &Params<'_>, raw: Option<&RawValue>) -> Result<Reply, ErrorObject> {
+    fn authenticate(
+        &mut self,
+        conn: ConnId,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
         let user = required_str(p.user, "user", raw)?;
         let password = required_str(p.password, "password", raw)?;
         if !self.conn(conn).fetchers.is_empty() {
             return Err(ErrorObject::already_fetching());
         }
-        Ok(Reply::Authenticate(user.into_owned(), password.into_owned()))
+        Ok(Reply::Authenticate(
+            user.into_owned(),
+            password.into_owned(),
+        ))
     }
 
-    pub(super) fn finish_authenticate(&mut self, conn: ConnId, auth: PendingAuth, groups: Option<Groups>) {
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+    pub(super) fn finish_authenticate(
+        &mut self,
+        conn: ConnId,
+        auth: PendingAuth,
+        groups: Option<Groups>,
+    ) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
         let reply = match groups {
             None => {
                 tracing::info!(conn, addr = ?c.addr, "authentication failed");
@@ -536,7 +646,9 @@ impl Core {
     // ---- lifecycle -------------------------------------------------------------------
 
     pub(super) fn disconnect(&mut self, conn: ConnId) {
-        let Some(c) = self.conns.get_mut(&conn) else { return };
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
         let fetchers: Vec<FetcherKey> = c.fetchers.drain().map(|(_, k)| k).collect();
         let mut owned: Vec<ElemId> = c.owned.iter().copied().collect();
         tracing::debug!(conn, transport = c.transport, name = ?c.name, "peer disconnected");
@@ -547,12 +659,19 @@ impl Core {
         for id in owned {
             self.remove_element(id);
         }
-        for route in self.routes.drain_where(|r| r.owner == conn || r.requester == conn) {
+        for route in self
+            .routes
+            .drain_where(|r| r.owner == conn || r.requester == conn)
+        {
             if route.requester == conn {
                 continue;
             }
             if let Some(req) = self.conns.get(&route.requester) {
-                out::error(&req.outbox, Some(&route.requester_id), &ErrorObject::owner_disconnected(&route.path));
+                out::error(
+                    &req.outbox,
+                    Some(&route.requester_id),
+                    &ErrorObject::owner_disconnected(&route.path),
+                );
             }
         }
         self.conns.remove(&conn);
@@ -575,7 +694,11 @@ fn required_str<'a>(
     message::as_str(member).ok_or_else(|| ErrorObject::wrong_type(key, message::got(raw)))
 }
 
-fn optional_bool(member: Option<&RawValue>, key: &str, raw: Option<&RawValue>) -> Result<Option<bool>, ErrorObject> {
+fn optional_bool(
+    member: Option<&RawValue>,
+    key: &str,
+    raw: Option<&RawValue>,
+) -> Result<Option<bool>, ErrorObject> {
     match member.map(RawValue::get) {
         None => Ok(None),
         Some("true") => Ok(Some(true)),
@@ -585,8 +708,13 @@ fn optional_bool(member: Option<&RawValue>, key: &str, raw: Option<&RawValue>) -
 }
 
 /// `timeout` in seconds: a positive, finite number (A.5).
-fn optional_timeout(member: Option<&RawValue>, raw: Option<&RawValue>) -> Result<Option<Duration>, ErrorObject> {
-    let Some(member) = member else { return Ok(None) };
+fn optional_timeout(
+    member: Option<&RawValue>,
+    raw: Option<&RawValue>,
+) -> Result<Option<Duration>, ErrorObject> {
+    let Some(member) = member else {
+        return Ok(None);
+    };
     let secs: Option<f64> = serde_json::from_str(member.get()).ok();
     match secs {
         Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
@@ -595,7 +723,10 @@ fn optional_timeout(member: Option<&RawValue>, raw: Option<&RawValue>) -> Result
 }
 
 /// A fetch id: a string or a number.
-fn fetch_id<'a>(member: Option<&'a RawValue>, raw: Option<&RawValue>) -> Result<&'a RawValue, ErrorObject> {
+fn fetch_id<'a>(
+    member: Option<&'a RawValue>,
+    raw: Option<&RawValue>,
+) -> Result<&'a RawValue, ErrorObject> {
     let id = member.ok_or_else(|| ErrorObject::missing_param("id", message::got(raw)))?;
     let first = id.get().as_bytes().first().copied().unwrap_or(b' ');
     if first == b'"' || first == b'-' || first.is_ascii_digit() {

@@ -46,7 +46,12 @@ impl Fetcher {
     }
 
     /// Run one element event through this fetcher's value filter; the event to report.
-    fn filtered(&mut self, event: Event, path: &Arc<str>, value: &mut LazyValue<'_>) -> Option<Event> {
+    fn filtered(
+        &mut self,
+        event: Event,
+        path: &Arc<str>,
+        value: &mut LazyValue<'_>,
+    ) -> Option<Event> {
         let Some(filter) = self.filter.as_mut() else {
             return Some(event);
         };
@@ -56,7 +61,13 @@ impl Fetcher {
 
     /// During fetch setup: feed one existing element. Unsorted fetchers report it at once;
     /// sorted ones collect it for the first flush.
-    pub fn initial(&mut self, out: &Outbox, path: &Arc<str>, value: Option<&JsonText>, fetch_only: bool) {
+    pub fn initial(
+        &mut self,
+        out: &Outbox,
+        path: &Arc<str>,
+        value: Option<&JsonText>,
+        fetch_only: bool,
+    ) {
         let mut lazy = LazyValue::new(value);
         if self.filtered(Event::Add, path, &mut lazy).is_none() {
             return;
@@ -90,7 +101,9 @@ impl Fetcher {
         let text = value.text();
         match self.sorter.as_mut() {
             Some(sorter) => {
-                if let Some(update) = sorter.update(event, path, value.get(), text.cloned(), fetch_only) {
+                if let Some(update) =
+                    sorter.update(event, path, value.get(), text.cloned(), fetch_only)
+                {
                     write_sorted(out, &self.id_json, &update, false);
                 }
             }
@@ -123,7 +136,14 @@ impl<'a> LazyValue<'a> {
     }
 }
 
-fn write_event(out: &Outbox, fetch_id: &str, event: Event, path: &str, value: Option<&JsonText>, fetch_only: bool) {
+fn write_event(
+    out: &Outbox,
+    fetch_id: &str,
+    event: Event,
+    path: &str,
+    value: Option<&JsonText>,
+    fetch_only: bool,
+) {
     out.push_with(|b| {
         out::write_notification(
             b,

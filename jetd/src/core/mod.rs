@@ -142,7 +142,12 @@ impl Shared {
     }
 
     /// Register a new connection.
-    pub fn connect(&self, outbox: Arc<Outbox>, transport: &'static str, addr: Option<SocketAddr>) -> ConnId {
+    pub fn connect(
+        &self,
+        outbox: Arc<Outbox>,
+        transport: &'static str,
+        addr: Option<SocketAddr>,
+    ) -> ConnId {
         let mut core = self.lock();
         let id = core.next_conn;
         core.next_conn += 1;
@@ -169,7 +174,11 @@ impl Shared {
             Err(reason) => {
                 let core = self.lock();
                 if let Some(c) = core.conns.get(&conn) {
-                    out::error(&c.outbox, None, &jet_runtime::protocol::ErrorObject::parse_error(reason));
+                    out::error(
+                        &c.outbox,
+                        None,
+                        &jet_runtime::protocol::ErrorObject::parse_error(reason),
+                    );
                 }
                 return FrameOutcome::Done;
             }
@@ -230,7 +239,12 @@ impl Shared {
     pub fn stats(&self) -> (usize, usize, usize, usize) {
         let core = self.lock();
         let fetchers = core.conns.values().map(|c| c.fetchers.len()).sum();
-        (core.elements.len(), fetchers, core.conns.len(), core.routes.len())
+        (
+            core.elements.len(),
+            fetchers,
+            core.conns.len(),
+            core.routes.len(),
+        )
     }
 }
 

@@ -58,7 +58,13 @@ pub fn write_get_entry(b: &mut Vec<u8>, path: &str, value: Option<&JsonText>, fe
     write_notification_params(b, fetch_only, path, "add", value);
 }
 
-fn write_notification_params(b: &mut Vec<u8>, fetch_only: bool, path: &str, event: &str, value: Option<&JsonText>) {
+fn write_notification_params(
+    b: &mut Vec<u8>,
+    fetch_only: bool,
+    path: &str,
+    event: &str,
+    value: Option<&JsonText>,
+) {
     b.push(b'{');
     if fetch_only {
         b.extend_from_slice(b"\"fetchOnly\":true,");

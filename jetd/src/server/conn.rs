@@ -33,7 +33,10 @@ pub enum ReadEnd {
     /// The peer closed the connection.
     Eof,
     /// A frame was larger than the maximum message size.
-    TooLarge { len: usize, max: usize },
+    TooLarge {
+        len: usize,
+        max: usize,
+    },
     Io(std::io::Error),
     /// A WebSocket protocol error.
     Protocol(String),
@@ -101,7 +104,12 @@ pub struct ConnCtx {
 }
 
 impl ConnCtx {
-    pub fn register(shared: Arc<Shared>, addr: SocketAddr, transport: Transport, settings: &ConnSettings) -> ConnCtx {
+    pub fn register(
+        shared: Arc<Shared>,
+        addr: SocketAddr,
+        transport: Transport,
+        settings: &ConnSettings,
+    ) -> ConnCtx {
         let outbox = Arc::new(Outbox::new(settings.max_outbound_queue));
         let conn = shared.connect(outbox.clone(), transport.name(), Some(addr));
         ConnCtx {

@@ -115,7 +115,11 @@ impl Daemon {
     /// `jetd listening tcp=127.0.0.1:11122 ws=127.0.0.1:11123`.
     pub fn listening_line(&self) -> String {
         let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
-        format!("jetd listening tcp={} ws={}", show(self.tcp_addr), show(self.ws_addr))
+        format!(
+            "jetd listening tcp={} ws={}",
+            show(self.tcp_addr),
+            show(self.ws_addr)
+        )
     }
 
     /// Counts: (elements, fetchers, connections, pending routed requests).
@@ -136,7 +140,10 @@ impl Daemon {
     }
 }
 
-async fn bind(kind: &'static str, addr: Option<SocketAddr>) -> Result<Option<TcpListener>, StartError> {
+async fn bind(
+    kind: &'static str,
+    addr: Option<SocketAddr>,
+) -> Result<Option<TcpListener>, StartError> {
     let Some(addr) = addr else { return Ok(None) };
     TcpListener::bind(addr)
         .await

@@ -19,7 +19,13 @@ const READ_CHUNK: usize = 64 * 1024;
 /// A write buffer that grew past this is not kept for reuse.
 const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 
-pub async fn serve(stream: TcpStream, addr: SocketAddr, shared: Arc<Shared>, settings: ConnSettings, stop: StopSignal) {
+pub async fn serve(
+    stream: TcpStream,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    settings: ConnSettings,
+    stop: StopSignal,
+) {
     let ctx = ConnCtx::register(shared, addr, Transport::Tcp, &settings);
     let (rd, wr) = stream.into_split();
     let reader = read_loop(rd, &ctx, FrameDecoder::new(settings.max_message_size));
@@ -34,7 +40,12 @@ async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) 
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => ctx.process_frame(&frame).await,
                 Ok(None) => break,
-                Err(e) => return ReadEnd::TooLarge { len: e.len, max: e.max },
+                Err(e) => {
+                    return ReadEnd::TooLarge {
+                        len: e.len,
+                        max: e.max,
+                    }
+                }
             }
         }
         if buf.capacity() - buf.len() < READ_CHUNK / 4 {

@@ -22,11 +22,18 @@ use crate::outbox::{frames, Outbox};
 /// How long a client may take to complete the upgrade handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub async fn serve(stream: TcpStream, addr: SocketAddr, shared: Arc<Shared>, settings: ConnSettings, stop: StopSignal) {
+pub async fn serve(
+    stream: TcpStream,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    settings: ConnSettings,
+    stop: StopSignal,
+) {
     let config = WebSocketConfig::default()
         .max_message_size(Some(settings.max_message_size))
         .max_frame_size(Some(settings.max_message_size));
-    let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, echo_jet_protocol, Some(config));
+    let handshake =
+        tokio_tungstenite::accept_hdr_async_with_config(stream, echo_jet_protocol, Some(config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => {
@@ -46,6 +53,8 @@ pub async fn serve(stream: TcpStream, addr: SocketAddr, shared: Arc<Shared>, set
 }
 
 /// Handshake callback: answer `Sec-WebSocket-Protocol: jet` when the client offers `jet`.
+// The error type is tungstenite's callback signature; it never fails here.
+#[allow(clippy::result_large_err)]
 fn echo_jet_protocol(request: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
     let offers_jet = request
         .headers()
@@ -82,7 +91,8 @@ async fn write_loop(
     ping_every: Option<Duration>,
 ) -> WriteEnd {
     let mut buf = Vec::new();
-    let mut ping = ping_every.map(|every| tokio::time::interval_at(tokio::time::Instant::now() + every, every));
+    let mut ping = ping_every
+        .map(|every| tokio::time::interval_at(tokio::time::Instant::now() + every, every));
     loop {
         let taken = tokio::select! {
             taken = outbox.take(&mut buf) => taken,
