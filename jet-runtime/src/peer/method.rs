@@ -34,6 +34,8 @@ pub(crate) enum CallHandler {
 pub(crate) struct MethodEntry {
     pub(crate) handler: CallHandler,
     pub(crate) access: Option<Value>,
+    /// A JSON Schema sent as the `schema` member of `add`.
+    pub(crate) schema: Option<Value>,
     pub(crate) token: u64,
 }
 
@@ -44,6 +46,9 @@ impl MethodEntry {
         p.insert("path".into(), Value::String(path.into()));
         if let Some(access) = &self.access {
             p.insert("access".into(), access.clone());
+        }
+        if let Some(schema) = &self.schema {
+            p.insert("schema".into(), schema.clone());
         }
         Value::Object(p)
     }
@@ -57,6 +62,7 @@ pub struct MethodBuilder {
     path: String,
     handler: CallHandler,
     access: Option<Value>,
+    schema: Option<Value>,
 }
 
 impl MethodBuilder {
@@ -69,6 +75,7 @@ impl MethodBuilder {
             path,
             handler: CallHandler::Sync(Arc::new(handler)),
             access: None,
+            schema: None,
         }
     }
 
@@ -82,6 +89,7 @@ impl MethodBuilder {
             path,
             handler: CallHandler::Async(Arc::new(move |args| handler(args).boxed())),
             access: None,
+            schema: None,
         }
     }
 
@@ -91,10 +99,18 @@ impl MethodBuilder {
         self
     }
 
+    /// A JSON Schema of the params and result, sent in `add` as `schema` (jetd keeps it
+    /// and answers `schema` requests; other daemons ignore it).
+    pub fn schema(mut self, schema: Value) -> Self {
+        self.schema = Some(schema);
+        self
+    }
+
     async fn add(self) -> Result<Method, PeerError> {
         let entry = MethodEntry {
             handler: self.handler,
             access: self.access,
+            schema: self.schema,
             token: 0,
         };
         let (token, params) = register(&self.peer, &self.path, |reg, token| {

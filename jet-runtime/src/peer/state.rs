@@ -69,6 +69,9 @@ pub(crate) struct StateEntry {
     pub(crate) value: Value,
     pub(crate) handler: Option<SetHandler>,
     pub(crate) access: Option<Value>,
+    /// A JSON Schema sent as the `schema` member of `add` (daemons without schema support
+    /// ignore it).
+    pub(crate) schema: Option<Value>,
     pub(crate) token: u64,
 }
 
@@ -84,6 +87,9 @@ impl StateEntry {
         if let Some(access) = &self.access {
             p.insert("access".into(), access.clone());
         }
+        if let Some(schema) = &self.schema {
+            p.insert("schema".into(), schema.clone());
+        }
         Value::Object(p)
     }
 }
@@ -96,6 +102,7 @@ pub struct StateBuilder {
     value: Value,
     handler: Option<SetHandler>,
     access: Option<Value>,
+    schema: Option<Value>,
 }
 
 impl StateBuilder {
@@ -106,6 +113,7 @@ impl StateBuilder {
             value,
             handler: None,
             access: None,
+            schema: None,
         }
     }
 
@@ -135,11 +143,19 @@ impl StateBuilder {
         self
     }
 
+    /// A JSON Schema of the value, sent in `add` as `schema` (jetd keeps it and answers
+    /// `schema` requests; other daemons ignore it).
+    pub fn schema(mut self, schema: Value) -> Self {
+        self.schema = Some(schema);
+        self
+    }
+
     async fn add(self) -> Result<State, PeerError> {
         let entry = StateEntry {
             value: self.value,
             handler: self.handler,
             access: self.access,
+            schema: self.schema,
             token: 0,
         };
         let (token, params) = register(&self.peer, &self.path, |reg, token| {
@@ -388,6 +404,7 @@ mod tests {
             value: json!(1),
             handler: None,
             access: None,
+            schema: None,
             token: 1,
         };
         assert_eq!(
@@ -398,11 +415,12 @@ mod tests {
             value: json!("x"),
             handler: Some(SetHandler::Sync(Arc::new(|_| Ok(SetReply::accept())))),
             access: Some(json!({"setGroups":["admin"]})),
+            schema: Some(json!({"type":"string"})),
             token: 1,
         };
         assert_eq!(
             entry.add_params("b").to_string(),
-            r#"{"path":"b","value":"x","access":{"setGroups":["admin"]}}"#
+            r#"{"path":"b","value":"x","access":{"setGroups":["admin"]},"schema":{"type":"string"}}"#
         );
     }
 }
