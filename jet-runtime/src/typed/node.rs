@@ -153,6 +153,11 @@ impl<T: 'static> StateInfo<T> {
         &self.path
     }
 
+    /// The access groups sent in `add`, if any.
+    pub fn access_groups(&self) -> Option<&Value> {
+        self.access.as_ref()
+    }
+
     /// Whether the state is added fetch-only.
     pub fn is_read_only(&self) -> bool {
         self.set.is_none()
@@ -210,6 +215,11 @@ impl<T: 'static> MethodInfo<T> {
     /// The path relative to where the node is served.
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// The access groups sent in `add`, if any.
+    pub fn access_groups(&self) -> Option<&Value> {
+        self.access.as_ref()
     }
 
     /// `{"description", "params", "result"}`.
