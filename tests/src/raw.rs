@@ -80,6 +80,28 @@ impl RawClient {
         })
     }
 
+    /// Connect over TCP with a small kernel receive buffer (which also turns off receive
+    /// buffer autotuning), so a client that stops reading makes the daemon's outbound
+    /// queue grow quickly instead of filling megabytes of socket buffers first.
+    pub async fn tcp_with_recv_buffer(addr: SocketAddr, bytes: u32) -> RawClient {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()
+        } else {
+            tokio::net::TcpSocket::new_v6()
+        }
+        .expect("create TCP socket");
+        socket.set_recv_buffer_size(bytes).expect("set SO_RCVBUF");
+        let stream = timeout(STEP, socket.connect(addr))
+            .await
+            .expect("TCP connect timed out")
+            .expect("TCP connect failed");
+        RawClient::from_transport(Transport::Tcp {
+            stream,
+            buf: BytesMut::new(),
+            decoder: FrameDecoder::new(CLIENT_MAX_FRAME),
+        })
+    }
+
     /// Connect over WebSocket to `path`, offering the subprotocol `jet` (as node-jet and
     /// lua-jet peers do). The handshake itself fails if the daemon does not echo `jet`.
     pub async fn ws(addr: SocketAddr, path: &str) -> RawClient {
@@ -253,6 +275,21 @@ impl RawClient {
         }
     }
 
+    /// Read and discard messages until the daemon closes the connection; returns how many
+    /// messages were read. For peers the daemon drops while data is still in flight.
+    pub async fn drain_until_closed(&mut self) -> usize {
+        let mut count = self.stash.len();
+        self.stash.clear();
+        let deadline = tokio::time::Instant::now() + STEP;
+        loop {
+            match tokio::time::timeout_at(deadline, self.read_one()).await {
+                Ok(Incoming::Text(_)) => count += 1,
+                Ok(Incoming::Closed(_)) => return count,
+                Err(_) => panic!("the daemon did not close the connection within {STEP:?}"),
+            }
+        }
+    }
+
     /// Send a request with a fresh numeric id and return its response. Messages that
     /// arrive before the response are kept for the next `recv` calls.
     pub async fn request(&mut self, method: &str, params: Value) -> Value {
@@ -364,8 +401,35 @@ async fn ws_send(ws: &mut WebSocketStream<TcpStream>, msg: Message) {
         .expect("WebSocket send failed");
 }
 
-/// Assert that `resp` is the response with id text `id` carrying an error with `code`,
-/// `message` and `data`.
+/// Connect to the daemon's TCP listener.
+pub async fn tcp_client(daemon: &jetd::Daemon) -> RawClient {
+    RawClient::tcp(daemon.tcp_addr().expect("the daemon has a TCP listener")).await
+}
+
+/// Connect to the daemon's WebSocket listener at `/`.
+pub async fn ws_client(daemon: &jetd::Daemon) -> RawClient {
+    RawClient::ws(
+        daemon
+            .ws_addr()
+            .expect("the daemon has a WebSocket listener"),
+        "/",
+    )
+    .await
+}
+
+/// Shut the daemon down, bounded by [`STEP`].
+pub async fn stop(daemon: jetd::Daemon) {
+    timeout(STEP, daemon.shutdown())
+        .await
+        .expect("daemon shutdown timed out");
+}
+
+/// JSON text of a value (for building byte-exact expectations around opaque ids).
+pub fn text(v: &Value) -> String {
+    serde_json::to_string(v).expect("serialisable")
+}
+
+/// Assert that `resp` is an error response with `code`, `message` and `data`.
 pub fn assert_error(resp: &Value, code: i64, message: &str, data: &Value) {
     let err = resp
         .get("error")
