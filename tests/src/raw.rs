@@ -68,11 +68,7 @@ pub struct RawClient {
 impl RawClient {
     /// Connect over TCP (4-byte big-endian length framing).
     pub async fn tcp(addr: SocketAddr) -> RawClient {
-        let stream = timeout(STEP, TcpStream::connect(addr))
-            .await
-            .expect("TCP connect timed out")
-            .expect("TCP connect failed");
-        stream.set_nodelay(true).expect("set TCP_NODELAY");
+        let stream = connect_socket(addr, None).await;
         RawClient::from_transport(Transport::Tcp {
             stream,
             buf: BytesMut::new(),
@@ -84,17 +80,7 @@ impl RawClient {
     /// buffer autotuning), so a client that stops reading makes the daemon's outbound
     /// queue grow quickly instead of filling megabytes of socket buffers first.
     pub async fn tcp_with_recv_buffer(addr: SocketAddr, bytes: u32) -> RawClient {
-        let socket = if addr.is_ipv4() {
-            tokio::net::TcpSocket::new_v4()
-        } else {
-            tokio::net::TcpSocket::new_v6()
-        }
-        .expect("create TCP socket");
-        socket.set_recv_buffer_size(bytes).expect("set SO_RCVBUF");
-        let stream = timeout(STEP, socket.connect(addr))
-            .await
-            .expect("TCP connect timed out")
-            .expect("TCP connect failed");
+        let stream = connect_socket(addr, Some(bytes)).await;
         RawClient::from_transport(Transport::Tcp {
             stream,
             buf: BytesMut::new(),
@@ -108,6 +94,12 @@ impl RawClient {
         RawClient::ws_with_protocols(addr, path, &["jet"]).await.0
     }
 
+    /// [`RawClient::ws`] with a small kernel receive buffer (see
+    /// [`RawClient::tcp_with_recv_buffer`]).
+    pub async fn ws_with_recv_buffer(addr: SocketAddr, path: &str, bytes: u32) -> RawClient {
+        ws_connect(addr, path, &["jet"], Some(bytes)).await.0
+    }
+
     /// Connect over WebSocket offering exactly `protocols` (none when empty); returns the
     /// `Sec-WebSocket-Protocol` the daemon answered with, if any.
     pub async fn ws_with_protocols(
@@ -115,31 +107,7 @@ impl RawClient {
         path: &str,
         protocols: &[&str],
     ) -> (RawClient, Option<String>) {
-        let url = format!("ws://{addr}{path}");
-        let mut request = url.into_client_request().expect("valid WebSocket URL");
-        if !protocols.is_empty() {
-            let offered = HeaderValue::from_str(&protocols.join(", ")).expect("valid header");
-            request
-                .headers_mut()
-                .insert("Sec-WebSocket-Protocol", offered);
-        }
-        let tcp = timeout(STEP, TcpStream::connect(addr))
-            .await
-            .expect("TCP connect timed out")
-            .expect("TCP connect failed");
-        tcp.set_nodelay(true).expect("set TCP_NODELAY");
-        let (ws, response) = timeout(STEP, tokio_tungstenite::client_async(request, tcp))
-            .await
-            .expect("WebSocket handshake timed out")
-            .expect("WebSocket handshake failed");
-        let answered = response
-            .headers()
-            .get("Sec-WebSocket-Protocol")
-            .map(|v| v.to_str().expect("ASCII subprotocol").to_owned());
-        (
-            RawClient::from_transport(Transport::Ws(Box::new(ws))),
-            answered,
-        )
+        ws_connect(addr, path, protocols, None).await
     }
 
     fn from_transport(transport: Transport) -> RawClient {
@@ -385,6 +353,56 @@ impl RawClient {
             },
         }
     }
+}
+
+/// A TCP connection to `addr`, with SO_RCVBUF set first when `recv_buffer` is given.
+async fn connect_socket(addr: SocketAddr, recv_buffer: Option<u32>) -> TcpStream {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .expect("create TCP socket");
+    if let Some(bytes) = recv_buffer {
+        socket.set_recv_buffer_size(bytes).expect("set SO_RCVBUF");
+    }
+    let stream = timeout(STEP, socket.connect(addr))
+        .await
+        .expect("TCP connect timed out")
+        .expect("TCP connect failed");
+    stream.set_nodelay(true).expect("set TCP_NODELAY");
+    stream
+}
+
+/// The WebSocket handshake over a fresh connection; returns the client and the answered
+/// subprotocol.
+async fn ws_connect(
+    addr: SocketAddr,
+    path: &str,
+    protocols: &[&str],
+    recv_buffer: Option<u32>,
+) -> (RawClient, Option<String>) {
+    let url = format!("ws://{addr}{path}");
+    let mut request = url.into_client_request().expect("valid WebSocket URL");
+    if !protocols.is_empty() {
+        let offered = HeaderValue::from_str(&protocols.join(", ")).expect("valid header");
+        request
+            .headers_mut()
+            .insert("Sec-WebSocket-Protocol", offered);
+    }
+    let tcp = connect_socket(addr, recv_buffer).await;
+    let (ws, response) = timeout(STEP, tokio_tungstenite::client_async(request, tcp))
+        .await
+        .expect("WebSocket handshake timed out")
+        .expect("WebSocket handshake failed");
+    let answered = response
+        .headers()
+        .get("Sec-WebSocket-Protocol")
+        .map(|v| v.to_str().expect("ASCII subprotocol").to_owned());
+    (
+        RawClient::from_transport(Transport::Ws(Box::new(ws))),
+        answered,
+    )
 }
 
 async fn write_all(stream: &mut TcpStream, bytes: &[u8]) {

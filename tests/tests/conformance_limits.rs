@@ -3,7 +3,9 @@
 
 use jet_tests::raw::{stop, tcp_client, RawClient};
 use jet_tests::start_daemon_with;
+use jet_tests::STEP;
 use serde_json::json;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
@@ -62,21 +64,38 @@ async fn a_frame_over_the_limit_closes_only_that_connection() {
 /// A peer that stops reading is disconnected once its outbound queue passes
 /// `max_outbound_queue`; its elements are removed; a reading fetcher gets every single
 /// notification.
+///
+/// The owner paces itself on the reading fetcher (at most `WINDOW` changes ahead of what
+/// it has read), so the reader's queue stays far below the limit however slowly this
+/// debug build parses, while the silent peer's queue grows without bound.
 #[tokio::test]
-async fn a_peer_that_does_not_read_is_dropped_and_others_get_everything() {
-    const CHANGES: usize = 300;
-    const VALUE_LEN: usize = 32 * 1024;
+async fn a_tcp_peer_that_does_not_read_is_dropped_and_others_get_everything() {
+    slow_peer_is_dropped(false).await;
+}
+
+/// The same for a WebSocket peer that does not read.
+#[tokio::test]
+async fn a_websocket_peer_that_does_not_read_is_dropped_and_others_get_everything() {
+    slow_peer_is_dropped(true).await;
+}
+
+async fn slow_peer_is_dropped(slow_on_ws: bool) {
+    const CHANGES: usize = 200;
+    const VALUE_LEN: usize = 64 * 1024;
+    const WINDOW: usize = 8;
     let mut config = jetd::Config::loopback_ephemeral();
-    config.max_outbound_queue = 256 * 1024;
+    // 10x what the reader can have in flight, and more than the kernel buffers for the
+    // silent peer can hold (tcp_wmem max, typically 4 MiB), so the queue overflows while
+    // the daemon's write to that peer is stuck, not while the kernel is still taking data.
+    // 12.5 MiB are sent in all.
+    config.max_outbound_queue = 10 * WINDOW * VALUE_LEN;
     let d = start_daemon_with(config).await;
-    let addr = d.tcp_addr().unwrap();
 
     let mut owner = tcp_client(&d).await;
     owner
         .request_ok("add", json!({"path":"big","value":0}))
         .await;
 
-    // The reading fetcher drains in its own task, so it never falls behind.
     let mut reader = tcp_client(&d).await;
     reader.request_ok("fetch", json!({"id":"r"})).await;
     reader
@@ -84,7 +103,11 @@ async fn a_peer_that_does_not_read_is_dropped_and_others_get_everything() {
         .await;
 
     // The slow peer owns an element and fetches everything, then never reads again.
-    let mut slow = RawClient::tcp_with_recv_buffer(addr, 4096).await;
+    let mut slow = if slow_on_ws {
+        RawClient::ws_with_recv_buffer(d.ws_addr().unwrap(), "/", 4096).await
+    } else {
+        RawClient::tcp_with_recv_buffer(d.tcp_addr().unwrap(), 4096).await
+    };
     slow.request_ok("add", json!({"path":"slow/own","value":1}))
         .await;
     slow.request_ok("fetch", json!({"id":"s"})).await;
@@ -92,10 +115,11 @@ async fn a_peer_that_does_not_read_is_dropped_and_others_get_everything() {
         .expect(r#"{"method":"r","params":{"path":"slow/own","event":"add","value":1}}"#)
         .await;
 
-    let drain: JoinHandle<RawClient> = tokio::spawn(async move {
+    let (seen_tx, mut seen_rx) = watch::channel(0usize);
+    let drain: JoinHandle<(RawClient, bool)> = tokio::spawn(async move {
         let mut seen = 0;
         let mut slow_removed = false;
-        while seen < CHANGES || !slow_removed {
+        while seen < CHANGES {
             let v = reader.recv().await;
             match (v["params"]["path"].as_str(), v["params"]["event"].as_str()) {
                 (Some("big"), Some("change")) => {
@@ -106,25 +130,39 @@ async fn a_peer_that_does_not_read_is_dropped_and_others_get_everything() {
                         "change {seen} out of order"
                     );
                     seen += 1;
+                    seen_tx.send_replace(seen);
                 }
                 (Some("slow/own"), Some("remove")) => slow_removed = true,
                 other => panic!("unexpected notification {other:?}: {v}"),
             }
         }
-        reader
+        (reader, slow_removed)
     });
 
     for i in 0..CHANGES {
+        if i >= WINDOW {
+            timeout(STEP, seen_rx.wait_for(|seen| *seen >= i - WINDOW))
+                .await
+                .expect("the reading fetcher stalled")
+                .expect("the reader task ended early");
+        }
         let head = format!("{i}:");
         let value = format!("{head}{}", "v".repeat(VALUE_LEN - head.len()));
         owner
             .send(&json!({"method":"change","params":{"path":"big","value":value}}).to_string())
             .await;
     }
-    let mut reader = timeout(jet_tests::STEP * 3, drain)
+    let (mut reader, mut slow_removed) = timeout(STEP, drain)
         .await
         .expect("the reading fetcher did not get everything in time")
         .expect("reader task failed");
+    if !slow_removed {
+        reader
+            .expect(r#"{"method":"r","params":{"path":"slow/own","event":"remove","value":1}}"#)
+            .await;
+        slow_removed = true;
+    }
+    assert!(slow_removed);
 
     // The slow peer was disconnected (it may still find some of the data in its socket).
     slow.drain_until_closed().await;

@@ -277,19 +277,19 @@ async fn timeouts_come_from_request_then_element_then_daemon_default() {
     // still arrives.
     req.send(r#"{"id":4,"method":"call","params":{"path":"slow"}}"#)
         .await;
-    loop {
-        let v = owner.recv().await;
-        if v["method"] == "slow" && v["params"] == json!({}) {
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            owner
-                .send(&format!(
-                    r#"{{"id":{},"result":"late but fine"}}"#,
-                    text(&v["id"])
-                ))
-                .await;
-            break;
-        }
-    }
+    // The owner saw the three timed-out requests first, in order.
+    expect_routed(&mut owner, "plain", "{}").await;
+    expect_routed(&mut owner, "quick", r#"{"value":2}"#).await;
+    expect_routed(&mut owner, "slow", "{}").await;
+    let rid = expect_routed(&mut owner, "slow", "{}").await;
+    // Deliberately wait past the daemon default before answering.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    owner
+        .send(&format!(
+            r#"{{"id":{},"result":"late but fine"}}"#,
+            text(&rid)
+        ))
+        .await;
     req.expect(r#"{"id":4,"result":"late but fine"}"#).await;
     stop(d).await;
 }
