@@ -524,10 +524,30 @@ interop_tests! {
 // Authentication: node-jet peers that log in (`new jet.Peer({user, password})`) and see
 // the access rules of their groups applied.
 
-/// (user, password, fetchGroups, setGroups, callGroups) known to the daemon.
-const USERS: [(&str, &str, &[&str], &[&str], &[&str]); 2] = [
-    ("vera", "vera-pw", &["viewers"], &[], &[]),
-    ("adam", "adam-pw", &["admins"], &["admins"], &["admins"]),
+/// A user the daemon knows, with the group lists of A.9.
+struct TestUser {
+    name: &'static str,
+    password: &'static str,
+    fetch: &'static [&'static str],
+    set: &'static [&'static str],
+    call: &'static [&'static str],
+}
+
+const USERS: [TestUser; 2] = [
+    TestUser {
+        name: "vera",
+        password: "vera-pw",
+        fetch: &["viewers"],
+        set: &[],
+        call: &[],
+    },
+    TestUser {
+        name: "adam",
+        password: "adam-pw",
+        fetch: &["admins"],
+        set: &["admins"],
+        call: &["admins"],
+    },
 ];
 
 fn groups_json(fetch: &[&str], set: &[&str], call: &[&str]) -> Value {
@@ -540,9 +560,16 @@ async fn start_with_users(target: Target) -> Bus {
     match target {
         Target::Jetd => {
             let mut text = String::new();
-            for (user, password, fetch, set, call) in USERS {
+            for TestUser {
+                name,
+                password,
+                fetch,
+                set,
+                call,
+            } in USERS
+            {
                 text.push_str(&format!(
-                    "[users.{user}]\npassword = {}\nfetchGroups = {}\nsetGroups = {}\ncallGroups = {}\n\n",
+                    "[users.{name}]\npassword = {}\nfetchGroups = {}\nsetGroups = {}\ncallGroups = {}\n\n",
                     json!(jetd::auth::hash_password(password)),
                     json!(fetch),
                     json!(set),
@@ -558,10 +585,13 @@ async fn start_with_users(target: Target) -> Bus {
         }
         Target::NodeJet => {
             let mut users = serde_json::Map::new();
-            for (user, password, fetch, set, call) in USERS {
+            for user in USERS {
                 users.insert(
-                    user.to_owned(),
-                    json!({"password": password, "auth": groups_json(fetch, set, call)}),
+                    user.name.to_owned(),
+                    json!({
+                        "password": user.password,
+                        "auth": groups_json(user.fetch, user.set, user.call),
+                    }),
                 );
             }
             Bus::NodeJet(Box::new(
