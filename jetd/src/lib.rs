@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod config;
 pub mod core;
+pub mod outbox;
 pub mod server;
 
 pub use config::Config;

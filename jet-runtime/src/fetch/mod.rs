@@ -6,7 +6,16 @@
 //! * [`sorter`]: the differential sorted-window algorithm of Part B §6.8.
 //! * [`filter`]: the per-fetcher add/change/remove conversion for value rules (B §6.5).
 
+mod accessor;
 pub mod builder;
 pub mod expr;
 pub mod filter;
+mod path;
 pub mod sorter;
+mod value;
+
+pub use accessor::{Accessor, Step};
+pub use expr::{FetchExpr, InvalidFetch, PathHint};
+pub use filter::{Event, EventFilter};
+pub use sorter::{SortKey, SortSpec, SortedChange, SortedUpdate, Sorter};
+pub use value::ValueType;

@@ -223,6 +223,19 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn other_argon2_variants_and_costs_verify() {
+        // Hashes made by other argon2 tools keep working: verification takes the variant and
+        // costs from the hash.
+        for algorithm in [argon2::Algorithm::Argon2i, argon2::Algorithm::Argon2d] {
+            let params = argon2::Params::new(64, 3, 2, Some(16)).unwrap();
+            let argon2 = Argon2::new(algorithm, argon2::Version::V0x10, params);
+            let hash = StoredHash::parse(&hash_with(&argon2, "pw")).unwrap();
+            assert!(hash.verify("pw"), "{algorithm:?}");
+            assert!(!hash.verify("pW"), "{algorithm:?}");
+        }
+    }
+
+    #[test]
     fn salts_are_random() {
         assert_ne!(cheap_hash("same"), cheap_hash("same"));
     }

@@ -1,1 +1,256 @@
-//! The core: elements, fetchers, routes, access control. Placeholder.
+//! The core: elements, fetchers, pending routes and access control, owned by one
+//! [`Core`] value behind one lock.
+//!
+//! Connection tasks parse frames outside the lock (so both CPU cores work), then take the
+//! lock once per frame and run the messages against the core. The core never awaits and
+//! never does I/O: everything it sends goes into the connections' bounded
+//! [`Outbox`]es, and their writer tasks do the writing. Because every operation runs to
+//! completion under the lock, the notifications an operation causes are always queued
+//! before its response, and every fetcher sees events in the order they happened.
+
+mod access;
+mod dispatch;
+mod elements;
+mod fetchers;
+mod message;
+mod out;
+mod routes;
+mod slab;
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+pub use access::{Access, Op};
+pub use fetchers::FetcherKey;
+
+use crate::auth::{Groups, Users};
+use crate::outbox::Outbox;
+use elements::Elements;
+use fetchers::{Fetcher, FetcherIndex};
+use routes::Routes;
+use slab::Slab;
+
+/// Identifies a connection for as long as the daemon runs (never reused).
+pub type ConnId = u64;
+
+/// Settings the core needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct CoreConfig {
+    pub default_timeout: Duration,
+    pub users: Users,
+}
+
+/// One connected peer as the core sees it.
+struct Conn {
+    outbox: Arc<Outbox>,
+    addr: Option<SocketAddr>,
+    transport: &'static str,
+    /// Set by `config`; used in log lines.
+    name: Option<String>,
+    /// Set by a successful `authenticate`.
+    auth: Option<Groups>,
+    /// Fetch id (as JSON text) to fetcher.
+    fetchers: HashMap<Box<str>, FetcherKey>,
+    /// Elements this connection added.
+    owned: HashSet<elements::ElemId>,
+}
+
+/// The daemon's state. See the module documentation.
+pub struct Core {
+    config: CoreConfig,
+    info: String,
+    elements: Elements,
+    fetchers: Slab<Fetcher>,
+    index: FetcherIndex,
+    conns: HashMap<ConnId, Conn>,
+    routes: Routes,
+    next_conn: ConnId,
+    /// When the timer task will next look at the routes (`None`: it sleeps until woken).
+    timer_next: Option<Instant>,
+    timer_wake: Arc<Notify>,
+}
+
+/// The core behind its lock, plus what connection tasks need next to it.
+pub struct Shared {
+    core: Mutex<Core>,
+    timer_wake: Arc<Notify>,
+    users: Users,
+}
+
+/// An `authenticate` request, verified off the lock (password hashing is deliberately
+/// slow) and then completed with [`Shared::finish_authenticate`].
+pub struct PendingAuth {
+    pub id: Option<Box<str>>,
+    pub user: String,
+    pub password: String,
+}
+
+/// What became of a frame.
+pub enum FrameOutcome {
+    /// Every message was handled.
+    Done,
+    /// Message `next - 1` is an `authenticate`; verify it, finish it, then continue the
+    /// frame at message `next`.
+    Authenticate { auth: PendingAuth, next: usize },
+}
+
+impl Shared {
+    pub fn new(config: CoreConfig) -> Arc<Shared> {
+        let timer_wake = Arc::new(Notify::new());
+        let users = config.users.clone();
+        let info = serde_json::json!({
+            "name": "jetd",
+            "version": env!("CARGO_PKG_VERSION"),
+            "protocolVersion": "1.1.0",
+            "features": {
+                "batches": true,
+                "authentication": true,
+                "fetch": "full",
+            }
+        })
+        .to_string();
+        Arc::new(Shared {
+            core: Mutex::new(Core {
+                config,
+                info,
+                elements: Elements::default(),
+                fetchers: Slab::default(),
+                index: FetcherIndex::default(),
+                conns: HashMap::new(),
+                routes: Routes::default(),
+                next_conn: 1,
+                timer_next: None,
+                timer_wake: timer_wake.clone(),
+            }),
+            timer_wake,
+            users,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Core> {
+        // A panic while holding the lock is a bug; the state is still consistent enough to
+        // keep serving the other peers, so do not poison everybody.
+        self.core.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn users(&self) -> &Users {
+        &self.users
+    }
+
+    /// Register a new connection.
+    pub fn connect(
+        &self,
+        outbox: Arc<Outbox>,
+        transport: &'static str,
+        addr: Option<SocketAddr>,
+    ) -> ConnId {
+        let mut core = self.lock();
+        let id = core.next_conn;
+        core.next_conn += 1;
+        core.conns.insert(
+            id,
+            Conn {
+                outbox,
+                addr,
+                transport,
+                name: None,
+                auth: None,
+                fetchers: HashMap::new(),
+                owned: HashSet::new(),
+            },
+        );
+        tracing::debug!(conn = id, transport, ?addr, "peer connected");
+        id
+    }
+
+    /// Handle one frame's text, starting at message `start` of a batch (0 for a new frame).
+    pub fn handle_frame(&self, conn: ConnId, text: &[u8], start: usize) -> FrameOutcome {
+        let frame = match message::split_frame(text) {
+            Ok(frame) => frame,
+            Err(reason) => {
+                let core = self.lock();
+                if let Some(c) = core.conns.get(&conn) {
+                    out::error(
+                        &c.outbox,
+                        None,
+                        &jet_runtime::protocol::ErrorObject::parse_error(reason),
+                    );
+                }
+                return FrameOutcome::Done;
+            }
+        };
+        let mut core = self.lock();
+        match frame {
+            message::Frame::One(_) if start > 0 => FrameOutcome::Done,
+            message::Frame::One(raw) => match core.handle_message(conn, raw) {
+                Some(auth) => FrameOutcome::Authenticate { auth, next: 1 },
+                None => FrameOutcome::Done,
+            },
+            message::Frame::Batch(items) => {
+                for (i, raw) in items.iter().enumerate().skip(start) {
+                    if let Some(auth) = core.handle_message(conn, raw) {
+                        return FrameOutcome::Authenticate { auth, next: i + 1 };
+                    }
+                }
+                FrameOutcome::Done
+            }
+        }
+    }
+
+    /// Complete an `authenticate` with the verification result.
+    pub fn finish_authenticate(&self, conn: ConnId, auth: PendingAuth, groups: Option<Groups>) {
+        self.lock().finish_authenticate(conn, auth, groups);
+    }
+
+    /// A connection has closed: drop its fetchers, remove its elements (fetchers see
+    /// `remove`), fail the requests routed to it and forget the ones it made.
+    pub fn disconnect(&self, conn: ConnId) {
+        self.lock().disconnect(conn);
+    }
+
+    /// Answer every routed request whose deadline has passed; returns when the timer
+    /// should look again (`None`: when woken).
+    pub fn expire_routes(&self, now: Instant) -> Option<Instant> {
+        let mut core = self.lock();
+        core.expire_routes(now);
+        core.timer_next = core.routes.earliest_deadline();
+        core.timer_next
+    }
+
+    /// Runs the routed-request timeouts until `stop` resolves.
+    pub async fn run_timer(self: Arc<Self>, stop: impl std::future::Future<Output = ()>) {
+        tokio::pin!(stop);
+        loop {
+            let next = self.expire_routes(Instant::now());
+            let wake = self.timer_wake.notified();
+            tokio::select! {
+                _ = &mut stop => return,
+                _ = wake => {}
+                _ = sleep_until_opt(next) => {}
+            }
+        }
+    }
+
+    /// Counts for logs and tests: (elements, fetchers, connections, pending routes).
+    pub fn stats(&self) -> (usize, usize, usize, usize) {
+        let core = self.lock();
+        let fetchers = core.conns.values().map(|c| c.fetchers.len()).sum();
+        (
+            core.elements.len(),
+            fetchers,
+            core.conns.len(),
+            core.routes.len(),
+        )
+    }
+}
+
+async fn sleep_until_opt(when: Option<Instant>) {
+    match when {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,13 +1,24 @@
-//! Listeners and connections. Placeholder for the daemon's server side.
+//! Listeners and connections: one task per connection, reading frames into the core and
+//! writing what the core queued for it.
+
+mod conn;
+mod tcp;
+mod ws;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::core::{CoreConfig, Shared};
 use crate::Config;
 
 /// A daemon could not start (a listener could not bind).
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("cannot listen on {kind} {addr}: {source}")]
+    #[error("cannot listen for {kind} connections on {addr}: {source} (is another daemon running there? choose another address with --{kind} HOST:PORT, or --{kind} off)")]
     Bind {
         kind: &'static str,
         addr: SocketAddr,
@@ -15,17 +26,79 @@ pub enum StartError {
     },
 }
 
+/// Per-connection settings, copied from the configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnSettings {
+    pub max_message_size: usize,
+    pub max_outbound_queue: usize,
+    pub ws_ping_interval: Option<std::time::Duration>,
+}
+
+/// Resolves when shutdown was asked for.
+#[derive(Clone)]
+pub(crate) struct StopSignal(watch::Receiver<bool>);
+
+impl StopSignal {
+    pub async fn wait(mut self) {
+        // An error means the sender is gone, which also means stop.
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
+
 /// A running daemon. Dropping it does not stop it; call [`Daemon::shutdown`].
 pub struct Daemon {
     tcp_addr: Option<SocketAddr>,
     ws_addr: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+    shared: Arc<Shared>,
 }
 
 impl Daemon {
     /// Bind the configured listeners and start serving.
     pub async fn start(config: Config) -> Result<Daemon, StartError> {
-        let _ = config;
-        todo!("the daemon core lands in the next commit")
+        let shared = Shared::new(CoreConfig {
+            default_timeout: config.default_timeout,
+            users: config.users.clone(),
+        });
+        let settings = ConnSettings {
+            max_message_size: config.max_message_size,
+            max_outbound_queue: config.max_outbound_queue,
+            ws_ping_interval: config.ws_ping_interval,
+        };
+        let tcp = bind("tcp", config.tcp).await?;
+        let ws = bind("ws", config.ws).await?;
+        let tcp_addr = tcp.as_ref().and_then(|l| l.local_addr().ok());
+        let ws_addr = ws.as_ref().and_then(|l| l.local_addr().ok());
+        let (stop, stop_rx) = watch::channel(false);
+        let stop_signal = StopSignal(stop_rx);
+        let mut tasks = JoinSet::new();
+        tasks.spawn(shared.clone().run_timer(stop_signal.clone().wait()));
+        if let Some(listener) = tcp {
+            tasks.spawn(conn::accept_loop(
+                listener,
+                conn::Transport::Tcp,
+                shared.clone(),
+                settings.clone(),
+                stop_signal.clone(),
+            ));
+        }
+        if let Some(listener) = ws {
+            tasks.spawn(conn::accept_loop(
+                listener,
+                conn::Transport::WebSocket,
+                shared.clone(),
+                settings,
+                stop_signal,
+            ));
+        }
+        Ok(Daemon {
+            tcp_addr,
+            ws_addr,
+            stop,
+            tasks,
+            shared,
+        })
     }
 
     /// The bound TCP address (with the real port when 0 was asked for).
@@ -38,6 +111,42 @@ impl Daemon {
         self.ws_addr
     }
 
+    /// The line jetd prints when it is ready, e.g.
+    /// `jetd listening tcp=127.0.0.1:11122 ws=127.0.0.1:11123`.
+    pub fn listening_line(&self) -> String {
+        let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
+        format!(
+            "jetd listening tcp={} ws={}",
+            show(self.tcp_addr),
+            show(self.ws_addr)
+        )
+    }
+
+    /// Counts: (elements, fetchers, connections, pending routed requests).
+    pub fn stats(&self) -> (usize, usize, usize, usize) {
+        self.shared.stats()
+    }
+
     /// Stop listening, close every connection and wait until all tasks have ended.
-    pub async fn shutdown(self) {}
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        while let Some(result) = self.tasks.join_next().await {
+            if let Err(e) = result {
+                if e.is_panic() {
+                    tracing::error!("a daemon task panicked: {e}");
+                }
+            }
+        }
+    }
+}
+
+async fn bind(
+    kind: &'static str,
+    addr: Option<SocketAddr>,
+) -> Result<Option<TcpListener>, StartError> {
+    let Some(addr) = addr else { return Ok(None) };
+    TcpListener::bind(addr)
+        .await
+        .map(Some)
+        .map_err(|source| StartError::Bind { kind, addr, source })
 }

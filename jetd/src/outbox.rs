@@ -1,0 +1,180 @@
+//! A connection's bounded outbound queue.
+//!
+//! The core appends complete messages (already framed with the TCP length prefix) while it
+//! holds its lock; the connection's writer task takes everything queued at once and writes
+//! it with one syscall, so a burst of notifications costs one write, not one per message.
+//! The WebSocket writer splits the same bytes at the length prefixes, so there is one
+//! representation for both transports.
+//!
+//! The queue is bounded in bytes. A push that takes it over the limit marks the connection
+//! overflowed: the queued bytes are dropped, later pushes are ignored, and the writer ends
+//! the connection. Nothing else waits for a slow peer, and it cannot cost unbounded memory.
+
+use std::sync::Mutex;
+
+use tokio::sync::Notify;
+
+/// Why a connection's writer stopped taking data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closed {
+    /// The peer let more than the limit pile up.
+    Overflow { queued: usize, limit: usize },
+    /// The daemon closes the connection (shutdown or a fatal protocol error).
+    Shutdown,
+}
+
+#[derive(Debug)]
+struct Inner {
+    buf: Vec<u8>,
+    closed: Option<Closed>,
+}
+
+/// See the module documentation.
+#[derive(Debug)]
+pub struct Outbox {
+    inner: Mutex<Inner>,
+    ready: Notify,
+    limit: usize,
+}
+
+impl Outbox {
+    pub fn new(limit: usize) -> Self {
+        Outbox {
+            inner: Mutex::new(Inner {
+                buf: Vec::new(),
+                closed: None,
+            }),
+            ready: Notify::new(),
+            limit,
+        }
+    }
+
+    /// Append one message: `write` puts the JSON text into the buffer, the length prefix is
+    /// filled in afterwards. Returns false when the connection is closed or just overflowed.
+    pub fn push_with(&self, write: impl FnOnce(&mut Vec<u8>)) -> bool {
+        let mut inner = self.inner.lock().expect("outbox lock poisoned");
+        if inner.closed.is_some() {
+            return false;
+        }
+        let was_empty = inner.buf.is_empty();
+        let start = inner.buf.len();
+        inner.buf.extend_from_slice(&[0; 4]);
+        write(&mut inner.buf);
+        let len = inner.buf.len() - start - 4;
+        let len32 = u32::try_from(len).unwrap_or(u32::MAX);
+        inner.buf[start..start + 4].copy_from_slice(&len32.to_be_bytes());
+        if inner.buf.len() > self.limit {
+            let queued = inner.buf.len();
+            inner.closed = Some(Closed::Overflow {
+                queued,
+                limit: self.limit,
+            });
+            inner.buf = Vec::new();
+            drop(inner);
+            self.ready.notify_one();
+            return false;
+        }
+        drop(inner);
+        if was_empty {
+            self.ready.notify_one();
+        }
+        true
+    }
+
+    /// Append one message given as complete JSON text.
+    pub fn push(&self, json: &[u8]) -> bool {
+        self.push_with(|buf| buf.extend_from_slice(json))
+    }
+
+    /// Stop accepting data; the writer ends after what is queued was written.
+    pub fn close(&self, why: Closed) {
+        let mut inner = self.inner.lock().expect("outbox lock poisoned");
+        if inner.closed.is_none() {
+            inner.closed = Some(why);
+        }
+        drop(inner);
+        self.ready.notify_one();
+    }
+
+    /// Wait until there is data (or the queue was closed) and swap it with `out`, which
+    /// must be empty (its allocation becomes the queue's next buffer). `Err` once closed
+    /// and drained.
+    pub async fn take(&self, out: &mut Vec<u8>) -> Result<(), Closed> {
+        debug_assert!(out.is_empty());
+        loop {
+            {
+                let mut inner = self.inner.lock().expect("outbox lock poisoned");
+                if !inner.buf.is_empty() {
+                    std::mem::swap(&mut inner.buf, out);
+                    return Ok(());
+                }
+                if let Some(why) = inner.closed {
+                    return Err(why);
+                }
+            }
+            self.ready.notified().await;
+        }
+    }
+
+    /// Bytes currently queued.
+    pub fn queued(&self) -> usize {
+        self.inner.lock().expect("outbox lock poisoned").buf.len()
+    }
+}
+
+/// Split a buffer of length-prefixed frames into its payloads.
+pub fn frames(buf: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = buf;
+    std::iter::from_fn(move || {
+        if rest.len() < 4 {
+            return None;
+        }
+        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
+        let (frame, tail) = rest[4..].split_at(len);
+        rest = tail;
+        Some(frame)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pushes_are_framed_and_taken_together() {
+        let ob = Outbox::new(1024);
+        assert!(ob.push(b"{}"));
+        assert!(ob.push(b"[1]"));
+        let mut out = Vec::new();
+        ob.take(&mut out).await.unwrap();
+        let got: Vec<&[u8]> = frames(&out).collect();
+        assert_eq!(got, vec![&b"{}"[..], &b"[1]"[..]]);
+    }
+
+    #[tokio::test]
+    async fn overflow_closes_and_drops_the_queue() {
+        let ob = Outbox::new(10);
+        assert!(ob.push(b"12"));
+        assert!(!ob.push(b"123456"));
+        assert!(!ob.push(b"1"));
+        let mut out = Vec::new();
+        assert_eq!(
+            ob.take(&mut out).await,
+            Err(Closed::Overflow {
+                queued: 16,
+                limit: 10
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn close_drains_first() {
+        let ob = Outbox::new(100);
+        ob.push(b"1");
+        ob.close(Closed::Shutdown);
+        let mut out = Vec::new();
+        ob.take(&mut out).await.unwrap();
+        out.clear();
+        assert_eq!(ob.take(&mut out).await, Err(Closed::Shutdown));
+    }
+}

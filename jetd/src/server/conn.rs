@@ -1,0 +1,189 @@
+//! What every connection does, whatever the transport: register with the core, feed it
+//! frames, run the writer, and clean up when either side ends.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinSet;
+
+use super::{tcp, ws, ConnSettings, StopSignal};
+use crate::core::{ConnId, FrameOutcome, Shared};
+use crate::outbox::{Closed, Outbox};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    Tcp,
+    WebSocket,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tcp",
+            Transport::WebSocket => "ws",
+        }
+    }
+}
+
+/// How a connection's reading side ended.
+#[derive(Debug)]
+pub enum ReadEnd {
+    /// The peer closed the connection.
+    Eof,
+    /// A frame was larger than the maximum message size.
+    TooLarge {
+        len: usize,
+        max: usize,
+    },
+    Io(std::io::Error),
+    /// A WebSocket protocol error.
+    Protocol(String),
+}
+
+/// How a connection's writing side ended.
+#[derive(Debug)]
+pub enum WriteEnd {
+    Closed(Closed),
+    Io(std::io::Error),
+}
+
+/// Accept connections until stopped; each connection is a task owned by this loop.
+pub async fn accept_loop(
+    listener: TcpListener,
+    transport: Transport,
+    shared: Arc<Shared>,
+    settings: ConnSettings,
+    stop: StopSignal,
+) {
+    let mut conns = JoinSet::new();
+    let stopped = stop.clone().wait();
+    tokio::pin!(stopped);
+    loop {
+        tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, addr)) => {
+                    conns.spawn(serve(stream, addr, transport, shared.clone(), settings.clone(), stop.clone()));
+                }
+                Err(e) => {
+                    // Typically out of file descriptors: back off instead of spinning.
+                    tracing::warn!("accept failed on {} listener: {e}", transport.name());
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+        }
+    }
+    while conns.join_next().await.is_some() {}
+}
+
+async fn serve(
+    stream: TcpStream,
+    addr: SocketAddr,
+    transport: Transport,
+    shared: Arc<Shared>,
+    settings: ConnSettings,
+    stop: StopSignal,
+) {
+    let _ = stream.set_nodelay(true);
+    match transport {
+        Transport::Tcp => tcp::serve(stream, addr, shared, settings, stop).await,
+        Transport::WebSocket => ws::serve(stream, addr, shared, settings, stop).await,
+    }
+}
+
+/// A registered connection: who it is and where its outgoing messages wait.
+pub struct ConnCtx {
+    pub shared: Arc<Shared>,
+    pub conn: ConnId,
+    pub outbox: Arc<Outbox>,
+    pub addr: SocketAddr,
+    pub transport: Transport,
+}
+
+impl ConnCtx {
+    pub fn register(
+        shared: Arc<Shared>,
+        addr: SocketAddr,
+        transport: Transport,
+        settings: &ConnSettings,
+    ) -> ConnCtx {
+        let outbox = Arc::new(Outbox::new(settings.max_outbound_queue));
+        let conn = shared.connect(outbox.clone(), transport.name(), Some(addr));
+        ConnCtx {
+            shared,
+            conn,
+            outbox,
+            addr,
+            transport,
+        }
+    }
+
+    /// Feed one frame to the core.
+    pub async fn process_frame(&self, frame: &[u8]) {
+        process_frame(&self.shared, self.conn, frame).await
+    }
+}
+
+/// Run a connection's reader and writer until one ends or the daemon stops, then clean up.
+pub async fn run_connection(
+    ctx: &ConnCtx,
+    reader: impl std::future::Future<Output = ReadEnd>,
+    writer: impl std::future::Future<Output = WriteEnd>,
+    stop: StopSignal,
+) {
+    tokio::pin!(reader);
+    tokio::pin!(writer);
+    let (shared, conn, outbox, addr) = (&ctx.shared, ctx.conn, &ctx.outbox, ctx.addr);
+    let kind = ctx.transport.name();
+    tokio::select! {
+        end = &mut reader => {
+            match &end {
+                ReadEnd::Eof => tracing::debug!(%addr, kind, "peer closed the connection"),
+                ReadEnd::TooLarge { len, max } => tracing::warn!(%addr, kind, "closing connection: frame of {len} bytes exceeds --max-message-size {max}"),
+                ReadEnd::Io(e) => tracing::debug!(%addr, kind, "read error: {e}"),
+                ReadEnd::Protocol(e) => tracing::info!(%addr, kind, "closing connection: {e}"),
+            }
+            shared.disconnect(conn);
+            // Let what is queued (e.g. responses to the last requests) go out, briefly.
+            outbox.close(Closed::Shutdown);
+            let _ = tokio::time::timeout(Duration::from_secs(1), &mut writer).await;
+        }
+        end = &mut writer => {
+            match end {
+                WriteEnd::Closed(Closed::Overflow { queued, limit }) => tracing::warn!(
+                    %addr, kind,
+                    "disconnecting a peer that does not read: {queued} bytes queued for it, limit {limit} (--max-queue)"
+                ),
+                WriteEnd::Closed(Closed::Shutdown) => {}
+                WriteEnd::Io(e) => tracing::debug!(%addr, kind, "write error: {e}"),
+            }
+            shared.disconnect(conn);
+        }
+        _ = stop.wait() => {
+            shared.disconnect(conn);
+        }
+    }
+}
+
+/// Feed one frame to the core, verifying `authenticate` requests off the core lock.
+pub async fn process_frame(shared: &Arc<Shared>, conn: ConnId, frame: &[u8]) {
+    let mut start = 0;
+    loop {
+        match shared.handle_frame(conn, frame, start) {
+            FrameOutcome::Done => return,
+            FrameOutcome::Authenticate { auth, next } => {
+                let users = shared.users().clone();
+                let (user, password) = (auth.user.clone(), auth.password.clone());
+                let groups = tokio::task::spawn_blocking(move || users.verify(&user, &password))
+                    .await
+                    .ok()
+                    .flatten();
+                shared.finish_authenticate(conn, auth, groups);
+                start = next;
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The TCP transport: 4-byte big-endian length prefix + JSON (PROTOCOL.md A.1).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use jet_runtime::codec::FrameDecoder;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
+
+use super::conn::{run_connection, ConnCtx, ReadEnd, Transport, WriteEnd};
+use super::{ConnSettings, StopSignal};
+use crate::core::Shared;
+use crate::outbox::Outbox;
+
+/// Read buffer growth step; a frame larger than this grows the buffer to fit it once.
+const READ_CHUNK: usize = 64 * 1024;
+/// A write buffer that grew past this is not kept for reuse.
+const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
+
+pub async fn serve(
+    stream: TcpStream,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    settings: ConnSettings,
+    stop: StopSignal,
+) {
+    let ctx = ConnCtx::register(shared, addr, Transport::Tcp, &settings);
+    let (rd, wr) = stream.into_split();
+    let reader = read_loop(rd, &ctx, FrameDecoder::new(settings.max_message_size));
+    let writer = write_loop(wr, &ctx.outbox);
+    run_connection(&ctx, reader, writer, stop).await;
+}
+
+async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {
+    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    loop {
+        loop {
+            match decoder.decode(&mut buf) {
+                Ok(Some(frame)) => ctx.process_frame(&frame).await,
+                Ok(None) => break,
+                Err(e) => {
+                    return ReadEnd::TooLarge {
+                        len: e.len,
+                        max: e.max,
+                    }
+                }
+            }
+        }
+        if buf.capacity() - buf.len() < READ_CHUNK / 4 {
+            buf.reserve(READ_CHUNK);
+        }
+        match rd.read_buf(&mut buf).await {
+            Ok(0) => return ReadEnd::Eof,
+            Ok(_) => {}
+            Err(e) => return ReadEnd::Io(e),
+        }
+    }
+}
+
+/// Write everything the outbox holds with one syscall per batch.
+pub async fn write_loop(mut wr: OwnedWriteHalf, outbox: &Outbox) -> WriteEnd {
+    let mut buf = Vec::new();
+    loop {
+        if let Err(closed) = outbox.take(&mut buf).await {
+            let _ = wr.shutdown().await;
+            return WriteEnd::Closed(closed);
+        }
+        if let Err(e) = wr.write_all(&buf).await {
+            return WriteEnd::Io(e);
+        }
+        buf.clear();
+        if buf.capacity() > KEEP_WRITE_BUFFER {
+            buf = Vec::new();
+        }
+    }
+}
