@@ -123,6 +123,7 @@ impl Core {
             "fetch" => self.fetch(conn, id, &p, raw_params),
             "unfetch" => self.unfetch(conn, &p, raw_params),
             "get" => self.get(conn, raw_params),
+            "schema" => self.schema(conn, raw_params),
             "config" => self.config(conn, &p, raw_params),
             "authenticate" => self.authenticate(conn, &p, raw_params),
             _ => unreachable!("method list checked above"),
@@ -185,6 +186,7 @@ impl Core {
             fetch_only,
             access,
             timeout,
+            schema: p.schema.map(|s| JsonText::from_valid(s.get())),
             fetchers: Vec::new(),
         });
         if let Some(c) = self.conns.get_mut(&conn) {
@@ -576,6 +578,33 @@ impl Core {
             }
             b.push(b']');
         }
+        Ok(Reply::Result(
+            String::from_utf8(b).expect("JSON text is UTF-8"),
+        ))
+    }
+
+    /// `schema`: the JSON Schemas given in `add` for the visible elements whose path
+    /// matches the rule, as `[{"path","schema"}]` in insertion order (an extension of
+    /// jetd, advertised as `features.schemas`).
+    fn schema(&mut self, conn: ConnId, raw: Option<&RawValue>) -> Result<Reply, ErrorObject> {
+        let expr = parse_expr(raw)?;
+        let hint = expr.path_hint();
+        let mut b = Vec::from(&b"["[..]);
+        let mut first = true;
+        for id in self.matching_elements(conn, &expr, &hint) {
+            let el = self.elements.get(id);
+            let Some(schema) = &el.schema else { continue };
+            if !first {
+                b.push(b',');
+            }
+            first = false;
+            b.extend_from_slice(b"{\"path\":");
+            jet_runtime::protocol::write_json_str(&mut b, &el.path);
+            b.extend_from_slice(b",\"schema\":");
+            b.extend_from_slice(schema.as_str().as_bytes());
+            b.push(b'}');
+        }
+        b.push(b']');
         Ok(Reply::Result(
             String::from_utf8(b).expect("JSON text is UTF-8"),
         ))

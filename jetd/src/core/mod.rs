@@ -110,6 +110,7 @@ impl Shared {
                 "batches": true,
                 "authentication": true,
                 "fetch": "full",
+                "schemas": true,
             }
         })
         .to_string();

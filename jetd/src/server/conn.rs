@@ -153,12 +153,16 @@ pub async fn run_connection(
         }
         end = &mut writer => {
             match end {
-                WriteEnd::Closed(Closed::Overflow { queued, limit }) => tracing::warn!(
-                    %addr, kind,
-                    "disconnecting a peer that does not read: {queued} bytes queued for it, limit {limit} (--max-queue)"
-                ),
+                WriteEnd::Closed(Closed::Overflow { queued, limit }) => log_overflow(addr, kind, queued, limit),
                 WriteEnd::Closed(Closed::Shutdown) => {}
                 WriteEnd::Io(e) => tracing::debug!(%addr, kind, "write error: {e}"),
+            }
+            shared.disconnect(conn);
+        }
+        // The writer may be stuck writing to a peer that does not read: do not wait for it.
+        why = outbox.overflowed() => {
+            if let Closed::Overflow { queued, limit } = why {
+                log_overflow(addr, kind, queued, limit);
             }
             shared.disconnect(conn);
         }
@@ -166,6 +170,13 @@ pub async fn run_connection(
             shared.disconnect(conn);
         }
     }
+}
+
+fn log_overflow(addr: SocketAddr, kind: &str, queued: usize, limit: usize) {
+    tracing::warn!(
+        %addr, kind,
+        "disconnecting a peer that does not read: {queued} bytes queued for it, limit {limit} (--max-queue)"
+    );
 }
 
 /// Feed one frame to the core, verifying `authenticate` requests off the core lock.
