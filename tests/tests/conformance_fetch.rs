@@ -613,3 +613,37 @@ async fn an_add_immediately_followed_by_changes_arrives_in_order() {
         .await;
     stop(d).await;
 }
+
+/// lua-jet peer_spec "can fetch states with endsWith and value equalsNot": the element
+/// leaves and re-enters the fetch as its value changes.
+#[tokio::test]
+async fn ends_with_and_value_equals_not_follow_value_changes() {
+    let d = start_daemon().await;
+    let mut owner = tcp_client(&d).await;
+    let mut f = tcp_client(&d).await;
+    owner
+        .request_ok("add", json!({"path":"persons/1/hobby","value":"tennis"}))
+        .await;
+    owner
+        .request_ok("add", json!({"path":"persons/2/age","value":3}))
+        .await;
+    f.request_ok(
+        "fetch",
+        json!({"id":"h","path":{"endsWith":"hobby"},"value":{"equalsNot":"sleeping"}}),
+    )
+    .await;
+    f.expect(
+        r#"{"method":"h","params":{"path":"persons/1/hobby","event":"add","value":"tennis"}}"#,
+    )
+    .await;
+    for (value, event) in [("sleeping", "remove"), ("chess", "add"), ("golf", "change")] {
+        owner
+            .request_ok("change", json!({"path":"persons/1/hobby","value":value}))
+            .await;
+        f.expect(&format!(
+            r#"{{"method":"h","params":{{"path":"persons/1/hobby","event":"{event}","value":"{value}"}}}}"#
+        ))
+        .await;
+    }
+    stop(d).await;
+}

@@ -490,3 +490,23 @@ async fn set_after_remove_is_path_not_exists() {
     );
     stop(d).await;
 }
+
+/// Requester ids of any scalar type survive routing as the same JSON text (cjet
+/// set_wrong_id_type answers nothing for a boolean id; jetd echoes it).
+#[tokio::test]
+async fn requester_ids_of_any_scalar_type_survive_routing() {
+    let d = start_daemon().await;
+    let (mut owner, mut req) = owner_and_requester(&d).await;
+    for id in ["true", "false", "1e3", "1.5", "0", "3000000000", r#""x""#] {
+        req.send(&format!(
+            r#"{{"id":{id},"method":"set","params":{{"path":"s","value":{id}}}}}"#
+        ))
+        .await;
+        let rid = expect_routed(&mut owner, "s", &format!(r#"{{"value":{id}}}"#)).await;
+        owner
+            .send(&format!(r#"{{"id":{},"result":{id}}}"#, text(&rid)))
+            .await;
+        req.expect(&format!(r#"{{"id":{id},"result":{id}}}"#)).await;
+    }
+    stop(d).await;
+}
