@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use jet_runtime::fetch::builder::Fetch;
-use jet_runtime::peer::{EventKind, FetchEvent, FetchStream, Peer, PeerError, ReconnectPolicy, SetReply};
+use jet_runtime::peer::{
+    EventKind, FetchEvent, FetchStream, Peer, PeerError, ReconnectPolicy, SetReply,
+};
 use jet_tests::STEP;
 use serde_json::json;
 
@@ -41,18 +43,24 @@ async fn reconnects_after_the_daemon_restarts_on_the_same_port() {
     let owner = t(peer_with_retries()).await.unwrap();
     let watcher = t(peer_with_retries()).await.unwrap();
 
-    let state = t(owner.add_state("r/state", json!(1)).on_set(|_| Ok(SetReply::accept())))
-        .await
-        .unwrap();
+    let state = t(owner
+        .add_state("r/state", json!(1))
+        .on_set(|_| Ok(SetReply::accept())))
+    .await
+    .unwrap();
     let _echo = t(owner.add_method("r/echo", Ok)).await.unwrap();
     t(state.change(json!(5))).await.unwrap();
 
-    let mut events = t(watcher.fetch(&Fetch::all().path_starts_with("r/"))).await.unwrap();
+    let mut events = t(watcher.fetch(&Fetch::all().path_starts_with("r/")))
+        .await
+        .unwrap();
     let mut sorted = t(watcher.fetch(&Fetch::all().path_starts_with("r/").range(1, 5)))
         .await
         .unwrap();
     for _ in 0..2 {
-        assert!(matches!(next(&mut events).await, FetchEvent::Element(e) if e.kind == EventKind::Add));
+        assert!(
+            matches!(next(&mut events).await, FetchEvent::Element(e) if e.kind == EventKind::Add)
+        );
     }
     assert!(matches!(next(&mut sorted).await, FetchEvent::Window(w) if w.entries.len() == 2));
 
@@ -92,7 +100,11 @@ async fn reconnects_after_the_daemon_restarts_on_the_same_port() {
             other => panic!("unexpected after resume: {other:?}"),
         }
     }
-    assert_eq!(seen["r/state"], Some(json!(5)), "the current value is restored");
+    assert_eq!(
+        seen["r/state"],
+        Some(json!(5)),
+        "the current value is restored"
+    );
     assert_eq!(seen["r/echo"], None);
 
     // The sorted stream starts over with a full window.
@@ -110,11 +122,20 @@ async fn reconnects_after_the_daemon_restarts_on_the_same_port() {
     }
 
     // Handlers work again through the new daemon.
-    assert_eq!(t(watcher.call("r/echo", json!([1, "x"]))).await.unwrap(), json!([1, "x"]));
-    assert_eq!(t(watcher.set("r/state", json!(8))).await.unwrap(), json!(true));
+    assert_eq!(
+        t(watcher.call("r/echo", json!([1, "x"]))).await.unwrap(),
+        json!([1, "x"])
+    );
+    assert_eq!(
+        t(watcher.set("r/state", json!(8))).await.unwrap(),
+        json!(true)
+    );
     match next(&mut events).await {
         FetchEvent::Element(e) => {
-            assert_eq!((e.kind, e.path.as_str(), e.value), (EventKind::Change, "r/state", Some(json!(8))))
+            assert_eq!(
+                (e.kind, e.path.as_str(), e.value),
+                (EventKind::Change, "r/state", Some(json!(8)))
+            )
         }
         other => panic!("expected the change, got {other:?}"),
     }
