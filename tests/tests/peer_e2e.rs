@@ -62,10 +62,15 @@ async fn connects_over_tcp_and_websocket_and_reads_info() {
     assert_eq!(t(ws.info()).await.unwrap(), info);
     // The two transports reach the same bus.
     let _s = t(tcp.add_state("shared/x", json!(1))).await.unwrap();
-    let got = t(ws.get(&Fetch::all().path_equals("shared/x"))).await.unwrap();
+    let got = t(ws.get(&Fetch::all().path_equals("shared/x")))
+        .await
+        .unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(got[0].value, Some(json!(1)));
-    assert!(got[0].fetch_only, "a state without set handler is fetch-only");
+    assert!(
+        got[0].fetch_only,
+        "a state without set handler is fetch-only"
+    );
     d.shutdown().await;
 }
 
@@ -80,7 +85,10 @@ async fn bad_addresses_and_refused_credentials_are_typed_errors() {
         .credentials("nobody", "wrong")
         .connect(&d.tcp_addr().unwrap().to_string()))
     .await;
-    assert!(matches!(refused, Err(PeerError::InvalidCredentials)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(PeerError::InvalidCredentials)),
+        "{refused:?}"
+    );
     d.shutdown().await;
     // Nothing listens there any more.
     let gone = t(Peer::connect(&d_addr_placeholder())).await;
@@ -120,7 +128,10 @@ async fn set_handlers_accept_adjust_refuse_and_value_as_result() {
     assert_eq!(element(&mut events).await.kind, EventKind::Add);
 
     // Accept: `true`, then the change.
-    assert_eq!(t(client.set("boiler/setpoint", json!(60))).await.unwrap(), json!(true));
+    assert_eq!(
+        t(client.set("boiler/setpoint", json!(60))).await.unwrap(),
+        json!(true)
+    );
     let e = element(&mut events).await;
     assert_eq!((e.kind, e.value), (EventKind::Change, Some(json!(60))));
     assert_eq!(state.value(), json!(60));
@@ -132,7 +143,11 @@ async fn set_handlers_accept_adjust_refuse_and_value_as_result() {
 
     // Refuse: the requester sees the owner's error object.
     match t(client.set("boiler/setpoint", json!(120))).await {
-        Err(PeerError::Remote { code, message, data }) => {
+        Err(PeerError::Remote {
+            code,
+            message,
+            data,
+        }) => {
             assert_eq!((code, message.as_str()), (42, "too hot"));
             assert_eq!(data, Some(json!({"max": 100})));
         }
@@ -140,7 +155,10 @@ async fn set_handlers_accept_adjust_refuse_and_value_as_result() {
     }
     match t(client.set("boiler/setpoint", json!("hot"))).await {
         Err(PeerError::InvalidParams { data, .. }) => {
-            assert_eq!(data, Some(json!({"invalidArgument": {"message": "a number is required"}})))
+            assert_eq!(
+                data,
+                Some(json!({"invalidArgument": {"message": "a number is required"}}))
+            )
         }
         other => panic!("expected invalid params, got {other:?}"),
     }
@@ -157,14 +175,18 @@ async fn async_set_handlers_and_dont_notify() {
     let d = jet_tests::start_daemon().await;
     let owner = tcp_peer(&d).await;
     let client = tcp_peer(&d).await;
-    let quiet = t(owner.add_state("q/quiet", json!(0)).on_set_async(|v| async move {
-        tokio::task::yield_now().await;
-        Ok(SetReply::adjusted(json!(v.as_i64().unwrap_or(0) * 2)).without_change())
-    }))
+    let quiet = t(owner
+        .add_state("q/quiet", json!(0))
+        .on_set_async(|v| async move {
+            tokio::task::yield_now().await;
+            Ok(SetReply::adjusted(json!(v.as_i64().unwrap_or(0) * 2)).without_change())
+        }))
     .await
     .unwrap();
     let marker = t(owner.add_state("q/marker", json!(0))).await.unwrap();
-    let mut events = t(client.fetch(&Fetch::all().path_starts_with("q/"))).await.unwrap();
+    let mut events = t(client.fetch(&Fetch::all().path_starts_with("q/")))
+        .await
+        .unwrap();
     element(&mut events).await;
     element(&mut events).await;
 
@@ -185,7 +207,10 @@ async fn fetch_only_states_refuse_sets() {
     let client = tcp_peer(&d).await;
     let _ro = t(owner.add_state("ro/temp", json!(21.5))).await.unwrap();
     let r = t(client.set("ro/temp", json!(0))).await;
-    assert!(matches!(r, Err(PeerError::FetchOnly(ref p)) if p == "ro/temp"), "{r:?}");
+    assert!(
+        matches!(r, Err(PeerError::FetchOnly(ref p)) if p == "ro/temp"),
+        "{r:?}"
+    );
     d.shutdown().await;
 }
 
@@ -216,9 +241,14 @@ async fn methods_sync_and_async_with_array_and_object_args() {
     .unwrap();
     let r = t(client.call("m/sum", json!([1, 2, 3]))).await.unwrap();
     assert_eq!(r, json!({"shape": "array", "sum": 6.0}));
-    let r = t(client.call("m/sum", json!({"a": 1, "b": 2}))).await.unwrap();
+    let r = t(client.call("m/sum", json!({"a": 1, "b": 2})))
+        .await
+        .unwrap();
     assert_eq!(r, json!({"shape": "object", "sum": 3.0}));
-    assert_eq!(t(client.call("m/echo_later", json!(["x"]))).await.unwrap(), json!(["x"]));
+    assert_eq!(
+        t(client.call("m/echo_later", json!(["x"]))).await.unwrap(),
+        json!(["x"])
+    );
     match t(client.call("m/echo_later", json!({}))).await {
         Err(PeerError::Remote { code, message, .. }) => {
             assert_eq!((code, message.as_str()), (-32000, "nothing to echo"))
@@ -239,10 +269,14 @@ async fn request_errors_are_typed() {
     let d = jet_tests::start_daemon().await;
     let owner = tcp_peer(&d).await;
     let client = tcp_peer(&d).await;
-    let _s = t(owner.add_state("e/state", json!(1)).on_set(|_| Ok(SetReply::accept())))
+    let _s = t(owner
+        .add_state("e/state", json!(1))
+        .on_set(|_| Ok(SetReply::accept())))
+    .await
+    .unwrap();
+    let _m = t(owner.add_method("e/method", |_| Ok(json!(null))))
         .await
         .unwrap();
-    let _m = t(owner.add_method("e/method", |_| Ok(json!(null)))).await.unwrap();
     let _never = t(owner
         .add_state("e/never", json!(0))
         .on_set_async(|_| futures_util::future::pending()))
@@ -250,13 +284,22 @@ async fn request_errors_are_typed() {
     .unwrap();
 
     let r = t(client.set("e/missing", json!(1))).await;
-    assert!(matches!(r, Err(PeerError::NotFound(ref p)) if p == "e/missing"), "{r:?}");
+    assert!(
+        matches!(r, Err(PeerError::NotFound(ref p)) if p == "e/missing"),
+        "{r:?}"
+    );
     let r = t(client.call("e/missing", json!([]))).await;
     assert!(matches!(r, Err(PeerError::NotFound(_))), "{r:?}");
     let r = t(client.add_state("e/state", json!(2))).await;
-    assert!(matches!(r, Err(PeerError::Occupied(ref p)) if p == "e/state"), "{r:?}");
+    assert!(
+        matches!(r, Err(PeerError::Occupied(ref p)) if p == "e/state"),
+        "{r:?}"
+    );
     let r = t(client.remove("e/state")).await;
-    assert!(matches!(r, Err(PeerError::Foreign(ref p)) if p == "e/state"), "{r:?}");
+    assert!(
+        matches!(r, Err(PeerError::Foreign(ref p)) if p == "e/state"),
+        "{r:?}"
+    );
     let r = t(client.change("e/state", json!(3))).await;
     assert!(matches!(r, Err(PeerError::Foreign(_))), "{r:?}");
     let r = t(client.set("e/method", json!(1))).await;
@@ -264,24 +307,36 @@ async fn request_errors_are_typed() {
     let r = t(client.call("e/state", json!([]))).await;
     assert!(matches!(r, Err(PeerError::NotAMethod(_))), "{r:?}");
     let r = t(client.request("nonsense", json!({}), None)).await;
-    assert!(matches!(r, Err(PeerError::MethodNotFound(ref m)) if m == "nonsense"), "{r:?}");
-    let r = t(client.fetch(&Fetch::all().path(
-        jet_runtime::fetch::builder::PathOp::Equals,
-        json!(5),
-    )))
-    .await;
+    assert!(
+        matches!(r, Err(PeerError::MethodNotFound(ref m)) if m == "nonsense"),
+        "{r:?}"
+    );
+    let r =
+        t(client.fetch(&Fetch::all().path(jet_runtime::fetch::builder::PathOp::Equals, json!(5))))
+            .await;
     assert!(matches!(r, Err(PeerError::InvalidParams { .. })), "{r:?}");
 
     // The daemon's routed timeout.
     let started = Instant::now();
-    let r = t(client.set("e/never", json!(1)).timeout(Duration::from_millis(200))).await;
-    assert!(matches!(r, Err(PeerError::Timeout { details: Some(_) })), "{r:?}");
+    let r = t(client
+        .set("e/never", json!(1))
+        .timeout(Duration::from_millis(200)))
+    .await;
+    assert!(
+        matches!(r, Err(PeerError::Timeout { details: Some(_) })),
+        "{r:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(3));
 
     // The owner goes away while a request is pending: the requester hears at once.
     let pending = tokio::spawn({
         let client = client.clone();
-        async move { client.set("e/never", json!(2)).timeout(Duration::from_secs(30)).await }
+        async move {
+            client
+                .set("e/never", json!(2))
+                .timeout(Duration::from_secs(30))
+                .await
+        }
     });
     // The set has reached the owner once the daemon has a pending route.
     t(async {
@@ -306,9 +361,13 @@ async fn handles_remove_on_drop_unless_detached() {
     let d = jet_tests::start_daemon().await;
     let owner = tcp_peer(&d).await;
     let client = tcp_peer(&d).await;
-    let mut events = t(client.fetch(&Fetch::all().path_starts_with("h/"))).await.unwrap();
+    let mut events = t(client.fetch(&Fetch::all().path_starts_with("h/")))
+        .await
+        .unwrap();
     let state = t(owner.add_state("h/dropped", json!(1))).await.unwrap();
-    let method = t(owner.add_method("h/method", |_| Ok(json!(1)))).await.unwrap();
+    let method = t(owner.add_method("h/method", |_| Ok(json!(1))))
+        .await
+        .unwrap();
     let kept = t(owner.add_state("h/kept", json!(2))).await.unwrap();
     for path in ["h/dropped", "h/method", "h/kept"] {
         let e = element(&mut events).await;
@@ -317,24 +376,35 @@ async fn handles_remove_on_drop_unless_detached() {
     assert_eq!(element_value_of_method(&client).await, None);
     drop(state);
     let e = element(&mut events).await;
-    assert_eq!((e.kind, e.path.as_str(), e.value), (EventKind::Remove, "h/dropped", Some(json!(1))));
+    assert_eq!(
+        (e.kind, e.path.as_str(), e.value),
+        (EventKind::Remove, "h/dropped", Some(json!(1)))
+    );
     drop(method);
     let e = element(&mut events).await;
     assert_eq!((e.kind, e.path.as_str()), (EventKind::Remove, "h/method"));
     kept.detach();
     let marker = t(owner.add_state("h/marker", json!(0))).await.unwrap();
     let e = element(&mut events).await;
-    assert_eq!((e.kind, e.path.as_str()), (EventKind::Add, "h/marker"), "detached state stays");
+    assert_eq!(
+        (e.kind, e.path.as_str()),
+        (EventKind::Add, "h/marker"),
+        "detached state stays"
+    );
     t(marker.remove()).await.unwrap();
     assert_eq!(element(&mut events).await.kind, EventKind::Remove);
-    let left = t(client.get(&Fetch::all().path_starts_with("h/"))).await.unwrap();
+    let left = t(client.get(&Fetch::all().path_starts_with("h/")))
+        .await
+        .unwrap();
     let paths: Vec<&str> = left.iter().map(|e| e.path.as_str()).collect();
     assert_eq!(paths, ["h/kept"]);
     d.shutdown().await;
 }
 
 async fn element_value_of_method(client: &Peer) -> Option<Value> {
-    let got = t(client.get(&Fetch::all().path_equals("h/method"))).await.unwrap();
+    let got = t(client.get(&Fetch::all().path_equals("h/method")))
+        .await
+        .unwrap();
     assert_eq!(got.len(), 1);
     got[0].value.clone()
 }
@@ -354,16 +424,27 @@ async fn unsorted_fetch_with_value_rules_and_unfetch_on_drop() {
     let young = Fetch::all()
         .path_starts_with("PEOPLE/")
         .case_insensitive()
-        .field("age", jet_runtime::fetch::builder::ValueOp::LessThan, json!(20));
+        .field(
+            "age",
+            jet_runtime::fetch::builder::ValueOp::LessThan,
+            json!(20),
+        );
     let mut events = t(client.fetch(&young)).await.unwrap();
     let first = element(&mut events).await;
     let second = element(&mut events).await;
-    assert_eq!((first.path.as_str(), second.path.as_str()), ("people/ann", "people/cid"));
+    assert_eq!(
+        (first.path.as_str(), second.path.as_str()),
+        ("people/ann", "people/cid")
+    );
     // ann grows up: she leaves the fetch; bob gets younger: he enters it.
-    t(people[0].change(json!({"name": "ann", "age": 25}))).await.unwrap();
+    t(people[0].change(json!({"name": "ann", "age": 25})))
+        .await
+        .unwrap();
     let e = element(&mut events).await;
     assert_eq!((e.kind, e.path.as_str()), (EventKind::Remove, "people/ann"));
-    t(people[1].change(json!({"name": "bob", "age": 5}))).await.unwrap();
+    t(people[1].change(json!({"name": "bob", "age": 5})))
+        .await
+        .unwrap();
     let e = element(&mut events).await;
     assert_eq!((e.kind, e.path.as_str()), (EventKind::Add, "people/bob"));
 
@@ -376,7 +457,9 @@ async fn unsorted_fetch_with_value_rules_and_unfetch_on_drop() {
     assert_eq!(d.stats().1, 0);
 
     // Explicit unfetch, and `get` with a value rule.
-    let numbers = t(client.fetch(&Fetch::all().value_is_type(ValueType::Number))).await.unwrap();
+    let numbers = t(client.fetch(&Fetch::all().value_is_type(ValueType::Number)))
+        .await
+        .unwrap();
     t(numbers.unfetch()).await.unwrap();
     let got = t(client.get(&Fetch::all().path_starts_with("people/").field(
         "age",
@@ -397,20 +480,31 @@ async fn sorted_fetch_yields_window_snapshots() {
     let client = tcp_peer(&d).await;
     let mut states = std::collections::HashMap::new();
     for (name, v) in [("a", 1), ("b", 2), ("c", 3), ("d", 4), ("e", 5)] {
-        let s = t(owner.add_state(format!("s/{name}"), json!(v))).await.unwrap();
+        let s = t(owner.add_state(format!("s/{name}"), json!(v)))
+            .await
+            .unwrap();
         states.insert(name, s);
     }
     // The worked example of PROTOCOL.md B §6.8.
     let mut w = t(client.fetch(&Fetch::all().path_starts_with("s/").range(1, 4)))
         .await
         .unwrap();
-    assert_eq!(window_paths(&window(&mut w).await), ["s/a", "s/b", "s/c", "s/d"]);
+    assert_eq!(
+        window_paths(&window(&mut w).await),
+        ["s/a", "s/b", "s/c", "s/d"]
+    );
     drop(states.remove("c"));
-    assert_eq!(window_paths(&window(&mut w).await), ["s/a", "s/b", "s/d", "s/e"]);
+    assert_eq!(
+        window_paths(&window(&mut w).await),
+        ["s/a", "s/b", "s/d", "s/e"]
+    );
     drop(states.remove("e"));
     assert_eq!(window_paths(&window(&mut w).await), ["s/a", "s/b", "s/d"]);
     states.insert("e", t(owner.add_state("s/e", json!(5))).await.unwrap());
-    assert_eq!(window_paths(&window(&mut w).await), ["s/a", "s/b", "s/d", "s/e"]);
+    assert_eq!(
+        window_paths(&window(&mut w).await),
+        ["s/a", "s/b", "s/d", "s/e"]
+    );
     drop(states.remove("d"));
     assert_eq!(window_paths(&window(&mut w).await), ["s/a", "s/b", "s/e"]);
     t(states["a"].change(json!(10))).await.unwrap();
@@ -430,8 +524,7 @@ async fn sorted_fetch_yields_window_snapshots() {
     assert_eq!(window_paths(&snap), ["s/a", "s/e"]);
     assert_eq!(snap.from, 1);
     let got = t(client.get(&by_value)).await.unwrap();
-    let got: Vec<(&str, Option<usize>)> =
-        got.iter().map(|e| (e.path.as_str(), e.index)).collect();
+    let got: Vec<(&str, Option<usize>)> = got.iter().map(|e| (e.path.as_str(), e.index)).collect();
     assert_eq!(got, [("s/a", Some(1)), ("s/e", Some(2))]);
     t(states["b"].change(json!(7))).await.unwrap();
     assert_eq!(window_paths(&window(&mut v).await), ["s/a", "s/b"]);
@@ -452,7 +545,12 @@ async fn pending_requests_fail_at_once_when_the_connection_drops() {
     element(&mut events).await;
     let pending = tokio::spawn({
         let client = client.clone();
-        async move { client.set("p/never", json!(1)).timeout(Duration::from_secs(30)).await }
+        async move {
+            client
+                .set("p/never", json!(1))
+                .timeout(Duration::from_secs(30))
+                .await
+        }
     });
     t(async {
         while d.stats().3 == 0 {
