@@ -252,7 +252,6 @@ async fn notifications_respect_access_after_the_initial_adds() {
 /// Access lists restrict fetch, set and call, not ownership: an owner may change and
 /// remove its elements whatever their `access` says, even unauthenticated.
 #[tokio::test]
-#[ignore = "jetd bug: change/remove look the element up through the fetch-access check, so an owner that may not fetch its own element gets pathNotExists"]
 async fn owners_change_and_remove_their_elements_whatever_the_access() {
     let (d, mut owner) = daemon_with_elements().await;
     let mut linus = peer(&d, Some(LINUS)).await;
