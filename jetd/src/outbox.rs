@@ -34,6 +34,9 @@ struct Inner {
 pub struct Outbox {
     inner: Mutex<Inner>,
     ready: Notify,
+    /// Woken when the queue overflows, so the connection is torn down even while its
+    /// writer is blocked writing to a peer that does not read.
+    overflow: Notify,
     limit: usize,
 }
 
@@ -45,6 +48,7 @@ impl Outbox {
                 closed: None,
             }),
             ready: Notify::new(),
+            overflow: Notify::new(),
             limit,
         }
     }
@@ -72,6 +76,7 @@ impl Outbox {
             inner.buf = Vec::new();
             drop(inner);
             self.ready.notify_one();
+            self.overflow.notify_one();
             return false;
         }
         drop(inner);
@@ -113,6 +118,18 @@ impl Outbox {
                 }
             }
             self.ready.notified().await;
+        }
+    }
+
+    /// Resolves when the queue has overflowed.
+    pub async fn overflowed(&self) -> Closed {
+        loop {
+            if let Some(why @ Closed::Overflow { .. }) =
+                self.inner.lock().expect("outbox lock poisoned").closed
+            {
+                return why;
+            }
+            self.overflow.notified().await;
         }
     }
 

@@ -69,6 +69,9 @@ const scenarios = {
     out({ event: (await f.take(2))[1] })
     out({ plain: await settle(peer.set('demo/state', { x: 5.5 })) })
     out({ event: (await f.take(3))[2] })
+    // skipResult: sent as a notification, routed without id, nothing comes back.
+    out({ notification: await settle(peer.set('demo/state', { x: 8.9 }, { skipResult: true })) })
+    out({ event: (await f.take(4))[3] })
   },
   // call with array args, object args and none (node-jet sends args: []).
   async call (peer) {
@@ -90,6 +93,20 @@ const scenarios = {
       callState: () => peer.call('demo/state', [])
     }
     for (const [name, f] of Object.entries(cases)) out({ case: name, result: await settle(f()) })
+  },
+  // The provider goes away while a set is pending at it: jetd fails the set at once
+  // (ownerDisconnected, an Internal error), node-jet lets it time out; fetchers see its
+  // elements removed (with their last value). Run with --keep-provider: it is gone.
+  async disconnect (peer) {
+    const f = await fetching(peer, new jet.Fetcher().path('equals', 'demo/state'))
+    out({ initial: await f.take(1) })
+    const pending = settle(peer.set('demo/slow', 1, { timeout: 2 }))
+    const started = Date.now()
+    await peer.call('ctl/quit', [])
+    const result = await pending
+    out({ pending: result, withinTimeout: Date.now() - started < 1900 })
+    out({ event: (await f.take(2))[1] })
+    out({ afterwards: await settle(peer.set('demo/state', { x: 1 })) })
   },
   // Access as the connected user: what get shows, and which sets go through (each sets
   // the user's name, or "anonymous", so the provider's log shows who got through).

@@ -320,8 +320,9 @@ async fn check_sorted(bus: &Bus, transport: Transport) {
     );
 }
 
-/// set with and without valueAsResult; the owner's adjusted value comes back and its
-/// `change` reaches the fetcher.
+/// set with and without valueAsResult, and as a notification (node-jet's `skipResult`,
+/// A.5: routed without id); the owner's adjusted value comes back and its `change` reaches
+/// the fetcher.
 async fn check_set(bus: &Bus, transport: Transport) {
     let run = run(bus, transport, "set").await;
     assert_lines(
@@ -332,6 +333,8 @@ async fn check_set(bus: &Bus, transport: Transport) {
             json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 2}}}),
             json!({"plain": {"ok": true}}),
             json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 5}}}),
+            json!({"notification": {}}),
+            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 8}}}),
         ],
     );
     assert_lines(
@@ -339,6 +342,7 @@ async fn check_set(bus: &Bus, transport: Transport) {
         vec![
             json!({"set": "demo/state", "value": {"x": 2.7}}),
             json!({"set": "demo/state", "value": {"x": 5.5}}),
+            json!({"set": "demo/state", "value": {"x": 8.9}}),
         ],
     );
 }
@@ -458,6 +462,39 @@ async fn check_access_anonymous(bus: &Bus, transport: Transport) {
     );
 }
 
+/// The provider disconnects while a set is pending at it (A.7): jetd fails the set at once
+/// with `-32603 {"ownerDisconnected":path}` (node-jet's `jet.PeerError`, which keeps no
+/// message for it), node-jet's daemon lets it time out; fetchers get `remove` with the
+/// last value and the path is gone afterwards.
+async fn check_owner_disconnect(bus: &Bus, transport: Transport) {
+    let addr = bus.addr(transport);
+    let provider = start_provider(&addr).await;
+    let consumer = consume(&addr, "disconnect", &["--keep-provider"]).await;
+    let (pending, in_time) = match bus.target() {
+        Target::Jetd => (typed("jet.PeerError", ""), true),
+        Target::NodeJet => (
+            typed(
+                "jet.PeerTimeout",
+                "The peer processing the request did not respond within the specified timeout",
+            ),
+            false,
+        ),
+    };
+    assert_lines(
+        &consumer,
+        vec![
+            json!({"initial": [{"path": "demo/state", "event": "add", "value": {"x": 1}}]}),
+            json!({"pending": pending, "withinTimeout": in_time}),
+            json!({"event": {"path": "demo/state", "event": "remove", "value": {"x": 1}}}),
+            json!({"afterwards": not_found()}),
+        ],
+    );
+    assert_lines(
+        &finish_provider(provider).await,
+        vec![json!({"set": "demo/slow", "value": 1})],
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // The tests: every scenario against jetd over TCP and over WebSocket, and against
 // node-jet's own daemon (both transports) as the reference.
@@ -500,6 +537,7 @@ interop_tests! {
     set_value_as_result => check_set;
     typed_errors => check_errors;
     access_anonymous => check_access_anonymous;
+    owner_disconnect => check_owner_disconnect;
 }
 
 async fn check_call_same(bus: &Bus, transport: Transport) {
@@ -524,10 +562,30 @@ interop_tests! {
 // Authentication: node-jet peers that log in (`new jet.Peer({user, password})`) and see
 // the access rules of their groups applied.
 
-/// (user, password, fetchGroups, setGroups, callGroups) known to the daemon.
-const USERS: [(&str, &str, &[&str], &[&str], &[&str]); 2] = [
-    ("vera", "vera-pw", &["viewers"], &[], &[]),
-    ("adam", "adam-pw", &["admins"], &["admins"], &["admins"]),
+/// A user the daemon knows, with the group lists of A.9.
+struct TestUser {
+    name: &'static str,
+    password: &'static str,
+    fetch: &'static [&'static str],
+    set: &'static [&'static str],
+    call: &'static [&'static str],
+}
+
+const USERS: [TestUser; 2] = [
+    TestUser {
+        name: "vera",
+        password: "vera-pw",
+        fetch: &["viewers"],
+        set: &[],
+        call: &[],
+    },
+    TestUser {
+        name: "adam",
+        password: "adam-pw",
+        fetch: &["admins"],
+        set: &["admins"],
+        call: &["admins"],
+    },
 ];
 
 fn groups_json(fetch: &[&str], set: &[&str], call: &[&str]) -> Value {
@@ -540,9 +598,16 @@ async fn start_with_users(target: Target) -> Bus {
     match target {
         Target::Jetd => {
             let mut text = String::new();
-            for (user, password, fetch, set, call) in USERS {
+            for TestUser {
+                name,
+                password,
+                fetch,
+                set,
+                call,
+            } in USERS
+            {
                 text.push_str(&format!(
-                    "[users.{user}]\npassword = {}\nfetchGroups = {}\nsetGroups = {}\ncallGroups = {}\n\n",
+                    "[users.{name}]\npassword = {}\nfetchGroups = {}\nsetGroups = {}\ncallGroups = {}\n\n",
                     json!(jetd::auth::hash_password(password)),
                     json!(fetch),
                     json!(set),
@@ -558,10 +623,13 @@ async fn start_with_users(target: Target) -> Bus {
         }
         Target::NodeJet => {
             let mut users = serde_json::Map::new();
-            for (user, password, fetch, set, call) in USERS {
+            for user in USERS {
                 users.insert(
-                    user.to_owned(),
-                    json!({"password": password, "auth": groups_json(fetch, set, call)}),
+                    user.name.to_owned(),
+                    json!({
+                        "password": user.password,
+                        "auth": groups_json(user.fetch, user.set, user.call),
+                    }),
                 );
             }
             Bus::NodeJet(Box::new(

@@ -238,7 +238,7 @@ fn parse_sort(sort: &Value) -> Result<(SortSpec, ImpliedTypes), InvalidFetch> {
             let name = v
                 .as_str()
                 .ok_or_else(|| InvalidFetch("sort.byValue must be a type name string".into()))?;
-            ValueType::parse(name, "sort.byValue").map_err(InvalidFetch)
+            ValueType::parse_named(name, "sort.byValue").map_err(InvalidFetch)
         })
         .transpose()?;
     let by_field = member(sort, "byValueField")
@@ -257,7 +257,7 @@ fn parse_sort(sort: &Value) -> Result<(SortSpec, ImpliedTypes), InvalidFetch> {
                     "sort.byValueField[\"{field}\"] must be a type name string"
                 ))
             })?;
-            let ty = ValueType::parse(name, &format!("sort.byValueField[\"{field}\"]"))?;
+            let ty = ValueType::parse_named(name, &format!("sort.byValueField[\"{field}\"]"))?;
             Ok::<_, InvalidFetch>((accessor, ty))
         })
         .transpose()?;

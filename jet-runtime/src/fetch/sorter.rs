@@ -4,12 +4,13 @@
 //! The observable output is exactly that of the reference algorithm, which re-sorts the whole
 //! match list and rebuilds a path -> position map on every event. Doing that literally costs
 //! O(n log n) per event, too much for a daemon holding 100k entries in one sorted fetch.
-//! Here the entries live in a `Vec` kept sorted by (key, path) (reversed when descending);
-//! a path's position is found by binary search with its current key (kept in a map), and a
-//! changed entry is moved by rotating only the slice between its old and new position.
-//! Since paths are unique, (key, path) is a strict total order, so "re-sort" and "move into
-//! place" give the same list. Entries carry a serial number that stands for the object
-//! identity the reference algorithm compares in its `shown` map.
+//! Here the entries live in a slab, and a `Vec` of 4-byte slab ids is kept sorted by
+//! (key, path) (reversed when descending): a path's position is found by binary search with
+//! its current key, and a changed entry is moved by rotating only the ids between its old
+//! and new position (a few hundred KiB of `memmove` at worst for 100k entries). Since paths
+//! are unique, (key, path) is a strict total order, so "re-sort" and "move into place" give
+//! the same list. Entries carry a serial number that stands for the object identity the
+//! reference algorithm compares in its `shown` map.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -140,26 +141,34 @@ struct Entry<P> {
 #[derive(Debug, Clone)]
 pub struct Sorter<P> {
     spec: SortSpec,
-    /// Sorted by (key, path), reversed when descending, once `sorted` is true.
-    entries: Vec<Entry<P>>,
-    /// Current key of each path, to find its position by binary search.
-    keys: HashMap<Arc<str>, Key>,
+    /// Entry storage; `None` marks a free slot (listed in `free`).
+    slots: Vec<Option<Entry<P>>>,
+    free: Vec<u32>,
+    /// Slot ids in sorted order (once `sorted` is true): `order[i - 1]` is position `i`.
+    order: Vec<u32>,
+    /// The slot of each path.
+    slot_of: HashMap<Arc<str>, u32>,
     /// `shown[i - from]`: serial of the entry last reported at position `i`.
     shown: Vec<Option<u64>>,
     /// Last reported `n`; `None` before the flush.
     n: Option<usize>,
     next_serial: u64,
-    /// False during the initial scan, when entries are appended unsorted.
+    /// False during the initial scan, when slot ids are appended unsorted.
     sorted: bool,
 }
 
 impl<P: Clone> Sorter<P> {
-    pub fn new(spec: SortSpec) -> Self {
-        debug_assert!(spec.from >= 1 && spec.to >= spec.from, "invalid window");
+    /// A sorter for `spec`; a window that is not `1 <= from <= to` is clamped into one
+    /// (the expression parser refuses such specs before they get here).
+    pub fn new(mut spec: SortSpec) -> Self {
+        spec.from = spec.from.max(1);
+        spec.to = spec.to.max(spec.from);
         Sorter {
             spec,
-            entries: Vec::new(),
-            keys: HashMap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            order: Vec::new(),
+            slot_of: HashMap::new(),
             shown: Vec::new(),
             n: None,
             next_serial: 0,
@@ -173,16 +182,16 @@ impl<P: Clone> Sorter<P> {
 
     /// Number of entries (matches), inside the window or not.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.order.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.order.is_empty()
     }
 
     /// Whether `path` is among the matches.
     pub fn contains(&self, path: &str) -> bool {
-        self.keys.contains_key(path)
+        self.slot_of.contains_key(path)
     }
 
     /// During the initial scan: add an entry (skip a path already present). Cheap: the
@@ -194,17 +203,16 @@ impl<P: Clone> Sorter<P> {
         payload: Option<P>,
         fetch_only: bool,
     ) {
-        if self.keys.contains_key(&path) {
+        if self.slot_of.contains_key(&path) {
             return;
         }
         let key = self.key_of(value);
-        let entry = self.new_entry(Arc::clone(&path), key.clone(), payload, fetch_only);
-        self.keys.insert(path, key);
+        let slot = self.new_entry(path, key, payload, fetch_only);
         if self.sorted {
-            let at = self.insertion_point(&entry.key, &entry.path);
-            self.entries.insert(at, entry);
+            let at = self.insertion_point(slot);
+            self.order.insert(at, slot);
         } else {
-            self.entries.push(entry);
+            self.order.push(slot);
         }
     }
 
@@ -216,9 +224,10 @@ impl<P: Clone> Sorter<P> {
         let mut changes = Vec::new();
         let mut n = 0;
         for i in from..=to {
-            let Some(entry) = self.entries.get(i - 1) else {
+            let Some(&slot) = self.order.get(i - 1) else {
                 break;
             };
+            let entry = occupied(&self.slots, slot);
             changes.push(change_of(entry, i));
             *shown_slot(&mut self.shown, from, i) = Some(entry.serial);
             n = i - from + 1;
@@ -245,34 +254,35 @@ impl<P: Clone> Sorter<P> {
         self.sort_all();
         let (from, to) = (self.spec.from, self.spec.to);
         // Step 1 (0-based positions here, 1-based from step 4 on).
-        let old_len = self.entries.len();
+        let old_len = self.order.len();
         let old = self.position(path);
-        // Steps 2 and 3: apply the event and keep the list sorted.
+        // Steps 2 and 3: apply the event and keep the order sorted.
         let new = match (event, old) {
             (Event::Remove, None) => return None,
             (Event::Remove, Some(at)) => {
-                self.entries.remove(at);
-                self.keys.remove(&**path);
+                let slot = self.order.remove(at);
+                self.slot_of.remove(&**path);
+                self.slots[slot as usize] = None;
+                self.free.push(slot);
                 None
             }
             (_, Some(at)) => {
                 let key = self.key_of(value);
-                let entry = &mut self.entries[at];
+                let entry = self.entry_mut(self.order[at]);
+                entry.key = key;
                 entry.payload = payload;
                 entry.fetch_only = fetch_only;
-                self.keys.insert(Arc::clone(path), key.clone());
-                Some(self.move_to_place(at, key))
+                Some(self.move_to_place(at))
             }
             (_, None) => {
                 let key = self.key_of(value);
-                let entry = self.new_entry(Arc::clone(path), key.clone(), payload, fetch_only);
-                let at = self.insertion_point(&key, path);
-                self.entries.insert(at, entry);
-                self.keys.insert(Arc::clone(path), key);
+                let slot = self.new_entry(Arc::clone(path), key, payload, fetch_only);
+                let at = self.insertion_point(slot);
+                self.order.insert(at, slot);
                 Some(at)
             }
         };
-        let len = self.entries.len();
+        let len = self.order.len();
         let (old, new) = (old.map(|i| i + 1), new.map(|i| i + 1));
         let in_window = |i: Option<usize>| i.is_some_and(|i| from <= i && i <= to);
         // Step 4.
@@ -280,41 +290,45 @@ impl<P: Clone> Sorter<P> {
             return None;
         }
         // Step 6: same position inside the window; node-jet reports only changes.
-        if old.is_some() && old == new && in_window(new) {
-            if event != Event::Change {
-                return None;
+        if let (Some(o), Some(index)) = (old, new) {
+            if o == index && in_window(new) {
+                if event != Event::Change {
+                    return None;
+                }
+                let entry = self.entry(self.order[index - 1]);
+                return Some(SortedUpdate {
+                    changes: vec![change_of(entry, index)],
+                    n: self.n.unwrap_or(0),
+                    in_place: true,
+                });
             }
-            let index = new.expect("checked: set");
-            let entry = &self.entries[index - 1];
-            return Some(SortedUpdate {
-                changes: vec![change_of(entry, index)],
-                n: self.n.unwrap_or(0),
-                in_place: true,
-            });
         }
         // Step 7.
         let last = to.min(len);
-        let (start, stop) = match (in_window(new), in_window(old)) {
-            (true, true) => {
-                let (a, b) = (old.expect("in window"), new.expect("in window"));
-                (a.min(b), a.max(b))
-            }
-            (true, false) => (new.expect("in window"), last),
-            (false, true) => (old.expect("in window"), last),
-            (false, false) => (from, last),
+        let (start, stop) = match (
+            old.filter(|_| in_window(old)),
+            new.filter(|_| in_window(new)),
+        ) {
+            (Some(o), Some(i)) => (o.min(i), o.max(i)),
+            (None, Some(i)) => (i, last),
+            (Some(o), None) => (o, last),
+            (None, None) => (from, last),
         };
         // Step 8.
         let mut changes = Vec::new();
         for i in start..=stop {
-            let entry = self.entries.get(i - 1);
+            let entry = self
+                .order
+                .get(i - 1)
+                .map(|&slot| occupied(&self.slots, slot));
             let serial = entry.map(|e| e.serial);
-            let slot = shown_slot(&mut self.shown, from, i);
+            let shown = shown_slot(&mut self.shown, from, i);
             if let Some(entry) = entry {
-                if *slot != serial {
+                if *shown != serial {
                     changes.push(change_of(entry, i));
                 }
             }
-            *slot = serial;
+            *shown = serial;
             if entry.is_none() {
                 break;
             }
@@ -332,22 +346,41 @@ impl<P: Clone> Sorter<P> {
         None
     }
 
-    fn new_entry(
-        &mut self,
-        path: Arc<str>,
-        key: Key,
-        payload: Option<P>,
-        fetch_only: bool,
-    ) -> Entry<P> {
+    /// Stores a new entry (fresh identity) and returns its slot.
+    fn new_entry(&mut self, path: Arc<str>, key: Key, payload: Option<P>, fetch_only: bool) -> u32 {
         let serial = self.next_serial;
         self.next_serial += 1;
-        Entry {
+        let entry = Entry {
             key,
-            path,
+            path: Arc::clone(&path),
             serial,
             payload,
             fetch_only,
-        }
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(entry);
+                slot
+            }
+            None => {
+                let slot = u32::try_from(self.slots.len())
+                    .expect("a sorted fetch holds fewer than 2^32 entries");
+                self.slots.push(Some(entry));
+                slot
+            }
+        };
+        self.slot_of.insert(path, slot);
+        slot
+    }
+
+    fn entry(&self, slot: u32) -> &Entry<P> {
+        occupied(&self.slots, slot)
+    }
+
+    fn entry_mut(&mut self, slot: u32) -> &mut Entry<P> {
+        self.slots[slot as usize]
+            .as_mut()
+            .expect("ordered slots are occupied")
     }
 
     fn key_of(&self, value: Option<&Value>) -> Key {
@@ -359,9 +392,10 @@ impl<P: Clone> Sorter<P> {
         field.map_or(Key::None, Key::from_json)
     }
 
-    /// The order of (key, path) pairs for this fetch.
-    fn order(&self, a: (&Key, &str), b: (&Key, &str)) -> Ordering {
-        let ord = a.0.cmp(b.0).then_with(|| a.1.cmp(b.1));
+    /// The order of two slots' entries for this fetch: (key, path), maybe reversed.
+    fn cmp_slots(&self, a: u32, b: u32) -> Ordering {
+        let (a, b) = (self.entry(a), self.entry(b));
+        let ord = a.key.cmp(&b.key).then_with(|| a.path.cmp(&b.path));
         if self.spec.descending {
             ord.reverse()
         } else {
@@ -369,49 +403,83 @@ impl<P: Clone> Sorter<P> {
         }
     }
 
+    /// Sorts the entries gathered by the initial scan (once). They are sorted in place in
+    /// the slab, which keeps them contiguous in memory, and the ids renumbered.
     fn sort_all(&mut self) {
         if self.sorted {
             return;
         }
-        let mut entries = std::mem::take(&mut self.entries);
-        entries.sort_unstable_by(|a, b| self.order((&a.key, &a.path), (&b.key, &b.path)));
-        self.entries = entries;
+        debug_assert!(
+            self.free.is_empty(),
+            "nothing is removed before the first sort"
+        );
+        let descending = self.spec.descending;
+        self.slots.sort_unstable_by(|a, b| {
+            let (a, b) = (
+                a.as_ref().expect("no free slots yet"),
+                b.as_ref().expect("no free slots yet"),
+            );
+            let ord = a.key.cmp(&b.key).then_with(|| a.path.cmp(&b.path));
+            if descending {
+                ord.reverse()
+            } else {
+                ord
+            }
+        });
+        self.order.clear();
+        for (at, entry) in self.slots.iter().enumerate() {
+            let slot = u32::try_from(at).expect("a sorted fetch holds fewer than 2^32 entries");
+            self.order.push(slot);
+            if let Some(entry) = entry {
+                if let Some(id) = self.slot_of.get_mut(&entry.path) {
+                    *id = slot;
+                }
+            }
+        }
         self.sorted = true;
     }
 
-    /// 0-based position of `path`, if present.
+    /// 0-based position of `path`, if present. The entry's key is its current one, so
+    /// the binary search finds it.
     fn position(&self, path: &str) -> Option<usize> {
-        let key = self.keys.get(path)?;
-        self.entries
-            .binary_search_by(|e| self.order((&e.key, &e.path), (key, path)))
+        let slot = *self.slot_of.get(path)?;
+        self.order
+            .binary_search_by(|&other| self.cmp_slots(other, slot))
             .ok()
     }
 
-    /// Where an entry with (key, path) belongs among the current entries.
-    fn insertion_point(&self, key: &Key, path: &str) -> usize {
-        self.entries
-            .partition_point(|e| self.order((&e.key, &e.path), (key, path)) == Ordering::Less)
+    /// Where the entry in `slot` belongs among the ordered entries (it is not among them).
+    fn insertion_point(&self, slot: u32) -> usize {
+        self.order
+            .partition_point(|&other| self.cmp_slots(other, slot) == Ordering::Less)
     }
 
-    /// Gives the entry at `at` its new key and moves it to its sorted place by rotating
-    /// the slice between the old and the new place; returns the new 0-based position.
-    fn move_to_place(&mut self, at: usize, key: Key) -> usize {
-        self.entries[at].key = key.clone();
-        let path = Arc::clone(&self.entries[at].path);
-        let target = (&key, &*path);
-        let before = |e: &Entry<P>| self.order((&e.key, &e.path), target) == Ordering::Less;
-        if at > 0 && !before(&self.entries[at - 1]) {
-            let to = self.entries[..at].partition_point(before);
-            self.entries[to..=at].rotate_right(1);
+    /// Moves the entry at position `at`, whose key just changed, to its sorted place by
+    /// rotating the ids between its old and new place; returns the new 0-based position.
+    fn move_to_place(&mut self, at: usize) -> usize {
+        let slot = self.order[at];
+        let before = |other: &u32| self.cmp_slots(*other, slot) == Ordering::Less;
+        let len = self.order.len();
+        if at > 0 && !before(&self.order[at - 1]) {
+            let to = self.order[..at].partition_point(before);
+            self.order[to..=at].rotate_right(1);
             to
-        } else if at + 1 < self.entries.len() && before(&self.entries[at + 1]) {
-            let end = at + 1 + self.entries[at + 1..].partition_point(before);
-            self.entries[at..end].rotate_left(1);
+        } else if at + 1 < len && before(&self.order[at + 1]) {
+            let end = at + 1 + self.order[at + 1..].partition_point(before);
+            self.order[at..end].rotate_left(1);
             end - 1
         } else {
             at
         }
     }
+}
+
+/// The entry in `slot`, which must be in use (every id in `order` is). A free function so
+/// it can borrow `slots` while `shown` is borrowed mutably.
+fn occupied<P>(slots: &[Option<Entry<P>>], slot: u32) -> &Entry<P> {
+    slots[slot as usize]
+        .as_ref()
+        .expect("ordered slots are occupied")
 }
 
 /// The `shown` slot of 1-based window position `i` (`from <= i <= to`); grown on demand so

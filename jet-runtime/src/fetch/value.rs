@@ -24,8 +24,9 @@ pub enum ValueType {
 impl ValueType {
     const NAMES: &'static str = "`number`, `string`, `boolean`, `object`, `array`, `null`";
 
-    /// Parses a type name; the error text lists the accepted names.
-    pub fn parse(name: &str, what: &str) -> Result<ValueType, String> {
+    /// Parses a type name; `what` names the member in the error text, which lists the
+    /// accepted names.
+    pub(crate) fn parse_named(name: &str, what: &str) -> Result<ValueType, String> {
         Ok(match name {
             "number" => ValueType::Number,
             "string" => ValueType::String,
@@ -64,6 +65,14 @@ impl ValueType {
             ValueType::Array => value.is_array(),
             ValueType::Null => value.is_null(),
         }
+    }
+}
+
+impl std::str::FromStr for ValueType {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<ValueType, String> {
+        ValueType::parse_named(name, "a type name")
     }
 }
 
@@ -164,7 +173,10 @@ fn parse_op(name: &str, operand: &Value, what: &str) -> Result<ValueOp, String> 
             let type_name = operand
                 .as_str()
                 .ok_or_else(|| format!("{what}.isType must be a string"))?;
-            ValueOp::IsType(ValueType::parse(type_name, &format!("{what}.isType"))?)
+            ValueOp::IsType(ValueType::parse_named(
+                type_name,
+                &format!("{what}.isType"),
+            )?)
         }
         "hasOneOf" => ValueOp::HasOneOf(array()?),
         "hasAllOf" => ValueOp::HasAllOf(array()?),
@@ -322,6 +334,17 @@ mod tests {
         assert!(err(json!({"hasOneOf": "a"})).contains("value.hasOneOf must be an array"));
         assert!(err(json!({"hasAllOf": {}})).contains("value.hasAllOf must be an array"));
         assert!(err(json!([1])).contains("value must be an object"));
+    }
+
+    #[test]
+    fn type_names_round_trip() {
+        for name in ["number", "string", "boolean", "object", "array", "null"] {
+            let ty: ValueType = name.parse().unwrap();
+            assert_eq!(ty.as_str(), name);
+            assert_eq!(ty.to_string(), name);
+        }
+        let err = "integer".parse::<ValueType>().unwrap_err();
+        assert!(err.contains("unknown type `integer`") && err.contains("`number`"));
     }
 
     #[test]

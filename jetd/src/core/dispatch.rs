@@ -123,6 +123,7 @@ impl Core {
             "fetch" => self.fetch(conn, id, &p, raw_params),
             "unfetch" => self.unfetch(conn, &p, raw_params),
             "get" => self.get(conn, raw_params),
+            "schema" => self.schema(conn, raw_params),
             "config" => self.config(conn, &p, raw_params),
             "authenticate" => self.authenticate(conn, &p, raw_params),
             _ => unreachable!("method list checked above"),
@@ -152,6 +153,21 @@ impl Core {
         Ok(id)
     }
 
+    /// Look up an element for its owner: an owner always reaches its own elements (even
+    /// when access rules would hide them from it); another peer gets `foreignPath`, or
+    /// `pathNotExists` when it may not even see the element.
+    fn owned(&self, conn: ConnId, path: &str) -> Result<ElemId, ErrorObject> {
+        let id = self
+            .elements
+            .lookup(path)
+            .ok_or_else(|| ErrorObject::path_not_exists(path))?;
+        if self.elements.get(id).owner == conn {
+            return Ok(id);
+        }
+        self.visible(conn, path)?;
+        Err(ErrorObject::foreign_path(path))
+    }
+
     // ---- add / remove / change -------------------------------------------------------
 
     fn add(
@@ -176,6 +192,10 @@ impl Core {
         if self.elements.lookup(&path).is_some() {
             return Err(ErrorObject::path_already_exists(&path));
         }
+        let limit = self.config.max_elements_per_peer;
+        if self.conn(conn).owned.len() >= limit {
+            return Err(ErrorObject::limit_exceeded("elementsPerPeer", limit));
+        }
         let path: Arc<str> = Arc::from(path.as_ref());
         let id = self.elements.insert(Element {
             path: path.clone(),
@@ -185,6 +205,7 @@ impl Core {
             fetch_only,
             access,
             timeout,
+            schema: p.schema.map(|s| JsonText::from_valid(s.get())),
             fetchers: Vec::new(),
         });
         if let Some(c) = self.conns.get_mut(&conn) {
@@ -231,10 +252,7 @@ impl Core {
         raw: Option<&RawValue>,
     ) -> Result<Reply, ErrorObject> {
         let path = required_str(p.path, "path", raw)?;
-        let id = self.visible(conn, &path)?;
-        if self.elements.get(id).owner != conn {
-            return Err(ErrorObject::foreign_path(&path));
-        }
+        let id = self.owned(conn, &path)?;
         self.remove_element(id);
         Ok(Reply::Result(TRUE.into()))
     }
@@ -270,11 +288,8 @@ impl Core {
         let value = p
             .value
             .ok_or_else(|| ErrorObject::missing_param("value", message::got(raw)))?;
-        let id = self.visible(conn, &path)?;
+        let id = self.owned(conn, &path)?;
         let el = self.elements.get_mut(id);
-        if el.owner != conn {
-            return Err(ErrorObject::foreign_path(&path));
-        }
         if el.is_method() {
             return Err(ErrorObject::not_a_state(&path));
         }
@@ -342,6 +357,10 @@ impl Core {
             return Err(ErrorObject::fetch_only(&path));
         }
         let owner = el.owner;
+        let limit = self.config.max_pending_per_peer;
+        if id.is_some() && self.conn(conn).pending >= limit {
+            return Err(ErrorObject::limit_exceeded("pendingPerPeer", limit));
+        }
         let timeout = timeout
             .or(el.timeout)
             .unwrap_or(self.config.default_timeout);
@@ -356,6 +375,9 @@ impl Core {
                 params: raw.map_or_else(|| "{}".into(), |r| r.get().into()),
                 deadline,
             });
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.pending += 1;
+            }
             if self.timer_next.is_none_or(|t| deadline < t) {
                 self.timer_next = Some(deadline);
                 self.timer_wake.notify_one();
@@ -396,7 +418,7 @@ impl Core {
             self.routes.insert_back(n, route);
             return;
         }
-        let Some(requester) = self.conns.get(&route.requester) else {
+        let Some(requester) = self.route_done(&route) else {
             return;
         };
         let span = message::span_in(text, id.get());
@@ -407,9 +429,17 @@ impl Core {
         });
     }
 
+    /// A route ended (answered, timed out, owner gone): the requester has one request
+    /// less in flight. Returns the requester if it is still connected.
+    fn route_done(&mut self, route: &Route) -> Option<&Conn> {
+        let c = self.conns.get_mut(&route.requester)?;
+        c.pending = c.pending.saturating_sub(1);
+        Some(c)
+    }
+
     pub(super) fn expire_routes(&mut self, now: Instant) {
         for route in self.routes.expire(now) {
-            if let Some(c) = self.conns.get(&route.requester) {
+            if let Some(c) = self.route_done(&route) {
                 tracing::debug!(path = %route.path, "routed request timed out");
                 c.outbox.push_with(|b| {
                     b.extend_from_slice(b"{\"id\":");
@@ -436,6 +466,10 @@ impl Core {
         let fetch_id = fetch_id(p.id, raw)?;
         if self.conn(conn).fetchers.contains_key(fetch_id.get()) {
             return Err(ErrorObject::fetch_id_in_use(message::got(Some(fetch_id))));
+        }
+        let limit = self.config.max_fetchers_per_peer;
+        if self.conn(conn).fetchers.len() >= limit {
+            return Err(ErrorObject::limit_exceeded("fetchersPerPeer", limit));
         }
         let expr = parse_expr(raw)?;
         let hint = expr.path_hint();
@@ -581,6 +615,33 @@ impl Core {
         ))
     }
 
+    /// `schema`: the JSON Schemas given in `add` for the visible elements whose path
+    /// matches the rule, as `[{"path","schema"}]` in insertion order (an extension of
+    /// jetd, advertised as `features.schemas`).
+    fn schema(&mut self, conn: ConnId, raw: Option<&RawValue>) -> Result<Reply, ErrorObject> {
+        let expr = parse_expr(raw)?;
+        let hint = expr.path_hint();
+        let mut b = Vec::from(&b"["[..]);
+        let mut first = true;
+        for id in self.matching_elements(conn, &expr, &hint) {
+            let el = self.elements.get(id);
+            let Some(schema) = &el.schema else { continue };
+            if !first {
+                b.push(b',');
+            }
+            first = false;
+            b.extend_from_slice(b"{\"path\":");
+            jet_runtime::protocol::write_json_str(&mut b, &el.path);
+            b.extend_from_slice(b",\"schema\":");
+            b.extend_from_slice(schema.as_str().as_bytes());
+            b.push(b'}');
+        }
+        b.push(b']');
+        Ok(Reply::Result(
+            String::from_utf8(b).expect("JSON text is UTF-8"),
+        ))
+    }
+
     // ---- config / authenticate -------------------------------------------------------
 
     fn config(
@@ -626,7 +687,8 @@ impl Core {
         };
         let reply = match groups {
             None => {
-                tracing::info!(conn, addr = ?c.addr, "authentication failed");
+                c.auth_failures = c.auth_failures.saturating_add(1);
+                tracing::info!(conn, addr = ?c.addr, failures = c.auth_failures, "authentication failed");
                 Err(ErrorObject::invalid_credentials())
             }
             Some(_) if !c.fetchers.is_empty() => Err(ErrorObject::already_fetching()),
@@ -666,7 +728,7 @@ impl Core {
             if route.requester == conn {
                 continue;
             }
-            if let Some(req) = self.conns.get(&route.requester) {
+            if let Some(req) = self.route_done(&route) {
                 out::error(
                     &req.outbox,
                     Some(&route.requester_id),

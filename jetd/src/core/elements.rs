@@ -27,6 +27,8 @@ pub struct Element {
     pub access: Option<Box<Access>>,
     /// Default timeout of routed requests to this element (`timeout` in `add`).
     pub timeout: Option<Duration>,
+    /// JSON Schema given in `add` (an extension: served by the `schema` method).
+    pub schema: Option<JsonText>,
     /// Fetchers whose path rule matches and that may fetch this element, with the
     /// per-fetcher `fetchOnly` flag computed when they were attached (access rules are
     /// fixed while the fetcher lives).

@@ -108,6 +108,8 @@ pub struct Params<'a> {
     pub user: Option<&'a RawValue>,
     #[serde(default, borrow, deserialize_with = "present")]
     pub password: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    pub schema: Option<&'a RawValue>,
 }
 
 /// Parse params for a daemon method: absent means `{}`; `Err(())` if they are not an object.

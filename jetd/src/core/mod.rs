@@ -42,6 +42,22 @@ pub type ConnId = u64;
 pub struct CoreConfig {
     pub default_timeout: Duration,
     pub users: Users,
+    pub max_elements_per_peer: usize,
+    pub max_fetchers_per_peer: usize,
+    pub max_pending_per_peer: usize,
+}
+
+impl CoreConfig {
+    /// The core settings of a daemon configuration.
+    pub fn from_config(config: &crate::Config) -> CoreConfig {
+        CoreConfig {
+            default_timeout: config.default_timeout,
+            users: config.users.clone(),
+            max_elements_per_peer: config.max_elements_per_peer,
+            max_fetchers_per_peer: config.max_fetchers_per_peer,
+            max_pending_per_peer: config.max_pending_per_peer,
+        }
+    }
 }
 
 /// One connected peer as the core sees it.
@@ -57,6 +73,10 @@ struct Conn {
     fetchers: HashMap<Box<str>, FetcherKey>,
     /// Elements this connection added.
     owned: HashSet<elements::ElemId>,
+    /// Routed requests this connection made that wait for an answer.
+    pending: usize,
+    /// Failed `authenticate` attempts (each one makes the next answer wait longer).
+    auth_failures: u32,
 }
 
 /// The daemon's state. See the module documentation.
@@ -110,6 +130,7 @@ impl Shared {
                 "batches": true,
                 "authentication": true,
                 "fetch": "full",
+                "schemas": true,
             }
         })
         .to_string();
@@ -161,6 +182,8 @@ impl Shared {
                 auth: None,
                 fetchers: HashMap::new(),
                 owned: HashSet::new(),
+                pending: 0,
+                auth_failures: 0,
             },
         );
         tracing::debug!(conn = id, transport, ?addr, "peer connected");
@@ -198,6 +221,17 @@ impl Shared {
                 }
                 FrameOutcome::Done
             }
+        }
+    }
+
+    /// How long to hold back the next `authenticate` answer of a connection: nothing at
+    /// first, then doubling from 100 ms per failed attempt up to 5 s, so guessing
+    /// passwords over one connection is slow.
+    pub fn auth_delay(&self, conn: ConnId) -> Duration {
+        let failures = self.lock().conns.get(&conn).map_or(0, |c| c.auth_failures);
+        match failures {
+            0 => Duration::ZERO,
+            f => Duration::from_millis(100u64 << (f - 1).min(6)).min(Duration::from_secs(5)),
         }
     }
 
