@@ -221,3 +221,49 @@ async fn serves_on_the_node_jet_daemon_which_ignores_schemas() {
     assert!(t(other.schemas(&Fetch::all())).await.is_err());
     assert_eq!(Boiler::schemas().len(), 10);
 }
+
+// jetd on main advertises `features.schemas` but answers `schema` with Method not found:
+// the first method list in jetd/src/core/dispatch.rs (`"add" | ... | "authenticate"`)
+// lacks `"schema"`. With that one word added this test passes (checked locally); reported
+// to the lead.
+#[tokio::test]
+#[ignore = "jetd answers Method not found to `schema` until core/dispatch.rs lists it"]
+async fn schemas_travel_in_add_and_jetd_serves_them_by_path_rule() {
+    let d = jet_tests::start_daemon().await;
+    let service = peer(&d).await;
+    let _served = t(service.serve("plant/line1/boiler", Boiler::default()))
+        .await
+        .unwrap();
+    let other = peer(&d).await;
+    let info = t(other.info()).await.unwrap();
+    assert_eq!(info.features["schemas"], json!(true));
+
+    let all = t(other.schemas(&Fetch::all().path_starts_with("plant/line1/boiler/")))
+        .await
+        .unwrap();
+    let expected = Boiler::schemas().to_json("plant/line1/boiler");
+    let got = serde_json::Value::Array(
+        all.iter()
+            .map(|(p, s)| json!({"path": p, "schema": s}))
+            .collect(),
+    );
+    assert_eq!(
+        got, expected,
+        "what jetd keeps is what the offline schemas say"
+    );
+
+    let burner = t(other.schemas(&Fetch::all().path_starts_with("plant/line1/boiler/burner/")))
+        .await
+        .unwrap();
+    let paths: Vec<&str> = burner.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "plant/line1/boiler/burner/power",
+            "plant/line1/boiler/burner/flame",
+            "plant/line1/boiler/burner/operatingHours"
+        ]
+    );
+    assert_eq!(burner[0].1["type"], "integer");
+    d.shutdown().await;
+}
