@@ -61,9 +61,14 @@ fn info(m: &MethodIr) -> TokenStream {
     };
     let await_ = m.is_async.then(|| quote!(.await));
     let call = quote!(Self::#ident(#borrow, #(__jet_values.#values),*) #await_);
+    // Spanned at the return or error type, so a missing `Serialize` or `IntoErrorObject`
+    // is reported there.
     let answer = match &m.output {
-        Output::Result { err, .. } => quote_spanned!(err.span()=> #p::call_result(#call)),
-        Output::Unit | Output::Value(_) => quote!(#p::call_ok(#call)),
+        Output::Result { err, .. } => {
+            quote_spanned!(err.span()=> #p::call_result(__jet_outcome))
+        }
+        Output::Value(t) => quote_spanned!(t.span()=> #p::call_ok(__jet_outcome)),
+        Output::Unit => quote!(#p::call_ok(__jet_outcome)),
     };
     let publish = (m.receiver == Receiver::Exclusive)
         .then(|| quote!(__jet_this.publish_after_method(&*__jet_guard).await;));
@@ -83,6 +88,7 @@ fn info(m: &MethodIr) -> TokenStream {
                 let mut __jet_in = #p::ArgsIn::new(&__jet_path, __jet_args, &[#(#names),*])?;
                 let __jet_values = (#(#takes)*);
                 #lock
+                let __jet_outcome = #call;
                 let __jet_answer = #answer;
                 #publish
                 __jet_answer
@@ -100,14 +106,15 @@ fn client_fn(m: &MethodIr) -> TokenStream {
         quote!(#ident: #ty)
     });
     let pushes = m.args.iter().map(|a| {
-        let ident = &a.ident;
+        let (ident, ty) = (&a.ident, &a.ty);
         let n = ident.to_string();
-        quote!(__jet_args.push(#n, &#ident)?;)
+        quote_spanned!(ty.span()=> __jet_args.push(#n, &#ident)?;)
     });
-    let ret = match &m.output {
-        Output::Unit => quote!(()),
-        Output::Value(t) | Output::Result { ok: t, .. } => quote!(#t),
+    let (ret, ret_span) = match &m.output {
+        Output::Unit => (quote!(()), proc_macro2::Span::call_site()),
+        Output::Value(t) | Output::Result { ok: t, .. } => (quote!(#t), t.span()),
     };
+    let call = quote_spanned!(ret_span=> __jet_core.call::<#ret>(__jet_args).await);
     let doc = if m.doc.is_empty() {
         format!("Call method `{name}`.")
     } else {
@@ -120,7 +127,7 @@ fn client_fn(m: &MethodIr) -> TokenStream {
             #[allow(unused_mut)]
             let mut __jet_args = __jet_core.args(#name);
             #(#pushes)*
-            __jet_core.call::<#ret>(__jet_args).await
+            #call
         }
     }
 }

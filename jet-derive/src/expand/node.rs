@@ -148,9 +148,10 @@ fn client_fns(f: &FieldIr) -> TokenStream {
     match &f.role {
         FieldRole::Node { .. } => {
             let doc = format!("The client of the nested node `{name}`.");
+            let client = quote_spanned!(ty.span()=> <#ty as ::jet_runtime::typed::Node>::Client);
             quote! {
                 #[doc = #doc]
-                pub fn #ident(&self) -> <#ty as ::jet_runtime::typed::Node>::Client {
+                pub fn #ident(&self) -> #client {
                     ::jet_runtime::typed::NodeClient::from_core(self.core.child(#name))
                 }
             }
@@ -167,16 +168,21 @@ fn client_fns(f: &FieldIr) -> TokenStream {
             let get_doc = format!("The current value of {about}.");
             let watch_doc = format!("The values of {about}: the current one, then each change.");
             let get_ret = result(quote!(#ty));
+            // Spanned at the field type: a missing `Deserialize` is reported there.
+            let span = ty.span();
+            let get_body = quote_spanned!(span=> self.core.get::<#ty>(#name).await);
+            let watch_body = quote_spanned!(span=> self.core.watch::<#ty>(#name).await);
             let watch_ret = result(quote!(#p::Watch<#ty>));
             let set = (!read_only).then(|| {
                 let set = format_ident!("set_{}", ident);
                 let set_doc =
                     format!("Ask the service to set {about}; fails if it refuses the value.");
                 let ret = result(quote!(()));
+                let set_body = quote_spanned!(span=> self.core.set(#name, &value).await);
                 quote! {
                     #[doc = #set_doc]
                     pub async fn #set(&self, value: #ty) -> #ret {
-                        self.core.set(#name, &value).await
+                        #set_body
                     }
                 }
             });
@@ -185,12 +191,12 @@ fn client_fns(f: &FieldIr) -> TokenStream {
 
                 #[doc = #get_doc]
                 pub async fn #get(&self) -> #get_ret {
-                    self.core.get::<#ty>(#name).await
+                    #get_body
                 }
 
                 #[doc = #watch_doc]
                 pub async fn #watch(&self) -> #watch_ret {
-                    self.core.watch::<#ty>(#name).await
+                    #watch_body
                 }
             }
         }
