@@ -71,10 +71,10 @@ pub(crate) struct ArgIr {
 pub(crate) enum Output {
     /// No return type: the result is `null`.
     Unit,
-    Value(Type),
+    Value(Box<Type>),
     /// `Result<T, E>`: `T` is the result, `E` becomes an error object.
     Result {
-        ok: Type,
-        err: Type,
+        ok: Box<Type>,
+        err: Box<Type>,
     },
 }

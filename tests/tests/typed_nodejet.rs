@@ -49,7 +49,10 @@ async fn a_node_jet_peer_sets_fields_and_calls_methods_of_a_typed_service() {
     assert_eq!(step(&mut js, "setMode").await["ok"], json!(true));
     assert_eq!(step(&mut js, "setNested").await["ok"], json!(true));
     // JavaScript prints 25.0 as 25: compare numbers, not JSON text.
-    assert_eq!(step(&mut js, "callPositional").await["ok"].as_f64(), Some(25.0));
+    assert_eq!(
+        step(&mut js, "callPositional").await["ok"].as_f64(),
+        Some(25.0)
+    );
     assert_eq!(step(&mut js, "callNamed").await["ok"].as_f64(), Some(33.0));
     let missing = step(&mut js, "callMissing").await;
     assert!(
@@ -72,7 +75,10 @@ async fn a_node_jet_peer_sets_fields_and_calls_methods_of_a_typed_service() {
     let boiler = served.read().await;
     assert_eq!(boiler.setpoint, 70.5);
     assert_eq!(boiler.mode, Mode::Eco);
-    assert_eq!(boiler.burner.power, 80, "the named call used the default power");
+    assert_eq!(
+        boiler.burner.power, 80,
+        "the named call used the default power"
+    );
     drop(boiler);
     d.shutdown().await;
 }

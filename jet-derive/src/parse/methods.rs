@@ -239,8 +239,8 @@ fn output(ret: &ReturnType) -> Output {
                         .collect();
                     if let [ok, err] = types[..] {
                         return Output::Result {
-                            ok: ok.clone(),
-                            err: err.clone(),
+                            ok: Box::new(ok.clone()),
+                            err: Box::new(err.clone()),
                         };
                     }
                 }
@@ -252,7 +252,7 @@ fn output(ret: &ReturnType) -> Output {
             return Output::Unit;
         }
     }
-    Output::Value((**ty).clone())
+    Output::Value(ty.clone())
 }
 
 fn strip(ty: &Type) -> String {
@@ -261,5 +261,68 @@ fn strip(ty: &Type) -> String {
         "String".to_owned()
     } else {
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn receivers_arguments_and_outputs() {
+        let item: ItemImpl = parse_quote! {
+            impl crate::plant::Boiler {
+                /// Heat.
+                pub async fn heat(&mut self, minutes: u32, mut power: Option<u8>) -> Result<f64, HeatError> { todo!() }
+                pub fn status(&self) -> Status { todo!() }
+                #[jet(rename = "resetHours")]
+                pub fn reset(&mut self) -> () {}
+                #[jet(skip)]
+                pub fn create() -> Self { todo!() }
+                fn helper(&self) {}
+            }
+        };
+        let ir = methods(proc_macro2::TokenStream::new(), &item).unwrap();
+        let client = &ir.client;
+        assert_eq!(
+            quote::quote!(#client).to_string().replace(' ', ""),
+            "crate::plant::BoilerClient"
+        );
+        let names: Vec<&str> = ir.methods.iter().map(|m| m.name.as_str()).collect();
+        assert_eq!(names, ["heat", "status", "resetHours"]);
+        let heat = &ir.methods[0];
+        assert!(heat.is_async && heat.receiver == Receiver::Exclusive);
+        assert_eq!(heat.doc, "Heat.");
+        let args: Vec<String> = heat.args.iter().map(|a| a.ident.to_string()).collect();
+        assert_eq!(args, ["minutes", "power"]);
+        assert!(matches!(heat.output, Output::Result { .. }));
+        assert!(ir.methods[1].receiver == Receiver::Shared);
+        assert!(matches!(ir.methods[1].output, Output::Value(_)));
+        assert!(matches!(ir.methods[2].output, Output::Unit));
+    }
+
+    #[test]
+    fn rule_violations_name_the_fix() {
+        let item: ItemImpl = parse_quote! {
+            impl Lamp {
+                pub fn by_value(self) {}
+                pub fn generic<T>(&self, t: T) {}
+                pub fn borrowed(&self, name: &str) {}
+                pub fn pair(&self, (a, b): (u8, u8)) {}
+            }
+        };
+        let errors = methods(proc_macro2::TokenStream::new(), &item);
+        let errors: Vec<String> = errors
+            .err()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert!(errors[0].contains("write `&self`"), "{errors:#?}");
+        assert!(errors[1].contains("cannot be generic"));
+        assert!(errors[2].contains("take `String` by value"));
+        assert!(errors[3].contains("write a plain argument name"));
+        assert_eq!(errors.len(), 4);
     }
 }

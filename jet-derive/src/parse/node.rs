@@ -188,3 +188,75 @@ fn plain_value(ty: &Type) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn fields_become_named_states_and_nodes() {
+        let input: DeriveInput = parse_quote! {
+            pub struct Boiler {
+                /// Water temperature.
+                ///   Measured.
+                #[jet(read_only)]
+                temperature: f64,
+                #[jet(rename = "target", validate = "Self::check")]
+                setpoint: f64,
+                #[jet(skip)]
+                cache: u8,
+                #[jet(node, access(fetch = "viewer", set = ["a", "b"]))]
+                burner: Burner,
+            }
+        };
+        let ir = node(&input).unwrap();
+        let names: Vec<&str> = ir.fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["temperature", "target", "burner"]);
+        assert_eq!(ir.fields[0].doc, "Water temperature.\n  Measured.");
+        assert!(matches!(
+            ir.fields[0].role,
+            FieldRole::State {
+                read_only: true,
+                validate: None
+            }
+        ));
+        assert!(matches!(
+            &ir.fields[1].role,
+            FieldRole::State { read_only: false, validate: Some(p) } if p.segments.len() == 2
+        ));
+        assert!(matches!(
+            ir.fields[2].role,
+            FieldRole::Node { read_only: false }
+        ));
+        let access = ir.fields[2].access.as_ref().unwrap();
+        assert_eq!(access.fetch, ["viewer"]);
+        assert_eq!(access.write, ["a", "b"]);
+    }
+
+    #[test]
+    fn all_errors_are_reported_together() {
+        let input: DeriveInput = parse_quote! {
+            struct Bad<T> {
+                #[jet(magic, read_only = 1)]
+                a: T,
+                #[jet(rename = "a")]
+                b: u8,
+                #[jet(node)]
+                c: Vec<u8>,
+            }
+        };
+        let errors: Vec<String> = node(&input)
+            .err()
+            .unwrap()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(errors.len(), 5, "{errors:#?}");
+        assert!(errors[0].starts_with("#[derive(Node)] does not support generic"));
+        assert!(errors[1].starts_with("unknown key `magic`"));
+        assert!(errors[2].starts_with("`read_only` takes no value"));
+        assert!(errors[3].starts_with("two fields would be served at `a`"));
+        assert!(errors[4].starts_with("`node` needs a struct"));
+    }
+}

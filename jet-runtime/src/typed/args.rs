@@ -252,4 +252,34 @@ mod tests {
         assert_eq!(short_type_name::<(f64, &str)>(), "(f64, &str)");
         assert_eq!(short_type_name::<[u8; 4]>(), "[u8; 4]");
     }
+
+    proptest::proptest! {
+        /// Model: a call decodes to the same values whether the caller sent the arguments
+        /// by position (trailing `None`s left out or not) or by name (`None`s left out or
+        /// `null`), and what a typed client encodes decodes back unchanged.
+        #[test]
+        fn positional_named_and_client_encodings_agree(
+            minutes in proptest::num::u32::ANY,
+            note in proptest::option::of(".{0,8}"),
+            drop_none in proptest::bool::ANY,
+        ) {
+            let expected = (minutes, note.clone());
+            let positional = match (&note, drop_none) {
+                (None, true) => json!([minutes]),
+                _ => json!([minutes, note]),
+            };
+            let named = match (&note, drop_none) {
+                (None, true) => json!({"minutes": minutes}),
+                _ => json!({"note": note, "minutes": minutes}),
+            };
+            proptest::prop_assert_eq!(take2(positional).unwrap(), expected.clone());
+            proptest::prop_assert_eq!(take2(named).unwrap(), expected.clone());
+            let mut out = ArgsOut::new("b/heat".into());
+            out.push("minutes", &minutes).unwrap();
+            out.push("note", &note).unwrap();
+            let (path, sent) = out.into_parts();
+            proptest::prop_assert_eq!(path, "b/heat");
+            proptest::prop_assert_eq!(take2(sent).unwrap(), expected);
+        }
+    }
 }

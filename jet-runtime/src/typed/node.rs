@@ -50,6 +50,9 @@ pub trait Methods: Node {
     fn describe_methods() -> Vec<MethodInfo<Self>>;
 }
 
+/// A field's validator with its error turned into text (see `validation`).
+pub type Validator<F> = fn(&F) -> Result<(), String>;
+
 type Getter<T> = Arc<dyn Fn(&T) -> Result<Value, serde_json::Error> + Send + Sync>;
 type Setter<T> = Arc<dyn Fn(&mut T, Value) -> Result<Value, SetError> + Send + Sync>;
 
@@ -87,7 +90,7 @@ impl<T: 'static> StateInfo<T> {
         path: &str,
         get: fn(&T) -> &F,
         get_mut: fn(&mut T) -> &mut F,
-        validate: Option<fn(&F) -> Result<(), String>>,
+        validate: Option<Validator<F>>,
     ) -> Self
     where
         F: Serialize + DeserializeOwned + JsonSchema + 'static,
