@@ -641,13 +641,51 @@ async fn schema_shows_schemas_where_the_daemon_has_them() {
 }
 
 #[tokio::test]
-async fn schema_says_when_the_daemon_does_not_support_it() {
+async fn schema_shows_what_jetd_kept_from_add() {
     let bus = Bus::start().await;
-    let done = jet(&bus.tcp, &["schema"]).await;
-    let words = format!("the daemon at {} does not support schemas", bus.tcp);
+    let peer = bus.peer().await;
+    peer.request(
+        "add",
+        json!({"path":"plant/boiler/setpoint","value":70,"schema":{"type":"number"}}),
+        None,
+    )
+    .await
+    .expect("add with a schema");
+    peer.request("add", json!({"path":"plant/boiler/plain","value":1}), None)
+        .await
+        .expect("add without a schema");
+    let done = jet(&bus.tcp, &["schema", "--json", "plant"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [json!({"path":"plant/boiler/setpoint","schema":{"type":"number"}})]
+    );
+    bus.shutdown().await;
+}
+
+/// A daemon without the `schema` extension (node-jet, cjet) answers Method not found.
+fn no_schema_script(m: &Value) -> Vec<Value> {
+    match m["method"].as_str() {
+        Some("schema") => vec![json!({
+            "id": m["id"],
+            "error": {"message":"Method not found","code":-32601,"data":"schema"}
+        })],
+        Some("info") => vec![reply(
+            m,
+            json!({"name":"node-jet","version":"2.2.0","protocolVersion":"1.1.0","features":{"fetch":"full"}}),
+        )],
+        _ if m.get("id").is_some() => vec![reply(m, json!(true))],
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn schema_says_when_the_daemon_does_not_support_it() {
+    let fake = FakeDaemon::start(no_schema_script).await;
+    let done = jet(&fake.url(), &["schema"]).await;
+    let words = format!("the daemon at {} does not support schemas", fake.url());
     done.assert_fails(1, &words);
     assert_eq!(done.stdout, "");
-    bus.shutdown().await;
 }
 
 #[tokio::test]

@@ -531,39 +531,18 @@ async fn sorted_fetch_yields_window_snapshots() {
     d.shutdown().await;
 }
 
+/// Without a reconnect policy a dropped connection closes the peer: fetch streams end and
+/// requests fail with `Closed`. (That pending requests fail at once is shown against a
+/// scripted daemon in peer_quirks.rs, where no owner disconnect can answer first.)
 #[tokio::test]
-async fn pending_requests_fail_at_once_when_the_connection_drops() {
+async fn without_reconnect_a_lost_connection_closes_the_peer() {
     let d = jet_tests::start_daemon().await;
-    let owner = tcp_peer(&d).await;
     let client = tcp_peer(&d).await;
-    let _never = t(owner
-        .add_state("p/never", json!(0))
-        .on_set_async(|_| futures_util::future::pending()))
-    .await
-    .unwrap();
+    let _s = t(client.add_state("c/x", json!(0))).await.unwrap();
     let mut events = t(client.fetch(&Fetch::all())).await.unwrap();
     element(&mut events).await;
-    let pending = tokio::spawn({
-        let client = client.clone();
-        async move {
-            client
-                .set("p/never", json!(1))
-                .timeout(Duration::from_secs(30))
-                .await
-        }
-    });
-    t(async {
-        while d.stats().3 == 0 {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await;
-    let started = Instant::now();
+    assert!(client.is_connected());
     d.shutdown().await;
-    let r = t(pending).await.unwrap();
-    assert!(matches!(r, Err(PeerError::ConnectionClosed)), "{r:?}");
-    assert!(started.elapsed() < Duration::from_secs(3));
-    // Without a reconnect policy the peer is closed: streams end, requests fail.
     assert_eq!(t(events.next()).await, None);
     let r = t(client.info()).await;
     assert!(matches!(r, Err(PeerError::Closed)), "{r:?}");

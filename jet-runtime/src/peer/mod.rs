@@ -31,9 +31,13 @@
 //! peer owns on the daemon is held by handles ([`State`], [`Method`], [`FetchStream`]) that
 //! remove it when dropped.
 //!
-//! Module map: [`connection`](self) (transports, reader/writer), `correlation` (pending
-//! requests), `dispatch` (incoming messages), `state`, `method`, `fetch`, `builder`
-//! (options, handshake, reconnect), `error`.
+//! Module map (private modules): `connection` (transports, reader/writer tasks),
+//! `correlation` (pending requests), `dispatch` (incoming messages), `core` (the shared
+//! registry), `state`, `method`, `fetch`, `builder` (options, handshake, reconnect), `error`.
+//!
+//! Handlers: synchronous set/call handlers run on the connection's reader task, in arrival
+//! order, and must not block; asynchronous ones run on their own tasks. A panicking sync
+//! handler ends the connection (and triggers a reconnect if one is configured).
 
 mod builder;
 mod connection;

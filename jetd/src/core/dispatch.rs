@@ -106,7 +106,7 @@ impl Core {
                 return Reply::Result(raw_params.map_or(TRUE.to_owned(), |p| p.get().to_owned()))
             }
             "add" | "remove" | "change" | "set" | "call" | "fetch" | "unfetch" | "get"
-            | "config" | "authenticate" => match message::params(raw_params) {
+            | "schema" | "config" | "authenticate" => match message::params(raw_params) {
                 Ok(p) => p,
                 Err(()) => {
                     return ErrorObject::wrong_type("params", message::got(raw_params)).into()

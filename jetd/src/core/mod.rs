@@ -246,6 +246,17 @@ impl Shared {
         self.lock().disconnect(conn);
     }
 
+    /// Daemon shutdown: stop every connection's outbox first, so that the clean-up of
+    /// each connection (which would tell others about removed elements and failed
+    /// requests) sends nothing; peers simply see their connection close.
+    pub fn close_all(&self) {
+        let core = self.lock();
+        for c in core.conns.values() {
+            c.outbox.close(crate::outbox::Closed::Shutdown);
+            c.outbox.discard();
+        }
+    }
+
     /// Answer every routed request whose deadline has passed; returns when the timer
     /// should look again (`None`: when woken).
     pub fn expire_routes(&self, now: Instant) -> Option<Instant> {

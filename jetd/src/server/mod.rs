@@ -131,6 +131,7 @@ impl Daemon {
 
     /// Stop listening, close every connection and wait until all tasks have ended.
     pub async fn shutdown(mut self) {
+        self.shared.close_all();
         let _ = self.stop.send(true);
         while let Some(result) = self.tasks.join_next().await {
             if let Err(e) = result {

@@ -33,6 +33,8 @@ pub async fn serve(
         .max_message_size(Some(settings.max_message_size))
         .max_frame_size(Some(settings.max_message_size));
     let origins = settings.ws_allowed_origins.clone();
+    // The error type is tungstenite's callback signature.
+    #[allow(clippy::result_large_err)]
     let callback = move |request: &Request, response: Response| {
         check_handshake(origins.as_deref(), request, response)
     };
