@@ -222,12 +222,7 @@ async fn serves_on_the_node_jet_daemon_which_ignores_schemas() {
     assert_eq!(Boiler::schemas().len(), 10);
 }
 
-// jetd on main advertises `features.schemas` but answers `schema` with Method not found:
-// the first method list in jetd/src/core/dispatch.rs (`"add" | ... | "authenticate"`)
-// lacks `"schema"`. With that one word added this test passes (checked locally); reported
-// to the lead.
 #[tokio::test]
-#[ignore = "jetd answers Method not found to `schema` until core/dispatch.rs lists it"]
 async fn schemas_travel_in_add_and_jetd_serves_them_by_path_rule() {
     let d = jet_tests::start_daemon().await;
     let service = peer(&d).await;
