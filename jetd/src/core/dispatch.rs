@@ -21,7 +21,8 @@ use crate::auth::Groups;
 /// The result of a daemon method: a response to send, nothing (routed: the owner answers
 /// later), or an `authenticate` to verify off the lock.
 enum Reply {
-    Result(String),
+    /// The result as JSON text (borrowed for the constant `true`, the common case).
+    Result(std::borrow::Cow<'static, str>),
     Error(ErrorObject),
     Later,
     Authenticate(String, String),
@@ -101,9 +102,9 @@ impl Core {
     ) -> Reply {
         let raw_params = env.params;
         let p = match method {
-            "info" => return Reply::Result(self.info.clone()),
+            "info" => return Reply::Result(self.info.clone().into()),
             "echo" => {
-                return Reply::Result(raw_params.map_or(TRUE.to_owned(), |p| p.get().to_owned()))
+                return Reply::Result(raw_params.map_or(TRUE.into(), |p| p.get().to_owned().into()))
             }
             "add" | "remove" | "change" | "set" | "call" | "fetch" | "unfetch" | "get"
             | "schema" | "config" | "authenticate" => match message::params(raw_params) {
@@ -611,7 +612,7 @@ impl Core {
             b.push(b']');
         }
         Ok(Reply::Result(
-            String::from_utf8(b).expect("JSON text is UTF-8"),
+            String::from_utf8(b).expect("JSON text is UTF-8").into(),
         ))
     }
 
@@ -638,7 +639,7 @@ impl Core {
         }
         b.push(b']');
         Ok(Reply::Result(
-            String::from_utf8(b).expect("JSON text is UTF-8"),
+            String::from_utf8(b).expect("JSON text is UTF-8").into(),
         ))
     }
 
