@@ -154,3 +154,40 @@ async fn connections_over_the_limit_are_closed() {
     );
     stop(d).await;
 }
+
+/// Regression: a value nested deeper than serde_json builds trees for (128 levels) was
+/// accepted as text, and the first value-rule fetcher to look at it panicked the core.
+/// Such a value now simply never matches a value rule; path-only fetchers get it verbatim.
+#[tokio::test]
+async fn values_too_deep_to_parse_never_match_value_rules() {
+    let d = jet_tests::start_daemon().await;
+    let mut by_value = tcp_client(&d).await;
+    by_value
+        .request_ok("fetch", json!({"id":"v","value":{"isType":"array"}}))
+        .await;
+    let mut by_path = tcp_client(&d).await;
+    by_path
+        .request_ok("fetch", json!({"id":"p","path":{"equals":"deep"}}))
+        .await;
+    let mut owner = tcp_client(&d).await;
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    owner
+        .send(&format!(
+            r#"{{"id":1,"method":"add","params":{{"path":"deep","value":{deep}}}}}"#
+        ))
+        .await;
+    assert_eq!(owner.recv().await, json!({"id":1,"result":true}));
+    by_path
+        .expect(&format!(
+            r#"{{"method":"p","params":{{"path":"deep","event":"add","value":{deep}}}}}"#
+        ))
+        .await;
+    owner
+        .request_ok("add", json!({"path":"flat","value":[1]}))
+        .await;
+    // The value-rule fetcher sees the flat array, never the deep one, and keeps working.
+    by_value
+        .expect(r#"{"method":"v","params":{"path":"flat","event":"add","value":[1]}}"#)
+        .await;
+    stop(d).await;
+}
