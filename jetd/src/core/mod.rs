@@ -11,10 +11,14 @@
 mod access;
 mod dispatch;
 mod elements;
+mod elements_ops;
 mod fetchers;
+mod fetching;
 mod message;
 mod out;
 mod routes;
+mod routing;
+mod session;
 mod slab;
 
 use std::collections::{HashMap, HashSet};
