@@ -12,6 +12,8 @@
 //! figures are daemon CPU per operation like `compare.py` reports them, not generator-bound
 //! wall time. Phases of one cell, in order:
 //!
+//! Paths below are under a per-cell prefix `c<S>x<F>/`.
+//!
 //! 1. fill: one provider adds `s/0..S` (pipelined).
 //! 2. fetch setup: each fetcher connection fetches `{"equals": "s/<j mod S>"}` (the shape of
 //!    jetbench `memory`); wall time until every response and initial `add` arrived.
@@ -43,6 +45,8 @@ const WAIT: Duration = Duration::from_secs(120);
 struct Args {
     jetd: String,
     addr: Option<String>,
+    /// With --addr: the daemon's pid, for the CPU figures.
+    pid: Option<u32>,
     daemon_cpu: Option<String>,
     states: Vec<usize>,
     fetchers: Vec<usize>,
@@ -52,6 +56,7 @@ fn parse_args() -> Result<Args> {
     let mut args = Args {
         jetd: "target/release/jetd".into(),
         addr: None,
+        pid: None,
         daemon_cpu: None,
         states: vec![1_000, 10_000, 100_000],
         fetchers: vec![10, 100, 1000],
@@ -67,15 +72,16 @@ fn parse_args() -> Result<Args> {
         match a.as_str() {
             "--jetd" => args.jetd = value()?,
             "--addr" => args.addr = Some(value()?),
+            "--pid" => args.pid = Some(value()?.parse().context("--pid needs a number")?),
             "--daemon-cpu" => args.daemon_cpu = Some(value()?),
             "--states" => args.states = list(value()?)?,
             "--fetchers" => args.fetchers = list(value()?)?,
             "-h" | "--help" => {
                 println!(
                     "scale [--jetd PATH] [--addr 127.0.0.1:PORT] [--daemon-cpu N] \
-                     [--states 1000,10000,100000] [--fetchers 10,100,1000]\n\
-                     --addr measures a running daemon (loopback only; no CPU figures, \
-                     and its state must be empty)"
+                     [--pid PID] [--states 1000,10000,100000] [--fetchers 10,100,1000]\n\
+                     --addr measures a running daemon (loopback only); give its --pid \
+                     for the CPU figures. Its `contains` scans also see earlier cells' states"
                 );
                 std::process::exit(0);
             }
@@ -178,7 +184,10 @@ impl Counter {
             }
             let left = deadline.saturating_duration_since(Instant::now());
             if tokio::time::timeout(left, notified).await.is_err() {
-                bail!("timed out waiting for {what}: {} of {target} frames", self.get());
+                bail!(
+                    "timed out waiting for {what}: {} of {target} frames",
+                    self.get()
+                );
             }
         }
     }
@@ -204,8 +213,8 @@ async fn connect(addr: &str, counter: Arc<Counter>) -> Result<Conn> {
             let mut at = 0;
             let mut n = 0;
             while buf.len() - at >= 4 {
-                let len = u32::from_be_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]])
-                    as usize;
+                let len =
+                    u32::from_be_bytes([buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]) as usize;
                 if buf.len() - at - 4 < len {
                     break;
                 }
@@ -295,7 +304,9 @@ async fn run_cell(args: &Args, states: usize, fetchers: usize) -> Result<Cell> {
             (Some(d), a)
         }
     };
-    let pid = daemon.as_ref().map(|d| d.child.id());
+    let pid = daemon.as_ref().map(|d| d.child.id()).or(args.pid);
+    // Paths are per cell, so cells can share one daemon given with --addr.
+    let t = format!("c{states}x{fetchers}");
     let cpu = || daemon_cpu_ns(pid);
 
     let provider_count = Arc::new(Counter::default());
@@ -306,7 +317,7 @@ async fn run_cell(args: &Args, states: usize, fetchers: usize) -> Result<Cell> {
         &provider_count,
         states,
         256,
-        |i| format!(r#"{{"id":{i},"method":"add","params":{{"path":"s/{i}","value":{i}}}}}"#),
+        |i| format!(r#"{{"id":{i},"method":"add","params":{{"path":"{t}/s/{i}","value":{i}}}}}"#),
         None,
         "fill",
     )
@@ -321,7 +332,7 @@ async fn run_cell(args: &Args, states: usize, fetchers: usize) -> Result<Cell> {
     let (t0, c0) = (Instant::now(), cpu());
     for (j, c) in conns.iter_mut().enumerate() {
         c.queue(&format!(
-            r#"{{"id":1,"method":"fetch","params":{{"id":"eq","path":{{"equals":"s/{}"}}}}}}"#,
+            r#"{{"id":1,"method":"fetch","params":{{"id":"eq","path":{{"equals":"{t}/s/{}"}}}}}}"#,
             j % states
         ));
         c.flush().await?;
@@ -338,7 +349,9 @@ async fn run_cell(args: &Args, states: usize, fetchers: usize) -> Result<Cell> {
     let base = fetch_count.get();
     let c0 = cpu();
     for c in conns.iter_mut().take(scanners) {
-        c.queue(r#"{"id":2,"method":"fetch","params":{"id":"scan","path":{"contains":"zz-none"}}}"#);
+        c.queue(
+            r#"{"id":2,"method":"fetch","params":{"id":"scan","path":{"contains":"zz-none"}}}"#,
+        );
         c.flush().await?;
     }
     fetch_count
@@ -354,7 +367,9 @@ async fn run_cell(args: &Args, states: usize, fetchers: usize) -> Result<Cell> {
         &provider_count,
         cold,
         64,
-        |i| format!(r#"{{"id":{i},"method":"add","params":{{"path":"cold/{i}","value":{i}}}}}"#),
+        |i| {
+            format!(r#"{{"id":{i},"method":"add","params":{{"path":"{t}/cold/{i}","value":{i}}}}}"#)
+        },
         None,
         "cold adds",
     )
@@ -365,7 +380,7 @@ async fn run_cell(args: &Args, states: usize, fetchers: usize) -> Result<Cell> {
     // response each), then each add reaches all of them.
     let base = fetch_count.get();
     for c in conns.iter_mut() {
-        c.queue(r#"{"id":3,"method":"fetch","params":{"id":"hot","path":{"startsWith":"hot/"}}}"#);
+        c.queue(&format!(r#"{{"id":3,"method":"fetch","params":{{"id":"hot","path":{{"startsWith":"{t}/hot/"}}}}}}"#));
         c.flush().await?;
     }
     fetch_count
@@ -378,7 +393,7 @@ async fn run_cell(args: &Args, states: usize, fetchers: usize) -> Result<Cell> {
         &provider_count,
         hot,
         8,
-        |i| format!(r#"{{"id":{i},"method":"add","params":{{"path":"hot/{i}","value":{i}}}}}"#),
+        |i| format!(r#"{{"id":{i},"method":"add","params":{{"path":"{t}/hot/{i}","value":{i}}}}}"#),
         Some((&fetch_count, fetchers as u64)),
         "hot adds",
     )
@@ -393,7 +408,9 @@ async fn run_cell(args: &Args, states: usize, fetchers: usize) -> Result<Cell> {
         &provider_count,
         changes,
         8,
-        |i| format!(r#"{{"id":{i},"method":"change","params":{{"path":"hot/0","value":{i}}}}}"#),
+        |i| {
+            format!(r#"{{"id":{i},"method":"change","params":{{"path":"{t}/hot/0","value":{i}}}}}"#)
+        },
         Some((&fetch_count, fetchers as u64)),
         "change fan-out",
     )

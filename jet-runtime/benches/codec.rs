@@ -27,18 +27,22 @@ fn decode(c: &mut Criterion) {
     for count in [1usize, 64] {
         let wire = framed(count, PAYLOAD);
         group.throughput(Throughput::Elements(count as u64));
-        group.bench_with_input(BenchmarkId::new("frames_per_read", count), &wire, |b, wire| {
-            let mut buf = BytesMut::with_capacity(wire.len());
-            b.iter(|| {
-                buf.clear();
-                buf.extend_from_slice(wire);
-                let mut n = 0;
-                while let Some(frame) = decoder.decode(&mut buf).expect("valid frames") {
-                    n += frame.len();
-                }
-                black_box(n)
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("frames_per_read", count),
+            &wire,
+            |b, wire| {
+                let mut buf = BytesMut::with_capacity(wire.len());
+                b.iter(|| {
+                    buf.clear();
+                    buf.extend_from_slice(wire);
+                    let mut n = 0;
+                    while let Some(frame) = decoder.decode(&mut buf).expect("valid frames") {
+                        n += frame.len();
+                    }
+                    black_box(n)
+                })
+            },
+        );
     }
     // A frame that arrives in two reads: the first decode only reserves room.
     let wire = framed(1, PAYLOAD);

@@ -12,8 +12,14 @@ use serde_json::{json, Value};
 
 fn expressions() -> Vec<(&'static str, Value)> {
     vec![
-        ("equals", json!({"id": "f", "path": {"equals": "bench/s42"}})),
-        ("startsWith", json!({"id": "f", "path": {"startsWith": "bench/"}})),
+        (
+            "equals",
+            json!({"id": "f", "path": {"equals": "bench/s42"}}),
+        ),
+        (
+            "startsWith",
+            json!({"id": "f", "path": {"startsWith": "bench/"}}),
+        ),
         (
             "contains_ci",
             json!({"id": "f", "path": {"contains": "S42", "caseInsensitive": true}}),
@@ -52,7 +58,10 @@ fn match_path(c: &mut Criterion) {
     let mut group = c.benchmark_group("fetch_expr/matches_path");
     for (name, params) in expressions().into_iter().take(4) {
         let expr = FetchExpr::parse(&params).expect("valid expression");
-        assert!(expr.matches_path("bench/s42"), "{name} must match the hit path");
+        assert!(
+            expr.matches_path("bench/s42"),
+            "{name} must match the hit path"
+        );
         group.bench_function(BenchmarkId::new(name, "hit"), |b| {
             b.iter(|| expr.matches_path(black_box("bench/s42")))
         });

@@ -128,9 +128,7 @@ fn fanout(c: &mut Criterion) {
             &mut owner,
             r#"{"id":1,"method":"add","params":{"path":"bench/s","value":0}}"#,
         );
-        let mut fetchers: Vec<Peer> = (0..n)
-            .map(|_| Peer::connect(&shared))
-            .collect();
+        let mut fetchers: Vec<Peer> = (0..n).map(|_| Peer::connect(&shared)).collect();
         for f in &mut fetchers {
             request_ok(
                 &shared,
@@ -171,9 +169,7 @@ fn churn(c: &mut Criterion) {
             );
         }
         owner.drain();
-        let mut fetchers: Vec<Peer> = (0..fetchers_n)
-            .map(|_| Peer::connect(&shared))
-            .collect();
+        let mut fetchers: Vec<Peer> = (0..fetchers_n).map(|_| Peer::connect(&shared)).collect();
         for f in &mut fetchers {
             request_ok(
                 &shared,
@@ -181,7 +177,8 @@ fn churn(c: &mut Criterion) {
                 r#"{"id":1,"method":"fetch","params":{"id":"f","path":{"startsWith":"churn/"}}}"#,
             );
         }
-        let add = br#"{"id":3,"method":"add","params":{"path":"churn/x","value":{"n":1,"s":"abc"}}}"#;
+        let add =
+            br#"{"id":3,"method":"add","params":{"path":"churn/x","value":{"n":1,"s":"abc"}}}"#;
         let remove = br#"{"id":4,"method":"remove","params":{"path":"churn/x"}}"#;
         // Per pair: two operations.
         group.throughput(Throughput::Elements(2));
