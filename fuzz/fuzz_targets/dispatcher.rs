@@ -123,10 +123,10 @@ fuzz_target!(|data: &[u8]| {
                 peers[slot] = connect(&shared);
             }
         }
-        for slot in 0..CONNS {
-            if !drain(&peers[slot]) {
-                shared.disconnect(peers[slot].conn);
-                peers[slot] = connect(&shared);
+        for peer in peers.iter_mut() {
+            if !drain(peer) {
+                shared.disconnect(peer.conn);
+                *peer = connect(&shared);
             }
         }
     }

@@ -61,10 +61,7 @@ fn cmp_keys(a: Option<&Value>, b: Option<&Value>) -> Ordering {
 }
 
 /// The window `from..=to` of the fully sorted matches, as paths.
-fn expected_window(
-    expr: &FetchExpr,
-    matches: &BTreeMap<Arc<str>, Option<Value>>,
-) -> Vec<Arc<str>> {
+fn expected_window(expr: &FetchExpr, matches: &BTreeMap<Arc<str>, Option<Value>>) -> Vec<Arc<str>> {
     let spec = expr.sort().expect("sorted");
     let mut all: Vec<(&Arc<str>, Option<&Value>)> = matches
         .iter()
@@ -133,7 +130,14 @@ fn run_events(expr: &FetchExpr, events: &[Value]) {
     for (i, event) in events.iter().enumerate() {
         if i == split {
             // The fetch starts: the initial scan of everything on the bus, then the flush.
-            start_fetch(expr, &bus, &mut filter, &mut sorter, &mut view, &mut matches);
+            start_fetch(
+                expr,
+                &bus,
+                &mut filter,
+                &mut sorter,
+                &mut view,
+                &mut matches,
+            );
         }
         let Some(path) = event.get(0).and_then(Value::as_str) else {
             continue;
@@ -178,7 +182,8 @@ fn run_events(expr: &FetchExpr, events: &[Value]) {
             }
         }
         if let (Some(sorter), Some(view)) = (sorter.as_mut(), view.as_mut()) {
-            if let Some(update) = sorter.update(reported, &path, value.as_ref(), value.clone(), false)
+            if let Some(update) =
+                sorter.update(reported, &path, value.as_ref(), value.clone(), false)
             {
                 view.apply(&update, sorter.spec().to);
             }
@@ -190,7 +195,14 @@ fn run_events(expr: &FetchExpr, events: &[Value]) {
         }
     }
     if events.is_empty() {
-        start_fetch(expr, &bus, &mut filter, &mut sorter, &mut view, &mut matches);
+        start_fetch(
+            expr,
+            &bus,
+            &mut filter,
+            &mut sorter,
+            &mut view,
+            &mut matches,
+        );
     }
 }
 
@@ -221,7 +233,11 @@ fn start_fetch(
     if let (Some(sorter), Some(view)) = (sorter.as_mut(), view.as_mut()) {
         view.apply(&sorter.flush(), sorter.spec().to);
         // The first window is always complete, whatever `from` is.
-        assert_eq!(view.shown(), expected_window(expr, matches), "first window wrong");
+        assert_eq!(
+            view.shown(),
+            expected_window(expr, matches),
+            "first window wrong"
+        );
     }
 }
 

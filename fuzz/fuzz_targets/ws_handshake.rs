@@ -88,7 +88,10 @@ async fn serve(server: tokio::io::DuplexStream) {
     if let Some(Ok(())) = outbox.take(&mut buf).now_or_never() {
         for frame in frames(&buf) {
             serde_json::from_slice::<serde_json::Value>(frame).unwrap_or_else(|e| {
-                panic!("invalid JSON queued ({e}): {}", String::from_utf8_lossy(frame))
+                panic!(
+                    "invalid JSON queued ({e}): {}",
+                    String::from_utf8_lossy(frame)
+                )
             });
         }
     }
