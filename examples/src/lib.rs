@@ -1,1 +1,3 @@
-//! Runnable examples live in `examples/examples/`.
+//! Runnable examples live in `examples/examples/`; types they share live here.
+
+pub mod boiler;

@@ -4,6 +4,8 @@
 //! * [`codec`]: the TCP "trivial protocol" framing (4-byte big-endian length + JSON).
 //! * [`fetch`]: fetch expressions: builder, parser, path and value matchers, the sorter.
 //! * [`peer`]: the async Jet peer (tokio).
+//! * [`typed`]: typed services and clients from plain structs and impl blocks
+//!   ([`Node`](macro@Node), [`methods`]), with JSON Schemas; start with [`prelude`].
 //!
 //! The daemon (`jetd`) and every peer use the same types, so what one sends the other
 //! understands by construction.
@@ -12,3 +14,12 @@ pub mod codec;
 pub mod fetch;
 pub mod peer;
 pub mod protocol;
+pub mod typed;
+
+pub mod prelude;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use jet_derive::{methods, Node};
+pub use typed::Node;

@@ -23,6 +23,17 @@ pub struct Config {
     pub max_outbound_queue: usize,
     /// How often idle WebSocket clients are pinged; `None` = never.
     pub ws_ping_interval: Option<Duration>,
+    /// `Origin` values a browser WebSocket client may come from; `None` = any (and
+    /// clients that send no `Origin`, i.e. non-browser peers, are always accepted).
+    pub ws_allowed_origins: Option<Vec<String>>,
+    /// Connections served at once (TCP and WebSocket together); more are closed at once.
+    pub max_connections: usize,
+    /// Elements one connection may own.
+    pub max_elements_per_peer: usize,
+    /// Fetchers one connection may have.
+    pub max_fetchers_per_peer: usize,
+    /// Routed `set`/`call` requests one connection may have waiting for an answer.
+    pub max_pending_per_peer: usize,
 }
 
 impl Default for Config {
@@ -35,6 +46,11 @@ impl Default for Config {
             max_message_size: jet_runtime::codec::DEFAULT_MAX_MESSAGE_SIZE,
             max_outbound_queue: 64 * 1024 * 1024,
             ws_ping_interval: Some(Duration::from_secs(5)),
+            ws_allowed_origins: None,
+            max_connections: 4096,
+            max_elements_per_peer: 1_000_000,
+            max_fetchers_per_peer: 10_000,
+            max_pending_per_peer: 10_000,
         }
     }
 }

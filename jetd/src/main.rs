@@ -42,6 +42,21 @@ struct Cli {
     /// Bytes that may wait for one peer before it is disconnected as too slow [default: 67108864]
     #[arg(long, value_name = "BYTES")]
     max_queue: Option<usize>,
+    /// Connections served at once; more are closed at once [default: 4096]
+    #[arg(long, value_name = "N")]
+    max_connections: Option<usize>,
+    /// Elements one peer may own [default: 1000000]
+    #[arg(long, value_name = "N")]
+    max_elements_per_peer: Option<usize>,
+    /// Fetches one peer may have [default: 10000]
+    #[arg(long, value_name = "N")]
+    max_fetchers_per_peer: Option<usize>,
+    /// Routed set/call requests one peer may have waiting for an answer [default: 10000]
+    #[arg(long, value_name = "N")]
+    max_pending_per_peer: Option<usize>,
+    /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
+    #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
+    ws_allowed_origins: Vec<String>,
     /// Read settings from a TOML file (same names as the flags; flags win)
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -69,6 +84,11 @@ struct FileConfig {
     timeout: Option<f64>,
     max_message_size: Option<usize>,
     max_queue: Option<usize>,
+    max_connections: Option<usize>,
+    max_elements_per_peer: Option<usize>,
+    max_fetchers_per_peer: Option<usize>,
+    max_pending_per_peer: Option<usize>,
+    ws_allowed_origins: Option<Vec<String>>,
 }
 
 fn main() -> Result<()> {
@@ -159,6 +179,38 @@ fn build_config(cli: Cli) -> Result<Config> {
             bail!("--max-queue must be at least 1024 bytes, got {max}");
         }
         config.max_outbound_queue = max;
+    }
+    let positive = |name: &str, v: Option<usize>, default: usize| -> Result<usize> {
+        match v {
+            None => Ok(default),
+            Some(0) => bail!("--{name} must be at least 1"),
+            Some(n) => Ok(n),
+        }
+    };
+    config.max_connections = positive(
+        "max-connections",
+        cli.max_connections.or(file.max_connections),
+        config.max_connections,
+    )?;
+    config.max_elements_per_peer = positive(
+        "max-elements-per-peer",
+        cli.max_elements_per_peer.or(file.max_elements_per_peer),
+        config.max_elements_per_peer,
+    )?;
+    config.max_fetchers_per_peer = positive(
+        "max-fetchers-per-peer",
+        cli.max_fetchers_per_peer.or(file.max_fetchers_per_peer),
+        config.max_fetchers_per_peer,
+    )?;
+    config.max_pending_per_peer = positive(
+        "max-pending-per-peer",
+        cli.max_pending_per_peer.or(file.max_pending_per_peer),
+        config.max_pending_per_peer,
+    )?;
+    if !cli.ws_allowed_origins.is_empty() {
+        config.ws_allowed_origins = Some(cli.ws_allowed_origins);
+    } else if let Some(origins) = file.ws_allowed_origins {
+        config.ws_allowed_origins = Some(origins);
     }
     if config.tcp.is_none() && config.ws.is_none() {
         bail!("both listeners are off: give --tcp or --ws an address");

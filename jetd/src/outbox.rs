@@ -121,6 +121,11 @@ impl Outbox {
         }
     }
 
+    /// Drop whatever is queued (the connection is being closed without a goodbye).
+    pub fn discard(&self) {
+        self.inner.lock().expect("outbox lock poisoned").buf = Vec::new();
+    }
+
     /// Resolves when the queue has overflowed.
     pub async fn overflowed(&self) -> Closed {
         loop {

@@ -1,1 +1,340 @@
-//! The async Jet peer. Placeholder: filled in by the peer work (issue 3).
+//! The async Jet peer (tokio): connect to a daemon, own states and methods, set, call and
+//! fetch.
+//!
+//! ```no_run
+//! use futures_util::StreamExt;
+//! use jet_runtime::fetch::builder::Fetch;
+//! use jet_runtime::peer::{Peer, SetReply};
+//! use serde_json::json;
+//!
+//! # async fn demo() -> Result<(), jet_runtime::peer::PeerError> {
+//! let peer = Peer::connect("127.0.0.1:11122").await?;
+//! // A state other peers may set; the handler clamps the value.
+//! let setpoint = peer
+//!     .add_state("boiler/setpoint", json!(60))
+//!     .on_set(|v| Ok(SetReply::adjusted(json!(v.as_f64().unwrap_or(0.0).min(90.0)))))
+//!     .await?;
+//! let _sum = peer.add_method("math/sum", |args| {
+//!     Ok(json!(args.as_array().map(|a| a.iter().filter_map(|x| x.as_f64()).sum::<f64>())))
+//! }).await?;
+//! peer.set("boiler/setpoint", json!(95)).await?;
+//! assert_eq!(setpoint.value(), json!(90.0));
+//! let mut boilers = peer.fetch(&Fetch::all().path_starts_with("boiler/")).await?;
+//! while let Some(event) = boilers.next().await {
+//!     println!("{event:?}");
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Shape: one reader task and one writer task per connection, plus a supervisor task that
+//! notices when the connection ends. Requests are futures, fetches are streams, and what the
+//! peer owns on the daemon is held by handles ([`State`], [`Method`], [`FetchStream`]) that
+//! remove it when dropped.
+//!
+//! Module map (private modules): `connection` (transports, reader/writer tasks),
+//! `correlation` (pending requests), `dispatch` (incoming messages), `core` (the shared
+//! registry), `state`, `method`, `fetch`, `builder` (options, handshake, reconnect), `error`.
+//!
+//! Handlers: synchronous set/call handlers run on the connection's reader task, in arrival
+//! order, and must not block; asynchronous ones run on their own tasks. A panicking sync
+//! handler ends the connection (and triggers a reconnect if one is configured).
+
+mod builder;
+mod connection;
+mod core;
+mod correlation;
+mod dispatch;
+mod error;
+mod fetch;
+mod method;
+mod state;
+
+use std::future::{Future, IntoFuture};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use builder::{PeerBuilder, ReconnectPolicy};
+pub use error::PeerError;
+pub use fetch::{Element, ElementEvent, EventKind, FetchEvent, FetchStream, Window};
+pub use method::{CallResult, Method, MethodBuilder};
+pub use state::{SetReply, SetResult, State, StateBuilder};
+
+use crate::fetch::builder::Fetch;
+use crate::protocol::{codes, ErrorObject};
+
+/// A connection to a Jet daemon. Cheap to clone; the connection ends when the last clone
+/// and the last handle ([`State`], [`Method`], [`FetchStream`]) are dropped, or on
+/// [`close`](Peer::close).
+#[derive(Clone)]
+pub struct Peer {
+    pub(crate) inner: Arc<PeerInner>,
+}
+
+pub(crate) struct PeerInner {
+    pub(crate) shared: Arc<core::Shared>,
+    /// Dropping it (with the last handle) tells the supervisor to stop.
+    shutdown: watch::Sender<()>,
+    supervisor: std::sync::Mutex<Option<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Peer")
+            .field("addr", &self.inner.shared.settings.addr.to_string())
+            .finish()
+    }
+}
+
+/// What the daemon says about itself (`info`).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct DaemonInfo {
+    pub name: String,
+    pub version: String,
+    pub protocol_version: String,
+    /// `{"batches":..,"authentication":..,"fetch":"full",...}` and extensions.
+    pub features: Value,
+}
+
+impl Peer {
+    /// Connect with default options (no name, no credentials, no reconnect).
+    pub async fn connect(addr: &str) -> Result<Peer, PeerError> {
+        PeerBuilder::default().connect(addr).await
+    }
+
+    /// Options: name, credentials, request timeout, reconnect policy.
+    pub fn builder() -> PeerBuilder {
+        PeerBuilder::default()
+    }
+
+    /// Ask the daemon for its name, version and features.
+    pub async fn info(&self) -> Result<DaemonInfo, PeerError> {
+        let v = self.request("info", json!({}), None).await?;
+        serde_json::from_value(v).map_err(|e| PeerError::Protocol(format!("info: {e}")))
+    }
+
+    /// Request a state change. The future resolves to the owner's answer (`true`, or the
+    /// new value with [`SetRequest::value_as_result`]).
+    pub fn set(&self, path: impl Into<String>, value: Value) -> SetRequest<'_> {
+        SetRequest {
+            peer: self,
+            path: path.into(),
+            value,
+            timeout: None,
+            value_as_result: false,
+        }
+    }
+
+    /// Call a method with `args` (an array for positional, an object for named arguments).
+    pub fn call(&self, path: impl Into<String>, args: Value) -> CallRequest<'_> {
+        CallRequest {
+            peer: self,
+            path: path.into(),
+            args,
+            timeout: None,
+        }
+    }
+
+    /// The elements matching `expr` right now (`get`, one round trip, no subscription).
+    pub async fn get(&self, expr: &Fetch) -> Result<Vec<Element>, PeerError> {
+        fetch::parse_get(self.request("get", expr.to_json(), None).await?)
+    }
+
+    /// Subscribe to the elements matching `expr`. See [`FetchEvent`] for what the stream
+    /// yields for sorted and unsorted expressions.
+    pub async fn fetch(&self, expr: &Fetch) -> Result<FetchStream, PeerError> {
+        fetch::fetch(self, expr).await
+    }
+
+    /// Add a state with an initial value. Without a set handler (`on_set`/`on_set_async`) it
+    /// is added fetch-only.
+    pub fn add_state(&self, path: impl Into<String>, value: Value) -> StateBuilder {
+        StateBuilder::new(self.clone(), path.into(), value)
+    }
+
+    /// Add a method with a synchronous handler.
+    pub fn add_method<F>(&self, path: impl Into<String>, handler: F) -> MethodBuilder
+    where
+        F: Fn(Value) -> CallResult + Send + Sync + 'static,
+    {
+        MethodBuilder::new_sync(self.clone(), path.into(), handler)
+    }
+
+    /// Add a method with an asynchronous handler.
+    pub fn add_method_async<F, Fut>(&self, path: impl Into<String>, handler: F) -> MethodBuilder
+    where
+        F: Fn(Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = CallResult> + Send + 'static,
+    {
+        MethodBuilder::new_async(self.clone(), path.into(), handler)
+    }
+
+    /// Publish a new value for a state by path (prefer [`State::change`], which also keeps
+    /// the value a reconnect restores).
+    pub async fn change(&self, path: &str, value: Value) -> Result<(), PeerError> {
+        if let Some(s) = self.inner.shared.lock().states.get_mut(path) {
+            s.value = value.clone();
+        }
+        self.request("change", json!({"path": path, "value": value}), None)
+            .await
+            .map(drop)
+    }
+
+    /// Remove an element by path (prefer dropping its handle or [`State::remove`]).
+    pub async fn remove(&self, path: &str) -> Result<(), PeerError> {
+        {
+            let mut reg = self.inner.shared.lock();
+            reg.states.remove(path);
+            reg.methods.remove(path);
+        }
+        self.request("remove", json!({"path": path}), None)
+            .await
+            .map(drop)
+    }
+
+    /// Send any daemon method and wait for its result (for methods this API does not wrap).
+    pub async fn request(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Option<Duration>,
+    ) -> Result<Value, PeerError> {
+        self.inner.shared.request(method, params, timeout).await
+    }
+
+    /// Whether a connection is up right now (false while reconnecting and after close).
+    pub fn is_connected(&self) -> bool {
+        self.inner.shared.lock().out.is_some()
+    }
+
+    /// Close the connection: pending requests fail with [`PeerError::Closed`], fetch streams
+    /// end, and the daemon removes this peer's elements. Waits until the tasks have ended.
+    pub async fn close(&self) {
+        self.inner.shared.close();
+        self.inner.shutdown.send_replace(());
+        let task = self
+            .inner
+            .supervisor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(task) = task {
+            let _ = task.await;
+        }
+    }
+}
+
+/// A `set` being prepared; `.await` sends it.
+#[must_use = "the request is sent only when awaited"]
+pub struct SetRequest<'a> {
+    peer: &'a Peer,
+    path: String,
+    value: Value,
+    timeout: Option<Duration>,
+    value_as_result: bool,
+}
+
+impl SetRequest<'_> {
+    /// How long the daemon waits for the owner (sent as `timeout`, in seconds).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Ask the owner to answer with the value it accepted instead of `true`.
+    pub fn value_as_result(mut self) -> Self {
+        self.value_as_result = true;
+        self
+    }
+}
+
+impl<'a> IntoFuture for SetRequest<'a> {
+    type Output = Result<Value, PeerError>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let mut p = Map::new();
+        p.insert("path".into(), Value::String(self.path));
+        p.insert("value".into(), self.value);
+        if self.value_as_result {
+            p.insert("valueAsResult".into(), Value::Bool(true));
+        }
+        routed(self.peer, "set", p, self.timeout).boxed()
+    }
+}
+
+/// A `call` being prepared; `.await` sends it.
+#[must_use = "the request is sent only when awaited"]
+pub struct CallRequest<'a> {
+    peer: &'a Peer,
+    path: String,
+    args: Value,
+    timeout: Option<Duration>,
+}
+
+impl CallRequest<'_> {
+    /// How long the daemon waits for the owner (sent as `timeout`, in seconds).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+}
+
+impl<'a> IntoFuture for CallRequest<'a> {
+    type Output = Result<Value, PeerError>;
+    type IntoFuture = BoxFuture<'a, Self::Output>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        let mut p = Map::new();
+        p.insert("path".into(), Value::String(self.path));
+        p.insert("args".into(), self.args);
+        routed(self.peer, "call", p, self.timeout).boxed()
+    }
+}
+
+/// Send a routed request. With an explicit timeout the daemon enforces it; the peer waits a
+/// little longer so the daemon's typed timeout error arrives first.
+async fn routed(
+    peer: &Peer,
+    method: &str,
+    mut params: Map<String, Value>,
+    timeout: Option<Duration>,
+) -> Result<Value, PeerError> {
+    let local = timeout.map(|t| {
+        params.insert("timeout".into(), json!(t.as_secs_f64()));
+        (t + Duration::from_secs(1)).max(peer.inner.shared.settings.request_timeout)
+    });
+    peer.request(method, Value::Object(params), local).await
+}
+
+/// An error for a handler to return: `-32602 Invalid params` with
+/// `{"invalidArgument":{"message":..}}` (node-jet's shape for a refused argument).
+pub fn invalid_argument(message: impl Into<String>) -> ErrorObject {
+    ErrorObject::invalid_params_with("invalidArgument", json!({"message": message.into()}))
+}
+
+/// An error with a code, message and data of your choosing (relayed to the requester
+/// unchanged).
+pub fn custom_error(code: i64, message: impl Into<String>, data: Option<Value>) -> ErrorObject {
+    ErrorObject {
+        message: message.into(),
+        code,
+        data,
+    }
+}
+
+/// An internal error carrying a message (`-32603`, data `{"message":..}`).
+pub fn internal_error(message: impl Into<String>) -> ErrorObject {
+    custom_error(
+        codes::INTERNAL_ERROR,
+        "Internal error",
+        Some(json!({"message": message.into()})),
+    )
+}

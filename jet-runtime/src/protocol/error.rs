@@ -15,6 +15,8 @@ pub mod codes {
     pub const INTERNAL_ERROR: i64 = -32603;
     /// A routed `set` or `call` was not answered in time.
     pub const RESPONSE_TIMEOUT: i64 = -32001;
+    /// A configured resource limit of the daemon was hit (jetd extension).
+    pub const LIMIT_EXCEEDED: i64 = -32002;
 }
 
 /// A JSON-RPC error object.
@@ -134,6 +136,14 @@ impl ErrorObject {
         Self::new(codes::INTERNAL_ERROR, Some(Value::Object(data)))
     }
 
+    /// `-32002 Limit exceeded` with `{"limitExceeded":"<which>","limit":N}`.
+    pub fn limit_exceeded(which: &str, limit: usize) -> Self {
+        let mut data = serde_json::Map::with_capacity(2);
+        data.insert("limitExceeded".into(), Value::String(which.into()));
+        data.insert("limit".into(), Value::from(limit));
+        Self::new(codes::LIMIT_EXCEEDED, Some(Value::Object(data)))
+    }
+
     pub fn internal(data: Value) -> Self {
         Self::new(codes::INTERNAL_ERROR, Some(data))
     }
@@ -169,6 +179,7 @@ pub fn standard_message(code: i64) -> &'static str {
         codes::INVALID_PARAMS => "Invalid params",
         codes::INTERNAL_ERROR => "Internal error",
         codes::RESPONSE_TIMEOUT => "Response Timeout",
+        codes::LIMIT_EXCEEDED => "Limit exceeded",
         _ => "Error",
     }
 }

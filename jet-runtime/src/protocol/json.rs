@@ -30,8 +30,12 @@ impl JsonText {
     }
 
     /// Parse into a `serde_json::Value` (for matching and sorting).
-    pub fn to_value(&self) -> serde_json::Value {
-        serde_json::from_str(&self.0).expect("JsonText always holds valid JSON")
+    ///
+    /// `None` when the text nests deeper than serde_json's parser allows (128 levels): raw
+    /// text is accepted at any depth, but a tree that deep is never built, so such a value
+    /// simply never matches a value rule.
+    pub fn to_value(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.0).ok()
     }
 }
 
@@ -50,6 +54,16 @@ impl std::fmt::Display for JsonText {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn too_deep_text_has_no_value_instead_of_panicking() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(JsonText::from_valid(&deep).to_value(), None);
+        assert_eq!(
+            JsonText::from_valid("[1]").to_value(),
+            Some(serde_json::json!([1]))
+        );
+    }
 
     #[test]
     fn writes_escaped_strings() {

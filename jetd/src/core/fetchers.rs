@@ -131,7 +131,7 @@ impl<'a> LazyValue<'a> {
     pub fn get(&mut self) -> Option<&Value> {
         let text = self.text;
         self.parsed
-            .get_or_insert_with(|| text.map(JsonText::to_value))
+            .get_or_insert_with(|| text.and_then(JsonText::to_value))
             .as_ref()
     }
 }

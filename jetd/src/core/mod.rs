@@ -11,10 +11,14 @@
 mod access;
 mod dispatch;
 mod elements;
+mod elements_ops;
 mod fetchers;
+mod fetching;
 mod message;
 mod out;
 mod routes;
+mod routing;
+mod session;
 mod slab;
 
 use std::collections::{HashMap, HashSet};
@@ -42,6 +46,22 @@ pub type ConnId = u64;
 pub struct CoreConfig {
     pub default_timeout: Duration,
     pub users: Users,
+    pub max_elements_per_peer: usize,
+    pub max_fetchers_per_peer: usize,
+    pub max_pending_per_peer: usize,
+}
+
+impl CoreConfig {
+    /// The core settings of a daemon configuration.
+    pub fn from_config(config: &crate::Config) -> CoreConfig {
+        CoreConfig {
+            default_timeout: config.default_timeout,
+            users: config.users.clone(),
+            max_elements_per_peer: config.max_elements_per_peer,
+            max_fetchers_per_peer: config.max_fetchers_per_peer,
+            max_pending_per_peer: config.max_pending_per_peer,
+        }
+    }
 }
 
 /// One connected peer as the core sees it.
@@ -57,6 +77,10 @@ struct Conn {
     fetchers: HashMap<Box<str>, FetcherKey>,
     /// Elements this connection added.
     owned: HashSet<elements::ElemId>,
+    /// Routed requests this connection made that wait for an answer.
+    pending: usize,
+    /// Failed `authenticate` attempts (each one makes the next answer wait longer).
+    auth_failures: u32,
 }
 
 /// The daemon's state. See the module documentation.
@@ -162,6 +186,8 @@ impl Shared {
                 auth: None,
                 fetchers: HashMap::new(),
                 owned: HashSet::new(),
+                pending: 0,
+                auth_failures: 0,
             },
         );
         tracing::debug!(conn = id, transport, ?addr, "peer connected");
@@ -202,6 +228,17 @@ impl Shared {
         }
     }
 
+    /// How long to hold back the next `authenticate` answer of a connection: nothing at
+    /// first, then doubling from 100 ms per failed attempt up to 5 s, so guessing
+    /// passwords over one connection is slow.
+    pub fn auth_delay(&self, conn: ConnId) -> Duration {
+        let failures = self.lock().conns.get(&conn).map_or(0, |c| c.auth_failures);
+        match failures {
+            0 => Duration::ZERO,
+            f => Duration::from_millis(100u64 << (f - 1).min(6)).min(Duration::from_secs(5)),
+        }
+    }
+
     /// Complete an `authenticate` with the verification result.
     pub fn finish_authenticate(&self, conn: ConnId, auth: PendingAuth, groups: Option<Groups>) {
         self.lock().finish_authenticate(conn, auth, groups);
@@ -211,6 +248,17 @@ impl Shared {
     /// `remove`), fail the requests routed to it and forget the ones it made.
     pub fn disconnect(&self, conn: ConnId) {
         self.lock().disconnect(conn);
+    }
+
+    /// Daemon shutdown: stop every connection's outbox first, so that the clean-up of
+    /// each connection (which would tell others about removed elements and failed
+    /// requests) sends nothing; peers simply see their connection close.
+    pub fn close_all(&self) {
+        let core = self.lock();
+        for c in core.conns.values() {
+            c.outbox.close(crate::outbox::Closed::Shutdown);
+            c.outbox.discard();
+        }
     }
 
     /// Answer every routed request whose deadline has passed; returns when the timer

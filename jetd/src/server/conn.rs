@@ -2,6 +2,7 @@
 //! frames, run the writer, and clean up when either side ends.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,6 +25,41 @@ impl Transport {
             Transport::Tcp => "tcp",
             Transport::WebSocket => "ws",
         }
+    }
+}
+
+/// Counts the connections being served, so that more than the limit are refused.
+#[derive(Debug)]
+pub struct ConnCount {
+    live: AtomicUsize,
+    max: usize,
+}
+
+/// One counted connection; dropping it frees the slot.
+pub struct ConnSlot(Arc<ConnCount>);
+
+impl ConnCount {
+    pub fn new(max: usize) -> Self {
+        ConnCount {
+            live: AtomicUsize::new(0),
+            max,
+        }
+    }
+
+    /// Take a slot, or `None` when `max` connections are already served.
+    pub fn acquire(self: &Arc<Self>) -> Option<ConnSlot> {
+        self.live
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| ConnSlot(self.clone()))
+    }
+}
+
+impl Drop for ConnSlot {
+    fn drop(&mut self) {
+        self.0.live.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -65,7 +101,16 @@ pub async fn accept_loop(
             _ = &mut stopped => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, addr)) => {
-                    conns.spawn(serve(stream, addr, transport, shared.clone(), settings.clone(), stop.clone()));
+                    let Some(slot) = settings.connections.acquire() else {
+                        tracing::warn!(%addr, "refusing a {} connection: already serving {} (--max-connections)", transport.name(), settings.connections.max);
+                        drop(stream);
+                        continue;
+                    };
+                    let (shared, settings, stop) = (shared.clone(), settings.clone(), stop.clone());
+                    conns.spawn(async move {
+                        serve(stream, addr, transport, shared, settings, stop).await;
+                        drop(slot);
+                    });
                 }
                 Err(e) => {
                     // Typically out of file descriptors: back off instead of spinning.
@@ -186,6 +231,10 @@ pub async fn process_frame(shared: &Arc<Shared>, conn: ConnId, frame: &[u8]) {
         match shared.handle_frame(conn, frame, start) {
             FrameOutcome::Done => return,
             FrameOutcome::Authenticate { auth, next } => {
+                let delay = shared.auth_delay(conn);
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
                 let users = shared.users().clone();
                 let (user, password) = (auth.user.clone(), auth.password.clone());
                 let groups = tokio::task::spawn_blocking(move || users.verify(&user, &password))

@@ -32,6 +32,9 @@ pub(crate) struct ConnSettings {
     pub max_message_size: usize,
     pub max_outbound_queue: usize,
     pub ws_ping_interval: Option<std::time::Duration>,
+    pub ws_allowed_origins: Option<Arc<Vec<String>>>,
+    /// Connections being served, over both listeners.
+    pub connections: Arc<conn::ConnCount>,
 }
 
 /// Resolves when shutdown was asked for.
@@ -57,14 +60,13 @@ pub struct Daemon {
 impl Daemon {
     /// Bind the configured listeners and start serving.
     pub async fn start(config: Config) -> Result<Daemon, StartError> {
-        let shared = Shared::new(CoreConfig {
-            default_timeout: config.default_timeout,
-            users: config.users.clone(),
-        });
+        let shared = Shared::new(CoreConfig::from_config(&config));
         let settings = ConnSettings {
             max_message_size: config.max_message_size,
             max_outbound_queue: config.max_outbound_queue,
             ws_ping_interval: config.ws_ping_interval,
+            ws_allowed_origins: config.ws_allowed_origins.clone().map(Arc::new),
+            connections: Arc::new(conn::ConnCount::new(config.max_connections)),
         };
         let tcp = bind("tcp", config.tcp).await?;
         let ws = bind("ws", config.ws).await?;
@@ -129,6 +131,7 @@ impl Daemon {
 
     /// Stop listening, close every connection and wait until all tasks have ended.
     pub async fn shutdown(mut self) {
+        self.shared.close_all();
         let _ = self.stop.send(true);
         while let Some(result) = self.tasks.join_next().await {
             if let Err(e) = result {

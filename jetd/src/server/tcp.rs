@@ -14,8 +14,12 @@ use super::{ConnSettings, StopSignal};
 use crate::core::Shared;
 use crate::outbox::Outbox;
 
-/// Read buffer growth step; a frame larger than this grows the buffer to fit it once.
-const READ_CHUNK: usize = 64 * 1024;
+/// Initial read buffer. Idle peers (most fetchers) never need more, so a thousand
+/// connections cost a thousand small buffers; busy peers grow theirs by doubling, and a
+/// frame larger than the buffer grows it to fit once (the decoder reserves its size).
+const READ_START: usize = 2 * 1024;
+/// Grow the read buffer when less than this is free.
+const READ_MIN_FREE: usize = 512;
 /// A write buffer that grew past this is not kept for reuse.
 const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 
@@ -34,7 +38,7 @@ pub async fn serve(
 }
 
 async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let mut buf = BytesMut::with_capacity(READ_START);
     loop {
         loop {
             match decoder.decode(&mut buf) {
@@ -48,8 +52,8 @@ async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) 
                 }
             }
         }
-        if buf.capacity() - buf.len() < READ_CHUNK / 4 {
-            buf.reserve(READ_CHUNK);
+        if buf.capacity() - buf.len() < READ_MIN_FREE {
+            buf.reserve(buf.capacity().max(READ_START));
         }
         match rd.read_buf(&mut buf).await {
             Ok(0) => return ReadEnd::Eof,

@@ -32,8 +32,13 @@ pub async fn serve(
     let config = WebSocketConfig::default()
         .max_message_size(Some(settings.max_message_size))
         .max_frame_size(Some(settings.max_message_size));
-    let handshake =
-        tokio_tungstenite::accept_hdr_async_with_config(stream, echo_jet_protocol, Some(config));
+    let origins = settings.ws_allowed_origins.clone();
+    // The error type is tungstenite's callback signature.
+    #[allow(clippy::result_large_err)]
+    let callback = move |request: &Request, response: Response| {
+        check_handshake(origins.as_deref(), request, response)
+    };
+    let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => {
@@ -52,10 +57,23 @@ pub async fn serve(
     run_connection(&ctx, reader, writer, stop).await;
 }
 
-/// Handshake callback: answer `Sec-WebSocket-Protocol: jet` when the client offers `jet`.
-// The error type is tungstenite's callback signature; it never fails here.
+/// Handshake callback: refuse browsers from origins not on the allow-list (when there is
+/// one), and answer `Sec-WebSocket-Protocol: jet` when the client offers `jet`.
+// The error type is tungstenite's callback signature.
 #[allow(clippy::result_large_err)]
-fn echo_jet_protocol(request: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
+fn check_handshake(
+    allowed_origins: Option<&Vec<String>>,
+    request: &Request,
+    mut response: Response,
+) -> Result<Response, ErrorResponse> {
+    if let (Some(allowed), Some(origin)) = (allowed_origins, request.headers().get("origin")) {
+        let origin = origin.to_str().unwrap_or("");
+        if !allowed.iter().any(|a| a == origin) {
+            let mut refusal = ErrorResponse::new(Some(format!("origin {origin:?} is not allowed")));
+            *refusal.status_mut() = tokio_tungstenite::tungstenite::http::StatusCode::FORBIDDEN;
+            return Err(refusal);
+        }
+    }
     let offers_jet = request
         .headers()
         .get_all("sec-websocket-protocol")

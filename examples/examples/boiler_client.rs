@@ -1,0 +1,51 @@
+//! Drive the example boiler served by `boiler_service` through its generated typed client.
+//!
+//! ```text
+//! cargo run -p jet-examples --example boiler_client -- 127.0.0.1:11122
+//! ```
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use jet_examples::boiler::{BoilerClient, Mode};
+use jet_runtime::prelude::*;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:11122".into());
+    let peer = Peer::connect(&addr).await?;
+    let boiler = BoilerClient::new(&peer, "plant/line1/boiler");
+
+    let mut temperatures = boiler.watch_temperature().await?;
+    println!("temperature now: {:.1} °C", next(&mut temperatures).await?);
+
+    boiler.set_mode(Mode::Comfort).await?;
+    boiler.set_setpoint(70.0).await?;
+    // The service's validator refuses what is outside the limits.
+    if let Err(e) = boiler.set_setpoint(120.0).await {
+        println!("setpoint 120 refused: {e}");
+    }
+    let reached = boiler.heat(30, Some(90)).await?;
+    println!("heated for 30 minutes at 90 %: {reached:.1} °C");
+    println!("after heating: {:.1} °C", next(&mut temperatures).await?);
+    println!("status: {:?}", boiler.status().await?);
+    println!(
+        "burner: power {} %, {:.2} h",
+        boiler.burner().get_power().await?,
+        boiler.burner().get_operating_hours().await?
+    );
+    println!("reset hours (were {:.2})", boiler.reset_hours().await?);
+    peer.close().await;
+    Ok(())
+}
+
+/// The next temperature, or an error if none arrives within a few seconds.
+async fn next(temps: &mut Watch<f64>) -> anyhow::Result<f64> {
+    match tokio::time::timeout(Duration::from_secs(5), temps.next()).await {
+        Ok(Some(value)) => Ok(value?),
+        Ok(None) => anyhow::bail!("the boiler went away"),
+        Err(_) => anyhow::bail!("no temperature within 5 s: is boiler_service running?"),
+    }
+}

@@ -1,0 +1,133 @@
+//! `#[jet_runtime::methods]`: the `Methods` impl (handlers and schemas) and the client's
+//! method fns.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::access_value;
+use crate::ir::{MethodIr, MethodsIr, Output, Receiver};
+
+pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
+    let p = quote!(::jet_runtime::__private);
+    let self_ty = &ir.self_ty;
+    let client = &ir.client;
+    let infos = ir.methods.iter().map(info);
+    let client_fns = ir.methods.iter().map(client_fn);
+    quote! {
+        impl ::jet_runtime::typed::Methods for #self_ty {
+            fn describe_methods() -> #p::Vec<::jet_runtime::typed::MethodInfo<Self>> {
+                let mut __jet_methods = #p::Vec::new();
+                #(__jet_methods.push(#infos);)*
+                __jet_methods
+            }
+        }
+
+        impl #client {
+            #(#client_fns)*
+        }
+    }
+}
+
+/// The `MethodInfo` of one method: schema, handler, doc, access.
+fn info(m: &MethodIr) -> TokenStream {
+    let p = quote!(::jet_runtime::__private);
+    let (ident, name) = (&m.ident, &m.name);
+    let names: Vec<String> = m.args.iter().map(|a| a.ident.to_string()).collect();
+    let schema_args = m.args.iter().zip(&names).map(|(a, n)| {
+        let ty = &a.ty;
+        quote_spanned!(ty.span()=> .arg::<#ty>(#n))
+    });
+    let result_schema = match &m.output {
+        Output::Unit => quote!(.result::<()>()),
+        Output::Value(t) | Output::Result { ok: t, .. } => {
+            quote_spanned!(t.span()=> .result::<#t>())
+        }
+    };
+    let takes = m.args.iter().enumerate().map(|(i, a)| {
+        let ty = &a.ty;
+        quote_spanned!(ty.span()=> __jet_in.take::<#ty>(#i)?,)
+    });
+    let values = (0..m.args.len()).map(syn::Index::from);
+    let (lock, borrow) = match m.receiver {
+        Receiver::Shared => (
+            quote!(let __jet_guard = __jet_this.read().await;),
+            quote!(&*__jet_guard),
+        ),
+        Receiver::Exclusive => (
+            quote!(let mut __jet_guard = __jet_this.write().await;),
+            quote!(&mut *__jet_guard),
+        ),
+    };
+    let await_ = m.is_async.then(|| quote!(.await));
+    let call = quote!(Self::#ident(#borrow, #(__jet_values.#values),*) #await_);
+    // Spanned at the return or error type, so a missing `Serialize` or `IntoErrorObject`
+    // is reported there.
+    let answer = match &m.output {
+        Output::Result { err, .. } => {
+            quote_spanned!(err.span()=> #p::call_result(__jet_outcome))
+        }
+        Output::Value(t) => quote_spanned!(t.span()=> #p::call_ok(__jet_outcome)),
+        Output::Unit => quote!(#p::call_ok(__jet_outcome)),
+    };
+    let publish = (m.receiver == Receiver::Exclusive)
+        .then(|| quote!(__jet_this.publish_after_method(&*__jet_guard).await;));
+    let doc = (!m.doc.is_empty()).then(|| {
+        let doc = &m.doc;
+        quote!(.doc(#doc))
+    });
+    let access = m.access.as_ref().map(|a| {
+        let a = access_value(a, "callGroups");
+        quote!(.access(#a))
+    });
+    quote! {
+        ::jet_runtime::typed::MethodInfo::new(
+            #name,
+            || #p::MethodSchema::new() #(#schema_args)* #result_schema,
+            |__jet_this, __jet_path, __jet_args| async move {
+                let mut __jet_in = #p::ArgsIn::new(&__jet_path, __jet_args, &[#(#names),*])?;
+                let __jet_values = (#(#takes)*);
+                #lock
+                let __jet_outcome = #call;
+                let __jet_answer = #answer;
+                #publish
+                __jet_answer
+            },
+        ) #doc #access
+    }
+}
+
+/// The client fn of one method: same name, arguments and result type.
+fn client_fn(m: &MethodIr) -> TokenStream {
+    let p = quote!(::jet_runtime::__private);
+    let (ident, name) = (&m.ident, &m.name);
+    let params = m.args.iter().map(|a| {
+        let (ident, ty) = (&a.ident, &a.ty);
+        quote!(#ident: #ty)
+    });
+    let pushes = m.args.iter().map(|a| {
+        let (ident, ty) = (&a.ident, &a.ty);
+        let n = ident.to_string();
+        quote_spanned!(ty.span()=> __jet_args.push(#n, &#ident)?;)
+    });
+    let (ret, ret_span) = match &m.output {
+        Output::Unit => (quote!(()), proc_macro2::Span::call_site()),
+        Output::Value(t) | Output::Result { ok: t, .. } => (quote!(#t), t.span()),
+    };
+    let call = quote_spanned!(ret_span=> __jet_core.call::<#ret>(__jet_args).await);
+    let doc = if m.doc.is_empty() {
+        format!("Call method `{name}`.")
+    } else {
+        m.doc.clone()
+    };
+    quote! {
+        #[doc = #doc]
+        pub async fn #ident(&self, #(#params),*) -> #p::Result<#ret, #p::TypedError> {
+            let __jet_core = ::jet_runtime::typed::NodeClient::core(self);
+            #[allow(unused_mut)]
+            let mut __jet_args = __jet_core.args(#name);
+            #(#pushes)*
+            #call
+        }
+    }
+}

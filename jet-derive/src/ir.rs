@@ -1,0 +1,80 @@
+//! The plain model of what the macros generate: a node (struct and fields) and a method set
+//! (impl block and fns). Parsing fills it and checks it; expansion only reads it.
+
+use syn::{Ident, Path, Type, Visibility};
+
+use crate::attr::AccessLists;
+
+/// A `#[derive(Node)]` struct.
+pub(crate) struct NodeIr {
+    pub(crate) ident: Ident,
+    pub(crate) vis: Visibility,
+    pub(crate) fields: Vec<FieldIr>,
+}
+
+/// A field that becomes states (skipped fields are not in the model).
+pub(crate) struct FieldIr {
+    pub(crate) ident: Ident,
+    pub(crate) ty: Type,
+    /// The path segment under the node (the field name, or `rename`).
+    pub(crate) name: String,
+    pub(crate) doc: String,
+    pub(crate) role: FieldRole,
+    pub(crate) access: Option<AccessLists>,
+}
+
+pub(crate) enum FieldRole {
+    /// One state holding the field's value.
+    State {
+        read_only: bool,
+        /// `validate = "path::to::fn"`, parsed with the string's span.
+        validate: Option<Path>,
+    },
+    /// `#[jet(node)]`: the field's own states, one level deeper.
+    Node { read_only: bool },
+}
+
+/// A `#[jet_runtime::methods]` impl block.
+pub(crate) struct MethodsIr {
+    pub(crate) self_ty: Type,
+    /// `<Name>Client`, next to `<Name>`.
+    pub(crate) client: Path,
+    pub(crate) methods: Vec<MethodIr>,
+}
+
+pub(crate) struct MethodIr {
+    pub(crate) ident: Ident,
+    /// The path segment under the node (the fn name, or `rename`).
+    pub(crate) name: String,
+    pub(crate) doc: String,
+    pub(crate) receiver: Receiver,
+    pub(crate) is_async: bool,
+    pub(crate) args: Vec<ArgIr>,
+    pub(crate) output: Output,
+    pub(crate) access: Option<AccessLists>,
+}
+
+/// How the method borrows the served value, and so which lock it takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Receiver {
+    /// `&self`: a read lock; runs concurrently with other `&self` methods.
+    Shared,
+    /// `&mut self`: the write lock; one at a time.
+    Exclusive,
+}
+
+pub(crate) struct ArgIr {
+    pub(crate) ident: Ident,
+    pub(crate) ty: Type,
+}
+
+pub(crate) enum Output {
+    /// No return type: the result is `null`.
+    Unit,
+    Value(Box<Type>),
+    /// `Result<T, E>`: `T` is the result, `E` becomes an error object.
+    Result {
+        ok: Box<Type>,
+        err: Box<Type>,
+    },
+}

@@ -1,0 +1,88 @@
+//! The macros of jet-runtime's typed layer. Use them through `jet_runtime` (re-exported
+//! there, with the traits they implement); this crate is an implementation detail.
+//!
+//! Layout: [`attr`] parses `#[jet(...)]` (closed key lists, spanned errors), [`ir`] is the
+//! plain model, `parse` turns syn items into it and checks every rule, `expand` renders it.
+
+mod attr;
+mod expand;
+mod ir;
+mod parse;
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput, ItemImpl};
+
+/// Serve a struct's fields as Jet states: each named field is a state at
+/// `<mount path>/<field name>` when the value is served with `peer.serve(path, value)`.
+///
+/// Also generates `<Name>Client` (same visibility as the struct): `new(&peer, path)`,
+/// `set_<field>(value)` (not for `read_only` fields), `get_<field>()`,
+/// `watch_<field>()` (a stream of typed values), `<node field>()` (the nested node's
+/// client), and, from a `#[jet_runtime::methods]` block, one async fn per method.
+///
+/// Field types need `Serialize + JsonSchema`, and `Deserialize` unless `read_only`. The
+/// struct itself needs none of these, and no generic parameters.
+///
+/// # Field keys: `#[jet(...)]`
+///
+/// | key | effect |
+/// |---|---|
+/// | `rename = "name"` | the state's path segment (default: the field name); may contain `/` |
+/// | `read_only` | added fetch-only: other peers cannot set it; change it with `Served::update` |
+/// | `skip` | not on the bus at all |
+/// | `node` | the field is a struct with `#[derive(Node)]`: its states go one level deeper (`<path>/<field>/<inner>`); `read_only`/`access` apply to all of them |
+/// | `validate = "path::to::fn"` | `fn(&FieldType) -> Result<(), E>` with `E: Display`, called before a remote set is stored; `Err` refuses the set (`-32602` with the message) |
+/// | `access(fetch = ["group"], set = ["group"])` | element access groups (`fetchGroups`, `setGroups`) |
+///
+/// A field of struct type without `node` is one state whose value is the whole struct.
+/// Doc comments become the `description` of the state's JSON Schema.
+#[proc_macro_derive(Node, attributes(jet))]
+pub fn derive_node(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    match parse::node(&input) {
+        Ok(ir) => expand::node(&ir).into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// Serve the `pub fn`s of an inherent impl block as Jet methods at
+/// `<mount path>/<fn name>`, for a type that also has `#[derive(Node)]`.
+///
+/// * Receivers: `&self` methods take a read lock on the served value and may run
+///   concurrently; `&mut self` methods take the write lock and run one at a time (also
+///   excluding remote sets and `Served::update`). `async fn` holds its lock until it
+///   returns.
+/// * Arguments are decoded from a JSON array (positional) or object (named, by argument
+///   name). `Option<T>` arguments may be left out. Argument types need
+///   `Deserialize + JsonSchema` and must be owned (no references, no `impl Trait`).
+/// * Return `T` (`Serialize + JsonSchema`), nothing (`null`), or `Result<T, E>` with
+///   `E: IntoErrorObject` (the error object the caller receives).
+/// * Fns without `pub` are left alone; a `pub fn` without `self` must be marked
+///   `#[jet(skip)]`.
+///
+/// # Method keys: `#[jet(...)]`
+///
+/// | key | effect |
+/// |---|---|
+/// | `rename = "name"` | the method's path segment (default: the fn name) |
+/// | `skip` | not a Jet method |
+/// | `access(fetch = ["group"], call = ["group"])` | element access groups (`fetchGroups`, `callGroups`) |
+///
+/// The generated client gets `async fn <fn name>(&self, <same arguments>) ->
+/// Result<T, TypedError>`; method errors arrive as `TypedError::Peer`.
+#[proc_macro_attribute]
+pub fn methods(args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut item = parse_macro_input!(item as ItemImpl);
+    let parsed = parse::methods(args.into(), &item);
+    // `jet` is not an attribute the compiler knows outside a derive: take it off the fns.
+    for impl_item in &mut item.items {
+        if let syn::ImplItem::Fn(f) = impl_item {
+            f.attrs.retain(|a| !a.path().is_ident("jet"));
+        }
+    }
+    let generated = match parsed {
+        Ok(ir) => expand::methods(&ir),
+        Err(e) => e.to_compile_error(),
+    };
+    quote::quote!(#item #generated).into()
+}

@@ -1,0 +1,8 @@
+//! syn -> IR: read the user's item, check every rule, and report each violation at the
+//! token that causes it, saying what to write instead.
+
+mod methods;
+mod node;
+
+pub(crate) use methods::methods;
+pub(crate) use node::node;

@@ -1,0 +1,277 @@
+//! One connection to a daemon: a reader task and a writer task over TCP framing or a
+//! WebSocket.
+//!
+//! The writer drains everything that is queued when it wakes up and writes it with one
+//! syscall (TCP) or one flush (WebSocket), so a burst of requests, or a routed response
+//! followed by its `change`, costs one write. Every outgoing message is one JSON object in
+//! its own frame: node-jet peers behind some daemons cannot read arrays, so the peer never
+//! sends them.
+
+use std::fmt;
+
+use bytes::BytesMut;
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::Message;
+
+use super::PeerError;
+use crate::codec::{encode_frame, FrameDecoder};
+
+/// Where the daemon is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Address {
+    /// `host:port` (optionally written `tcp://host:port`).
+    Tcp(String),
+    /// `ws://host:port/path` (the full URL).
+    Ws(String),
+}
+
+impl Address {
+    pub(crate) fn parse(addr: &str) -> Result<Address, PeerError> {
+        let invalid = || PeerError::InvalidAddress(addr.to_owned());
+        if addr.starts_with("ws://") || addr.starts_with("wss://") {
+            if addr.starts_with("wss://") {
+                // No TLS stack is built in; say so instead of failing obscurely.
+                return Err(PeerError::Connect {
+                    addr: addr.to_owned(),
+                    reason: "wss:// (TLS) is not supported; use ws:// or TCP".into(),
+                });
+            }
+            let rest = &addr["ws://".len()..];
+            if rest.is_empty() || rest.starts_with('/') {
+                return Err(invalid());
+            }
+            return Ok(Address::Ws(addr.to_owned()));
+        }
+        let hostport = addr.strip_prefix("tcp://").unwrap_or(addr);
+        match hostport.rsplit_once(':') {
+            Some((host, port))
+                if !host.is_empty() && !host.contains("://") && port.parse::<u16>().is_ok() =>
+            {
+                Ok(Address::Tcp(hostport.to_owned()))
+            }
+            _ => Err(invalid()),
+        }
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Address::Tcp(a) | Address::Ws(a) => f.write_str(a),
+        }
+    }
+}
+
+/// Receives each incoming frame's payload (one JSON text, an object or an array).
+pub(crate) type OnFrame = Box<dyn FnMut(&[u8]) + Send>;
+
+/// An open connection. Dropping it stops both tasks.
+pub(crate) struct Connection {
+    reader: JoinHandle<Result<(), PeerError>>,
+    writer: JoinHandle<Result<(), PeerError>>,
+}
+
+impl Connection {
+    /// Connect and start the reader and writer tasks. Returns the connection and the queue
+    /// whose items the writer sends.
+    pub(crate) async fn open(
+        addr: &Address,
+        max_message_size: usize,
+        on_frame: OnFrame,
+    ) -> Result<(Connection, mpsc::UnboundedSender<String>), PeerError> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let connect_error = |reason: String| PeerError::Connect {
+            addr: addr.to_string(),
+            reason,
+        };
+        let conn = match addr {
+            Address::Tcp(hostport) => {
+                let stream = TcpStream::connect(hostport.as_str())
+                    .await
+                    .map_err(|e| connect_error(e.to_string()))?;
+                // Requests are small and latency matters more than packet count; the writer
+                // already coalesces.
+                let _ = stream.set_nodelay(true);
+                let (r, w) = stream.into_split();
+                Connection {
+                    reader: tokio::spawn(tcp_reader(r, max_message_size, on_frame)),
+                    writer: tokio::spawn(tcp_writer(w, rx)),
+                }
+            }
+            Address::Ws(url) => {
+                let mut request = url
+                    .as_str()
+                    .into_client_request()
+                    .map_err(|e| connect_error(e.to_string()))?;
+                request
+                    .headers_mut()
+                    .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("jet"));
+                let (ws, _response) = tokio_tungstenite::connect_async(request)
+                    .await
+                    .map_err(|e| connect_error(e.to_string()))?;
+                let (sink, stream) = ws.split();
+                Connection {
+                    reader: tokio::spawn(ws_reader(stream, on_frame)),
+                    writer: tokio::spawn(ws_writer(sink, rx)),
+                }
+            }
+        };
+        Ok((conn, tx))
+    }
+
+    /// Wait until the connection ends (either task finished: closed by the daemon, a read
+    /// or write error, or the writer queue was closed).
+    pub(crate) async fn closed(&mut self) -> Option<PeerError> {
+        let result = tokio::select! {
+            r = &mut self.reader => r,
+            w = &mut self.writer => w,
+        };
+        match result {
+            Ok(Ok(())) => None,
+            Ok(Err(e)) => Some(e),
+            Err(join) => Some(PeerError::Protocol(format!(
+                "connection task failed: {join}"
+            ))),
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.reader.abort();
+        self.writer.abort();
+    }
+}
+
+/// Upper bound for one coalesced write, so a flood of queued messages still goes out in
+/// reasonably sized pieces.
+const MAX_BATCH_BYTES: usize = 256 * 1024;
+
+async fn tcp_reader(
+    mut r: tokio::net::tcp::OwnedReadHalf,
+    max_message_size: usize,
+    mut on_frame: OnFrame,
+) -> Result<(), PeerError> {
+    let decoder = FrameDecoder::new(max_message_size);
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    loop {
+        while let Some(frame) = decoder
+            .decode(&mut buf)
+            .map_err(|e| PeerError::Protocol(e.to_string()))?
+        {
+            on_frame(&frame);
+        }
+        if r.read_buf(&mut buf).await? == 0 {
+            return Ok(());
+        }
+    }
+}
+
+async fn tcp_writer(
+    mut w: tokio::net::tcp::OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<String>,
+) -> Result<(), PeerError> {
+    let mut buf = Vec::with_capacity(16 * 1024);
+    while let Some(first) = rx.recv().await {
+        buf.clear();
+        encode_frame(&mut buf, first.as_bytes());
+        while buf.len() < MAX_BATCH_BYTES {
+            match rx.try_recv() {
+                Ok(more) => encode_frame(&mut buf, more.as_bytes()),
+                Err(_) => break,
+            }
+        }
+        w.write_all(&buf).await?;
+    }
+    // The queue was closed: the peer let go of this connection.
+    let _ = w.shutdown().await;
+    Ok(())
+}
+
+type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn ws_reader(
+    mut stream: futures_util::stream::SplitStream<WsStream>,
+    mut on_frame: OnFrame,
+) -> Result<(), PeerError> {
+    while let Some(message) = stream.next().await {
+        match message.map_err(|e| PeerError::Protocol(format!("websocket: {e}")))? {
+            Message::Text(text) => on_frame(text.as_bytes()),
+            // Binary frames carry UTF-8 JSON as well (A.1).
+            Message::Binary(bytes) => on_frame(&bytes),
+            Message::Close(_) => return Ok(()),
+            // Pings are answered by tungstenite itself.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+async fn ws_writer(
+    mut sink: futures_util::stream::SplitSink<WsStream, Message>,
+    mut rx: mpsc::UnboundedReceiver<String>,
+) -> Result<(), PeerError> {
+    let ws_error =
+        |e: tokio_tungstenite::tungstenite::Error| PeerError::Protocol(format!("websocket: {e}"));
+    while let Some(first) = rx.recv().await {
+        sink.feed(Message::text(first)).await.map_err(ws_error)?;
+        let mut queued = 0;
+        while queued < MAX_BATCH_BYTES {
+            match rx.try_recv() {
+                Ok(more) => {
+                    queued += more.len();
+                    sink.feed(Message::text(more)).await.map_err(ws_error)?;
+                }
+                Err(_) => break,
+            }
+        }
+        sink.flush().await.map_err(ws_error)?;
+    }
+    let _ = sink.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_parse_as_tcp_or_websocket() {
+        assert_eq!(
+            Address::parse("127.0.0.1:11122").unwrap(),
+            Address::Tcp("127.0.0.1:11122".into())
+        );
+        assert_eq!(
+            Address::parse("tcp://localhost:1").unwrap(),
+            Address::Tcp("localhost:1".into())
+        );
+        assert_eq!(
+            Address::parse("[::1]:11122").unwrap(),
+            Address::Tcp("[::1]:11122".into())
+        );
+        assert_eq!(
+            Address::parse("ws://127.0.0.1:11123/api/jet/").unwrap(),
+            Address::Ws("ws://127.0.0.1:11123/api/jet/".into())
+        );
+        for bad in [
+            "",
+            "localhost",
+            "host:notaport",
+            ":11122",
+            "ws://",
+            "http://x:1",
+        ] {
+            assert!(
+                matches!(Address::parse(bad), Err(PeerError::InvalidAddress(_))),
+                "{bad} should be refused"
+            );
+        }
+    }
+}

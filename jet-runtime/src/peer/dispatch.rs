@@ -1,0 +1,88 @@
+//! Incoming messages: classify each one and hand it to the part of the peer it is for.
+//!
+//! * a response (`result` or `error`, no `method`) goes to request correlation;
+//! * a notification (`method`, no `id`) whose method is one of our fetch ids is a fetch
+//!   notification;
+//! * anything else with a `method` is a routed `set`/`call` for an element we own (with an
+//!   id: answer it; without: a notification-style request, run the handler silently).
+//!
+//! A frame may hold a JSON array of messages (lua-jet batches its output); they are handled
+//! in order, as if each had arrived alone.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::core::Shared;
+use super::method::handle_call;
+use super::state::{handle_set, respond};
+use super::PeerError;
+use crate::protocol::ErrorObject;
+
+/// Handle one frame's payload.
+pub(crate) fn frame(shared: &Arc<Shared>, payload: &[u8]) {
+    match serde_json::from_slice::<Value>(payload) {
+        Ok(Value::Array(messages)) => {
+            for m in messages {
+                message(shared, m);
+            }
+        }
+        Ok(m) => message(shared, m),
+        Err(e) => tracing::warn!(error = %e, "ignoring a frame that is not JSON"),
+    }
+}
+
+fn message(shared: &Arc<Shared>, message: Value) {
+    let Value::Object(mut m) = message else {
+        tracing::warn!(%message, "ignoring a message that is not an object");
+        return;
+    };
+    let id = m.remove("id").filter(|id| !id.is_null());
+    if let Some(method) = m.remove("method") {
+        let name = match method {
+            Value::String(s) => s,
+            // Numeric fetch ids come back as numbers.
+            Value::Number(n) => n.to_string(),
+            other => {
+                tracing::warn!(method = %other, "ignoring a message with a non-string method");
+                return;
+            }
+        };
+        let params = m.remove("params");
+        if id.is_none() {
+            let mut reg = shared.lock();
+            if let Some(fetch) = reg.fetches.get_mut(&name) {
+                fetch.on_notification(params.unwrap_or(Value::Null));
+                return;
+            }
+        }
+        routed(shared, name, id, params);
+    } else if m.contains_key("result") || m.contains_key("error") {
+        let outcome = match m.remove("error") {
+            Some(error) if !error.is_null() => Err(PeerError::from_error_value(error)),
+            _ => Ok(m.remove("result").unwrap_or(Value::Null)),
+        };
+        match id {
+            Some(id) => {
+                shared.lock().requests.resolve(&id, outcome);
+            }
+            // A daemon's complaint about something we sent as a notification, or a parse
+            // error report: nobody waits for it.
+            None => tracing::warn!(?outcome, "response without id"),
+        }
+    } else {
+        let message = Value::Object(m);
+        tracing::warn!(%message, "ignoring a message that is neither request nor response");
+    }
+}
+
+/// A routed request for one of our elements.
+fn routed(shared: &Arc<Shared>, path: String, id: Option<Value>, params: Option<Value>) {
+    let is_state = shared.lock().states.contains_key(&path);
+    if is_state {
+        handle_set(shared, path, id, params.unwrap_or(Value::Null));
+    } else if !handle_call(shared, &path, id.clone(), params) {
+        // Removed a moment ago, or a daemon confused about ownership.
+        respond(&shared.lock(), id, Err(ErrorObject::path_not_exists(&path)));
+    }
+}

@@ -1,0 +1,292 @@
+//! [`PeerError`]: everything a peer operation can fail with, typed by what the caller can do
+//! about it.
+//!
+//! Daemons report Jet-level failures as `-32602 Invalid params` with a one-key `data` object
+//! (PROTOCOL.md A.3). This module turns those into variants, so callers match on
+//! `PeerError::NotFound(path)` instead of digging in JSON. The keys of node-jet/jetd and of
+//! cjet (`"not exists"`, `"exists"`, ...) are both understood, so the same code works on
+//! either daemon.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::protocol::{codes, ErrorObject};
+
+/// A failed peer operation.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum PeerError {
+    /// The address is neither `host:port` nor `ws://host:port/path`.
+    #[error("invalid daemon address `{0}`: expected `host:port` or `ws://host:port/path`")]
+    InvalidAddress(String),
+    /// The daemon could not be reached or the WebSocket handshake failed.
+    #[error("cannot connect to {addr}: {reason}")]
+    Connect { addr: String, reason: String },
+    /// No element at this path (`pathNotExists`).
+    #[error("no element at path `{0}`")]
+    NotFound(String),
+    /// The path is already taken by an element (`pathAlreadyExists`).
+    #[error("path `{0}` is already in use")]
+    Occupied(String),
+    /// The element belongs to another peer (`foreignPath`): only its owner may change or remove it.
+    #[error("path `{0}` belongs to another peer")]
+    Foreign(String),
+    /// The element was added fetch-only (read-only): it cannot be set or called.
+    #[error("path `{0}` is fetch-only (read-only)")]
+    FetchOnly(String),
+    /// The authenticated user (or an anonymous peer) may not do this (`noAccess`).
+    #[error("no access to path `{0}`; authenticate as a user whose groups allow it")]
+    NoAccess(String),
+    /// `set` of a method or `change` of a method (`notAState`).
+    #[error("path `{0}` is a method, not a state")]
+    NotAState(String),
+    /// `call` of a state (`notAMethod`).
+    #[error("path `{0}` is a state, not a method")]
+    NotAMethod(String),
+    /// No answer in time. `details` is the daemon's data for a routed timeout (`-32001`, the
+    /// original params); `None` when the peer's own request timeout expired.
+    #[error("no response in time{}", match .details { Some(d) => format!(" (daemon reported {d})"), None => String::new() })]
+    Timeout { details: Option<Value> },
+    /// The owner of the element disconnected while the request was pending.
+    #[error("the owner of `{}` disconnected before answering", .0.as_deref().unwrap_or("the element"))]
+    OwnerDisconnected(Option<String>),
+    /// User or password refused by `authenticate`.
+    #[error("invalid user name or password")]
+    InvalidCredentials,
+    /// `authenticate` after this peer already fetched: authenticate first.
+    #[error("authenticate before fetching: the daemon refuses it after a fetch")]
+    AlreadyFetching,
+    /// The daemon refused the parameters (missing or mistyped member, malformed fetch, ...).
+    #[error("{message}{}", fmt_data(.data))]
+    InvalidParams {
+        message: String,
+        data: Option<Value>,
+    },
+    /// The daemon does not know the method (e.g. `info` on lua-jet).
+    #[error("the daemon does not support `{0}`")]
+    MethodNotFound(String),
+    /// The connection is gone (closed by either side, or not yet re-established).
+    #[error("connection to the daemon closed")]
+    ConnectionClosed,
+    /// The peer was closed with [`Peer::close`](super::Peer::close).
+    #[error("the peer was closed")]
+    Closed,
+    /// Any other error, as sent by the daemon or relayed from the element's owner.
+    #[error("error {code}: {message}{}", fmt_data(.data))]
+    Remote {
+        code: i64,
+        message: String,
+        data: Option<Value>,
+    },
+    /// The daemon sent something this peer cannot understand.
+    #[error("protocol violation by the daemon: {0}")]
+    Protocol(String),
+    /// Reading or writing the socket failed.
+    #[error("i/o error: {0}")]
+    Io(Arc<std::io::Error>),
+}
+
+fn fmt_data(data: &Option<Value>) -> String {
+    match data {
+        Some(d) => format!(": {d}"),
+        None => String::new(),
+    }
+}
+
+impl PeerError {
+    /// The peer's own request timeout expired.
+    pub(crate) fn local_timeout(_after: Duration) -> Self {
+        PeerError::Timeout { details: None }
+    }
+
+    /// Classify an `error` member of a response. Some daemons (lua-jet on internal failures)
+    /// put a bare string there instead of an object; that becomes a `-32603` [`Remote`].
+    ///
+    /// [`Remote`]: PeerError::Remote
+    pub fn from_error_value(error: Value) -> Self {
+        match serde_json::from_value::<ErrorObject>(error.clone()) {
+            Ok(obj) => Self::from_error_object(obj),
+            Err(_) => PeerError::Remote {
+                code: codes::INTERNAL_ERROR,
+                message: match error {
+                    Value::String(s) => s,
+                    other => other.to_string(),
+                },
+                data: None,
+            },
+        }
+    }
+
+    /// Map an error object to the variant that names the case (PROTOCOL.md A.3, B.3.2).
+    pub fn from_error_object(obj: ErrorObject) -> Self {
+        let kind_value = |obj: &ErrorObject| -> Option<(String, Value)> {
+            match &obj.data {
+                Some(Value::Object(map)) if map.len() == 1 || obj.code == codes::INTERNAL_ERROR => {
+                    map.iter().next().map(|(k, v)| (k.clone(), v.clone()))
+                }
+                _ => None,
+            }
+        };
+        let path_of = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        match obj.code {
+            codes::INVALID_PARAMS => {
+                if let Some((kind, value)) = kind_value(&obj) {
+                    let path = path_of(&value);
+                    match kind.as_str() {
+                        "pathNotExists" | "not exists" => return PeerError::NotFound(path),
+                        "pathAlreadyExists" | "exists" => return PeerError::Occupied(path),
+                        "foreignPath" | "not owner of state" => return PeerError::Foreign(path),
+                        "fetchOnly" => return PeerError::FetchOnly(path),
+                        "noAccess" | "request not authorized" => return PeerError::NoAccess(path),
+                        "notAState" | "change on method not possible" => {
+                            return PeerError::NotAState(path)
+                        }
+                        "notAMethod" => return PeerError::NotAMethod(path),
+                        "invalidCredentials"
+                        | "invalidUser"
+                        | "invalidPassword"
+                        | "invalid credentials" => return PeerError::InvalidCredentials,
+                        "alreadyFetching" | "fetched before authenticate" => {
+                            return PeerError::AlreadyFetching
+                        }
+                        _ => {}
+                    }
+                }
+                PeerError::InvalidParams {
+                    message: obj.message,
+                    data: obj.data,
+                }
+            }
+            codes::RESPONSE_TIMEOUT => PeerError::Timeout { details: obj.data },
+            codes::METHOD_NOT_FOUND => PeerError::MethodNotFound(match obj.data {
+                Some(Value::String(s)) => s,
+                Some(other) => other.to_string(),
+                None => String::new(),
+            }),
+            codes::INTERNAL_ERROR => match kind_value(&obj) {
+                Some((kind, value)) if kind == "ownerDisconnected" => {
+                    PeerError::OwnerDisconnected(Some(path_of(&value)))
+                }
+                // cjet's words for the same two situations.
+                Some((kind, Value::String(reason))) if kind == "reason" => match reason.as_str() {
+                    "peer shuts down" => PeerError::OwnerDisconnected(None),
+                    "timeout for routed request" => PeerError::Timeout { details: obj.data },
+                    _ => PeerError::remote(obj),
+                },
+                _ => PeerError::remote(obj),
+            },
+            _ => PeerError::remote(obj),
+        }
+    }
+
+    fn remote(obj: ErrorObject) -> Self {
+        PeerError::Remote {
+            code: obj.code,
+            message: obj.message,
+            data: obj.data,
+        }
+    }
+
+    /// Whether the failure is about the connection rather than the request: retrying after
+    /// a reconnect may succeed.
+    pub fn is_connection_error(&self) -> bool {
+        matches!(
+            self,
+            PeerError::ConnectionClosed | PeerError::Io(_) | PeerError::Connect { .. }
+        )
+    }
+}
+
+impl From<std::io::Error> for PeerError {
+    fn from(e: std::io::Error) -> Self {
+        PeerError::Io(Arc::new(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn map(v: Value) -> PeerError {
+        PeerError::from_error_value(v)
+    }
+
+    #[test]
+    fn jet_data_keys_map_to_variants() {
+        let e =
+            map(json!({"message":"Invalid params","code":-32602,"data":{"pathNotExists":"a/b"}}));
+        assert!(matches!(e, PeerError::NotFound(p) if p == "a/b"));
+        let e =
+            map(json!({"message":"Invalid params","code":-32602,"data":{"pathAlreadyExists":"x"}}));
+        assert!(matches!(e, PeerError::Occupied(p) if p == "x"));
+        let e = map(json!({"message":"Invalid params","code":-32602,"data":{"foreignPath":"x"}}));
+        assert!(matches!(e, PeerError::Foreign(_)));
+        let e = map(json!({"message":"Invalid params","code":-32602,"data":{"fetchOnly":"x"}}));
+        assert!(matches!(e, PeerError::FetchOnly(_)));
+        let e = map(json!({"message":"Invalid params","code":-32602,"data":{"noAccess":"x"}}));
+        assert!(matches!(e, PeerError::NoAccess(_)));
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"invalidCredentials":true}}),
+        );
+        assert!(matches!(e, PeerError::InvalidCredentials));
+    }
+
+    #[test]
+    fn cjet_data_keys_map_to_the_same_variants() {
+        let e = map(json!({"message":"Invalid params","code":-32602,"data":{"not exists":"a"}}));
+        assert!(matches!(e, PeerError::NotFound(p) if p == "a"));
+        let e = map(
+            json!({"message":"Internal error","code":-32603,"data":{"reason":"peer shuts down"}}),
+        );
+        assert!(matches!(e, PeerError::OwnerDisconnected(None)));
+        let e = map(
+            json!({"message":"Internal error","code":-32603,"data":{"reason":"timeout for routed request"}}),
+        );
+        assert!(matches!(e, PeerError::Timeout { .. }));
+    }
+
+    #[test]
+    fn timeouts_owner_disconnect_and_unknown_methods() {
+        let e =
+            map(json!({"message":"Response Timeout","code":-32001,"data":{"path":"s","value":1}}));
+        assert!(matches!(e, PeerError::Timeout { details: Some(_) }));
+        let e =
+            map(json!({"message":"Internal error","code":-32603,"data":{"ownerDisconnected":"m"}}));
+        assert!(matches!(e, PeerError::OwnerDisconnected(Some(p)) if p == "m"));
+        let e = map(json!({"message":"Method not found","code":-32601,"data":"info"}));
+        assert!(matches!(e, PeerError::MethodNotFound(m) if m == "info"));
+    }
+
+    #[test]
+    fn owner_errors_keep_code_message_and_data() {
+        let e = map(json!({"message":"too hot","code":123,"data":{"max":90}}));
+        match e {
+            PeerError::Remote {
+                code,
+                message,
+                data,
+            } => {
+                assert_eq!(code, 123);
+                assert_eq!(message, "too hot");
+                assert_eq!(data, Some(json!({"max":90})));
+            }
+            other => panic!("expected Remote, got {other:?}"),
+        }
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"missingParam":"path","got":{}}}),
+        );
+        assert!(matches!(e, PeerError::InvalidParams { .. }));
+    }
+
+    #[test]
+    fn a_bare_string_error_is_an_internal_remote_error() {
+        let e = map(json!("daemon.lua:188: table index is nil"));
+        assert!(matches!(e, PeerError::Remote { code: -32603, .. }));
+    }
+}

@@ -1,0 +1,194 @@
+//! Typed clients: what the generated `<Name>Client` types are made of.
+//!
+//! A client is a peer plus the path a node is served at. Its `set_<field>`, `get_<field>`,
+//! `watch_<field>` and method fns encode Rust values to JSON and decode the answers into
+//! the field, argument and return types of the same definitions the service was built
+//! from.
+
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_util::{Stream, StreamExt};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::args::{short_type_name, ArgsOut};
+use super::schema::join;
+use super::TypedError;
+use crate::fetch::builder::Fetch;
+use crate::peer::{EventKind, FetchEvent, FetchStream, Peer};
+
+/// Implemented by every generated `<Name>Client`.
+pub trait NodeClient: Sized {
+    /// A client for the node served at `core`'s path.
+    fn from_core(core: ClientCore) -> Self;
+    fn core(&self) -> &ClientCore;
+
+    /// A client for the node served at `path`.
+    fn connect(peer: &Peer, path: impl Into<String>) -> Self {
+        Self::from_core(ClientCore::new(peer, path))
+    }
+}
+
+/// A peer and the path of a served node.
+#[derive(Debug, Clone)]
+pub struct ClientCore {
+    peer: Peer,
+    path: String,
+}
+
+impl ClientCore {
+    pub fn new(peer: &Peer, path: impl Into<String>) -> Self {
+        let mut path = path.into();
+        while path.ends_with('/') {
+            path.pop();
+        }
+        ClientCore {
+            peer: peer.clone(),
+            path,
+        }
+    }
+
+    /// Where the node is served.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn peer(&self) -> &Peer {
+        &self.peer
+    }
+
+    /// The client core of a nested node.
+    pub fn child(&self, name: &str) -> ClientCore {
+        ClientCore {
+            peer: self.peer.clone(),
+            path: self.element(name),
+        }
+    }
+
+    /// The full path of element `name`.
+    pub fn element(&self, name: &str) -> String {
+        join(&self.path, name)
+    }
+
+    /// Set state `name`; resolves when the service accepted (or refused) the value.
+    pub async fn set<F: Serialize + ?Sized>(
+        &self,
+        name: &str,
+        value: &F,
+    ) -> Result<(), TypedError> {
+        let path = self.element(name);
+        let value = serde_json::to_value(value).map_err(|e| TypedError::Encode {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        self.peer.set(path, value).await?;
+        Ok(())
+    }
+
+    /// The current value of state `name` (one `get` round trip).
+    pub async fn get<F: DeserializeOwned>(&self, name: &str) -> Result<F, TypedError> {
+        let path = self.element(name);
+        let found = self
+            .peer
+            .get(&Fetch::all().path_equals(path.clone()))
+            .await?;
+        let value = found
+            .into_iter()
+            .find(|e| e.path == path)
+            .and_then(|e| e.value)
+            .ok_or_else(|| TypedError::NotFound(path.clone()))?;
+        decode(&path, value)
+    }
+
+    /// The values of state `name`: the current one first, then every change. The stream
+    /// ends when the state is removed.
+    pub async fn watch<F: DeserializeOwned>(&self, name: &str) -> Result<Watch<F>, TypedError> {
+        let path = self.element(name);
+        let stream = self
+            .peer
+            .fetch(&Fetch::all().path_equals(path.clone()))
+            .await?;
+        Ok(Watch {
+            stream,
+            path,
+            done: false,
+            _value: PhantomData,
+        })
+    }
+
+    /// The arguments for a call of method `name`.
+    pub fn args(&self, name: &str) -> ArgsOut {
+        ArgsOut::new(self.element(name))
+    }
+
+    /// Call the method the arguments were made for and decode its result.
+    pub async fn call<R: DeserializeOwned>(&self, args: ArgsOut) -> Result<R, TypedError> {
+        let (path, args) = args.into_parts();
+        let result = self.peer.call(path.clone(), args).await?;
+        decode(&path, result)
+    }
+}
+
+fn decode<F: DeserializeOwned>(path: &str, value: Value) -> Result<F, TypedError> {
+    serde_json::from_value(value).map_err(|e| TypedError::Decode {
+        path: path.to_owned(),
+        expected: short_type_name::<F>(),
+        message: e.to_string(),
+    })
+}
+
+/// The values of one state as a stream of `F`; see [`ClientCore::watch`]. Dropping it
+/// unfetches.
+pub struct Watch<F> {
+    stream: FetchStream,
+    path: String,
+    done: bool,
+    _value: PhantomData<fn() -> F>,
+}
+
+impl<F> std::fmt::Debug for Watch<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Watch").field("path", &self.path).finish()
+    }
+}
+
+impl<F> Watch<F> {
+    /// The path of the watched state.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl<F: DeserializeOwned> Stream for Watch<F> {
+    type Item = Result<F, TypedError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        if self.done {
+            return Poll::Ready(None);
+        }
+        loop {
+            match self.stream.poll_next_unpin(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(None) => {
+                    self.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Ready(Some(FetchEvent::Element(e))) => match (e.kind, e.value) {
+                    (EventKind::Remove, _) => {
+                        self.done = true;
+                        return Poll::Ready(None);
+                    }
+                    (_, Some(value)) => return Poll::Ready(Some(decode(&self.path, value))),
+                    // A method at that path: nothing to decode.
+                    (_, None) => continue,
+                },
+                // Sorted windows do not occur for a path-equals fetch; after a reconnect the
+                // current value arrives again as an `Add`.
+                Poll::Ready(Some(FetchEvent::Window(_) | FetchEvent::Resumed)) => continue,
+            }
+        }
+    }
+}

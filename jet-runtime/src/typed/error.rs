@@ -1,0 +1,224 @@
+//! Errors of the typed layer, and how method errors become Jet error objects.
+
+use std::fmt::Display;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::peer::{custom_error, internal_error, CallResult, PeerError};
+use crate::protocol::ErrorObject;
+
+/// A failed typed operation (serving a value, or a typed client request).
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum TypedError {
+    /// The peer or the daemon failed the request (including errors a method returned: they
+    /// arrive as [`PeerError::Remote`] or [`PeerError::InvalidParams`]).
+    #[error(transparent)]
+    Peer(#[from] PeerError),
+    /// A value from the bus does not fit the Rust type: the service and the client were
+    /// built from different definitions, or someone else serves that path.
+    #[error("`{path}` sent a value that is not {expected}: {message}")]
+    Decode {
+        path: String,
+        expected: String,
+        message: String,
+    },
+    /// A value could not be serialised to JSON (a map with non-string keys, a failing
+    /// `Serialize` impl, ...).
+    #[error("cannot serialise the value for `{path}`: {message}")]
+    Encode { path: String, message: String },
+    /// Two elements of one served value would get the same path (a field renamed to a
+    /// method's name, ...): rename one of them with `#[jet(rename = "..")]`.
+    #[error("`{0}` would be served twice: give one of the fields or methods another name with #[jet(rename = \"..\")]")]
+    DuplicatePath(String),
+    /// A typed `get` found no element at the path.
+    #[error("no state at `{0}`")]
+    NotFound(String),
+}
+
+/// How a remote `set` of a state was refused, before the path is known.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SetError {
+    /// The value does not deserialise into the field's type.
+    Type { expected: String, message: String },
+    /// The field's validator refused it.
+    Invalid(String),
+    /// The accepted value could not be serialised back.
+    Encode(String),
+}
+
+impl SetError {
+    /// The error object the requester receives: `-32602 Invalid params` with
+    /// `{"invalidArgument":{"message":..,"path":..[,"expected":..]}}` (node-jet's kind for a
+    /// refused value), or `-32603` for a value that cannot be serialised.
+    #[cold]
+    pub fn into_error_object(self, path: &str) -> ErrorObject {
+        let mut detail = Map::new();
+        let message = match self {
+            SetError::Type { expected, message } => {
+                let m = format!("`{path}` takes {expected}: {message}");
+                detail.insert("expected".into(), Value::String(expected));
+                m
+            }
+            SetError::Invalid(reason) => format!("`{path}` refused the value: {reason}"),
+            SetError::Encode(message) => {
+                return internal_error(format!("`{path}`: cannot serialise the value: {message}"))
+            }
+        };
+        detail.insert("message".into(), Value::String(message));
+        detail.insert("path".into(), Value::String(path.into()));
+        detail.sort_keys();
+        ErrorObject::invalid_params_with("invalidArgument", Value::Object(detail))
+    }
+}
+
+/// Turns the error type of a method (`Result<T, E>`) into the error object the caller
+/// receives. Implement it for your error types; `ErrorObject` passes through unchanged,
+/// strings become `-32603 Internal error` with `{"message": ..}`.
+///
+/// ```
+/// use jet_runtime::protocol::ErrorObject;
+/// use jet_runtime::typed::IntoErrorObject;
+///
+/// pub enum HeatError { TooHot(f64) }
+///
+/// impl IntoErrorObject for HeatError {
+///     fn into_error_object(self) -> ErrorObject {
+///         match self {
+///             HeatError::TooHot(t) => jet_runtime::peer::custom_error(
+///                 1001, "too hot", Some(serde_json::json!({"temperature": t}))),
+///         }
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be sent to a Jet caller as an error",
+    label = "the error type of this method",
+    note = "implement `jet_runtime::typed::IntoErrorObject` for `{Self}`, or return `Result<_, jet_runtime::protocol::ErrorObject>`"
+)]
+pub trait IntoErrorObject {
+    fn into_error_object(self) -> ErrorObject;
+}
+
+impl IntoErrorObject for ErrorObject {
+    fn into_error_object(self) -> ErrorObject {
+        self
+    }
+}
+
+impl IntoErrorObject for String {
+    fn into_error_object(self) -> ErrorObject {
+        internal_error(self)
+    }
+}
+
+impl IntoErrorObject for &str {
+    fn into_error_object(self) -> ErrorObject {
+        internal_error(self)
+    }
+}
+
+impl IntoErrorObject for std::convert::Infallible {
+    fn into_error_object(self) -> ErrorObject {
+        match self {}
+    }
+}
+
+/// A method that talks to other peers may pass their failures on: a remote error keeps
+/// its code, message and data; anything else becomes `-32603` with the message.
+impl IntoErrorObject for PeerError {
+    fn into_error_object(self) -> ErrorObject {
+        match self {
+            PeerError::Remote {
+                code,
+                message,
+                data,
+            } => custom_error(code, message, data),
+            other => internal_error(other.to_string()),
+        }
+    }
+}
+
+impl IntoErrorObject for TypedError {
+    fn into_error_object(self) -> ErrorObject {
+        match self {
+            TypedError::Peer(e) => e.into_error_object(),
+            other => internal_error(other.to_string()),
+        }
+    }
+}
+
+/// The answer of a method returning a plain value.
+pub fn call_ok<R: Serialize>(value: R) -> CallResult {
+    serde_json::to_value(value).map_err(result_unserialisable)
+}
+
+/// The answer of a method returning `Result<R, E>`.
+pub fn call_result<R: Serialize, E: IntoErrorObject>(outcome: Result<R, E>) -> CallResult {
+    match outcome {
+        Ok(value) => call_ok(value),
+        Err(e) => Err(e.into_error_object()),
+    }
+}
+
+#[cold]
+fn result_unserialisable(e: serde_json::Error) -> ErrorObject {
+    internal_error(format!("the method's result cannot be serialised: {e}"))
+}
+
+/// A validator's verdict with its error turned into text.
+pub fn validation<E: Display>(verdict: Result<(), E>) -> Result<(), String> {
+    verdict.map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn set_errors_name_path_and_expected_type() {
+        let e = SetError::Type {
+            expected: "f64".into(),
+            message: "invalid type: string \"hot\", expected f64".into(),
+        }
+        .into_error_object("b/setpoint");
+        assert_eq!(
+            serde_json::to_value(&e).unwrap(),
+            json!({"message":"Invalid params","code":-32602,"data":{"invalidArgument":{
+                "expected":"f64",
+                "message":"`b/setpoint` takes f64: invalid type: string \"hot\", expected f64",
+                "path":"b/setpoint"}}})
+        );
+        let e = SetError::Invalid("95 is above 90".into()).into_error_object("b/setpoint");
+        assert_eq!(
+            e.data.unwrap()["invalidArgument"]["message"],
+            "`b/setpoint` refused the value: 95 is above 90"
+        );
+    }
+
+    #[test]
+    fn method_results_and_errors() {
+        assert_eq!(call_ok(1.5), Ok(json!(1.5)));
+        assert_eq!(call_result::<u8, _>(Ok::<u8, String>(3)), Ok(json!(3)));
+        let e = call_result::<u8, _>(Err("broken".to_owned())).unwrap_err();
+        assert_eq!(e.code, -32603);
+        assert_eq!(e.data, Some(json!({"message":"broken"})));
+        let mut bad = std::collections::HashMap::new();
+        bad.insert((1, 2), 3);
+        assert_eq!(call_ok(bad).unwrap_err().code, -32603);
+    }
+
+    #[test]
+    fn remote_peer_errors_pass_through() {
+        let e = PeerError::Remote {
+            code: 7,
+            message: "m".into(),
+            data: None,
+        }
+        .into_error_object();
+        assert_eq!((e.code, e.message.as_str()), (7, "m"));
+    }
+}

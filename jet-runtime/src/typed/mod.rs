@@ -1,0 +1,88 @@
+//! The typed layer: serve Rust structs as Jet states and methods, with JSON Schemas, and
+//! talk to them through generated typed clients.
+//!
+//! `#[derive(Node)]` (from [`crate::prelude`]) turns each named field of a struct into a
+//! state at `<mount path>/<field name>`; `#[jet_runtime::methods]` on an inherent `impl`
+//! block turns each `pub fn` into a method at `<mount path>/<fn name>`. Both also generate
+//! a client type `<Name>Client`. The attribute reference is in the docs of the
+//! [`Node`](crate::Node) derive and the [`methods`](crate::methods) attribute.
+//!
+//! ```no_run
+//! use jet_runtime::prelude::*;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Default, Node)]
+//! pub struct Lamp {
+//!     /// Brightness in percent.
+//!     #[jet(validate = "Self::check")]
+//!     level: u8,
+//!     /// Hours of operation, measured.
+//!     #[jet(read_only)]
+//!     hours: f64,
+//! }
+//!
+//! impl Lamp {
+//!     fn check(level: &u8) -> Result<(), String> {
+//!         if *level <= 100 { Ok(()) } else { Err(format!("{level} > 100")) }
+//!     }
+//! }
+//!
+//! #[jet_runtime::methods]
+//! impl Lamp {
+//!     /// Switch off; returns the level it had.
+//!     pub fn off(&mut self) -> u8 {
+//!         std::mem::take(&mut self.level)
+//!     }
+//! }
+//!
+//! # async fn demo() -> Result<(), TypedError> {
+//! let peer = Peer::connect("127.0.0.1:11122").await?;
+//! let lamp = peer.serve("hall/lamp", Lamp::default()).await?;
+//! lamp.update(|l| l.hours += 0.5).await?; // publishes `change` for hall/lamp/hours only
+//!
+//! let client = LampClient::new(&peer, "hall/lamp");
+//! client.set_level(40).await?;
+//! assert_eq!(client.off().await?, 40);
+//! # Ok(()) }
+//! ```
+//!
+//! # Concurrency
+//!
+//! A served value lives behind a [`tokio::sync::RwLock`]. Methods taking `&self` hold a read
+//! lock, so any number of them run at the same time; methods taking `&mut self`, remote
+//! `set`s and [`Served::update`] hold the write lock, so they run one at a time and wait
+//! for running `&self` calls to finish. Like `update`, a `&mut self` method publishes
+//! `change` for the states it changed before it answers. An `async` method holds its lock until it returns:
+//! a long `&mut self` method delays sets and updates for that long. Synchronous methods
+//! run on a runtime worker; keep them short or make them `async`.
+//!
+//! # Schemas
+//!
+//! Every state carries the JSON Schema (draft 2020-12, by schemars) of its value; every
+//! method a document `{"description", "params", "result"}` where `params` is the schema of
+//! the arguments as a named object (with the positional order in `"x-positional"`) and
+//! `result` that of the return value. Doc comments become descriptions. They are sent in
+//! `add` as the `schema` member; jetd keeps them and answers the `schema` daemon method
+//! ([`Peer::schemas`](crate::peer::Peer::schemas)), other daemons ignore the member.
+//! [`Node::schemas`] returns the same documents offline.
+
+mod args;
+mod client;
+mod error;
+mod node;
+mod schema;
+mod serve;
+
+pub use client::{ClientCore, NodeClient, Watch};
+pub use error::{IntoErrorObject, SetError, TypedError};
+pub use node::{MethodInfo, Methods, Node, StateInfo};
+pub use schema::{ElementKind, ElementSchema, MethodSchema, Schemas};
+pub use serve::{Instance, Served};
+
+/// Helpers only the generated code calls (through `jet_runtime::__private`).
+pub(crate) mod support {
+    pub use super::args::{short_type_name, ArgsIn, ArgsOut};
+    pub use super::error::{call_ok, call_result, validation};
+    pub use super::node::{MethodsOf, NoMethods, ViaMethods};
+    pub use super::schema::{access, MethodSchema};
+}

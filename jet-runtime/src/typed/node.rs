@@ -1,0 +1,332 @@
+//! What the macros implement: [`Node`] (states, from `#[derive(Node)]`) and [`Methods`]
+//! (from `#[jet_runtime::methods]`), described as plain lists of [`StateInfo`] and
+//! [`MethodInfo`] that [`serve`](crate::peer::Peer::serve) and the schema code read.
+//!
+//! The generated code stays thin: it names each field and method once and hands typed
+//! accessors to the constructors here, which do the JSON work.
+
+use std::future::Future;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use futures_util::FutureExt;
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::args::short_type_name;
+use super::schema::{self, Schemas};
+use super::{Instance, NodeClient, SetError};
+use crate::peer::CallResult;
+
+/// A struct whose fields are Jet states. Implemented by `#[derive(Node)]`; see the derive's
+/// documentation for the `#[jet(...)]` keys.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a Jet node",
+    label = "`#[jet(node)]` needs a struct with `#[derive(Node)]` here",
+    note = "derive it with `#[derive(Node)]`, or remove `node` to serve the whole value as one state"
+)]
+pub trait Node: Sized + Send + Sync + 'static {
+    /// The generated `<Name>Client`.
+    type Client: NodeClient;
+
+    /// The states, with paths relative to where the value is served.
+    fn states() -> Vec<StateInfo<Self>>;
+
+    /// The methods of the `#[jet_runtime::methods]` block, if the type has one.
+    fn methods() -> Vec<MethodInfo<Self>>;
+
+    /// The JSON Schema of every state and method, offline: the same documents
+    /// [`serve`](crate::peer::Peer::serve) sends in `add`.
+    fn schemas() -> Schemas {
+        Schemas::of::<Self>()
+    }
+}
+
+/// The methods of an `impl` block marked `#[jet_runtime::methods]`.
+pub trait Methods: Node {
+    fn describe_methods() -> Vec<MethodInfo<Self>>;
+}
+
+/// A field's validator with its error turned into text (see `validation`).
+pub type Validator<F> = fn(&F) -> Result<(), String>;
+
+type Getter<T> = Arc<dyn Fn(&T) -> Result<Value, serde_json::Error> + Send + Sync>;
+type Setter<T> = Arc<dyn Fn(&mut T, Value) -> Result<Value, SetError> + Send + Sync>;
+
+/// One state of a node: its relative path, schema, and how to read and write it.
+pub struct StateInfo<T> {
+    pub(crate) path: String,
+    pub(crate) doc: &'static str,
+    pub(crate) access: Option<Value>,
+    schema: fn() -> schemars::Schema,
+    pub(crate) get: Getter<T>,
+    /// `None`: read-only, added fetch-only.
+    pub(crate) set: Option<Setter<T>>,
+}
+
+impl<T: 'static> StateInfo<T> {
+    /// A state remote peers may only fetch.
+    pub fn read_only<F>(path: &str, get: fn(&T) -> &F) -> Self
+    where
+        F: Serialize + JsonSchema + 'static,
+    {
+        StateInfo {
+            path: path.to_owned(),
+            doc: "",
+            access: None,
+            schema: schema::state_schema::<F>,
+            get: Arc::new(move |t| serde_json::to_value(get(t))),
+            set: None,
+        }
+    }
+
+    /// A state remote peers may set: the value is deserialised into `F`, checked by
+    /// `validate`, stored, and its serialised form is what the requester and the fetchers
+    /// see.
+    pub fn writable<F>(
+        path: &str,
+        get: fn(&T) -> &F,
+        get_mut: fn(&mut T) -> &mut F,
+        validate: Option<Validator<F>>,
+    ) -> Self
+    where
+        F: Serialize + DeserializeOwned + JsonSchema + 'static,
+    {
+        let mut info = Self::read_only(path, get);
+        info.set = Some(Arc::new(move |t: &mut T, requested: Value| {
+            let new: F = serde_json::from_value(requested).map_err(|e| SetError::Type {
+                expected: short_type_name::<F>(),
+                message: e.to_string(),
+            })?;
+            if let Some(validate) = validate {
+                validate(&new).map_err(SetError::Invalid)?;
+            }
+            let stored = serde_json::to_value(&new).map_err(|e| SetError::Encode(e.to_string()))?;
+            *get_mut(t) = new;
+            Ok(stored)
+        }));
+        info
+    }
+
+    /// The field's doc comment, the schema's `description`.
+    pub fn doc(mut self, doc: &'static str) -> Self {
+        self.doc = doc;
+        self
+    }
+
+    /// Access groups (`{"fetchGroups":[..],"setGroups":[..]}`).
+    pub fn access(mut self, access: Value) -> Self {
+        self.access = Some(access);
+        self
+    }
+
+    /// This state as part of an outer node: under `prefix/`, reached through the outer
+    /// value's field. `read_only` and `access` of the `node` field apply to every state in
+    /// it (an inner `access` wins over the outer one).
+    pub fn nest<O: 'static>(
+        self,
+        prefix: &str,
+        project: fn(&O) -> &T,
+        project_mut: fn(&mut O) -> &mut T,
+        read_only: bool,
+        access: Option<Value>,
+    ) -> StateInfo<O> {
+        let get = self.get;
+        let set = match (self.set, read_only) {
+            (Some(set), false) => {
+                Some(Arc::new(move |o: &mut O, v: Value| set(project_mut(o), v)) as Setter<O>)
+            }
+            _ => None,
+        };
+        StateInfo {
+            path: format!("{prefix}/{}", self.path),
+            doc: self.doc,
+            access: self.access.or(access),
+            schema: self.schema,
+            get: Arc::new(move |o: &O| get(project(o))),
+            set,
+        }
+    }
+
+    /// The path relative to where the node is served.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The access groups sent in `add`, if any.
+    pub fn access_groups(&self) -> Option<&Value> {
+        self.access.as_ref()
+    }
+
+    /// Whether the state is added fetch-only.
+    pub fn is_read_only(&self) -> bool {
+        self.set.is_none()
+    }
+
+    /// The JSON Schema of the value, with the doc comment as `description`.
+    pub fn schema(&self) -> Value {
+        schema::with_description((self.schema)(), self.doc)
+    }
+}
+
+type Handler<T> =
+    Arc<dyn Fn(Arc<Instance<T>>, Arc<str>, Value) -> BoxFuture<'static, CallResult> + Send + Sync>;
+
+/// One method: its relative path, schema, and the handler that decodes the arguments,
+/// takes the lock and runs the Rust fn.
+pub struct MethodInfo<T> {
+    pub(crate) path: String,
+    pub(crate) doc: &'static str,
+    pub(crate) access: Option<Value>,
+    schema: fn() -> schema::MethodSchema,
+    pub(crate) handler: Handler<T>,
+}
+
+impl<T: 'static> MethodInfo<T> {
+    /// `handler` gets the served value, the method's full path (for error messages) and the
+    /// arguments as the caller sent them. A handler of a `&mut self` method publishes what
+    /// it changed ([`Instance::publish_after_method`]) before it answers.
+    pub fn new<H, Fut>(path: &str, schema: fn() -> schema::MethodSchema, handler: H) -> Self
+    where
+        H: Fn(Arc<Instance<T>>, Arc<str>, Value) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = CallResult> + Send + 'static,
+    {
+        MethodInfo {
+            path: path.to_owned(),
+            doc: "",
+            access: None,
+            schema,
+            handler: Arc::new(move |this, path, args| handler(this, path, args).boxed()),
+        }
+    }
+
+    /// The fn's doc comment, the schema's `description`.
+    pub fn doc(mut self, doc: &'static str) -> Self {
+        self.doc = doc;
+        self
+    }
+
+    /// Access groups (`{"fetchGroups":[..],"callGroups":[..]}`).
+    pub fn access(mut self, access: Value) -> Self {
+        self.access = Some(access);
+        self
+    }
+
+    /// The path relative to where the node is served.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The access groups sent in `add`, if any.
+    pub fn access_groups(&self) -> Option<&Value> {
+        self.access.as_ref()
+    }
+
+    /// `{"description", "params", "result"}`.
+    pub fn schema(&self) -> Value {
+        (self.schema)().finish(self.doc)
+    }
+}
+
+/// Lets `#[derive(Node)]` find the `#[methods]` block of a type if there is one, without
+/// the user saying so: `(&&MethodsOf::<T>::new()).jet_methods()` picks [`ViaMethods`]
+/// when `T: Methods` and falls back to [`NoMethods`] (autoref specialisation; it works
+/// because the derive only ever names concrete types).
+pub struct MethodsOf<T>(PhantomData<fn() -> T>);
+
+impl<T> MethodsOf<T> {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        MethodsOf(PhantomData)
+    }
+}
+
+pub trait ViaMethods<T> {
+    fn jet_methods(&self) -> Vec<MethodInfo<T>>;
+}
+
+impl<T: Methods> ViaMethods<T> for &MethodsOf<T> {
+    fn jet_methods(&self) -> Vec<MethodInfo<T>> {
+        T::describe_methods()
+    }
+}
+
+pub trait NoMethods<T> {
+    fn jet_methods(&self) -> Vec<MethodInfo<T>>;
+}
+
+impl<T> NoMethods<T> for MethodsOf<T> {
+    fn jet_methods(&self) -> Vec<MethodInfo<T>> {
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Default)]
+    struct Inner {
+        level: u8,
+    }
+
+    #[derive(Default)]
+    struct Outer {
+        inner: Inner,
+    }
+
+    fn below_100(v: &u8) -> Result<(), String> {
+        if *v < 100 {
+            Ok(())
+        } else {
+            Err(format!("{v} is not below 100"))
+        }
+    }
+
+    fn level() -> StateInfo<Inner> {
+        StateInfo::writable("level", |i| &i.level, |i| &mut i.level, Some(below_100))
+    }
+
+    #[test]
+    fn writable_states_decode_validate_and_store() {
+        let info = level();
+        let mut v = Inner::default();
+        let set = info.set.as_ref().unwrap();
+        assert_eq!(set(&mut v, json!(7)), Ok(json!(7)));
+        assert_eq!(v.level, 7);
+        assert!(
+            matches!(set(&mut v, json!(300)), Err(SetError::Type { expected, .. }) if expected == "u8")
+        );
+        assert_eq!(
+            set(&mut v, json!(100)),
+            Err(SetError::Invalid("100 is not below 100".into()))
+        );
+        assert_eq!(v.level, 7, "refused values are not stored");
+        assert_eq!((info.get)(&v).unwrap(), json!(7));
+    }
+
+    #[test]
+    fn nested_states_reach_through_the_outer_value() {
+        let nested: StateInfo<Outer> =
+            level().nest("inner", |o| &o.inner, |o| &mut o.inner, false, None);
+        assert_eq!(nested.path(), "inner/level");
+        let mut o = Outer::default();
+        (nested.set.as_ref().unwrap())(&mut o, json!(9)).unwrap();
+        assert_eq!(o.inner.level, 9);
+        assert_eq!((nested.get)(&o).unwrap(), json!(9));
+
+        let ro: StateInfo<Outer> = level().nest(
+            "inner",
+            |o| &o.inner,
+            |o| &mut o.inner,
+            true,
+            Some(json!({"fetchGroups":["a"]})),
+        );
+        assert!(ro.is_read_only());
+        assert_eq!(ro.access, Some(json!({"fetchGroups":["a"]})));
+    }
+}

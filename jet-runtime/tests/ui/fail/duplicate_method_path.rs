@@ -1,0 +1,20 @@
+use jet_runtime::prelude::*;
+
+#[derive(Node)]
+struct Lamp {
+    level: u8,
+}
+
+#[jet_runtime::methods]
+impl Lamp {
+    pub fn on(&mut self) {
+        self.level = 100;
+    }
+
+    #[jet(rename = "on")]
+    pub fn full(&mut self) {
+        self.level = 100;
+    }
+}
+
+fn main() {}

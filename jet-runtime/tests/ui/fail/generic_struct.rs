@@ -1,0 +1,8 @@
+use jet_runtime::prelude::*;
+
+#[derive(Node)]
+struct Lamp<T> {
+    level: T,
+}
+
+fn main() {}

@@ -1,0 +1,49 @@
+//! The generated code names everything by absolute path: it compiles in a module without
+//! the prelude, with nothing imported.
+#![no_implicit_prelude]
+
+mod service {
+    #[derive(::jet_runtime::Node)]
+    pub struct Thing {
+        #[jet(validate = "Self::check")]
+        level: u8,
+        #[jet(read_only)]
+        name: ::std::string::String,
+        #[jet(node)]
+        inner: Inner,
+    }
+
+    #[derive(::jet_runtime::Node)]
+    pub struct Inner {
+        on: bool,
+    }
+
+    impl Thing {
+        fn check(_: &u8) -> ::std::result::Result<(), ::std::string::String> {
+            ::std::result::Result::Ok(())
+        }
+    }
+
+    #[::jet_runtime::methods]
+    impl Thing {
+        pub fn level(&self) -> u8 {
+            self.level
+        }
+
+        pub async fn rename(
+            &mut self,
+            name: ::std::string::String,
+            force: ::std::option::Option<bool>,
+        ) -> ::std::result::Result<(), ::std::string::String> {
+            let _ = force;
+            self.name = name;
+            ::std::result::Result::Ok(())
+        }
+    }
+}
+
+fn main() {
+    let _ = <service::Thing as ::jet_runtime::typed::Node>::states;
+    let _ = service::ThingClient::rename;
+    let _ = service::ThingClient::inner;
+}

@@ -1,0 +1,187 @@
+//! Running a command: connect as the global options say, then hand over to the module of
+//! the command (`query`: info, get, tree, schema; `fetch`; `request`: set, call; `provide`:
+//! add, add-method).
+
+mod fetch;
+mod provide;
+mod query;
+mod request;
+
+use std::time::Duration;
+
+use jet_runtime::peer::{Peer, PeerError};
+
+use crate::args::{Cli, Command};
+use crate::error::CliError;
+use crate::output::Output;
+
+/// How long connecting (and the handshake) may take before `jet` gives up.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the goodbye (unfetch, remove) after an interrupt may take: the user wants out.
+const GOODBYE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// What every command needs: the output and how to reach the daemon.
+pub struct Ctx<'a> {
+    pub cli: &'a Cli,
+    pub out: Output,
+}
+
+impl Ctx<'_> {
+    /// Explain a peer error in the words of this command line.
+    pub fn error(&self, e: PeerError) -> CliError {
+        CliError::from_peer(e, &self.cli.daemon)
+    }
+
+    /// Connect (and authenticate) as the global options say.
+    pub async fn connect(&self) -> Result<Peer, CliError> {
+        let addr = daemon_address(&self.cli.daemon)?;
+        let mut builder = Peer::builder().name("jet");
+        if let (Some(user), Some(var)) = (&self.cli.user, &self.cli.password_env) {
+            let password = std::env::var(var).map_err(|_| {
+                CliError::Usage(format!(
+                    "--password-env {var}: the environment variable {var} is not set (or not \
+                     valid UTF-8); put the password of `{user}` there"
+                ))
+            })?;
+            builder = builder.credentials(user.clone(), password);
+        }
+        match tokio::time::timeout(CONNECT_TIMEOUT, builder.connect(&addr)).await {
+            Ok(result) => result.map_err(|e| self.error(e)),
+            Err(_) => Err(CliError::Connection {
+                words: format!(
+                    "cannot connect to the daemon at {}: no answer within {} s",
+                    self.cli.daemon,
+                    CONNECT_TIMEOUT.as_secs()
+                ),
+                raw: None,
+            }),
+        }
+    }
+}
+
+/// Run the command of `cli`.
+pub async fn run(cli: &Cli, out: Output) -> Result<(), CliError> {
+    let ctx = Ctx { cli, out };
+    match &cli.command {
+        Command::Info => query::info(&ctx).await,
+        Command::Get(rule) => query::get(&ctx, rule).await,
+        Command::Tree(rule) => query::tree(&ctx, rule).await,
+        Command::Schema(rule) => query::schema(&ctx, rule).await,
+        Command::Fetch(args) => fetch::run(&ctx, args).await,
+        Command::Set(args) => request::set(&ctx, args).await,
+        Command::Call(args) => request::call(&ctx, args).await,
+        Command::Add(args) => provide::add(&ctx, args).await,
+        Command::AddMethod(args) => provide::add_method(&ctx, args).await,
+    }
+}
+
+/// The peer's address for a `--daemon` value: `tcp://HOST:PORT` and `HOST:PORT` are TCP,
+/// `ws://...` WebSocket.
+pub fn daemon_address(daemon: &str) -> Result<String, CliError> {
+    if let Some(rest) = daemon.strip_prefix("tcp://") {
+        return Ok(rest.trim_end_matches('/').to_owned());
+    }
+    if daemon.starts_with("ws://") || daemon.starts_with("wss://") || !daemon.contains("://") {
+        return Ok(daemon.to_owned());
+    }
+    Err(CliError::Usage(format!(
+        "unknown scheme in --daemon `{daemon}`: expected tcp://HOST:PORT, HOST:PORT or \
+         ws://HOST:PORT/PATH"
+    )))
+}
+
+/// A timeout given in seconds on the command line.
+pub fn seconds(flag: &str, s: f64) -> Result<Duration, CliError> {
+    Duration::try_from_secs_f64(s)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| {
+            CliError::Usage(format!("{flag} {s}: expected a positive number of seconds"))
+        })
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM: the signal to stop a command that runs until interrupted.
+/// Listening starts when this is created, so create it before announcing readiness.
+pub struct Interrupt {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl Interrupt {
+    pub fn listen() -> Result<Interrupt, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            Ok(Interrupt {
+                int: signal(SignalKind::interrupt())?,
+                term: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Interrupt {})
+    }
+
+    /// Wait for the signal.
+    pub async fn recv(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Run the goodbye request of an interrupted command, bounded by [`GOODBYE_TIMEOUT`]. A
+/// failure is only reported: the connection closes next anyway, and the daemon then drops
+/// what this peer owned.
+pub async fn goodbye<F>(what: &str, fut: F)
+where
+    F: std::future::Future<Output = Result<(), PeerError>>,
+{
+    match tokio::time::timeout(GOODBYE_TIMEOUT, fut).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("jet: {what} failed: {e}"),
+        Err(_) => eprintln!("jet: {what}: no answer from the daemon, closing anyway"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daemon_addresses() {
+        assert_eq!(
+            daemon_address("tcp://127.0.0.1:11122").unwrap(),
+            "127.0.0.1:11122"
+        );
+        assert_eq!(daemon_address("tcp://h:1/").unwrap(), "h:1");
+        assert_eq!(daemon_address("h:1").unwrap(), "h:1");
+        assert_eq!(
+            daemon_address("ws://h:1/api/jet").unwrap(),
+            "ws://h:1/api/jet"
+        );
+        assert!(matches!(
+            daemon_address("http://h:1"),
+            Err(CliError::Usage(_))
+        ));
+    }
+
+    #[test]
+    fn timeouts_must_be_positive() {
+        assert_eq!(
+            seconds("--timeout", 1.5).unwrap(),
+            Duration::from_millis(1500)
+        );
+        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(seconds("--timeout", bad).is_err(), "{bad}");
+        }
+    }
+}

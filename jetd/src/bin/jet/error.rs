@@ -1,0 +1,195 @@
+//! What can go wrong in `jet`, in words a user can act on, with an exit status per kind.
+//!
+//! The peer's [`PeerError`] names the case; here it becomes a sentence that says what the
+//! daemon meant (`no such path: plant/boiler/setpoint`) and, where there is one, what to do
+//! next. The original error is kept for `--verbose`.
+
+use jet_runtime::peer::PeerError;
+
+/// A failed `jet` run.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The command line does not make sense (bad JSON, bad rule). Exit status 2, like clap.
+    #[error("{0}")]
+    Usage(String),
+    /// The daemon or the element's owner refused the request. Exit status 1.
+    #[error("{words}")]
+    Refused { words: String, raw: Box<PeerError> },
+    /// The daemon could not be reached, or the connection ended. Exit status 3.
+    #[error("{words}")]
+    Connection {
+        words: String,
+        raw: Option<Box<PeerError>>,
+    },
+    /// Writing to standard output failed (a closed pipe ends `jet` quietly).
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl CliError {
+    /// The process exit status for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Refused { .. } | CliError::Output(_) => 1,
+            CliError::Connection { .. } => 3,
+        }
+    }
+
+    /// The error as the peer reported it, for `--verbose`.
+    pub fn raw(&self) -> Option<&PeerError> {
+        match self {
+            CliError::Refused { raw, .. } => Some(raw),
+            CliError::Connection { raw, .. } => raw.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the reader of our output went away (`jet fetch | head -3`): not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// Explain a peer error; `daemon` is the address as the user gave it.
+    pub fn from_peer(e: PeerError, daemon: &str) -> CliError {
+        let words = match &e {
+            PeerError::InvalidAddress(addr) => {
+                return CliError::Usage(format!(
+                    "invalid daemon address `{addr}`: expected tcp://HOST:PORT, HOST:PORT or \
+                     ws://HOST:PORT/PATH"
+                ))
+            }
+            PeerError::Connect { reason, .. } => {
+                return CliError::Connection {
+                    words: format!(
+                        "cannot connect to the daemon at {daemon}: {reason} (is jetd running \
+                         there? choose another with --daemon or JET_DAEMON)"
+                    ),
+                    raw: Some(Box::new(e)),
+                }
+            }
+            PeerError::ConnectionClosed | PeerError::Closed | PeerError::Io(_) => {
+                return CliError::Connection {
+                    words: format!("lost the connection to the daemon at {daemon}"),
+                    raw: Some(Box::new(e)),
+                }
+            }
+            PeerError::NotFound(path) => format!("no such path: {path}"),
+            PeerError::Occupied(path) => {
+                format!("path already in use: {path} (another element is there)")
+            }
+            PeerError::Foreign(path) => {
+                format!("not yours: {path} belongs to another peer, only its owner may change it")
+            }
+            PeerError::FetchOnly(path) => {
+                format!("read-only: {path} was added fetch-only and cannot be set or called")
+            }
+            PeerError::NoAccess(path) => format!(
+                "no access to {path}: authenticate (--user, --password-env) as a user whose \
+                 groups allow it"
+            ),
+            PeerError::NotAState(path) => {
+                format!("not a state: {path} is a method (use `jet call`)")
+            }
+            PeerError::NotAMethod(path) => {
+                format!("not a method: {path} is a state (use `jet set`)")
+            }
+            PeerError::Timeout { details: Some(_) } => {
+                "timeout: the owner did not answer in time (give it longer with --timeout S)"
+                    .to_owned()
+            }
+            PeerError::Timeout { details: None } => {
+                format!("timeout: the daemon at {daemon} did not answer in time")
+            }
+            PeerError::OwnerDisconnected(Some(path)) => {
+                format!("the owner of {path} disconnected before answering")
+            }
+            PeerError::OwnerDisconnected(None) => {
+                "the owner of the element disconnected before answering".to_owned()
+            }
+            PeerError::InvalidCredentials => {
+                "authentication failed: invalid user name or password".to_owned()
+            }
+            PeerError::MethodNotFound(method) => {
+                let method = if method.is_empty() {
+                    "this request"
+                } else {
+                    method
+                };
+                format!("the daemon at {daemon} does not support `{method}` (Method not found)")
+            }
+            PeerError::InvalidParams { message, data } => match data {
+                Some(d) => format!("the daemon refused the request: {message}: {d}"),
+                None => format!("the daemon refused the request: {message}"),
+            },
+            PeerError::Remote {
+                code,
+                message,
+                data,
+            } => match data {
+                Some(d) => format!("refused: {message} (error {code}): {d}"),
+                None => format!("refused: {message} (error {code})"),
+            },
+            other => other.to_string(),
+        };
+        CliError::Refused {
+            words,
+            raw: Box::new(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn jet_errors_read_as_words() {
+        let e = CliError::from_peer(PeerError::NotFound("plant/boiler/setpoint".into()), "d");
+        assert_eq!(e.to_string(), "no such path: plant/boiler/setpoint");
+        assert_eq!(e.exit_code(), 1);
+        assert!(matches!(e.raw(), Some(PeerError::NotFound(_))));
+        let e = CliError::from_peer(
+            PeerError::Remote {
+                code: 123,
+                message: "too hot".into(),
+                data: Some(json!({"max": 90})),
+            },
+            "d",
+        );
+        assert_eq!(e.to_string(), r#"refused: too hot (error 123): {"max":90}"#);
+    }
+
+    #[test]
+    fn connection_problems_name_the_daemon_and_exit_3() {
+        let e = CliError::from_peer(
+            PeerError::Connect {
+                addr: "127.0.0.1:1".into(),
+                reason: "Connection refused".into(),
+            },
+            "tcp://127.0.0.1:1",
+        );
+        assert_eq!(e.exit_code(), 3);
+        assert!(e
+            .to_string()
+            .contains("at tcp://127.0.0.1:1: Connection refused"));
+        let e = CliError::from_peer(PeerError::ConnectionClosed, "ws://h:1/");
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains("ws://h:1/"));
+    }
+
+    #[test]
+    fn a_bad_address_is_a_usage_error() {
+        let e = CliError::from_peer(PeerError::InvalidAddress("x".into()), "x");
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
+    fn a_closed_pipe_is_recognised() {
+        let e = CliError::from(std::io::Error::from(std::io::ErrorKind::BrokenPipe));
+        assert!(e.is_broken_pipe());
+        let e = CliError::from(std::io::Error::other("disk full"));
+        assert!(!e.is_broken_pipe());
+    }
+}

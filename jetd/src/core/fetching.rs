@@ -1,0 +1,217 @@
+//! `fetch`, `unfetch`, `get` and the `schema` extension (PROTOCOL.md A.6).
+
+use jet_runtime::fetch::expr::{FetchExpr, PathHint};
+use jet_runtime::fetch::sorter::Sorter;
+use jet_runtime::protocol::{ErrorObject, JsonText};
+use serde_json::value::RawValue;
+
+use super::access::{allowed, Op};
+use super::elements::ElemId;
+use super::fetchers::{write_entries, Fetcher, FetcherKey, LazyValue};
+use super::message::{self, Params};
+use super::{out, ConnId, Core};
+
+use super::dispatch::{fetch_id, fetch_only_for, parse_expr, Reply, TRUE};
+
+impl Core {
+    // ---- fetch -----------------------------------------------------------------------
+
+    pub(super) fn fetch(
+        &mut self,
+        conn: ConnId,
+        id: Option<&RawValue>,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
+        let fetch_id = fetch_id(p.id, raw)?;
+        if self.conn(conn).fetchers.contains_key(fetch_id.get()) {
+            return Err(ErrorObject::fetch_id_in_use(message::got(Some(fetch_id))));
+        }
+        let limit = self.config.max_fetchers_per_peer;
+        if self.conn(conn).fetchers.len() >= limit {
+            return Err(ErrorObject::limit_exceeded("fetchersPerPeer", limit));
+        }
+        let expr = parse_expr(raw)?;
+        let hint = expr.path_hint();
+        let key = self
+            .fetchers
+            .insert(Fetcher::new(conn, fetch_id.get().into(), expr));
+        self.index.insert(key, &hint);
+        let c = self.conns.get_mut(&conn).expect("live connection");
+        c.fetchers.insert(fetch_id.get().into(), key);
+        // The response goes out before the initial notifications (A.6).
+        if let Some(id) = id {
+            out::result(&c.outbox, id.get(), TRUE);
+        }
+        self.setup_fetcher(conn, key, &hint);
+        Ok(Reply::Later)
+    }
+
+    /// Attach a new fetcher to every matching element, in insertion order, reporting each.
+    pub(super) fn setup_fetcher(&mut self, conn: ConnId, key: FetcherKey, hint: &PathHint) {
+        let matching = self.matching_elements(
+            conn,
+            &self.fetchers.get(key).expect("new fetcher").expr,
+            hint,
+        );
+        let c = self.conns.get(&conn).expect("live connection");
+        let f = self.fetchers.get_mut(key).expect("new fetcher");
+        for id in matching {
+            let el = self.elements.get_mut(id);
+            let fo = fetch_only_for(el, c.auth.as_ref());
+            el.fetchers.push((key, fo));
+            f.initial(&c.outbox, &el.path, el.value.as_ref(), fo);
+        }
+        f.flush(&c.outbox);
+    }
+
+    /// Elements whose path matches and that `conn` may fetch, in insertion order.
+    pub(super) fn matching_elements(
+        &self,
+        conn: ConnId,
+        expr: &FetchExpr,
+        hint: &PathHint,
+    ) -> Vec<ElemId> {
+        let auth = self.auth_of(conn);
+        let mut ids: Vec<ElemId> = match hint {
+            PathHint::Equals(paths) => paths
+                .iter()
+                .filter_map(|p| self.elements.lookup(p))
+                .collect(),
+            PathHint::Prefix(prefix) => self.elements.with_prefix(prefix).collect(),
+            PathHint::Any => self.elements.all_ids().collect(),
+        };
+        ids.retain(|&id| {
+            let el = self.elements.get(id);
+            expr.matches_path(&el.path) && allowed(el.access.as_deref(), auth, Op::Fetch)
+        });
+        ids.sort_unstable_by_key(|&id| self.elements.get(id).seq);
+        ids.dedup();
+        ids
+    }
+
+    pub(super) fn unfetch(
+        &mut self,
+        conn: ConnId,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
+        let fetch_id = fetch_id(p.id, raw)?;
+        let key = self
+            .conns
+            .get_mut(&conn)
+            .and_then(|c| c.fetchers.remove(fetch_id.get()))
+            .ok_or_else(|| ErrorObject::fetch_not_found(message::got(Some(fetch_id))))?;
+        self.drop_fetcher(key);
+        Ok(Reply::Result(TRUE.into()))
+    }
+
+    /// Detach a fetcher from its elements and the index and forget it.
+    pub(super) fn drop_fetcher(&mut self, key: FetcherKey) {
+        let Some(f) = self.fetchers.remove(key) else {
+            return;
+        };
+        let hint = f.expr.path_hint();
+        self.index.remove(key, &hint);
+        let ids: Vec<ElemId> = match &hint {
+            PathHint::Equals(paths) => paths
+                .iter()
+                .filter_map(|p| self.elements.lookup(p))
+                .collect(),
+            PathHint::Prefix(prefix) => self.elements.with_prefix(prefix).collect(),
+            PathHint::Any => self.elements.all_ids().collect(),
+        };
+        for id in ids {
+            self.elements
+                .get_mut(id)
+                .fetchers
+                .retain(|(k, _)| *k != key);
+        }
+    }
+
+    pub(super) fn get(
+        &mut self,
+        conn: ConnId,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
+        let expr = parse_expr(raw)?;
+        let hint = expr.path_hint();
+        let auth = self.auth_of(conn);
+        let matching = self.matching_elements(conn, &expr, &hint);
+        let mut b = Vec::new();
+        if let Some(spec) = expr.sort() {
+            let mut sorter: Sorter<JsonText> = Sorter::new(spec.clone());
+            for id in matching {
+                let el = self.elements.get(id);
+                let mut lazy = LazyValue::new(el.value.as_ref());
+                if expr.has_value_rule() && !expr.matches_value(lazy.get()) {
+                    continue;
+                }
+                sorter.initial(
+                    el.path.clone(),
+                    lazy.get(),
+                    el.value.clone(),
+                    fetch_only_for(el, auth),
+                );
+            }
+            write_entries(&mut b, &sorter.flush(), true);
+        } else {
+            b.push(b'[');
+            let mut first = true;
+            for id in matching {
+                let el = self.elements.get(id);
+                if expr.has_value_rule() {
+                    let mut lazy = LazyValue::new(el.value.as_ref());
+                    if !expr.matches_value(lazy.get()) {
+                        continue;
+                    }
+                }
+                if !first {
+                    b.push(b',');
+                }
+                first = false;
+                out::write_get_entry(
+                    &mut b,
+                    &el.path,
+                    el.value.as_ref(),
+                    fetch_only_for(el, auth),
+                );
+            }
+            b.push(b']');
+        }
+        Ok(Reply::Result(
+            String::from_utf8(b).expect("JSON text is UTF-8").into(),
+        ))
+    }
+
+    /// `schema`: the JSON Schemas given in `add` for the visible elements whose path
+    /// matches the rule, as `[{"path","schema"}]` in insertion order (an extension of
+    /// jetd, advertised as `features.schemas`).
+    pub(super) fn schema(
+        &mut self,
+        conn: ConnId,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
+        let expr = parse_expr(raw)?;
+        let hint = expr.path_hint();
+        let mut b = Vec::from(&b"["[..]);
+        let mut first = true;
+        for id in self.matching_elements(conn, &expr, &hint) {
+            let el = self.elements.get(id);
+            let Some(schema) = &el.schema else { continue };
+            if !first {
+                b.push(b',');
+            }
+            first = false;
+            b.extend_from_slice(b"{\"path\":");
+            jet_runtime::protocol::write_json_str(&mut b, &el.path);
+            b.extend_from_slice(b",\"schema\":");
+            b.extend_from_slice(schema.as_str().as_bytes());
+            b.push(b'}');
+        }
+        b.push(b']');
+        Ok(Reply::Result(
+            String::from_utf8(b).expect("JSON text is UTF-8").into(),
+        ))
+    }
+}

@@ -1,0 +1,162 @@
+//! Routed `set` and `call` (PROTOCOL.md A.5): forwarding to the owner, relaying its
+//! answer, timeouts.
+
+use std::time::Instant;
+
+use jet_runtime::protocol::ErrorObject;
+use serde_json::value::RawValue;
+
+use super::access::{allowed, Op};
+use super::message::{self, Envelope, Params};
+use super::routes::{Route, Routes};
+use super::{Conn, ConnId, Core};
+
+use super::dispatch::{optional_bool, optional_timeout, required_str, Reply};
+
+impl Core {
+    // ---- routing ---------------------------------------------------------------------
+
+    pub(super) fn route_request(
+        &mut self,
+        conn: ConnId,
+        op: Op,
+        id: Option<&RawValue>,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
+        let path = required_str(p.path, "path", raw)?;
+        let timeout = optional_timeout(p.timeout, raw)?;
+        let routed_params: String = match op {
+            Op::Set => {
+                let value = p
+                    .value
+                    .ok_or_else(|| ErrorObject::missing_param("value", message::got(raw)))?;
+                let vas = optional_bool(p.value_as_result, "valueAsResult", raw)?.unwrap_or(false);
+                let mut s = String::with_capacity(value.get().len() + 32);
+                s.push_str("{\"value\":");
+                s.push_str(value.get());
+                if vas {
+                    s.push_str(",\"valueAsResult\":true");
+                }
+                s.push('}');
+                s
+            }
+            _ => match p.args {
+                None => "{}".to_owned(),
+                Some(a) if a.get().starts_with('[') || a.get().starts_with('{') => {
+                    a.get().to_owned()
+                }
+                Some(_) => return Err(ErrorObject::wrong_type("args", message::got(raw))),
+            },
+        };
+        let el_id = self.visible(conn, &path)?;
+        let el = self.elements.get(el_id);
+        if !allowed(el.access.as_deref(), self.auth_of(conn), op) {
+            return Err(ErrorObject::no_access(&path));
+        }
+        match (op, el.is_method()) {
+            (Op::Set, true) => return Err(ErrorObject::not_a_state(&path)),
+            (Op::Call, false) => return Err(ErrorObject::not_a_method(&path)),
+            _ => {}
+        }
+        if el.fetch_only {
+            return Err(ErrorObject::fetch_only(&path));
+        }
+        let owner = el.owner;
+        let limit = self.config.max_pending_per_peer;
+        if id.is_some() && self.conn(conn).pending >= limit {
+            return Err(ErrorObject::limit_exceeded("pendingPerPeer", limit));
+        }
+        let timeout = timeout
+            .or(el.timeout)
+            .unwrap_or(self.config.default_timeout);
+        let el_path = el.path.clone();
+        let routed_id = id.map(|id| {
+            let deadline = Instant::now() + timeout;
+            let (_, routed_id) = self.routes.insert(Route {
+                requester: conn,
+                requester_id: id.get().into(),
+                owner,
+                path: el_path,
+                params: raw.map_or_else(|| "{}".into(), |r| r.get().into()),
+                deadline,
+            });
+            if let Some(c) = self.conns.get_mut(&conn) {
+                c.pending += 1;
+            }
+            if self.timer_next.is_none_or(|t| deadline < t) {
+                self.timer_next = Some(deadline);
+                self.timer_wake.notify_one();
+            }
+            routed_id
+        });
+        let owner_out = &self.conn(owner).outbox;
+        let method_json = p.path.expect("checked above").get();
+        owner_out.push_with(|b| {
+            b.push(b'{');
+            if let Some(rid) = &routed_id {
+                b.extend_from_slice(b"\"id\":");
+                b.extend_from_slice(rid.as_bytes());
+                b.push(b',');
+            }
+            b.extend_from_slice(b"\"method\":");
+            b.extend_from_slice(method_json.as_bytes());
+            b.extend_from_slice(b",\"params\":");
+            b.extend_from_slice(routed_params.as_bytes());
+            b.push(b'}');
+        });
+        Ok(Reply::Later)
+    }
+
+    /// A response from a peer: if it answers a pending route of which this peer is the
+    /// owner, relay it to the requester with only the id replaced. Anything else is
+    /// dropped silently (late answers, unknown ids).
+    pub(super) fn route_response(&mut self, conn: ConnId, text: &str, env: &Envelope<'_>) {
+        let Some(id) = env.id else { return };
+        let Some(n) = Routes::parse_id(id.get()) else {
+            return;
+        };
+        let Some(route) = self.routes.take(n) else {
+            return;
+        };
+        if route.owner != conn {
+            // Not this peer's to answer; keep the route for its real owner.
+            self.routes.insert_back(n, route);
+            return;
+        }
+        let Some(requester) = self.route_done(&route) else {
+            return;
+        };
+        let span = message::span_in(text, id.get());
+        requester.outbox.push_with(|b| {
+            b.extend_from_slice(&text.as_bytes()[..span.start]);
+            b.extend_from_slice(route.requester_id.as_bytes());
+            b.extend_from_slice(&text.as_bytes()[span.end..]);
+        });
+    }
+
+    /// A route ended (answered, timed out, owner gone): the requester has one request
+    /// less in flight. Returns the requester if it is still connected.
+    pub(super) fn route_done(&mut self, route: &Route) -> Option<&Conn> {
+        let c = self.conns.get_mut(&route.requester)?;
+        c.pending = c.pending.saturating_sub(1);
+        Some(c)
+    }
+
+    pub(super) fn expire_routes(&mut self, now: Instant) {
+        for route in self.routes.expire(now) {
+            if let Some(c) = self.route_done(&route) {
+                tracing::debug!(path = %route.path, "routed request timed out");
+                c.outbox.push_with(|b| {
+                    b.extend_from_slice(b"{\"id\":");
+                    b.extend_from_slice(route.requester_id.as_bytes());
+                    b.extend_from_slice(
+                        b",\"error\":{\"message\":\"Response Timeout\",\"code\":-32001,\"data\":",
+                    );
+                    b.extend_from_slice(route.params.as_bytes());
+                    b.extend_from_slice(b"}}");
+                });
+            }
+        }
+    }
+}

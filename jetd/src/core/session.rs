@@ -1,0 +1,112 @@
+//! Per-connection matters: `config`, `authenticate`, and the clean-up on disconnect
+//! (PROTOCOL.md A.7, A.9).
+
+use jet_runtime::protocol::ErrorObject;
+use serde_json::value::RawValue;
+
+use super::elements::ElemId;
+use super::fetchers::FetcherKey;
+use super::message::Params;
+use super::{out, ConnId, Core, PendingAuth};
+use crate::auth::Groups;
+
+use super::dispatch::{required_str, Reply, TRUE};
+
+impl Core {
+    // ---- config / authenticate -------------------------------------------------------
+
+    pub(super) fn config(
+        &mut self,
+        conn: ConnId,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
+        if p.name.is_some() {
+            let name = required_str(p.name, "name", raw)?;
+            let c = self.conns.get_mut(&conn).expect("live connection");
+            tracing::debug!(conn, name = %name, "peer named itself");
+            c.name = Some(name.into_owned());
+        }
+        Ok(Reply::Result(TRUE.into()))
+    }
+
+    pub(super) fn authenticate(
+        &mut self,
+        conn: ConnId,
+        p: &Params<'_>,
+        raw: Option<&RawValue>,
+    ) -> Result<Reply, ErrorObject> {
+        let user = required_str(p.user, "user", raw)?;
+        let password = required_str(p.password, "password", raw)?;
+        if !self.conn(conn).fetchers.is_empty() {
+            return Err(ErrorObject::already_fetching());
+        }
+        Ok(Reply::Authenticate(
+            user.into_owned(),
+            password.into_owned(),
+        ))
+    }
+
+    pub(super) fn finish_authenticate(
+        &mut self,
+        conn: ConnId,
+        auth: PendingAuth,
+        groups: Option<Groups>,
+    ) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let reply = match groups {
+            None => {
+                c.auth_failures = c.auth_failures.saturating_add(1);
+                tracing::info!(conn, addr = ?c.addr, failures = c.auth_failures, "authentication failed");
+                Err(ErrorObject::invalid_credentials())
+            }
+            Some(_) if !c.fetchers.is_empty() => Err(ErrorObject::already_fetching()),
+            Some(groups) => {
+                let text = serde_json::to_string(&groups).expect("groups serialise");
+                c.auth = Some(groups);
+                Ok(text)
+            }
+        };
+        let Some(id) = auth.id else { return };
+        match reply {
+            Ok(text) => out::result(&c.outbox, &id, &text),
+            Err(e) => out::error(&c.outbox, Some(&id), &e),
+        }
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------
+
+    pub(super) fn disconnect(&mut self, conn: ConnId) {
+        let Some(c) = self.conns.get_mut(&conn) else {
+            return;
+        };
+        let fetchers: Vec<FetcherKey> = c.fetchers.drain().map(|(_, k)| k).collect();
+        let mut owned: Vec<ElemId> = c.owned.iter().copied().collect();
+        tracing::debug!(conn, transport = c.transport, name = ?c.name, "peer disconnected");
+        for key in fetchers {
+            self.drop_fetcher(key);
+        }
+        owned.sort_unstable_by_key(|&id| self.elements.get(id).seq);
+        for id in owned {
+            self.remove_element(id);
+        }
+        for route in self
+            .routes
+            .drain_where(|r| r.owner == conn || r.requester == conn)
+        {
+            if route.requester == conn {
+                continue;
+            }
+            if let Some(req) = self.route_done(&route) {
+                out::error(
+                    &req.outbox,
+                    Some(&route.requester_id),
+                    &ErrorObject::owner_disconnected(&route.path),
+                );
+            }
+        }
+        self.conns.remove(&conn);
+    }
+}

@@ -1,0 +1,828 @@
+//! End-to-end tests of `jet`, the command-line peer: the built binary against an in-process
+//! jetd on 127.0.0.1 (and, where the daemon's side of the conversation must be observed, a
+//! fake daemon that records what `jet` sends).
+
+#[path = "cli/support.rs"]
+mod support;
+
+use futures_util::StreamExt;
+use jet_runtime::fetch::builder::Fetch;
+use jet_runtime::peer::{
+    custom_error, EventKind, FetchEvent, FetchStream, Peer, PeerError, SetReply, State,
+};
+use serde_json::{json, Value};
+use tokio::time::timeout;
+
+use support::{jet, jet_command, reply, run, Bus, FakeDaemon, Running, STEP};
+
+/// A small plant: a writable setpoint clamped to 90, a read-only pump, a sensor with an
+/// object value, a method that sums its arguments, and something outside `plant/`.
+struct Plant {
+    peer: Peer,
+    setpoint: State,
+    _others: Vec<State>,
+    _methods: Vec<jet_runtime::peer::Method>,
+}
+
+async fn plant(bus: &Bus) -> Plant {
+    let peer = bus.peer().await;
+    let add = |path: &'static str, value: Value| peer.add_state(path, value);
+    let setpoint = timeout(
+        STEP,
+        add("plant/boiler/setpoint", json!(70)).on_set(|v| {
+            let clamped = v.as_f64().map_or(v.clone(), |x| json!(x.min(90.0)));
+            Ok(SetReply::adjusted(clamped))
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let mut others = Vec::new();
+    for (path, value) in [
+        ("plant/pump", json!("on")),
+        ("plant/sensor", json!({"temp": 80})),
+        ("other/x", json!(1)),
+    ] {
+        others.push(timeout(STEP, add(path, value)).await.unwrap().unwrap());
+    }
+    let sum = peer.add_method("plant/boiler/sum", |args| {
+        let nums = args.as_array().cloned().unwrap_or_default();
+        if nums.iter().any(|n| !n.is_number()) {
+            return Err(custom_error(123, "numbers only", Some(args)));
+        }
+        Ok(json!(nums
+            .iter()
+            .filter_map(Value::as_f64)
+            .fold(0.0, |a, b| a + b)))
+    });
+    let sum = timeout(STEP, sum).await.unwrap().unwrap();
+    Plant {
+        peer,
+        setpoint,
+        _others: others,
+        _methods: vec![sum],
+    }
+}
+
+/// The next element event of a fetch stream.
+async fn next_event(stream: &mut FetchStream) -> (EventKind, String, Option<Value>) {
+    match timeout(STEP, stream.next()).await {
+        Ok(Some(FetchEvent::Element(e))) => (e.kind, e.path, e.value),
+        other => panic!("expected an element event, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn info_in_columns_and_as_json() {
+    let bus = Bus::start().await;
+    let done = jet(&bus.tcp, &["info"]).await;
+    done.assert_ok();
+    let lines = done.lines();
+    assert!(lines.len() >= 4, "{lines:?}");
+    assert!(lines[0].starts_with("name ") && lines[0].ends_with("  jetd"));
+    // Every value starts in the same column.
+    let column = lines[0].rfind("  jetd").unwrap() + 2;
+    for l in &lines {
+        assert!(
+            l[..column].ends_with("  ") && !l[column..].starts_with(' '),
+            "{l:?}"
+        );
+    }
+    assert!(lines.contains(&format!("{:<w$}\"full\"", "features.fetch", w = column).as_str()));
+
+    let done = jet(&bus.tcp, &["info", "--json"]).await;
+    done.assert_ok();
+    let v = &done.json_lines()[0];
+    assert_eq!(v["name"], "jetd");
+    assert_eq!(v["protocolVersion"], "1.1.0");
+    assert_eq!(v["features"]["fetch"], "full");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn get_lists_states_and_methods_and_applies_rules() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+
+    let done = jet(&bus.tcp, &["get", "plant/"]).await;
+    done.assert_ok();
+    let mut lines = done.lines();
+    lines.sort_unstable();
+    assert_eq!(
+        lines,
+        [
+            "plant/boiler/setpoint  70",
+            "plant/boiler/sum       (method)",
+            "plant/pump             \"on\"         read-only",
+            "plant/sensor           {\"temp\":80}  read-only",
+        ]
+    );
+
+    // Rule flags: value rules leave methods out; field rules look inside objects.
+    let done = jet(
+        &bus.tcp,
+        &[
+            "get",
+            "--json",
+            "--starts-with",
+            "plant/",
+            "--value-greater-than",
+            "50",
+        ],
+    )
+    .await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [json!({"path":"plant/boiler/setpoint","value":70})]
+    );
+    let done = jet(
+        &bus.tcp,
+        &["get", "--json", "--field", "temp=greaterThan:50"],
+    )
+    .await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [json!({"path":"plant/sensor","value":{"temp":80},"fetchOnly":true})]
+    );
+    let done = jet(&bus.tcp, &["get", "--json", "-i", "--ends-with", "SUM"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [json!({"path":"plant/boiler/sum","method":true})]
+    );
+    let done = jet(&bus.tcp, &["get", "--equals", "nothing/here"]).await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn tree_draws_the_hierarchy() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let done = jet(&bus.tcp, &["tree"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.lines(),
+        [
+            "other",
+            "└── x = 1",
+            "plant",
+            "├── boiler",
+            "│   ├── setpoint = 70",
+            "│   └── sum()",
+            "├── pump = \"on\"",
+            "└── sensor = {\"temp\":80}",
+        ]
+    );
+    let done = jet(&bus.tcp, &["tree", "--json", "boiler"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [json!({"name":"plant","path":"plant","children":[
+            {"name":"boiler","path":"plant/boiler","children":[
+                {"name":"setpoint","path":"plant/boiler/setpoint","value":70},
+                {"name":"sum","path":"plant/boiler/sum","method":true}
+            ]}
+        ]})]
+    );
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn fetch_streams_events_until_interrupted() {
+    let bus = Bus::start().await;
+    let plant = plant(&bus).await;
+    let mut fetch = Running::spawn(&bus.tcp, &["fetch", "boiler/"]);
+    let mut first = vec![fetch.line().await, fetch.line().await];
+    first.sort_unstable();
+    assert_eq!(
+        first,
+        [
+            "add     plant/boiler/setpoint  70",
+            "add     plant/boiler/sum       (method)"
+        ]
+    );
+    timeout(STEP, plant.setpoint.change(json!(71)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(fetch.line().await, "change  plant/boiler/setpoint  71");
+    let extra = timeout(
+        STEP,
+        plant.peer.add_state("plant/boiler/flame", json!(true)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(fetch.line().await, "add     plant/boiler/flame     true");
+    timeout(STEP, extra.remove()).await.unwrap().unwrap();
+    assert_eq!(fetch.line().await, "remove  plant/boiler/flame     true");
+
+    let done = fetch.interrupt().await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "", "nothing more after the interrupt");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn fetch_json_events() {
+    let bus = Bus::start().await;
+    let plant = plant(&bus).await;
+    let mut fetch = Running::spawn(&bus.tcp, &["fetch", "--json", "--equals", "plant/pump"]);
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"add","path":"plant/pump","value":"on","fetchOnly":true})
+    );
+    timeout(STEP, plant.peer.change("plant/pump", json!("off")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"change","path":"plant/pump","value":"off"})
+    );
+    fetch.interrupt().await.assert_ok();
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn sorted_fetch_redraws_its_window() {
+    let bus = Bus::start().await;
+    let peer = bus.peer().await;
+    let mut states = Vec::new();
+    for (path, v) in [("n/a", 3), ("n/b", 1), ("n/c", 2)] {
+        states.push(
+            timeout(STEP, peer.add_state(path, json!(v)))
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let args = [
+        "fetch",
+        "--starts-with",
+        "n/",
+        "--sort",
+        "value",
+        "--to",
+        "2",
+    ];
+
+    let mut people = Running::spawn(&bus.tcp, &args);
+    assert_eq!(people.line().await, "#1  n/b  1");
+    assert_eq!(people.line().await, "#2  n/c  2");
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let mut script = Running::spawn(&bus.tcp, &json_args);
+    assert_eq!(
+        script.json().await,
+        json!({"from":1,"window":[{"index":1,"path":"n/b","value":1,"fetchOnly":true},{"index":2,"path":"n/c","value":2,"fetchOnly":true}]})
+    );
+
+    timeout(STEP, states[0].change(json!(0)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        people.line().await,
+        "",
+        "windows are separated by a blank line"
+    );
+    assert_eq!(people.line().await, "#1  n/a  0");
+    assert_eq!(people.line().await, "#2  n/b  1");
+    assert_eq!(
+        script.json().await,
+        json!({"from":1,"window":[{"index":1,"path":"n/a","value":0,"fetchOnly":true},{"index":2,"path":"n/b","value":1,"fetchOnly":true}]})
+    );
+    people.interrupt().await.assert_ok();
+    script.interrupt().await.assert_ok();
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn set_prints_the_answer_and_explains_refusals() {
+    let bus = Bus::start().await;
+    let plant = plant(&bus).await;
+
+    let done = jet(&bus.tcp, &["set", "plant/boiler/setpoint", "72"]).await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "true\n");
+    assert_eq!(plant.setpoint.value(), json!(72.0));
+    let done = jet(
+        &bus.tcp,
+        &["set", "plant/boiler/setpoint", "95", "--value-as-result"],
+    )
+    .await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "90.0\n", "the owner's clamped value");
+    let done = jet(
+        &bus.tcp,
+        &[
+            "set",
+            "--json",
+            "plant/boiler/setpoint",
+            "-5",
+            "--timeout",
+            "2",
+        ],
+    )
+    .await;
+    done.assert_ok();
+    assert_eq!(done.json_lines(), [json!({"result": true})]);
+    assert_eq!(plant.setpoint.value(), json!(-5.0));
+
+    // Refusals: words on stderr, status 1, the raw error with --verbose.
+    let done = jet(&bus.tcp, &["set", "plant/boiler/nothing", "1"]).await;
+    done.assert_fails(1, "jet: no such path: plant/boiler/nothing");
+    assert!(!done.stderr.contains("raw error"));
+    assert_eq!(done.stdout, "");
+    let done = jet(&bus.tcp, &["set", "-v", "plant/boiler/nothing", "1"]).await;
+    done.assert_fails(1, "raw error: NotFound(\"plant/boiler/nothing\")");
+    jet(&bus.tcp, &["set", "plant/pump", "off"])
+        .await
+        .assert_fails(1, "read-only: plant/pump");
+    jet(&bus.tcp, &["set", "plant/boiler/sum", "1"])
+        .await
+        .assert_fails(1, "not a state: plant/boiler/sum is a method");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn set_takes_bare_words_as_strings_and_times_out() {
+    let bus = Bus::start().await;
+    let peer = bus.peer().await;
+    let mode = timeout(
+        STEP,
+        peer.add_state("plant/mode", json!("manual"))
+            .on_set(|_| Ok(SetReply::accept())),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    // An owner that never answers.
+    let _slow = timeout(
+        STEP,
+        peer.add_state("plant/slow", json!(0))
+            .on_set_async(|_| std::future::pending()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    jet(&bus.tcp, &["set", "plant/mode", "auto"])
+        .await
+        .assert_ok();
+    assert_eq!(mode.value(), json!("auto"));
+    jet(&bus.tcp, &["set", "plant/mode", r#"{"level":[1,2]}"#])
+        .await
+        .assert_ok();
+    assert_eq!(mode.value(), json!({"level":[1,2]}));
+
+    jet(&bus.tcp, &["set", "plant/slow", "1", "--timeout", "0.3"])
+        .await
+        .assert_fails(1, "timeout: the owner did not answer in time");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn call_passes_arguments_and_prints_the_result() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let done = jet(&bus.tcp, &["call", "plant/boiler/sum", "1", "2", "3.5"]).await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "6.5\n");
+    let done = jet(&bus.tcp, &["call", "plant/boiler/sum", "[4,-5]", "--json"]).await;
+    done.assert_ok();
+    assert_eq!(done.json_lines(), [json!({"result": -1.0})]);
+    let done = jet(&bus.tcp, &["call", "plant/boiler/sum"]).await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "0.0\n");
+
+    jet(&bus.tcp, &["call", "plant/boiler/sum", "one"])
+        .await
+        .assert_fails(1, r#"refused: numbers only (error 123): ["one"]"#);
+    jet(&bus.tcp, &["call", "plant/pump"])
+        .await
+        .assert_fails(1, "not a method: plant/pump is a state");
+    jet(&bus.tcp, &["call", "plant/none"])
+        .await
+        .assert_fails(1, "no such path: plant/none");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn add_publishes_a_writable_state_until_interrupted() {
+    let bus = Bus::start().await;
+    let observer = bus.peer().await;
+    let mut watch = timeout(
+        STEP,
+        observer.fetch(&Fetch::all().path_equals("plant/boiler/setpoint")),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    let mut add = Running::spawn(
+        &bus.tcp,
+        &["add", "plant/boiler/setpoint", "70", "--writable"],
+    );
+    assert_eq!(
+        add.line().await,
+        "added plant/boiler/setpoint = 70 (writable); Ctrl-C removes it"
+    );
+    assert_eq!(
+        next_event(&mut watch).await,
+        (
+            EventKind::Add,
+            "plant/boiler/setpoint".into(),
+            Some(json!(70))
+        )
+    );
+    let answer = timeout(STEP, observer.set("plant/boiler/setpoint", json!(72)))
+        .await
+        .unwrap();
+    assert_eq!(answer.unwrap(), json!(true));
+    assert_eq!(add.line().await, "set  plant/boiler/setpoint  72");
+    assert_eq!(
+        next_event(&mut watch).await,
+        (
+            EventKind::Change,
+            "plant/boiler/setpoint".into(),
+            Some(json!(72))
+        )
+    );
+
+    let done = add.interrupt().await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "removed plant/boiler/setpoint\n");
+    assert_eq!(
+        next_event(&mut watch).await,
+        (
+            EventKind::Remove,
+            "plant/boiler/setpoint".into(),
+            Some(json!(72))
+        )
+    );
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn add_without_writable_is_read_only_and_speaks_json() {
+    let bus = Bus::start().await;
+    let observer = bus.peer().await;
+    let mut add = Running::spawn(&bus.tcp, &["add", "--json", "plant/pump", "on"]);
+    assert_eq!(
+        add.json().await,
+        json!({"event":"added","path":"plant/pump","value":"on","writable":false})
+    );
+    let refused = timeout(STEP, observer.set("plant/pump", json!("off")))
+        .await
+        .unwrap();
+    assert!(
+        matches!(refused, Err(PeerError::FetchOnly(_))),
+        "{refused:?}"
+    );
+    let done = add.interrupt().await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [json!({"event":"removed","path":"plant/pump"})]
+    );
+    let gone = timeout(STEP, observer.get(&Fetch::all().path_equals("plant/pump")))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(gone.is_empty(), "{gone:?}");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn add_method_echoes_its_calls_until_interrupted() {
+    let bus = Bus::start().await;
+    let caller = bus.peer().await;
+    let mut method = Running::spawn(&bus.tcp, &["add-method", "--json", "plant/echo"]);
+    assert_eq!(
+        method.json().await,
+        json!({"event":"added","path":"plant/echo","method":true})
+    );
+    let result = timeout(STEP, caller.call("plant/echo", json!([1, "a"])))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(result, json!([1, "a"]));
+    assert_eq!(
+        method.json().await,
+        json!({"event":"call","path":"plant/echo","args":[1,"a"]})
+    );
+    let done = method.interrupt().await;
+    done.assert_ok();
+    let after = timeout(STEP, caller.call("plant/echo", json!([])))
+        .await
+        .unwrap();
+    assert!(matches!(after, Err(PeerError::NotFound(_))), "{after:?}");
+
+    // For people.
+    let mut method = Running::spawn(&bus.tcp, &["add-method", "plant/echo"]);
+    assert!(method.line().await.starts_with("added method plant/echo"));
+    timeout(STEP, caller.call("plant/echo", json!({"x": 1})))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(method.line().await, r#"call  plant/echo  {"x":1}"#);
+    let done = method.interrupt().await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "removed plant/echo\n");
+    bus.shutdown().await;
+}
+
+/// The fake daemon answers every request with `true`; a `fetch` also gets one `add`
+/// notification so `jet` has something to print.
+fn fetch_script(m: &Value) -> Vec<Value> {
+    if m.get("id").is_none() {
+        return Vec::new();
+    }
+    let mut out = vec![reply(m, json!(true))];
+    if m["method"] == "fetch" {
+        out.push(
+            json!({"method": m["params"]["id"], "params": {"path":"a","event":"add","value":1}}),
+        );
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_interrupted_fetch_unfetches_before_exiting() {
+    let mut fake = FakeDaemon::start(fetch_script).await;
+    let mut fetch = Running::spawn(&fake.url(), &["fetch", "a"]);
+    assert_eq!(fetch.line().await, "add     a  1");
+    let request = fake.next_with_method("fetch").await;
+    assert_eq!(request["params"]["path"], json!({"contains": "a"}));
+    let done = fetch.interrupt().await;
+    done.assert_ok();
+    let unfetch = fake.next_with_method("unfetch").await;
+    assert_eq!(unfetch["params"]["id"], request["params"]["id"]);
+    assert!(
+        unfetch.get("id").is_some(),
+        "a request, awaited before exit"
+    );
+}
+
+#[tokio::test]
+async fn an_interrupted_add_removes_its_element_before_exiting() {
+    for args in [
+        &["add", "plant/x", "1", "--writable"][..],
+        &["add-method", "plant/x"][..],
+    ] {
+        let mut fake = FakeDaemon::start(fetch_script).await;
+        let mut add = Running::spawn(&fake.url(), args);
+        assert!(add.line().await.starts_with("added "));
+        let added = fake.next_with_method("add").await;
+        assert_eq!(added["params"]["path"], "plant/x");
+        let done = add.interrupt().await;
+        done.assert_ok();
+        assert_eq!(done.stdout, "removed plant/x\n");
+        let remove = fake.next_with_method("remove").await;
+        assert_eq!(remove["params"]["path"], "plant/x");
+    }
+}
+
+fn schema_script(m: &Value) -> Vec<Value> {
+    match m["method"].as_str() {
+        Some("schema") => vec![reply(
+            m,
+            json!([
+                {"path":"plant/boiler/setpoint","schema":{"type":"number","maximum":90}},
+                {"path":"plant/boiler/heat","schema":{"params":{"type":"object"}}}
+            ]),
+        )],
+        _ if m.get("id").is_some() => vec![reply(m, json!(true))],
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn schema_shows_schemas_where_the_daemon_has_them() {
+    let mut fake = FakeDaemon::start(schema_script).await;
+    let done = jet(&fake.url(), &["schema", "--starts-with", "plant/"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.lines(),
+        [
+            "plant/boiler/setpoint",
+            "  {",
+            "    \"type\": \"number\",",
+            "    \"maximum\": 90",
+            "  }",
+            "",
+            "plant/boiler/heat",
+            "  {",
+            "    \"params\": {",
+            "      \"type\": \"object\"",
+            "    }",
+            "  }",
+        ]
+    );
+    let request = fake.next_with_method("schema").await;
+    assert_eq!(request["params"], json!({"path": {"startsWith": "plant/"}}));
+
+    let done = jet(&fake.url(), &["schema", "--json"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [
+            json!({"path":"plant/boiler/setpoint","schema":{"type":"number","maximum":90}}),
+            json!({"path":"plant/boiler/heat","schema":{"params":{"type":"object"}}}),
+        ]
+    );
+    assert_eq!(fake.next_with_method("schema").await["params"], json!({}));
+}
+
+#[tokio::test]
+async fn schema_shows_what_jetd_kept_from_add() {
+    let bus = Bus::start().await;
+    let peer = bus.peer().await;
+    peer.request(
+        "add",
+        json!({"path":"plant/boiler/setpoint","value":70,"schema":{"type":"number"}}),
+        None,
+    )
+    .await
+    .expect("add with a schema");
+    peer.request("add", json!({"path":"plant/boiler/plain","value":1}), None)
+        .await
+        .expect("add without a schema");
+    let done = jet(&bus.tcp, &["schema", "--json", "plant"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [json!({"path":"plant/boiler/setpoint","schema":{"type":"number"}})]
+    );
+    bus.shutdown().await;
+}
+
+/// A daemon without the `schema` extension (node-jet, cjet) answers Method not found.
+fn no_schema_script(m: &Value) -> Vec<Value> {
+    match m["method"].as_str() {
+        Some("schema") => vec![json!({
+            "id": m["id"],
+            "error": {"message":"Method not found","code":-32601,"data":"schema"}
+        })],
+        Some("info") => vec![reply(
+            m,
+            json!({"name":"node-jet","version":"2.2.0","protocolVersion":"1.1.0","features":{"fetch":"full"}}),
+        )],
+        _ if m.get("id").is_some() => vec![reply(m, json!(true))],
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn schema_says_when_the_daemon_does_not_support_it() {
+    let fake = FakeDaemon::start(no_schema_script).await;
+    let done = jet(&fake.url(), &["schema"]).await;
+    let words = format!("the daemon at {} does not support schemas", fake.url());
+    done.assert_fails(1, &words);
+    assert_eq!(done.stdout, "");
+}
+
+#[tokio::test]
+async fn an_unreachable_daemon_is_named_and_exits_3() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let addr = format!("tcp://127.0.0.1:{port}");
+    jet(&addr, &["info"])
+        .await
+        .assert_fails(3, &format!("cannot connect to the daemon at {addr}"));
+    let ws = format!("ws://127.0.0.1:{port}/");
+    jet(&ws, &["get"])
+        .await
+        .assert_fails(3, &format!("cannot connect to the daemon at {ws}"));
+}
+
+#[tokio::test]
+async fn a_lost_connection_ends_fetch_and_add_with_status_3() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let mut fetch = Running::spawn(&bus.tcp, &["fetch", "--equals", "plant/pump"]);
+    fetch.line().await;
+    let mut add = Running::spawn(&bus.tcp, &["add", "x", "1"]);
+    add.line().await;
+    let tcp = bus.tcp.clone();
+    bus.shutdown().await;
+    let words = format!("lost the connection to the daemon at {tcp}");
+    fetch.finish().await.assert_fails(3, &words);
+    add.finish().await.assert_fails(3, &words);
+}
+
+#[tokio::test]
+async fn bad_command_lines_exit_2_before_connecting() {
+    // Nothing listens at this address: usage errors must be found first.
+    let nowhere = "tcp://127.0.0.1:9";
+    for (args, words) in [
+        (&["set", "a", r#"{"unclosed":1"#][..], "is not valid JSON"),
+        (&["get", "--field", "temp>5"][..], "expected NAME=OP:VALUE"),
+        (&["fetch", "--sort", "size"][..], "unknown sort key `size`"),
+        (&["fetch", "--from", "5", "--to", "2"][..], "is empty"),
+        (
+            &["set", "a", "1", "--timeout", "0"][..],
+            "positive number of seconds",
+        ),
+        (&["schema", "--value-equals", "1"][..], "path rules only"),
+        (&["frobnicate"][..], "unrecognized subcommand"),
+    ] {
+        jet(nowhere, args).await.assert_fails(2, words);
+    }
+    jet("http://127.0.0.1:1", &["info"])
+        .await
+        .assert_fails(2, "unknown scheme");
+}
+
+#[tokio::test]
+async fn websocket_and_the_jet_daemon_variable() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let done = jet(&bus.ws, &["get", "--json", "--equals", "plant/pump"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [json!({"path":"plant/pump","value":"on","fetchOnly":true})]
+    );
+    let mut c = jet_command(["get", "--equals", "other/x"]);
+    c.env("JET_DAEMON", &bus.tcp);
+    let done = run(c).await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "other/x  1  read-only\n");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn credentials_come_from_an_environment_variable() {
+    let entry = jetd::auth::users_file_entry("alice", "s3cret")
+        .replace("fetchGroups = []", "fetchGroups = [\"ops\"]");
+    let users = jetd::auth::Users::from_toml_str(&entry).expect("users file");
+    let bus = Bus::start_with(jetd::Config {
+        users,
+        ..jetd::Config::loopback_ephemeral()
+    })
+    .await;
+    let peer = bus.peer().await;
+    let _secret = timeout(
+        STEP,
+        peer.add_state("ops/secret", json!(42))
+            .access(json!({"fetchGroups": ["ops"]})),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+
+    // Anonymous: the element is invisible.
+    let done = jet(&bus.tcp, &["get", "ops/"]).await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "");
+
+    let as_alice = |password: Option<&str>| {
+        let mut c = jet_command([
+            "--daemon",
+            &bus.tcp,
+            "--user",
+            "alice",
+            "--password-env",
+            "JET_TEST_PASSWORD",
+            "get",
+            "ops/",
+        ]);
+        c.env_remove("JET_TEST_PASSWORD");
+        if let Some(p) = password {
+            c.env("JET_TEST_PASSWORD", p);
+        }
+        c
+    };
+    let done = run(as_alice(Some("s3cret"))).await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "ops/secret  42  read-only\n");
+    run(as_alice(Some("wrong")))
+        .await
+        .assert_fails(1, "authentication failed: invalid user name or password");
+    run(as_alice(None))
+        .await
+        .assert_fails(2, "the environment variable JET_TEST_PASSWORD is not set");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn piped_output_has_no_colour_codes() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let mut fetch = Running::spawn(&bus.tcp, &["fetch", "--equals", "plant/pump"]);
+    let line = fetch.line().await;
+    assert!(!line.contains('\x1b'), "{line:?}");
+    fetch.interrupt().await.assert_ok();
+    let done = jet(&bus.tcp, &["tree"]).await;
+    assert!(!done.stdout.contains('\x1b'));
+    bus.shutdown().await;
+}

@@ -1,0 +1,310 @@
+//! Helpers for the `jet` tests: an in-process jetd, the built `jet` binary run as a child
+//! process (one-shot or until interrupted), and a scripted fake daemon that records what
+//! `jet` sends.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use jet_runtime::peer::Peer;
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::{Child, ChildStdout, Command};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// How long any step may take before the test fails instead of hanging.
+pub const STEP: Duration = Duration::from_secs(15);
+
+/// A jetd on 127.0.0.1 with OS-chosen ports.
+pub struct Bus {
+    pub daemon: jetd::Daemon,
+    /// `tcp://127.0.0.1:PORT`, as a user passes it to `--daemon`.
+    pub tcp: String,
+    /// `ws://127.0.0.1:PORT/`.
+    pub ws: String,
+}
+
+impl Bus {
+    pub async fn start() -> Bus {
+        Bus::start_with(jetd::Config::loopback_ephemeral()).await
+    }
+
+    pub async fn start_with(config: jetd::Config) -> Bus {
+        let daemon = timeout(STEP, jetd::Daemon::start(config))
+            .await
+            .expect("daemon start timed out")
+            .expect("daemon failed to start");
+        let tcp = format!("tcp://{}", daemon.tcp_addr().expect("tcp listener"));
+        let ws = format!("ws://{}/", daemon.ws_addr().expect("ws listener"));
+        Bus { daemon, tcp, ws }
+    }
+
+    /// A peer of the test itself (provider or observer), over TCP.
+    pub async fn peer(&self) -> Peer {
+        let addr = self.tcp.trim_start_matches("tcp://");
+        timeout(STEP, Peer::connect(addr))
+            .await
+            .expect("connect timed out")
+            .expect("connect failed")
+    }
+
+    pub async fn shutdown(self) {
+        timeout(STEP, self.daemon.shutdown())
+            .await
+            .expect("daemon shutdown timed out");
+    }
+}
+
+/// `jet ARGS...` with a clean environment (no `JET_DAEMON`, no `NO_COLOR`: output is a pipe,
+/// so it must be plain anyway).
+pub fn jet_command<I, S>(args: I) -> Command
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut c = Command::new(env!("CARGO_BIN_EXE_jet"));
+    c.args(args)
+        .env_remove("JET_DAEMON")
+        .env_remove("NO_COLOR")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    c
+}
+
+/// The result of a finished `jet`.
+#[derive(Debug)]
+pub struct Done {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Done {
+    pub fn lines(&self) -> Vec<&str> {
+        self.stdout.lines().collect()
+    }
+
+    /// The stdout lines parsed as JSON.
+    pub fn json_lines(&self) -> Vec<Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+            .collect()
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(self.code, Some(0), "jet failed: {self:#?}");
+        assert!(self.stderr.is_empty(), "unexpected stderr: {self:#?}");
+        self
+    }
+
+    #[track_caller]
+    pub fn assert_fails(&self, code: i32, stderr_contains: &str) -> &Self {
+        assert_eq!(self.code, Some(code), "unexpected exit status: {self:#?}");
+        assert!(
+            self.stderr.contains(stderr_contains),
+            "stderr lacks `{stderr_contains}`: {self:#?}"
+        );
+        self
+    }
+}
+
+/// Run `jet --daemon DAEMON ARGS...` to the end.
+pub async fn jet(daemon: &str, args: &[&str]) -> Done {
+    let mut c = jet_command(["--daemon", daemon]);
+    c.args(args);
+    run(c).await
+}
+
+/// Run a prepared command to the end.
+pub async fn run(mut c: Command) -> Done {
+    let out = timeout(STEP, c.output())
+        .await
+        .expect("jet did not finish in time")
+        .expect("cannot run jet");
+    Done {
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// A `jet` that runs until interrupted (`fetch`, `add`, `add-method`).
+pub struct Running {
+    child: Child,
+    stdout: Lines<BufReader<ChildStdout>>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    pub fn spawn(daemon: &str, args: &[&str]) -> Running {
+        let mut c = jet_command(["--daemon", daemon]);
+        c.args(args);
+        let mut child = c.spawn().expect("cannot start jet");
+        let stdout = BufReader::new(child.stdout.take().expect("piped stdout")).lines();
+        Running {
+            child,
+            stdout,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next line of output.
+    pub async fn line(&mut self) -> String {
+        match timeout(STEP, self.stdout.next_line()).await {
+            Ok(Ok(Some(line))) => {
+                self.seen.push(line.clone());
+                line
+            }
+            Ok(Ok(None)) => panic!("jet ended; output so far: {:?}", self.seen),
+            Ok(Err(e)) => panic!("reading jet's output: {e}"),
+            Err(_) => panic!("no line from jet in time; output so far: {:?}", self.seen),
+        }
+    }
+
+    /// The next line, parsed as JSON.
+    pub async fn json(&mut self) -> Value {
+        let line = self.line().await;
+        serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"))
+    }
+
+    /// Send SIGINT (what Ctrl-C sends) and collect the rest of the output.
+    pub async fn interrupt(self) -> Done {
+        let pid = self.child.id().expect("jet still running").to_string();
+        let kill = timeout(STEP, Command::new("kill").args(["-INT", &pid]).status())
+            .await
+            .expect("kill timed out")
+            .expect("cannot run kill");
+        assert!(kill.success(), "kill -INT {pid} failed");
+        self.finish().await
+    }
+
+    /// Wait for jet to end by itself.
+    pub async fn finish(mut self) -> Done {
+        let mut rest = String::new();
+        while let Some(line) = timeout(STEP, self.stdout.next_line())
+            .await
+            .expect("jet did not close its output in time")
+            .expect("reading jet's output")
+        {
+            rest.push_str(&line);
+            rest.push('\n');
+        }
+        let mut stderr = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            timeout(STEP, e.read_to_string(&mut stderr))
+                .await
+                .expect("jet did not close stderr in time")
+                .expect("reading jet's stderr");
+        }
+        let status = timeout(STEP, self.child.wait())
+            .await
+            .expect("jet did not exit in time")
+            .expect("waiting for jet");
+        Done {
+            code: status.code(),
+            stdout: rest,
+            stderr,
+        }
+    }
+}
+
+/// A daemon stand-in on 127.0.0.1 that records every message it receives and answers
+/// requests from a script: `answer(message)` returns the messages to send back.
+pub struct FakeDaemon {
+    pub addr: SocketAddr,
+    received: mpsc::UnboundedReceiver<Value>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeDaemon {
+    pub async fn start(answer: fn(&Value) -> Vec<Value>) -> FakeDaemon {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("local addr");
+        let (tx, received) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                tokio::spawn(serve(socket, tx.clone(), answer));
+            }
+        });
+        FakeDaemon {
+            addr,
+            received,
+            task,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("tcp://{}", self.addr)
+    }
+
+    /// The next message `jet` sent.
+    pub async fn next(&mut self) -> Value {
+        timeout(STEP, self.received.recv())
+            .await
+            .expect("no message from jet in time")
+            .expect("fake daemon stopped")
+    }
+
+    /// Skip messages until one with this method arrives.
+    pub async fn next_with_method(&mut self, method: &str) -> Value {
+        loop {
+            let m = self.next().await;
+            if m["method"] == method {
+                return m;
+            }
+        }
+    }
+}
+
+impl Drop for FakeDaemon {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A response `{"id":..,"result":..}` to `request`.
+pub fn reply(request: &Value, result: Value) -> Value {
+    json!({"id": request["id"], "result": result})
+}
+
+async fn serve(
+    mut socket: TcpStream,
+    tx: mpsc::UnboundedSender<Value>,
+    answer: fn(&Value) -> Vec<Value>,
+) {
+    loop {
+        let Ok(len) = socket.read_u32().await else {
+            return;
+        };
+        let mut buf = vec![0; len as usize];
+        if socket.read_exact(&mut buf).await.is_err() {
+            return;
+        }
+        let Ok(parsed) = serde_json::from_slice::<Value>(&buf) else {
+            return;
+        };
+        let messages = match parsed {
+            Value::Array(batch) => batch,
+            one => vec![one],
+        };
+        for m in messages {
+            for out in answer(&m) {
+                let text = out.to_string();
+                let frame_len = u32::try_from(text.len()).expect("small frame");
+                if socket.write_u32(frame_len).await.is_err()
+                    || socket.write_all(text.as_bytes()).await.is_err()
+                {
+                    return;
+                }
+            }
+            let _ = tx.send(m);
+        }
+    }
+}

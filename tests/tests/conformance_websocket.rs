@@ -1,0 +1,180 @@
+//! PROTOCOL.md A.1, WebSocket row: any path, subprotocol `jet` echoed when offered, text
+//! and binary frames, pings; and WebSocket and TCP peers on one bus.
+
+use std::time::Duration;
+
+use jet_tests::raw::{stop, tcp_client, text, ws_client, RawClient};
+use jet_tests::{start_daemon, start_daemon_with, STEP};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::timeout;
+
+/// Send a hand-written upgrade request and return the response head (status line and
+/// headers), lower-cased.
+async fn raw_upgrade(addr: std::net::SocketAddr, path: &str, extra: &str) -> String {
+    let mut s = timeout(STEP, TcpStream::connect(addr))
+        .await
+        .expect("connect timed out")
+        .expect("connect");
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n"
+    );
+    s.write_all(req.as_bytes()).await.expect("write upgrade");
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        let n = timeout(STEP, s.read(&mut byte))
+            .await
+            .expect("upgrade response timed out")
+            .expect("read upgrade response");
+        assert!(n == 1, "connection closed during the handshake: {head:?}");
+        head.push(byte[0]);
+    }
+    String::from_utf8(head).expect("ASCII head").to_lowercase()
+}
+
+#[tokio::test]
+async fn any_request_path_is_accepted() {
+    let d = start_daemon().await;
+    let addr = d.ws_addr().unwrap();
+    for path in ["/", "/api/jet/", "/some/where", "/x?y=1"] {
+        let mut c = RawClient::ws(addr, path).await;
+        c.send(r#"{"id":1,"method":"echo","params":{"p":1}}"#).await;
+        c.expect(r#"{"id":1,"result":{"p":1}}"#).await;
+    }
+    stop(d).await;
+}
+
+#[tokio::test]
+async fn subprotocol_jet_is_echoed_when_offered_and_not_required() {
+    let d = start_daemon().await;
+    let addr = d.ws_addr().unwrap();
+    let (mut c, proto) = RawClient::ws_with_protocols(addr, "/", &["jet"]).await;
+    assert_eq!(proto.as_deref(), Some("jet"));
+    c.request_ok("add", json!({"path":"a","value":1})).await;
+    let (mut c2, proto) = RawClient::ws_with_protocols(addr, "/", &["other", "jet"]).await;
+    assert_eq!(proto.as_deref(), Some("jet"));
+    c2.request_ok("add", json!({"path":"b","value":1})).await;
+    let (mut c3, proto) = RawClient::ws_with_protocols(addr, "/", &[]).await;
+    assert_eq!(proto, None);
+    c3.request_ok("add", json!({"path":"c","value":1})).await;
+
+    // Offering only another protocol still upgrades, without a protocol header.
+    let head = raw_upgrade(addr, "/", "Sec-WebSocket-Protocol: other\r\n").await;
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(!head.contains("sec-websocket-protocol: jet"), "{head}");
+    let head = raw_upgrade(addr, "/api/jet/", "Sec-WebSocket-Protocol: jet\r\n").await;
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(head.contains("sec-websocket-protocol: jet\r\n"), "{head}");
+    stop(d).await;
+}
+
+#[tokio::test]
+async fn text_and_binary_frames_each_carry_one_json_text() {
+    let d = start_daemon().await;
+    let mut c = ws_client(&d).await;
+    c.send(r#"{"id":1,"method":"echo","params":{"t":"ü"}}"#)
+        .await;
+    c.expect(r#"{"id":1,"result":{"t":"ü"}}"#).await;
+    c.send_raw_bytes(r#"{"id":2,"method":"echo","params":{"b":"😀"}}"#.as_bytes())
+        .await;
+    c.expect(r#"{"id":2,"result":{"b":"😀"}}"#).await;
+    // A batch in one frame; answers one per frame.
+    c.send(r#"[{"id":3,"method":"echo","params":{}},{"id":4,"method":"echo"}]"#)
+        .await;
+    c.expect(r#"{"id":3,"result":{}}"#).await;
+    c.expect(r#"{"id":4,"result":true}"#).await;
+    // Parse errors keep the connection, as on TCP.
+    c.send("{nope").await;
+    let v = c.recv().await;
+    assert_eq!(v["error"]["code"], -32700, "{v}");
+    c.send_raw_bytes(&[0xff, 0xfe]).await;
+    let v = c.recv().await;
+    assert_eq!(v["error"]["code"], -32700, "{v}");
+    c.send(r#"{"id":5,"method":"echo","params":{}}"#).await;
+    c.expect(r#"{"id":5,"result":{}}"#).await;
+    stop(d).await;
+}
+
+#[tokio::test]
+async fn pings_are_answered() {
+    let d = start_daemon().await;
+    let mut c = ws_client(&d).await;
+    c.ws_ping_pong(b"are you there").await;
+    c.ws_ping_pong(b"").await;
+    c.send(r#"{"id":1,"method":"echo","params":{}}"#).await;
+    c.expect(r#"{"id":1,"result":{}}"#).await;
+    stop(d).await;
+}
+
+#[tokio::test]
+async fn idle_clients_are_pinged() {
+    let mut config = jetd::Config::loopback_ephemeral();
+    config.ws_ping_interval = Some(Duration::from_millis(100));
+    let d = start_daemon_with(config).await;
+    let mut c = ws_client(&d).await;
+    c.ws_expect_ping().await;
+    c.ws_expect_ping().await;
+    // Still a working connection (tungstenite answered the pings).
+    c.send(r#"{"id":1,"method":"echo","params":{}}"#).await;
+    c.expect(r#"{"id":1,"result":{}}"#).await;
+    stop(d).await;
+}
+
+/// An owner on WebSocket, a requester and a fetcher on TCP, and the other way round.
+#[tokio::test]
+async fn websocket_and_tcp_peers_share_one_bus() {
+    let d = start_daemon().await;
+    let mut ws_owner = ws_client(&d).await;
+    let mut tcp_owner = tcp_client(&d).await;
+    ws_owner
+        .request_ok("add", json!({"path":"w","value":1}))
+        .await;
+    tcp_owner.request_ok("add", json!({"path":"t"})).await;
+    let mut tcp_peer = tcp_client(&d).await;
+    let mut ws_peer = ws_client(&d).await;
+    tcp_peer.request_ok("fetch", json!({"id":"f"})).await;
+    tcp_peer
+        .expect(r#"{"method":"f","params":{"path":"w","event":"add","value":1}}"#)
+        .await;
+    tcp_peer
+        .expect(r#"{"method":"f","params":{"path":"t","event":"add"}}"#)
+        .await;
+
+    tcp_peer
+        .send(r#"{"id":1,"method":"set","params":{"path":"w","value":2}}"#)
+        .await;
+    let routed: Value = ws_owner.recv().await;
+    assert_eq!(routed["params"], json!({"value":2}));
+    ws_owner
+        .send(&format!(
+            r#"[{{"id":{},"result":true}},{{"method":"change","params":{{"path":"w","value":2}}}}]"#,
+            text(&routed["id"])
+        ))
+        .await;
+    tcp_peer.expect(r#"{"id":1,"result":true}"#).await;
+    tcp_peer
+        .expect(r#"{"method":"f","params":{"path":"w","event":"change","value":2}}"#)
+        .await;
+
+    ws_peer
+        .send(r#"{"id":2,"method":"call","params":{"path":"t","args":[1]}}"#)
+        .await;
+    let routed: Value = tcp_owner.recv().await;
+    assert_eq!(routed["params"], json!([1]));
+    tcp_owner
+        .send(&format!(
+            r#"{{"id":{},"result":"ok"}}"#,
+            text(&routed["id"])
+        ))
+        .await;
+    ws_peer.expect(r#"{"id":2,"result":"ok"}"#).await;
+
+    ws_owner.close().await;
+    tcp_peer
+        .expect(r#"{"method":"f","params":{"path":"w","event":"remove","value":2}}"#)
+        .await;
+    stop(d).await;
+}
