@@ -304,7 +304,11 @@ async fn ten_thousand_concurrent_connections() {
         );
     }
     assert!(n >= 100, "open-files limit {limit} too low for this test");
-    let daemon = start(tcp_only()).await;
+    let daemon = start(jetd::Config {
+        max_connections: n + 10,
+        ..tcp_only()
+    })
+    .await;
     let addr = daemon.tcp_addr().unwrap();
     let t0 = Instant::now();
     let mut clients = Vec::with_capacity(n);
@@ -567,8 +571,23 @@ const UPGRADE: &str = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r
 
 /// Connect to the WebSocket port and complete a handshake by hand; returns the stream.
 async fn raw_ws(addr: SocketAddr) -> TcpStream {
+    let (s, head) = ws_handshake(addr, "").await;
+    assert!(
+        head.starts_with("HTTP/1.1 101"),
+        "handshake refused: {head}"
+    );
+    assert!(head
+        .to_ascii_lowercase()
+        .contains("sec-websocket-protocol: jet"));
+    s
+}
+
+/// Send the upgrade request with `extra` header lines; returns the stream and the
+/// response head.
+async fn ws_handshake(addr: SocketAddr, extra: &str) -> (TcpStream, String) {
     let mut s = TcpStream::connect(addr).await.unwrap();
-    s.write_all(UPGRADE.as_bytes()).await.unwrap();
+    let request = UPGRADE.replacen("\r\n\r\n", &format!("\r\n{extra}\r\n"), 1);
+    s.write_all(request.as_bytes()).await.unwrap();
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") {
@@ -578,15 +597,7 @@ async fn raw_ws(addr: SocketAddr) -> TcpStream {
             .expect("handshake answer");
         head.push(byte[0]);
     }
-    let head = String::from_utf8_lossy(&head);
-    assert!(
-        head.starts_with("HTTP/1.1 101"),
-        "handshake refused: {head}"
-    );
-    assert!(head
-        .to_ascii_lowercase()
-        .contains("sec-websocket-protocol: jet"));
-    s
+    (s, String::from_utf8_lossy(&head).into_owned())
 }
 
 /// A masked client frame.
@@ -701,5 +712,193 @@ async fn malformed_websocket_frames_close_only_that_connection() {
     })
     .await;
     still_serving(tcp).await;
+    shutdown(daemon).await;
+}
+
+// ---- limits under fire -----------------------------------------------------------------
+
+/// A burst of connections far over `max_connections`: never more than the limit are
+/// served, the others are closed at once, and a slot freed is usable again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connection_limit_holds_under_a_burst() {
+    const MAX: usize = 50;
+    const BURST: usize = 300;
+    let daemon = start(jetd::Config {
+        max_connections: MAX,
+        ..tcp_only()
+    })
+    .await;
+    let addr = daemon.tcp_addr().unwrap();
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..BURST {
+        set.spawn(async move {
+            let mut c = Client::connect(addr).await;
+            c.send(&json!({"id": i, "method": "echo", "params": i}))
+                .await;
+            // Served: the echo comes back. Refused: closed without an answer.
+            let answer = c.recv_or_closed().await;
+            (answer.is_some(), c)
+        });
+    }
+    let mut served = Vec::new();
+    let mut refused = 0;
+    while let Some(r) = set.join_next().await {
+        let (ok, c) = r.expect("client task");
+        if ok {
+            served.push(c);
+        } else {
+            refused += 1;
+        }
+        assert!(
+            daemon.stats().2 <= MAX,
+            "more than {MAX} connections registered"
+        );
+    }
+    assert_eq!(served.len(), MAX, "exactly the limit is served");
+    assert_eq!(refused, BURST - MAX);
+    // Free one slot: the next peer is served again.
+    served.pop();
+    until_stats(&daemon, "a slot freed", |s| s.2 == MAX - 1).await;
+    still_serving(addr).await;
+    shutdown(daemon).await;
+}
+
+/// A peer that floods adds past `max_elements_per_peer` gets exactly the limit and a
+/// `limitExceeded` error for each of the rest; others are unaffected; its disconnect frees
+/// everything.
+#[tokio::test]
+async fn element_limit_holds_under_a_flood() {
+    const MAX: usize = 100;
+    const TRIES: usize = 1_000;
+    let daemon = start(jetd::Config {
+        max_elements_per_peer: MAX,
+        ..tcp_only()
+    })
+    .await;
+    let addr = daemon.tcp_addr().unwrap();
+    let mut flooder = Client::connect(addr).await;
+    let batch: Vec<Value> = (0..TRIES)
+        .map(
+            |i| json!({"id": i, "method": "add", "params": {"path": format!("f/{i}"), "value": i}}),
+        )
+        .collect();
+    flooder.send(&Value::Array(batch)).await;
+    let (mut ok, mut limited) = (0, 0);
+    for i in 0..TRIES {
+        let r = flooder.recv().await;
+        assert_eq!(r["id"], json!(i), "responses in order");
+        if r["result"] == json!(true) {
+            ok += 1;
+        } else {
+            assert_eq!(
+                r["error"],
+                json!({"message": "Limit exceeded", "code": -32002,
+                       "data": {"limitExceeded": "elementsPerPeer", "limit": MAX}})
+            );
+            limited += 1;
+        }
+    }
+    assert_eq!((ok, limited), (MAX, TRIES - MAX));
+    let mut other = Client::connect(addr).await;
+    let r = other
+        .request(json!(1), "add", json!({"path": "o", "value": 1}))
+        .await;
+    assert_eq!(
+        r["result"],
+        json!(true),
+        "another peer has its own allowance"
+    );
+    drop(flooder);
+    until_stats(&daemon, "the flooder's elements are gone", |s| s.0 == 1).await;
+    shutdown(daemon).await;
+}
+
+/// Calls to a silent owner past `max_pending_per_peer`: the rest are refused at once, the
+/// pending ones time out normally, and then the requester may route again.
+#[tokio::test]
+async fn pending_limit_holds_against_a_silent_owner() {
+    const MAX: usize = 10;
+    let daemon = start(jetd::Config {
+        max_pending_per_peer: MAX,
+        ..tcp_only()
+    })
+    .await;
+    let addr = daemon.tcp_addr().unwrap();
+    let mut owner = Client::connect(addr).await;
+    let r = owner.request(json!(1), "add", json!({"path": "m"})).await;
+    assert_eq!(r["result"], json!(true));
+    let mut req = Client::connect(addr).await;
+    let batch: Vec<Value> = (0..100)
+        .map(|i| json!({"id": i, "method": "call", "params": {"path": "m", "timeout": 0.2}}))
+        .collect();
+    req.send(&Value::Array(batch)).await;
+    // 90 refusals at once, then 10 timeouts.
+    let (mut refused, mut timed_out) = (0, 0);
+    for _ in 0..100 {
+        let r = req.recv().await;
+        match r["error"]["code"].as_i64() {
+            Some(-32002) => refused += 1,
+            Some(-32001) => timed_out += 1,
+            _ => panic!("unexpected answer {r}"),
+        }
+    }
+    assert_eq!((refused, timed_out), (100 - MAX, MAX));
+    for _ in 0..MAX {
+        let routed = owner.recv().await;
+        assert_eq!(routed["method"], json!("m"));
+    }
+    req.send(&json!({"id": "again", "method": "call", "params": {"path": "m"}}))
+        .await;
+    let routed = owner.recv().await;
+    owner.send(&json!({"id": routed["id"], "result": 1})).await;
+    assert_eq!(req.recv().await, json!({"id": "again", "result": 1}));
+    shutdown(daemon).await;
+}
+
+/// `ws_allowed_origins`: a browser from another origin is refused in the handshake (403);
+/// an allowed origin and a client without `Origin` (not a browser) are served.
+#[tokio::test]
+async fn websocket_origin_allow_list() {
+    let daemon = start(jetd::Config {
+        ws_allowed_origins: Some(vec!["https://panel.example".into()]),
+        ..jetd::Config::loopback_ephemeral()
+    })
+    .await;
+    let ws = daemon.ws_addr().unwrap();
+    for evil in [
+        "Origin: https://evil.example\r\n",
+        "Origin: https://panel.example.evil.example\r\n",
+        "Origin: null\r\n",
+        "Origin: https://panel.example:8443\r\n",
+    ] {
+        let (mut s, head) = ws_handshake(ws, evil).await;
+        assert!(
+            head.starts_with("HTTP/1.1 403"),
+            "{evil:?} was not refused: {head}"
+        );
+        read_until_closed(&mut s).await;
+    }
+    let mut served = Vec::new();
+    for good in ["Origin: https://panel.example\r\n", ""] {
+        let (mut s, head) = ws_handshake(ws, good).await;
+        assert!(
+            head.starts_with("HTTP/1.1 101"),
+            "{good:?} was refused: {head}"
+        );
+        s.write_all(&ws_frame(1, true, br#"{"id":1,"method":"info"}"#))
+            .await
+            .unwrap();
+        let mut first = [0u8; 1];
+        tokio::time::timeout(STEP, s.read_exact(&mut first))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first[0], 0x81, "{good:?}: answered with a text frame");
+        served.push(s);
+    }
+    until_stats(&daemon, "refused handshakes never became peers", |s| {
+        s.2 == 2
+    })
+    .await;
     shutdown(daemon).await;
 }
