@@ -3,7 +3,8 @@
 # the corpus size and the crashes.
 #
 #   scripts/fuzz.sh                 60 s per target; new inputs are kept in fuzz/corpus/<target>
-#                                   (minimised afterwards with `cargo fuzz cmin`): commit them
+#                                   (minimised afterwards with `cargo fuzz cmin`, except the
+#                                   hand-written seed-* and regression-* files): commit them
 #   scripts/fuzz.sh --smoke         5 s per target, for CI; the corpus in the repository is only
 #                                   read (new inputs go to a temporary directory)
 #   scripts/fuzz.sh --time 600 dispatcher    10 minutes of one target
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1; SECONDS_PER_TARGET=5; shift ;;
         --time) SECONDS_PER_TARGET="$2"; shift 2 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
         -*) echo "unknown option $1 (try --help)" >&2; exit 2 ;;
         *) TARGETS+=("$1"); shift ;;
     esac
@@ -69,8 +70,15 @@ for t in "${TARGETS[@]}"; do
         grep -B2 -A12 -m1 "panicked\|ERROR: AddressSanitizer\|ERROR: libFuzzer" "$log" || tail -n 40 "$log"
     fi
     if [ "$SMOKE" = 0 ] && [ "$status" = 0 ]; then
+        # Minimise what the fuzzer added; the hand-written seeds and the inputs of fixed
+        # crashes (seed-*, regression-*) are kept as they are, under their names.
+        named="$scratch/$t.named"
+        mkdir -p "$named"
+        find "corpus/$t" -maxdepth 1 -type f \( -name 'seed-*' -o -name 'regression-*' \) \
+            -exec mv {} "$named/" \;
         cargo fuzz cmin -O --target-dir "$FUZZ_TARGET_DIR" "$t" "corpus/$t" >"$log.cmin" 2>&1 \
             || echo "   (cmin failed, corpus left as is: see $log.cmin)"
+        mv "$named"/* "corpus/$t/" 2>/dev/null || true
     fi
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     corpus=$(find "corpus/$t" -type f | wc -l)

@@ -12,11 +12,12 @@
 //! fetch, set and call), so access rules are reached without slow password hashing.
 //!
 //! Checked after every action: nothing panics, everything queued for a connection is a
-//! sequence of complete frames, each a JSON object that is a response (`id`) or a
-//! request/notification (`method`). At the end, once every connection is gone, the core
+//! sequence of complete frames, each a JSON object that is a response (`id`, or `error`
+//! alone for a parse error) or a request/notification (`method`). At the end, once every connection is gone, the core
 //! holds no elements, fetchers or routed requests.
 #![no_main]
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ use jetd::auth::Groups;
 use jetd::core::{ConnId, CoreConfig, FrameOutcome, Shared};
 use jetd::outbox::{frames, Closed, Outbox};
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 const CONNS: usize = 4;
 /// Small, so that the overflow path is reached too.
@@ -82,19 +83,23 @@ fn drain(peer: &Peer) -> bool {
     }
 }
 
+/// A frame must be one valid JSON object that is a response or a request. Its members are
+/// kept raw: values are passed on as the owner's text, which may be nested deeper than
+/// serde_json builds trees for, and still valid JSON.
 fn check_frame(frame: &[u8]) {
-    let value: Value = serde_json::from_slice(frame).unwrap_or_else(|e| {
-        panic!(
-            "daemon queued invalid JSON ({e}): {}",
-            String::from_utf8_lossy(frame)
-        )
-    });
-    let Value::Object(map) = &value else {
-        panic!("daemon queued a non-object message: {value}");
-    };
+    let message: BTreeMap<String, Box<RawValue>> =
+        serde_json::from_slice(frame).unwrap_or_else(|e| {
+            panic!(
+                "daemon queued something that is not a JSON object ({e}): {}",
+                String::from_utf8_lossy(frame)
+            )
+        });
     assert!(
-        map.contains_key("id") || map.contains_key("method") || map.contains_key("error"),
-        "message is neither response nor request: {value}"
+        ["id", "method", "error"]
+            .iter()
+            .any(|k| message.contains_key(*k)),
+        "message is neither response nor request: {}",
+        String::from_utf8_lossy(frame)
     );
 }
 
@@ -102,6 +107,10 @@ fuzz_target!(|data: &[u8]| {
     let shared = Shared::new(CoreConfig {
         default_timeout: Duration::from_secs(5),
         users: jetd::auth::Users::default(),
+        // Small, so that the limit paths are reached too.
+        max_elements_per_peer: 8,
+        max_fetchers_per_peer: 3,
+        max_pending_per_peer: 3,
     });
     let mut peers: Vec<Peer> = (0..CONNS).map(|_| connect(&shared)).collect();
     for line in data.split(|&b| b == b'\n') {

@@ -62,10 +62,7 @@ async fn serve(server: tokio::io::DuplexStream) {
     else {
         return;
     };
-    let shared = Shared::new(CoreConfig {
-        default_timeout: Duration::from_secs(5),
-        users: jetd::auth::Users::default(),
-    });
+    let shared = Shared::new(CoreConfig::from_config(&jetd::Config::default()));
     let outbox = Arc::new(Outbox::new(1024 * 1024));
     let conn = shared.connect(outbox.clone(), "ws", None);
     while let Some(msg) = ws.next().await {
