@@ -1,0 +1,118 @@
+//! The WebSocket handshake and the frames after it, as jetd's WebSocket listener runs them.
+//!
+//! Input: the bytes a client sends (an HTTP upgrade request, then WebSocket frames), written
+//! into an in-memory `tokio::io::duplex` whose client side then closes. The server side runs
+//! tokio-tungstenite's accept with jetd's settings (message and frame size limits, the `jet`
+//! subprotocol echoed when offered) and feeds every text or binary message to a
+//! `jetd::core::Shared` connection, as the daemon's read loop does.
+//!
+//! Checked: nothing panics and nothing hangs (the stream ends, so everything must finish);
+//! what the core queues for the connection is valid JSON.
+#![no_main]
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use futures_util::{FutureExt, StreamExt};
+use jetd::core::{CoreConfig, FrameOutcome, Shared};
+use jetd::outbox::{frames, Outbox};
+use libfuzzer_sys::fuzz_target;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+const MAX_MESSAGE: usize = 64 * 1024;
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime")
+    })
+}
+
+/// The same decision as jetd's handshake callback: echo `jet` when the client offers it.
+#[allow(clippy::result_large_err)]
+fn echo_jet(request: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
+    let offers_jet = request
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|p| p.trim() == "jet");
+    if offers_jet {
+        response
+            .headers_mut()
+            .insert("sec-websocket-protocol", HeaderValue::from_static("jet"));
+    }
+    Ok(response)
+}
+
+async fn serve(server: tokio::io::DuplexStream) {
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
+    let Ok(mut ws) =
+        tokio_tungstenite::accept_hdr_async_with_config(server, echo_jet, Some(config)).await
+    else {
+        return;
+    };
+    let shared = Shared::new(CoreConfig::from_config(&jetd::Config::default()));
+    let outbox = Arc::new(Outbox::new(1024 * 1024));
+    let conn = shared.connect(outbox.clone(), "ws", None);
+    while let Some(msg) = ws.next().await {
+        let frame = match msg {
+            Ok(Message::Text(text)) => text.as_bytes().to_vec(),
+            Ok(Message::Binary(data)) => data.to_vec(),
+            Ok(Message::Close(_)) | Err(_) => break,
+            Ok(_) => continue,
+        };
+        let mut start = 0;
+        while let FrameOutcome::Authenticate { auth, next } =
+            shared.handle_frame(conn, &frame, start)
+        {
+            shared.finish_authenticate(conn, auth, None);
+            start = next;
+        }
+    }
+    shared.disconnect(conn);
+    let mut buf = Vec::new();
+    if let Some(Ok(())) = outbox.take(&mut buf).now_or_never() {
+        for frame in frames(&buf) {
+            serde_json::from_slice::<serde_json::Value>(frame).unwrap_or_else(|e| {
+                panic!(
+                    "invalid JSON queued ({e}): {}",
+                    String::from_utf8_lossy(frame)
+                )
+            });
+        }
+    }
+}
+
+fuzz_target!(|data: &[u8]| {
+    runtime().block_on(async {
+        let (client, server) = tokio::io::duplex(2 * 1024 * 1024);
+        let (mut client_rd, mut client_wr) = tokio::io::split(client);
+        let send = async {
+            let _ = client_wr.write_all(data).await;
+            let _ = client_wr.shutdown().await;
+        };
+        // Whatever the server answers is read and dropped, so it never blocks on a full pipe.
+        let drain = async {
+            let mut sink = Vec::new();
+            let _ = client_rd.read_to_end(&mut sink).await;
+        };
+        let work = async {
+            tokio::join!(send, serve(server), drain);
+        };
+        // The client's stream ends, so the server must finish; a timeout here is a hang.
+        tokio::time::timeout(Duration::from_secs(10), work)
+            .await
+            .expect("the WebSocket server hung on a finished stream");
+    });
+});
