@@ -67,7 +67,7 @@ async fn deep_value_met_by_a_value_rule_does_not_kill_the_connection() {
 /// node-jet and lua-jet behave the same; fixing it means reporting more positions than they do
 /// (harmless to their peers, which overwrite by index).
 #[tokio::test]
-#[ignore = "jetd bug (inherited from the reference algorithm, PROTOCOL.md B §6.8 step 7): a sorted window with from > 1 goes stale when an entry moves across its start"]
+#[ignore = "known flaw of the mandated algorithm (PROTOCOL.md A.6 requires B §6.8 exactly; node-jet and lua-jet share it): a sorted window with from > 1 goes stale when an entry moves across its start; fixing it changes the wire output, decision pending"]
 async fn sorted_window_from_2_stays_true_when_an_entry_jumps_before_it() {
     let daemon = start(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
