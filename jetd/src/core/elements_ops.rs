@@ -1,5 +1,6 @@
 //! `add`, `remove` and `change` (PROTOCOL.md A.4, A.7).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use jet_runtime::fetch::filter::Event;
@@ -9,9 +10,10 @@ use serde_json::Value;
 
 use super::access::{allowed, Access, Op};
 use super::elements::{ElemId, Element};
-use super::fetchers::LazyValue;
+use super::fetchers::{Fetcher, LazyValue};
 use super::message::{self, Params};
-use super::{ConnId, Core};
+use super::slab::Slab;
+use super::{Conn, ConnId, Core};
 
 use super::dispatch::{fetch_only_for, optional_bool, optional_timeout, required_str, Reply, TRUE};
 
@@ -106,21 +108,10 @@ impl Core {
     }
 
     /// Report `remove` (with the last value) to every attached fetcher, then forget it.
+    /// (A value-filtered fetcher's filter drops the path as it reports the removal.)
     pub(super) fn remove_element(&mut self, id: ElemId) {
         let el = self.elements.remove(id);
-        let mut lazy = LazyValue::new(el.value.as_ref());
-        for &(key, fo) in &el.fetchers {
-            let Some(f) = self.fetchers.get_mut(key) else {
-                continue;
-            };
-            let Some(c) = self.conns.get(&f.conn) else {
-                continue;
-            };
-            f.deliver(&c.outbox, Event::Remove, &el.path, &mut lazy, fo);
-            if let Some(filter) = f.filter.as_mut() {
-                filter.forget(&el.path);
-            }
-        }
+        self.deliver_to_attached(&el, Event::Remove);
         if let Some(c) = self.conns.get_mut(&el.owner) {
             c.owned.remove(&id);
         }
@@ -143,16 +134,31 @@ impl Core {
         }
         el.value = Some(JsonText::from_valid(value.get()));
         let el = self.elements.get(id);
-        let mut lazy = LazyValue::new(el.value.as_ref());
-        for &(key, fo) in &el.fetchers {
-            let Some(f) = self.fetchers.get_mut(key) else {
-                continue;
-            };
-            let Some(c) = self.conns.get(&f.conn) else {
-                continue;
-            };
-            f.deliver(&c.outbox, Event::Change, &el.path, &mut lazy, fo);
-        }
+        deliver_to_attached(&mut self.fetchers, &self.conns, el, Event::Change);
         Ok(Reply::Result(TRUE.into()))
+    }
+
+    fn deliver_to_attached(&mut self, el: &Element, event: Event) {
+        deliver_to_attached(&mut self.fetchers, &self.conns, el, event);
+    }
+}
+
+/// Run one element event through every fetcher attached to the element. The value is
+/// parsed at most once, and only if a value-filtered or sorted fetcher needs it.
+fn deliver_to_attached(
+    fetchers: &mut Slab<Fetcher>,
+    conns: &HashMap<ConnId, Conn>,
+    el: &Element,
+    event: Event,
+) {
+    let mut lazy = LazyValue::new(el.value.as_ref());
+    for &(key, fetch_only) in &el.fetchers {
+        let Some(f) = fetchers.get_mut(key) else {
+            continue;
+        };
+        let Some(c) = conns.get(&f.conn) else {
+            continue;
+        };
+        f.deliver(&c.outbox, event, &el.path, &mut lazy, fetch_only);
     }
 }
