@@ -269,6 +269,71 @@ fn hash_password(user: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    fn config_from(args: &[&str]) -> Result<Config> {
+        let mut all = vec!["jetd"];
+        all.extend_from_slice(args);
+        build_config(Cli::try_parse_from(all)?)
+    }
+
+    #[test]
+    fn toml_file_sets_values_and_flags_win() {
+        let path =
+            std::env::temp_dir().join(format!("jetd-config-test-{}.toml", std::process::id()));
+        std::fs::write(
+            &path,
+            "tcp = \"127.0.0.1:0\"\nws = \"off\"\ntimeout = 0.5\nmax-queue = 4096\n\
+             max-elements-per-peer = 7\nws-allowed-origins = [\"https://hmi.local\"]\n",
+        )
+        .unwrap();
+        let file = path.to_str().unwrap();
+        let c = config_from(&["--config", file]).unwrap();
+        assert_eq!(c.tcp, Some("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(c.ws, None);
+        assert_eq!(c.default_timeout, Duration::from_millis(500));
+        assert_eq!(c.max_outbound_queue, 4096);
+        assert_eq!(c.max_elements_per_peer, 7);
+        assert_eq!(
+            c.ws_allowed_origins,
+            Some(vec!["https://hmi.local".to_string()])
+        );
+        let c = config_from(&[
+            "--config",
+            file,
+            "--max-elements-per-peer",
+            "9",
+            "--timeout",
+            "2",
+        ])
+        .unwrap();
+        assert_eq!(c.max_elements_per_peer, 9);
+        assert_eq!(c.default_timeout, Duration::from_secs(2));
+        std::fs::write(&path, "max-queu = 1\n").unwrap();
+        let err = config_from(&["--config", file]).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("unknown field `max-queu`"),
+            "{err:#}"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_what_to_do() {
+        let err = config_from(&["--tcp", "off", "--ws", "off"]).unwrap_err();
+        assert!(err.to_string().contains("both listeners are off"), "{err}");
+        let err = config_from(&["--timeout", "0"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("--timeout must be a positive number"),
+            "{err}"
+        );
+        let err = config_from(&["--max-connections", "0"]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("--max-connections must be at least 1"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn listener_forms() {
         let any = IpAddr::from([0, 0, 0, 0]);
