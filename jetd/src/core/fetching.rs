@@ -73,14 +73,7 @@ impl Core {
         hint: &PathHint,
     ) -> Vec<ElemId> {
         let auth = self.auth_of(conn);
-        let mut ids: Vec<ElemId> = match hint {
-            PathHint::Equals(paths) => paths
-                .iter()
-                .filter_map(|p| self.elements.lookup(p))
-                .collect(),
-            PathHint::Prefix(prefix) => self.elements.with_prefix(prefix).collect(),
-            PathHint::Any => self.elements.all_ids().collect(),
-        };
+        let mut ids = self.candidates(hint);
         ids.retain(|&id| {
             let el = self.elements.get(id);
             expr.matches_path(&el.path) && allowed(el.access.as_deref(), auth, Op::Fetch)
@@ -88,6 +81,19 @@ impl Core {
         ids.sort_unstable_by_key(|&id| self.elements.get(id).seq);
         ids.dedup();
         ids
+    }
+
+    /// The elements a fetcher with this path hint may match (a superset: the path rule
+    /// itself still has to be tested). Setup and teardown of a fetcher use the same set.
+    fn candidates(&self, hint: &PathHint) -> Vec<ElemId> {
+        match hint {
+            PathHint::Equals(paths) => paths
+                .iter()
+                .filter_map(|p| self.elements.lookup(p))
+                .collect(),
+            PathHint::Prefix(prefix) => self.elements.with_prefix(prefix).collect(),
+            PathHint::Any => self.elements.all_ids().collect(),
+        }
     }
 
     pub(super) fn unfetch(
@@ -113,14 +119,7 @@ impl Core {
         };
         let hint = f.expr.path_hint();
         self.index.remove(key, &hint);
-        let ids: Vec<ElemId> = match &hint {
-            PathHint::Equals(paths) => paths
-                .iter()
-                .filter_map(|p| self.elements.lookup(p))
-                .collect(),
-            PathHint::Prefix(prefix) => self.elements.with_prefix(prefix).collect(),
-            PathHint::Any => self.elements.all_ids().collect(),
-        };
+        let ids = self.candidates(&hint);
         for id in ids {
             self.elements
                 .get_mut(id)
