@@ -23,6 +23,9 @@ pub enum Closed {
     Shutdown,
 }
 
+/// Capacity given to an empty queue on its first push.
+const FIRST_BUFFER: usize = 256;
+
 #[derive(Debug)]
 struct Inner {
     buf: Vec<u8>,
@@ -61,6 +64,10 @@ impl Outbox {
             return false;
         }
         let was_empty = inner.buf.is_empty();
+        if inner.buf.capacity() == 0 {
+            // One allocation for a typical message instead of several doublings from 8 bytes.
+            inner.buf.reserve(FIRST_BUFFER);
+        }
         let start = inner.buf.len();
         inner.buf.extend_from_slice(&[0; 4]);
         write(&mut inner.buf);
@@ -102,8 +109,9 @@ impl Outbox {
     }
 
     /// Wait until there is data (or the queue was closed) and swap it with `out`, which
-    /// must be empty (its allocation becomes the queue's next buffer). `Err` once closed
-    /// and drained.
+    /// must be empty (its allocation becomes the queue's next buffer, so a busy connection
+    /// reuses two buffers; both are released when it has to wait). `Err` once closed and
+    /// drained.
     pub async fn take(&self, out: &mut Vec<u8>) -> Result<(), Closed> {
         debug_assert!(out.is_empty());
         loop {
@@ -116,6 +124,10 @@ impl Outbox {
                 if let Some(why) = inner.closed {
                     return Err(why);
                 }
+                // About to wait: an idle connection keeps no buffers (most connections of a
+                // busy daemon are idle fetchers). The next push allocates one again.
+                inner.buf = Vec::new();
+                *out = Vec::new();
             }
             self.ready.notified().await;
         }
@@ -186,6 +198,38 @@ mod tests {
                 queued: 16,
                 limit: 10
             })
+        );
+    }
+
+    /// `take` releases both buffers when it has to wait; pushes after that still arrive,
+    /// whole and in order, whether they come before or while the writer waits.
+    #[tokio::test]
+    async fn pushes_after_an_idle_wait_arrive() {
+        let ob = std::sync::Arc::new(Outbox::new(1 << 20));
+        let mut out = Vec::new();
+        ob.push(b"first");
+        ob.take(&mut out).await.unwrap();
+        assert_eq!(frames(&out).collect::<Vec<_>>(), vec![&b"first"[..]]);
+        out.clear();
+        let waiting = {
+            let ob = ob.clone();
+            tokio::spawn(async move {
+                let mut out = Vec::new();
+                ob.take(&mut out).await.map(|()| out)
+            })
+        };
+        tokio::task::yield_now().await;
+        let long = vec![b'x'; 3 * FIRST_BUFFER];
+        ob.push(b"second");
+        ob.push(&long);
+        let got = tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+            .await
+            .expect("take did not wake up")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            frames(&got).collect::<Vec<_>>(),
+            vec![&b"second"[..], &long[..]]
         );
     }
 

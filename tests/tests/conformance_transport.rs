@@ -23,6 +23,30 @@ async fn a_frame_split_byte_by_byte_is_reassembled() {
     stop(d).await;
 }
 
+/// jetd releases an idle connection's read buffer while it waits: a frame whose halves
+/// arrive with a pause in between, and a frame far larger than the initial buffer sent
+/// after a pause, must both arrive whole.
+#[tokio::test]
+async fn frames_after_idle_pauses_are_reassembled_and_large_ones_fit() {
+    let d = start_daemon().await;
+    let mut c = tcp_client(&d).await;
+    let bytes = framed(r#"{"id":1,"method":"echo","params":{"a":1}}"#);
+    let (head, tail) = bytes.split_at(7);
+    c.send_raw_bytes(head).await;
+    c.expect_silence(std::time::Duration::from_millis(50)).await;
+    c.send_raw_bytes(tail).await;
+    c.expect(r#"{"id":1,"result":{"a":1}}"#).await;
+    c.expect_silence(std::time::Duration::from_millis(50)).await;
+    let big = "x".repeat(100_000);
+    let request = format!(r#"{{"id":2,"method":"echo","params":{{"s":"{big}"}}}}"#);
+    c.send(&request).await;
+    c.expect(&format!(r#"{{"id":2,"result":{{"s":"{big}"}}}}"#))
+        .await;
+    c.send(r#"{"id":3,"method":"echo","params":{}}"#).await;
+    c.expect(r#"{"id":3,"result":{}}"#).await;
+    stop(d).await;
+}
+
 #[tokio::test]
 async fn several_frames_in_one_write_are_answered_in_order() {
     let d = start_daemon().await;

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::BytesMut;
+use futures_util::FutureExt;
 use jet_runtime::codec::FrameDecoder;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -14,9 +15,9 @@ use super::{ConnSettings, StopSignal};
 use crate::core::Shared;
 use crate::outbox::Outbox;
 
-/// Initial read buffer. Idle peers (most fetchers) never need more, so a thousand
-/// connections cost a thousand small buffers; busy peers grow theirs by doubling, and a
-/// frame larger than the buffer grows it to fit once (the decoder reserves its size).
+/// Read buffer allocated when data arrives (an idle connection holds none, see
+/// [`wait_readable`]). Busy peers grow theirs by doubling, and a frame larger than the
+/// buffer grows it to fit once (the decoder reserves its size).
 const READ_START: usize = 2 * 1024;
 /// Grow the read buffer when less than this is free.
 const READ_MIN_FREE: usize = 512;
@@ -38,7 +39,7 @@ pub async fn serve(
 }
 
 async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {
-    let mut buf = BytesMut::with_capacity(READ_START);
+    let mut buf = BytesMut::new();
     loop {
         loop {
             match decoder.decode(&mut buf) {
@@ -52,6 +53,11 @@ async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) 
                 }
             }
         }
+        if buf.is_empty() {
+            if let Err(e) = wait_readable(&rd, &mut buf).await {
+                return ReadEnd::Io(e);
+            }
+        }
         if buf.capacity() - buf.len() < READ_MIN_FREE {
             buf.reserve(buf.capacity().max(READ_START));
         }
@@ -61,6 +67,18 @@ async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) 
             Err(e) => return ReadEnd::Io(e),
         }
     }
+}
+
+/// Wait until the socket is readable. If that means waiting, release the (empty) read
+/// buffer first: most connections of a busy daemon are idle fetchers, and a buffer each
+/// would be the largest part of what an idle connection costs. A connection that has data
+/// waiting keeps its buffer, so busy peers do not allocate per read.
+async fn wait_readable(rd: &OwnedReadHalf, buf: &mut BytesMut) -> std::io::Result<()> {
+    if let Some(ready) = rd.readable().now_or_never() {
+        return ready;
+    }
+    *buf = BytesMut::new();
+    rd.readable().await
 }
 
 /// Write everything the outbox holds with one syscall per batch.
