@@ -43,9 +43,10 @@ scale() {
 
 compare() {
     build_release
-    python3 "$BENCH_DIR/compare.py" \
+    # node-jet 2.1.2 first: it is the baseline of every ratio column.
+    python3 "$BENCH_DIR/compare.py" --builtin nodejet2 \
         --daemon jetd="$T/release/jetd --tcp 127.0.0.1:{tcp} --ws 127.0.0.1:{ws}" \
-        --builtin nodejet2 --builtin ceiling --reps "${REPS:-3}" --pin \
+        --builtin ceiling --reps "${REPS:-3}" --pin \
         | tee "$OUT/compare.txt"
 }
 
