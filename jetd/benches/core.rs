@@ -8,9 +8,11 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{
+    criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
+};
 use futures_util::FutureExt;
 use jetd::core::{ConnId, CoreConfig, FrameOutcome, Shared};
 use jetd::outbox::{frames, Outbox};
@@ -201,6 +203,98 @@ fn churn(c: &mut Criterion) {
     group.finish();
 }
 
+/// Fetcher teardown: F connections each fetch `startsWith` one prefix over H states, then
+/// every one of them `unfetch`es (what a mass disconnect of fetchers costs the core). The
+/// fetches are set up again before each iteration, outside the measurement.
+fn teardown(c: &mut Criterion) {
+    let mut group = c.benchmark_group("core/teardown");
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    for (fetchers_n, states) in [(1000usize, 100usize), (10, 10_000)] {
+        let shared = new_core();
+        let mut owner = Peer::connect(&shared);
+        add_states(&shared, &mut owner, "td/s", states);
+        let mut fetchers: Vec<Peer> = (0..fetchers_n).map(|_| Peer::connect(&shared)).collect();
+        let fetch = br#"{"id":1,"method":"fetch","params":{"id":"f","path":{"startsWith":"td/"}}}"#;
+        let unfetch = br#"{"id":2,"method":"unfetch","params":{"id":"f"}}"#;
+        group.throughput(Throughput::Elements(fetchers_n as u64));
+        group.bench_function(
+            BenchmarkId::new(
+                format!("unfetch_all{fetchers_n}"),
+                format!("states{states}"),
+            ),
+            |b| {
+                b.iter_custom(|iters| {
+                    timed(iters, || {
+                        for f in &mut fetchers {
+                            f.send(&shared, fetch);
+                            // The response and one `add` per state.
+                            assert_eq!(f.drain(), 1 + states);
+                        }
+                        let start = Instant::now();
+                        for f in &mut fetchers {
+                            f.send(&shared, unfetch);
+                            assert_eq!(f.drain(), 1);
+                        }
+                        start.elapsed()
+                    })
+                })
+            },
+        );
+        assert_eq!(shared.stats().1, 0, "every fetcher was dropped");
+    }
+    group.finish();
+}
+
+/// `unfetch` of one `contains` fetcher that matches none of 100k states (attached to
+/// nothing, so ideally free).
+fn unfetch_contains(c: &mut Criterion) {
+    let mut group = c.benchmark_group("core/teardown");
+    group.sampling_mode(SamplingMode::Flat).sample_size(20);
+    let states = 100_000;
+    let shared = new_core();
+    let mut owner = Peer::connect(&shared);
+    add_states(&shared, &mut owner, "live/s", states);
+    let mut fetcher = Peer::connect(&shared);
+    let fetch = br#"{"id":1,"method":"fetch","params":{"id":"f","path":{"contains":"zz-none"}}}"#;
+    let unfetch = br#"{"id":2,"method":"unfetch","params":{"id":"f"}}"#;
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(
+        BenchmarkId::new("unfetch_contains", format!("states{states}")),
+        |b| {
+            b.iter_custom(|iters| {
+                timed(iters, || {
+                    fetcher.send(&shared, fetch);
+                    assert_eq!(fetcher.drain(), 1);
+                    let start = Instant::now();
+                    fetcher.send(&shared, unfetch);
+                    assert_eq!(fetcher.drain(), 1);
+                    start.elapsed()
+                })
+            })
+        },
+    );
+    group.finish();
+}
+
+/// Run `once` `iters` times; the sum of the durations it measured (each run sets up its
+/// own input first, outside its measurement).
+fn timed(iters: u64, mut once: impl FnMut() -> Duration) -> Duration {
+    (0..iters).map(|_| once()).sum()
+}
+
+/// Add `n` states `<prefix><i>` (without ids: no responses).
+fn add_states(shared: &Shared, owner: &mut Peer, prefix: &str, n: usize) {
+    for i in 0..n {
+        owner.send(
+            shared,
+            format!(r#"{{"method":"add","params":{{"path":"{prefix}{i}","value":{i}}}}}"#)
+                .as_bytes(),
+        );
+    }
+    assert_eq!(owner.drain(), 0);
+    assert_eq!(shared.stats().0, n);
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -211,6 +305,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = routed_set, fanout, churn
+    targets = routed_set, fanout, churn, teardown, unfetch_contains
 }
 criterion_main!(benches);

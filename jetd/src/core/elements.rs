@@ -8,8 +8,9 @@ use std::time::Duration;
 use jet_runtime::protocol::JsonText;
 
 use super::access::Access;
+use super::links::Attachment;
 use super::slab::Slab;
-use super::{ConnId, FetcherKey};
+use super::ConnId;
 
 /// Index of an element in the registry; stable while the element lives.
 pub type ElemId = usize;
@@ -30,9 +31,8 @@ pub struct Element {
     /// JSON Schema given in `add` (an extension: served by the `schema` method).
     pub schema: Option<JsonText>,
     /// Fetchers whose path rule matches and that may fetch this element, with the
-    /// per-fetcher `fetchOnly` flag computed when they were attached (access rules are
-    /// fixed while the fetcher lives).
-    pub fetchers: Vec<(FetcherKey, bool)>,
+    /// per-fetcher `fetchOnly` flag (see `links`: kept in step with `Fetcher::attached`).
+    pub fetchers: Vec<Attachment>,
 }
 
 impl Element {

@@ -13,7 +13,7 @@ use super::elements::{ElemId, Element};
 use super::fetchers::{Fetcher, LazyValue};
 use super::message::{self, Params};
 use super::slab::Slab;
-use super::{Conn, ConnId, Core};
+use super::{links, Conn, ConnId, Core};
 
 use super::dispatch::{fetch_only_for, optional_bool, optional_timeout, required_str, Reply, TRUE};
 
@@ -92,7 +92,12 @@ impl Core {
             f.deliver(&c.outbox, Event::Add, &el.path, &mut lazy, fo);
             attached.push((key, fo));
         }
-        self.elements.get_mut(id).fetchers = attached;
+        let el = self.elements.get_mut(id);
+        el.fetchers.reserve_exact(attached.len());
+        for (key, fo) in attached {
+            let f = self.fetchers.get_mut(key).expect("matched above");
+            links::attach(el, id, f, key, fo);
+        }
     }
 
     pub(super) fn remove(
@@ -112,6 +117,7 @@ impl Core {
     pub(super) fn remove_element(&mut self, id: ElemId) {
         let el = self.elements.remove(id);
         self.deliver_to_attached(&el, Event::Remove);
+        links::detach_element(&mut self.elements, &mut self.fetchers, &el);
         if let Some(c) = self.conns.get_mut(&el.owner) {
             c.owned.remove(&id);
         }
@@ -152,13 +158,13 @@ fn deliver_to_attached(
     event: Event,
 ) {
     let mut lazy = LazyValue::new(el.value.as_ref());
-    for &(key, fetch_only) in &el.fetchers {
-        let Some(f) = fetchers.get_mut(key) else {
+    for a in &el.fetchers {
+        let Some(f) = fetchers.get_mut(a.key) else {
             continue;
         };
         let Some(c) = conns.get(&f.conn) else {
             continue;
         };
-        f.deliver(&c.outbox, event, &el.path, &mut lazy, fetch_only);
+        f.deliver(&c.outbox, event, &el.path, &mut lazy, a.fetch_only);
     }
 }

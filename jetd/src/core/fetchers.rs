@@ -14,6 +14,8 @@ use jet_runtime::fetch::sorter::{SortedUpdate, Sorter};
 use jet_runtime::protocol::JsonText;
 use serde_json::Value;
 
+use super::keylist::KeyList;
+use super::links::Attached;
 use super::out::{self, Notification, SortedEntry};
 use super::ConnId;
 use crate::outbox::Outbox;
@@ -30,6 +32,9 @@ pub struct Fetcher {
     /// Paths currently reported, when the expression has a value rule (B §6.5).
     pub filter: Option<EventFilter>,
     pub sorter: Option<Sorter<JsonText>>,
+    /// The elements this fetcher is attached to (see `links`), so that dropping it visits
+    /// only them.
+    pub attached: Vec<Attached>,
 }
 
 impl Fetcher {
@@ -42,6 +47,7 @@ impl Fetcher {
             expr,
             filter,
             sorter,
+            attached: Vec::new(),
         }
     }
 
@@ -211,12 +217,12 @@ pub fn write_entries(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bo
 /// Finds the fetchers that may match a path without testing every fetcher.
 #[derive(Debug, Default)]
 pub struct FetcherIndex {
-    equals: HashMap<String, Vec<FetcherKey>>,
-    prefix: HashMap<String, Vec<FetcherKey>>,
+    equals: HashMap<String, KeyList>,
+    prefix: HashMap<String, KeyList>,
     /// Lengths of the prefixes in `prefix`, with how many prefixes have each length.
     prefix_lens: BTreeMap<usize, usize>,
     /// Fetchers that have to be tested against every path.
-    scan: Vec<FetcherKey>,
+    scan: KeyList,
 }
 
 impl FetcherIndex {
@@ -242,11 +248,12 @@ impl FetcherIndex {
     }
 
     pub fn remove(&mut self, key: FetcherKey, hint: &PathHint) {
-        fn take(map: &mut HashMap<String, Vec<FetcherKey>>, p: &str, key: FetcherKey) -> bool {
+        /// Whether the list of `p` became empty (and was dropped).
+        fn take(map: &mut HashMap<String, KeyList>, p: &str, key: FetcherKey) -> bool {
             let Some(keys) = map.get_mut(p) else {
                 return false;
             };
-            keys.retain(|k| *k != key);
+            keys.remove(key);
             if keys.is_empty() {
                 map.remove(p);
                 return true;
@@ -269,14 +276,16 @@ impl FetcherIndex {
                     }
                 }
             }
-            PathHint::Any => self.scan.retain(|k| *k != key),
+            PathHint::Any => {
+                self.scan.remove(key);
+            }
         }
     }
 
     /// Every fetcher that might match `path` (each at most once).
     pub fn candidates(&self, path: &str, out: &mut Vec<FetcherKey>) {
         if let Some(keys) = self.equals.get(path) {
-            out.extend_from_slice(keys);
+            out.extend_from_slice(keys.as_slice());
         }
         for &len in self.prefix_lens.keys() {
             if len > path.len() {
@@ -286,10 +295,10 @@ impl FetcherIndex {
                 continue;
             }
             if let Some(keys) = self.prefix.get(&path[..len]) {
-                out.extend_from_slice(keys);
+                out.extend_from_slice(keys.as_slice());
             }
         }
-        out.extend_from_slice(&self.scan);
+        out.extend_from_slice(self.scan.as_slice());
     }
 }
 

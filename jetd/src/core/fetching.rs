@@ -9,7 +9,7 @@ use super::access::{allowed, Op};
 use super::elements::ElemId;
 use super::fetchers::{write_entries, Fetcher, FetcherKey, LazyValue};
 use super::message::{self, Params};
-use super::{out, ConnId, Core};
+use super::{links, out, ConnId, Core};
 
 use super::dispatch::{fetch_id, fetch_only_for, parse_expr, Reply, TRUE};
 
@@ -59,7 +59,7 @@ impl Core {
         for id in matching {
             let el = self.elements.get_mut(id);
             let fo = fetch_only_for(el, c.auth.as_ref());
-            el.fetchers.push((key, fo));
+            links::attach(el, id, f, key, fo);
             f.initial(&c.outbox, &el.path, el.value.as_ref(), fo);
         }
         f.flush(&c.outbox);
@@ -84,7 +84,7 @@ impl Core {
     }
 
     /// The elements a fetcher with this path hint may match (a superset: the path rule
-    /// itself still has to be tested). Setup and teardown of a fetcher use the same set.
+    /// itself still has to be tested).
     fn candidates(&self, hint: &PathHint) -> Vec<ElemId> {
         match hint {
             PathHint::Equals(paths) => paths
@@ -112,20 +112,14 @@ impl Core {
         Ok(Reply::Result(TRUE.into()))
     }
 
-    /// Detach a fetcher from its elements and the index and forget it.
+    /// Detach a fetcher from its elements and the index and forget it: O(the elements it
+    /// is attached to), not O(the elements its rule might match).
     pub(super) fn drop_fetcher(&mut self, key: FetcherKey) {
         let Some(f) = self.fetchers.remove(key) else {
             return;
         };
-        let hint = f.expr.path_hint();
-        self.index.remove(key, &hint);
-        let ids = self.candidates(&hint);
-        for id in ids {
-            self.elements
-                .get_mut(id)
-                .fetchers
-                .retain(|(k, _)| *k != key);
-        }
+        self.index.remove(key, &f.expr.path_hint());
+        links::detach_fetcher(&mut self.elements, &mut self.fetchers, &f);
     }
 
     pub(super) fn get(

@@ -14,6 +14,8 @@ mod elements;
 mod elements_ops;
 mod fetchers;
 mod fetching;
+mod keylist;
+mod links;
 mod message;
 mod out;
 mod routes;

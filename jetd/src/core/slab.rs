@@ -37,6 +37,15 @@ impl<T> Slab<T> {
         self.slots.get_mut(i).and_then(Option::as_mut)
     }
 
+    /// The live values with their indexes.
+    #[cfg(test)]
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &T)> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_ref().map(|v| (i, v)))
+    }
+
     pub fn remove(&mut self, i: usize) -> Option<T> {
         let value = self.slots.get_mut(i)?.take();
         if value.is_some() {
