@@ -195,8 +195,12 @@ impl Shared {
     }
 
     /// Handle one frame's text, starting at message `start` of a batch (0 for a new frame).
+    ///
+    /// The frame is parsed and its messages classified before the lock is taken (the JSON
+    /// scanning is most of a message's work), so another connection's task can use the
+    /// core meanwhile.
     pub fn handle_frame(&self, conn: ConnId, text: &[u8], start: usize) -> FrameOutcome {
-        let frame = match message::split_frame(text) {
+        let frame = match message::parse_frame(text) {
             Ok(frame) => frame,
             Err(reason) => {
                 let core = self.lock();
@@ -213,13 +217,13 @@ impl Shared {
         let mut core = self.lock();
         match frame {
             message::Frame::One(_) if start > 0 => FrameOutcome::Done,
-            message::Frame::One(raw) => match core.handle_message(conn, raw) {
+            message::Frame::One(msg) => match core.handle_message(conn, &msg) {
                 Some(auth) => FrameOutcome::Authenticate { auth, next: 1 },
                 None => FrameOutcome::Done,
             },
             message::Frame::Batch(items) => {
-                for (i, raw) in items.iter().enumerate().skip(start) {
-                    if let Some(auth) = core.handle_message(conn, raw) {
+                for (i, msg) in items.iter().enumerate().skip(start) {
+                    if let Some(auth) = core.handle_message(conn, msg) {
                         return FrameOutcome::Authenticate { auth, next: i + 1 };
                     }
                 }
