@@ -14,6 +14,7 @@ mod elements;
 mod elements_ops;
 mod fetchers;
 mod fetching;
+mod idhash;
 mod message;
 mod out;
 mod routes;
@@ -21,7 +22,7 @@ mod routing;
 mod session;
 mod slab;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -35,6 +36,7 @@ use crate::auth::{Groups, Users};
 use crate::outbox::Outbox;
 use elements::Elements;
 use fetchers::{Fetcher, FetcherIndex};
+use idhash::{IdMap, IdSet};
 use routes::Routes;
 use slab::Slab;
 
@@ -76,7 +78,7 @@ struct Conn {
     /// Fetch id (as JSON text) to fetcher.
     fetchers: HashMap<Box<str>, FetcherKey>,
     /// Elements this connection added.
-    owned: HashSet<elements::ElemId>,
+    owned: IdSet<elements::ElemId>,
     /// Routed requests this connection made that wait for an answer.
     pending: usize,
     /// Failed `authenticate` attempts (each one makes the next answer wait longer).
@@ -90,7 +92,7 @@ pub struct Core {
     elements: Elements,
     fetchers: Slab<Fetcher>,
     index: FetcherIndex,
-    conns: HashMap<ConnId, Conn>,
+    conns: IdMap<ConnId, Conn>,
     routes: Routes,
     next_conn: ConnId,
     /// When the timer task will next look at the routes (`None`: it sleeps until woken).
@@ -145,7 +147,7 @@ impl Shared {
                 elements: Elements::default(),
                 fetchers: Slab::default(),
                 index: FetcherIndex::default(),
-                conns: HashMap::new(),
+                conns: IdMap::default(),
                 routes: Routes::default(),
                 next_conn: 1,
                 timer_next: None,
@@ -185,7 +187,7 @@ impl Shared {
                 name: None,
                 auth: None,
                 fetchers: HashMap::new(),
-                owned: HashSet::new(),
+                owned: IdSet::default(),
                 pending: 0,
                 auth_failures: 0,
             },

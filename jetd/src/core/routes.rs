@@ -16,6 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::idhash::IdMap;
 use super::ConnId;
 
 /// A request forwarded to an element's owner, waiting for its answer.
@@ -39,8 +40,8 @@ type Entry = (Instant, u64);
 #[derive(Debug, Default)]
 pub struct Routes {
     next: u64,
-    pending: HashMap<u64, Route>,
-    /// One queue per distinct timeout, each sorted by `(deadline, number)`; may hold
+    pending: IdMap<u64, Route>,
+    /// One queue per distinct timeout (SipHash: peers choose timeouts), each sorted by `(deadline, number)`; may hold
     /// stale entries (see the module documentation).
     deadlines: HashMap<Duration, VecDeque<Entry>>,
 }
@@ -138,7 +139,7 @@ impl Routes {
 }
 
 /// Pop the entries of routes that are no longer pending off the front of `queue`.
-fn drop_stale_fronts(queue: &mut VecDeque<Entry>, pending: &HashMap<u64, Route>) {
+fn drop_stale_fronts(queue: &mut VecDeque<Entry>, pending: &IdMap<u64, Route>) {
     while queue.front().is_some_and(|(_, n)| !pending.contains_key(n)) {
         queue.pop_front();
     }
