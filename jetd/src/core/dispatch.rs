@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::access::{allowed, Op};
 use super::elements::{ElemId, Element};
-use super::message::{self, Envelope};
+use super::message::{self, Envelope, Message, Params};
 use super::{out, Conn, ConnId, Core, PendingAuth};
 use crate::auth::Groups;
 
@@ -37,33 +37,34 @@ impl From<ErrorObject> for Reply {
 pub(super) const TRUE: &str = "true";
 
 impl Core {
-    /// Handle one message of a frame. Returns an `authenticate` to verify.
-    pub(super) fn handle_message(&mut self, conn: ConnId, raw: &RawValue) -> Option<PendingAuth> {
-        let Some(env) = message::envelope(raw) else {
+    /// Handle one message of a frame, parsed and classified before the lock was taken.
+    /// Returns an `authenticate` to verify.
+    pub(super) fn handle_message(
+        &mut self,
+        conn: ConnId,
+        msg: &Message<'_>,
+    ) -> Option<PendingAuth> {
+        let Some(env) = &msg.env else {
             // Not an object: an Invalid Request without id (A.1).
-            let data = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-            self.send_error(conn, None, &ErrorObject::invalid_request(data));
+            self.send_invalid_request(conn, None, msg.text);
             return None;
         };
         if env.method.is_none() {
             if env.is_response() {
-                self.route_response(conn, raw.get(), &env);
+                self.route_response(conn, msg.text, env);
             } else if let Some(id) = env.request_id() {
-                let data = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-                self.send_error(conn, Some(id.get()), &ErrorObject::invalid_request(data));
+                self.send_invalid_request(conn, Some(id.get()), msg.text);
             }
             return None;
         }
         let id = env.request_id();
-        let method_raw = env.method.expect("checked above");
-        let Some(method) = message::as_str(method_raw) else {
+        let Some(method) = &msg.method else {
             if let Some(id) = id {
-                let data = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-                self.send_error(conn, Some(id.get()), &ErrorObject::invalid_request(data));
+                self.send_invalid_request(conn, Some(id.get()), msg.text);
             }
             return None;
         };
-        let reply = self.call_method(conn, &method, id, &env);
+        let reply = self.call_method(conn, method, id, env, msg.params);
         match reply {
             Reply::Result(result) => {
                 if let (Some(id), Some(c)) = (id, self.conns.get(&conn)) {
@@ -87,33 +88,41 @@ impl Core {
         None
     }
 
+    /// An Invalid Request error whose data is the offending message (A.1).
+    fn send_invalid_request(&self, conn: ConnId, id: Option<&str>, text: &str) {
+        let data = serde_json::from_str(text).unwrap_or(Value::Null);
+        self.send_error(conn, id, &ErrorObject::invalid_request(data));
+    }
+
     pub(super) fn send_error(&self, conn: ConnId, id: Option<&str>, err: &ErrorObject) {
         if let Some(c) = self.conns.get(&conn) {
             out::error(&c.outbox, id, err);
         }
     }
 
+    /// Run a daemon method. `params` are the parsed params of a method that reads them
+    /// ([`message::takes_params`]), `None` for any other method.
     pub(super) fn call_method(
         &mut self,
         conn: ConnId,
         method: &str,
         id: Option<&RawValue>,
         env: &Envelope<'_>,
+        params: Option<Result<Params<'_>, ()>>,
     ) -> Reply {
         let raw_params = env.params;
-        let p = match method {
-            "info" => return Reply::Result(self.info.clone().into()),
-            "echo" => {
+        let p = match (method, params) {
+            ("info", _) => return Reply::Result(self.info.clone().into()),
+            ("echo", _) => {
                 return Reply::Result(raw_params.map_or(TRUE.into(), |p| p.get().to_owned().into()))
             }
-            "add" | "remove" | "change" | "set" | "call" | "fetch" | "unfetch" | "get"
-            | "schema" | "config" | "authenticate" => match message::params(raw_params) {
-                Ok(p) => p,
-                Err(()) => {
-                    return ErrorObject::wrong_type("params", message::got(raw_params)).into()
-                }
-            },
-            _ => return ErrorObject::method_not_found(Value::String(method.to_owned())).into(),
+            (_, Some(Ok(p))) => p,
+            (_, Some(Err(()))) => {
+                return ErrorObject::wrong_type("params", message::got(raw_params)).into()
+            }
+            (_, None) => {
+                return ErrorObject::method_not_found(Value::String(method.to_owned())).into()
+            }
         };
         let result = match method {
             "add" => self.add(conn, &p, raw_params),
@@ -127,7 +136,7 @@ impl Core {
             "schema" => self.schema(conn, raw_params),
             "config" => self.config(conn, &p, raw_params),
             "authenticate" => self.authenticate(conn, &p, raw_params),
-            _ => unreachable!("method list checked above"),
+            _ => unreachable!("params are parsed only for the methods above"),
         };
         result.unwrap_or_else(Reply::Error)
     }

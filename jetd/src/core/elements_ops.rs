@@ -1,6 +1,5 @@
 //! `add`, `remove` and `change` (PROTOCOL.md A.4, A.7).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use jet_runtime::fetch::filter::Event;
@@ -11,6 +10,7 @@ use serde_json::Value;
 use super::access::{allowed, Access, Op};
 use super::elements::{ElemId, Element};
 use super::fetchers::{Fetcher, LazyValue};
+use super::idhash::IdMap;
 use super::message::{self, Params};
 use super::slab::Slab;
 use super::{links, Conn, ConnId, Core};
@@ -153,7 +153,7 @@ impl Core {
 /// parsed at most once, and only if a value-filtered or sorted fetcher needs it.
 fn deliver_to_attached(
     fetchers: &mut Slab<Fetcher>,
-    conns: &HashMap<ConnId, Conn>,
+    conns: &IdMap<ConnId, Conn>,
     el: &Element,
     event: Event,
 ) {

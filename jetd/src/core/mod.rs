@@ -14,6 +14,7 @@ mod elements;
 mod elements_ops;
 mod fetchers;
 mod fetching;
+mod idhash;
 mod keylist;
 mod links;
 mod message;
@@ -23,7 +24,7 @@ mod routing;
 mod session;
 mod slab;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -37,6 +38,7 @@ use crate::auth::{Groups, Users};
 use crate::outbox::Outbox;
 use elements::Elements;
 use fetchers::{Fetcher, FetcherIndex};
+use idhash::{IdMap, IdSet};
 use routes::Routes;
 use slab::Slab;
 
@@ -78,7 +80,7 @@ struct Conn {
     /// Fetch id (as JSON text) to fetcher.
     fetchers: HashMap<Box<str>, FetcherKey>,
     /// Elements this connection added.
-    owned: HashSet<elements::ElemId>,
+    owned: IdSet<elements::ElemId>,
     /// Routed requests this connection made that wait for an answer.
     pending: usize,
     /// Failed `authenticate` attempts (each one makes the next answer wait longer).
@@ -92,7 +94,7 @@ pub struct Core {
     elements: Elements,
     fetchers: Slab<Fetcher>,
     index: FetcherIndex,
-    conns: HashMap<ConnId, Conn>,
+    conns: IdMap<ConnId, Conn>,
     routes: Routes,
     next_conn: ConnId,
     /// When the timer task will next look at the routes (`None`: it sleeps until woken).
@@ -147,7 +149,7 @@ impl Shared {
                 elements: Elements::default(),
                 fetchers: Slab::default(),
                 index: FetcherIndex::default(),
-                conns: HashMap::new(),
+                conns: IdMap::default(),
                 routes: Routes::default(),
                 next_conn: 1,
                 timer_next: None,
@@ -187,7 +189,7 @@ impl Shared {
                 name: None,
                 auth: None,
                 fetchers: HashMap::new(),
-                owned: HashSet::new(),
+                owned: IdSet::default(),
                 pending: 0,
                 auth_failures: 0,
             },
@@ -197,8 +199,12 @@ impl Shared {
     }
 
     /// Handle one frame's text, starting at message `start` of a batch (0 for a new frame).
+    ///
+    /// The frame is parsed and its messages classified before the lock is taken (the JSON
+    /// scanning is most of a message's work), so another connection's task can use the
+    /// core meanwhile.
     pub fn handle_frame(&self, conn: ConnId, text: &[u8], start: usize) -> FrameOutcome {
-        let frame = match message::split_frame(text) {
+        let frame = match message::parse_frame(text) {
             Ok(frame) => frame,
             Err(reason) => {
                 let core = self.lock();
@@ -215,13 +221,13 @@ impl Shared {
         let mut core = self.lock();
         match frame {
             message::Frame::One(_) if start > 0 => FrameOutcome::Done,
-            message::Frame::One(raw) => match core.handle_message(conn, raw) {
+            message::Frame::One(msg) => match core.handle_message(conn, &msg) {
                 Some(auth) => FrameOutcome::Authenticate { auth, next: 1 },
                 None => FrameOutcome::Done,
             },
             message::Frame::Batch(items) => {
-                for (i, raw) in items.iter().enumerate().skip(start) {
-                    if let Some(auth) = core.handle_message(conn, raw) {
+                for (i, msg) in items.iter().enumerate().skip(start) {
+                    if let Some(auth) = core.handle_message(conn, msg) {
                         return FrameOutcome::Authenticate { auth, next: i + 1 };
                     }
                 }

@@ -1,13 +1,22 @@
 //! Pending routed `set`/`call` requests and their deadlines (PROTOCOL.md A.5).
 //!
 //! Every route gets a fresh number that never repeats while the daemon runs, so routed ids
-//! are unique among pending routes whatever ids requesters use. Deadlines live in one
-//! ordered set served by one timer task, instead of a timer per request.
+//! are unique among pending routes whatever ids requesters use. Deadlines are served by one
+//! timer task, instead of a timer per request.
+//!
+//! Deadlines live in one FIFO queue per distinct timeout: routes with the same timeout are
+//! made in time order, so each queue is sorted by construction and the earliest deadline
+//! is the earliest queue front. A route costs an append instead of a sorted-set insert and
+//! remove. An answered route leaves its queue entry behind (stale: its number is no longer
+//! pending); stale entries are dropped when they reach the front of their queue, on the
+//! next route with the same timeout or when the timer looks. So a queue holds at most the
+//! routes made during one timeout after its oldest pending one.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use super::idhash::IdMap;
 use super::ConnId;
 
 /// A request forwarded to an element's owner, waiting for its answer.
@@ -20,27 +29,44 @@ pub struct Route {
     pub path: Arc<str>,
     /// The original request params (the data of a timeout error).
     pub params: Box<str>,
+    /// The route's timeout; `deadline` is when it was made plus this.
+    pub timeout: Duration,
     pub deadline: Instant,
 }
+
+/// A deadline queue entry: when, and which route.
+type Entry = (Instant, u64);
 
 #[derive(Debug, Default)]
 pub struct Routes {
     next: u64,
-    pending: HashMap<u64, Route>,
-    deadlines: BTreeSet<(Instant, u64)>,
+    pending: IdMap<u64, Route>,
+    /// One queue per distinct timeout (SipHash: peers choose timeouts), each sorted by `(deadline, number)`; may hold
+    /// stale entries (see the module documentation).
+    deadlines: HashMap<Duration, VecDeque<Entry>>,
 }
 
 /// Routed ids look like `"r17"`; the prefix keeps them from looking like requester ids.
 const PREFIX: &str = "r";
 
 impl Routes {
-    /// Store a route; returns the routed id as JSON text (a string).
-    pub fn insert(&mut self, route: Route) -> (u64, String) {
+    /// Store a route; returns its number (see [`Routes::write_id`] for its JSON text).
+    pub fn insert(&mut self, route: Route) -> u64 {
         self.next += 1;
         let n = self.next;
-        self.deadlines.insert((route.deadline, n));
+        let queue = self.deadlines.entry(route.timeout).or_default();
+        drop_stale_fronts(queue, &self.pending);
+        push_sorted(queue, (route.deadline, n));
         self.pending.insert(n, route);
-        (n, format!("\"{PREFIX}{n}\""))
+        n
+    }
+
+    /// Write the routed id of route `n` as JSON text (a string), without allocating.
+    pub fn write_id(b: &mut Vec<u8>, n: u64) {
+        b.push(b'"');
+        b.extend_from_slice(PREFIX.as_bytes());
+        write_decimal(b, n);
+        b.push(b'"');
     }
 
     /// Parse a routed id as an owner echoes it (the JSON text of its `id`).
@@ -54,34 +80,46 @@ impl Routes {
     }
 
     pub fn take(&mut self, n: u64) -> Option<Route> {
-        let route = self.pending.remove(&n)?;
-        self.deadlines.remove(&(route.deadline, n));
-        Some(route)
+        self.pending.remove(&n)
     }
 
-    /// Put back a route taken by mistake (a response from a peer that is not its owner).
-    pub fn insert_back(&mut self, n: u64, route: Route) {
-        self.deadlines.insert((route.deadline, n));
-        self.pending.insert(n, route);
+    /// Take route `n` if `owner` is the peer it was sent to (only the owner answers it;
+    /// a response from anybody else leaves it pending).
+    pub fn take_answer(&mut self, n: u64, owner: ConnId) -> Option<Route> {
+        if self.pending.get(&n)?.owner != owner {
+            return None;
+        }
+        self.take(n)
     }
 
-    pub fn earliest_deadline(&self) -> Option<Instant> {
-        self.deadlines.first().map(|(t, _)| *t)
+    /// The earliest deadline of a pending route. Drops the stale queue fronts (and empty
+    /// queues) on the way, so the answer is never the deadline of an answered route.
+    pub fn earliest_deadline(&mut self) -> Option<Instant> {
+        let pending = &self.pending;
+        self.deadlines.retain(|_, queue| {
+            drop_stale_fronts(queue, pending);
+            !queue.is_empty()
+        });
+        self.deadlines
+            .values()
+            .filter_map(|queue| queue.front().map(|&(t, _)| t))
+            .min()
     }
 
-    /// Remove and return every route whose deadline is at or before `now`.
+    /// Remove and return every route whose deadline is at or before `now`, ordered by
+    /// deadline, then by the order they were made.
     pub fn expire(&mut self, now: Instant) -> Vec<Route> {
-        let mut expired = Vec::new();
-        while let Some(&(t, n)) = self.deadlines.first() {
-            if t > now {
-                break;
-            }
-            self.deadlines.pop_first();
-            if let Some(route) = self.pending.remove(&n) {
-                expired.push(route);
+        let mut due: Vec<Entry> = Vec::new();
+        for queue in self.deadlines.values_mut() {
+            while let Some(&entry) = queue.front().filter(|&&(t, _)| t <= now) {
+                queue.pop_front();
+                due.push(entry);
             }
         }
-        expired
+        due.sort_unstable();
+        due.into_iter()
+            .filter_map(|(_, n)| self.pending.remove(&n))
+            .collect()
     }
 
     /// Remove the routes matching `pred` (a connection went away).
@@ -100,31 +138,78 @@ impl Routes {
     }
 }
 
+/// Pop the entries of routes that are no longer pending off the front of `queue`.
+fn drop_stale_fronts(queue: &mut VecDeque<Entry>, pending: &IdMap<u64, Route>) {
+    while queue.front().is_some_and(|(_, n)| !pending.contains_key(n)) {
+        queue.pop_front();
+    }
+}
+
+/// Append `entry`, keeping `queue` sorted. Entries of one timeout arrive in order (the
+/// clock is monotonic), so this is a `push_back`; the sorted insert only guards the
+/// order should the clock ever step back.
+fn push_sorted(queue: &mut VecDeque<Entry>, entry: Entry) {
+    if queue.back().is_none_or(|last| *last <= entry) {
+        queue.push_back(entry);
+    } else {
+        let at = queue.partition_point(|e| *e <= entry);
+        queue.insert(at, entry);
+    }
+}
+
+/// Write `n` in decimal.
+fn write_decimal(b: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    b.extend_from_slice(&digits[start..]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
 
     fn route(deadline: Instant, requester: ConnId) -> Route {
+        route_with(deadline, Duration::from_secs(1), requester, "1")
+    }
+
+    fn route_with(deadline: Instant, timeout: Duration, requester: ConnId, id: &str) -> Route {
         Route {
             requester,
-            requester_id: "1".into(),
+            requester_id: id.into(),
             owner: 9,
             path: Arc::from("p"),
             params: "{}".into(),
+            timeout,
             deadline,
         }
+    }
+
+    fn id_text(n: u64) -> String {
+        let mut b = Vec::new();
+        Routes::write_id(&mut b, n);
+        String::from_utf8(b).unwrap()
     }
 
     #[test]
     fn ids_are_unique_and_parse_back() {
         let mut r = Routes::default();
         let now = Instant::now();
-        let (a, ida) = r.insert(route(now, 1));
-        let (b, idb) = r.insert(route(now, 1));
-        assert_ne!(ida, idb);
-        assert_eq!(Routes::parse_id(&ida), Some(a));
-        assert_eq!(Routes::parse_id(&idb), Some(b));
+        let a = r.insert(route(now, 1));
+        let b = r.insert(route(now, 1));
+        assert_ne!(id_text(a), id_text(b));
+        assert_eq!(id_text(17), "\"r17\"");
+        assert_eq!(Routes::parse_id(&id_text(a)), Some(a));
+        assert_eq!(Routes::parse_id(&id_text(b)), Some(b));
         assert_eq!(Routes::parse_id("17"), None);
         assert_eq!(Routes::parse_id("\"x17\""), None);
     }
@@ -134,13 +219,25 @@ mod tests {
         let mut r = Routes::default();
         let now = Instant::now();
         r.insert(route(now, 1));
-        let (late, _) = r.insert(route(now + Duration::from_secs(5), 1));
-        let (answered, _) = r.insert(route(now, 2));
+        let late = r.insert(route(now + Duration::from_secs(5), 1));
+        let answered = r.insert(route(now, 2));
         assert!(r.take(answered).is_some());
         assert_eq!(r.expire(now).len(), 1);
         assert_eq!(r.earliest_deadline(), Some(now + Duration::from_secs(5)));
         assert!(r.take(late).is_some());
         assert_eq!(r.len(), 0);
+        assert_eq!(r.earliest_deadline(), None);
+    }
+
+    #[test]
+    fn only_the_owner_takes_an_answer() {
+        let mut r = Routes::default();
+        let now = Instant::now();
+        let n = r.insert(route(now, 1));
+        assert!(r.take_answer(n, 8).is_none());
+        assert_eq!(r.earliest_deadline(), Some(now));
+        assert!(r.take_answer(n, 9).is_some());
+        assert!(r.take_answer(n, 9).is_none());
     }
 
     #[test]
@@ -152,5 +249,128 @@ mod tests {
         assert_eq!(r.drain_where(|x| x.requester == 1).len(), 1);
         assert_eq!(r.len(), 1);
         assert_eq!(r.earliest_deadline(), Some(now));
+    }
+
+    #[test]
+    fn stale_entries_do_not_pile_up_when_answered_in_order() {
+        let mut r = Routes::default();
+        let now = Instant::now();
+        for i in 0..1000 {
+            let n = r.insert(route(now + Duration::from_millis(i), 1));
+            assert!(r.take(n).is_some());
+        }
+        let queued: usize = r.deadlines.values().map(VecDeque::len).sum();
+        assert!(queued <= 1, "{queued} entries left");
+    }
+
+    proptest! {
+        #[test]
+        fn decimal_ids_parse_back(n in any::<u64>()) {
+            prop_assert_eq!(Routes::parse_id(&id_text(n)), Some(n));
+            prop_assert_eq!(id_text(n), format!("\"r{n}\""));
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// Advance the clock by this many ms, then route with timeout number `timeout`.
+        Insert { advance: u64, timeout: usize },
+        /// Answer the `k`-th route made so far (if still pending), by its owner or not.
+        Answer { k: usize, by_owner: bool },
+        /// Advance the clock and expire.
+        Expire { advance: u64 },
+        /// The requester of the `k`-th route disconnects.
+        Drain { k: usize },
+        /// Ask for the earliest deadline (which also drops stale queue fronts).
+        Earliest,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            3 => (0..50u64, 0..3usize).prop_map(|(advance, timeout)| Step::Insert { advance, timeout }),
+            2 => (0..64usize, any::<bool>()).prop_map(|(k, by_owner)| Step::Answer { k, by_owner }),
+            1 => (0..200u64).prop_map(|advance| Step::Expire { advance }),
+            1 => (0..64usize).prop_map(|k| Step::Drain { k }),
+            1 => Just(Step::Earliest),
+        ]
+    }
+
+    proptest! {
+        /// Against a model that keeps pending routes sorted by `(deadline, number)`, as
+        /// the `BTreeSet` of deadlines did before.
+        #[test]
+        fn routes_match_a_sorted_model(steps in prop::collection::vec(step(), 0..80)) {
+            const TIMEOUTS: [u64; 3] = [100, 30, 250];
+            let start = Instant::now();
+            let mut clock = 0u64;
+            let mut routes = Routes::default();
+            // number -> (deadline ms, requester)
+            let mut model: BTreeMap<u64, (u64, ConnId)> = BTreeMap::new();
+            let mut made: Vec<u64> = Vec::new();
+            for step in steps {
+                match step {
+                    Step::Insert { advance, timeout } => {
+                        clock += advance;
+                        let ms = TIMEOUTS[timeout];
+                        let deadline = clock + ms;
+                        let requester = made.len() as ConnId % 4;
+                        let n = routes.insert(route_with(
+                            start + Duration::from_millis(deadline),
+                            Duration::from_millis(ms),
+                            requester,
+                            &made.len().to_string(),
+                        ));
+                        prop_assert!(made.last().is_none_or(|&last| n > last));
+                        model.insert(n, (deadline, requester));
+                        made.push(n);
+                    }
+                    Step::Answer { k, by_owner } => {
+                        let Some(&n) = made.get(k) else { continue };
+                        let owner = if by_owner { 9 } else { 8 };
+                        let got = routes.take_answer(n, owner).is_some();
+                        let want = by_owner && model.remove(&n).is_some();
+                        prop_assert_eq!(got, want);
+                    }
+                    Step::Expire { advance } => {
+                        clock += advance;
+                        let got: Vec<Box<str>> = routes
+                            .expire(start + Duration::from_millis(clock))
+                            .into_iter()
+                            .map(|r| r.requester_id)
+                            .collect();
+                        let mut due: Vec<(u64, u64)> = model
+                            .iter()
+                            .filter(|(_, (d, _))| *d <= clock)
+                            .map(|(n, (d, _))| (*d, *n))
+                            .collect();
+                        due.sort_unstable();
+                        let want: Vec<Box<str>> = due
+                            .iter()
+                            .map(|(_, n)| {
+                                model.remove(n);
+                                let k = made.iter().position(|m| m == n).unwrap();
+                                k.to_string().into()
+                            })
+                            .collect();
+                        prop_assert_eq!(got, want);
+                    }
+                    Step::Drain { k } => {
+                        let requester = k as ConnId % 4;
+                        let got = routes.drain_where(|r| r.requester == requester).len();
+                        let before = model.len();
+                        model.retain(|_, (_, req)| *req != requester);
+                        prop_assert_eq!(got, before - model.len());
+                    }
+                    Step::Earliest => {
+                        let earliest = model
+                            .values()
+                            .map(|(d, _)| start + Duration::from_millis(*d))
+                            .min();
+                        prop_assert_eq!(routes.earliest_deadline(), earliest);
+                    }
+                }
+                prop_assert_eq!(routes.len(), model.len());
+            }
+        }
     }
 }

@@ -71,14 +71,15 @@ impl Core {
             .or(el.timeout)
             .unwrap_or(self.config.default_timeout);
         let el_path = el.path.clone();
-        let routed_id = id.map(|id| {
+        let routed = id.map(|id| {
             let deadline = Instant::now() + timeout;
-            let (_, routed_id) = self.routes.insert(Route {
+            let n = self.routes.insert(Route {
                 requester: conn,
                 requester_id: id.get().into(),
                 owner,
                 path: el_path,
                 params: raw.map_or_else(|| "{}".into(), |r| r.get().into()),
+                timeout,
                 deadline,
             });
             if let Some(c) = self.conns.get_mut(&conn) {
@@ -88,15 +89,15 @@ impl Core {
                 self.timer_next = Some(deadline);
                 self.timer_wake.notify_one();
             }
-            routed_id
+            n
         });
         let owner_out = &self.conn(owner).outbox;
         let method_json = p.path.expect("checked above").get();
         owner_out.push_with(|b| {
             b.push(b'{');
-            if let Some(rid) = &routed_id {
+            if let Some(n) = routed {
                 b.extend_from_slice(b"\"id\":");
-                b.extend_from_slice(rid.as_bytes());
+                Routes::write_id(b, n);
                 b.push(b',');
             }
             b.extend_from_slice(b"\"method\":");
@@ -116,14 +117,10 @@ impl Core {
         let Some(n) = Routes::parse_id(id.get()) else {
             return;
         };
-        let Some(route) = self.routes.take(n) else {
+        // Only the owner the request went to may answer it; the route stays pending for it.
+        let Some(route) = self.routes.take_answer(n, conn) else {
             return;
         };
-        if route.owner != conn {
-            // Not this peer's to answer; keep the route for its real owner.
-            self.routes.insert_back(n, route);
-            return;
-        }
         let Some(requester) = self.route_done(&route) else {
             return;
         };
