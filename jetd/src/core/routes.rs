@@ -9,8 +9,9 @@
 //! is the earliest queue front. A route costs an append instead of a sorted-set insert and
 //! remove. An answered route leaves its queue entry behind (stale: its number is no longer
 //! pending); stale entries are dropped when they reach the front of their queue, on the
-//! next route with the same timeout or when the timer looks. So a queue holds at most the
-//! routes made during one timeout after its oldest pending one.
+//! next route with the same timeout or when the timer looks, and a queue that grew past
+//! twice the pending routes (an unanswered route holds its queue's front) is swept. So a
+//! queue holds at most about twice the pending routes.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -46,6 +47,9 @@ pub struct Routes {
     deadlines: HashMap<Duration, VecDeque<Entry>>,
 }
 
+/// Stale entries a queue may hold beyond twice the pending routes before it is swept.
+const COMPACT_SLACK: usize = 64;
+
 /// Routed ids look like `"r17"`; the prefix keeps them from looking like requester ids.
 const PREFIX: &str = "r";
 
@@ -56,6 +60,14 @@ impl Routes {
         let n = self.next;
         let queue = self.deadlines.entry(route.timeout).or_default();
         drop_stale_fronts(queue, &self.pending);
+        if queue.len() > 2 * self.pending.len() + COMPACT_SLACK {
+            // One route left unanswered keeps every later entry of its queue until it
+            // expires (long timeouts: a long time). Sweep the stale ones out; this runs
+            // after at least `pending + slack` pushes since the last sweep, so it costs
+            // O(1) per route and bounds the queue by twice the pending routes.
+            let pending = &self.pending;
+            queue.retain(|(_, n)| pending.contains_key(n));
+        }
         push_sorted(queue, (route.deadline, n));
         self.pending.insert(n, route);
         n
@@ -261,6 +273,34 @@ mod tests {
         }
         let queued: usize = r.deadlines.values().map(VecDeque::len).sum();
         assert!(queued <= 1, "{queued} entries left");
+    }
+
+    /// One route nobody answers must not make its queue keep every later (answered) route
+    /// until it expires.
+    #[test]
+    fn stale_entries_behind_an_unanswered_route_are_swept() {
+        let mut r = Routes::default();
+        let now = Instant::now();
+        let hour = Duration::from_secs(3600);
+        let stuck = r.insert(route_with(now + hour, hour, 1, "0"));
+        for i in 1..10_000u64 {
+            let n = r.insert(route_with(
+                now + hour + Duration::from_nanos(i),
+                hour,
+                1,
+                "1",
+            ));
+            assert!(r.take(n).is_some());
+        }
+        let queued: usize = r.deadlines.values().map(VecDeque::len).sum();
+        assert!(queued <= 2 + COMPACT_SLACK + 1, "{queued} entries left");
+        assert_eq!(r.len(), 1);
+        assert_eq!(r.earliest_deadline(), Some(now + hour));
+        assert_eq!(
+            r.expire(now + hour).pop().map(|route| route.requester_id),
+            Some("0".into())
+        );
+        assert!(r.take(stuck).is_none());
     }
 
     proptest! {
