@@ -25,6 +25,8 @@ pub enum Closed {
 
 /// Capacity given to an empty queue on its first push.
 const FIRST_BUFFER: usize = 256;
+/// Buffers up to this capacity are kept while the connection is idle.
+const KEEP_IDLE: usize = 1024;
 
 #[derive(Debug)]
 struct Inner {
@@ -110,7 +112,7 @@ impl Outbox {
 
     /// Wait until there is data (or the queue was closed) and swap it with `out`, which
     /// must be empty (its allocation becomes the queue's next buffer, so a busy connection
-    /// reuses two buffers; both are released when it has to wait). `Err` once closed and
+    /// reuses two buffers; large ones are released when it has to wait). `Err` once closed and
     /// drained.
     pub async fn take(&self, out: &mut Vec<u8>) -> Result<(), Closed> {
         debug_assert!(out.is_empty());
@@ -124,10 +126,16 @@ impl Outbox {
                 if let Some(why) = inner.closed {
                     return Err(why);
                 }
-                // About to wait: an idle connection keeps no buffers (most connections of a
-                // busy daemon are idle fetchers). The next push allocates one again.
-                inner.buf = Vec::new();
-                *out = Vec::new();
+                // About to wait: an idle connection keeps no large buffers (most connections
+                // of a busy daemon are idle fetchers, and a burst may have grown these).
+                // Small ones stay, so a connection that goes idle after every message does
+                // not allocate per message.
+                if inner.buf.capacity() > KEEP_IDLE {
+                    inner.buf = Vec::new();
+                }
+                if out.capacity() > KEEP_IDLE {
+                    *out = Vec::new();
+                }
             }
             self.ready.notified().await;
         }
@@ -201,20 +209,21 @@ mod tests {
         );
     }
 
-    /// `take` releases both buffers when it has to wait; pushes after that still arrive,
-    /// whole and in order, whether they come before or while the writer waits.
+    /// `take` releases a large buffer when it has to wait; pushes after that still arrive,
+    /// whole and in order.
     #[tokio::test]
-    async fn pushes_after_an_idle_wait_arrive() {
+    async fn pushes_after_an_idle_wait_arrive_and_large_buffers_are_released() {
         let ob = std::sync::Arc::new(Outbox::new(1 << 20));
+        let big = vec![b'y'; 2 * KEEP_IDLE];
+        ob.push(&big);
         let mut out = Vec::new();
-        ob.push(b"first");
         ob.take(&mut out).await.unwrap();
-        assert_eq!(frames(&out).collect::<Vec<_>>(), vec![&b"first"[..]]);
+        assert_eq!(frames(&out).collect::<Vec<_>>(), vec![&big[..]]);
         out.clear();
         let waiting = {
             let ob = ob.clone();
             tokio::spawn(async move {
-                let mut out = Vec::new();
+                // `out` still has the large allocation: the wait must release it.
                 ob.take(&mut out).await.map(|()| out)
             })
         };
@@ -231,6 +240,8 @@ mod tests {
             frames(&got).collect::<Vec<_>>(),
             vec![&b"second"[..], &long[..]]
         );
+        // The queue's next buffer is the one the waiter handed in: released, not kept.
+        assert_eq!(ob.inner.lock().unwrap().buf.capacity(), 0);
     }
 
     #[tokio::test]

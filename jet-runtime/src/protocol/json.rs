@@ -5,7 +5,7 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
     // Paths almost never need escaping, and this runs once per delivered notification:
     // copy those directly instead of going through serde_json's chunked io::Write escaper.
     // The test below holds this to serde_json's output for any string.
-    if !s.bytes().any(needs_escape) {
+    if !needs_escaping(s.as_bytes()) {
         out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
@@ -16,10 +16,13 @@ pub fn write_json_str(out: &mut Vec<u8>, s: &str) {
     serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
 }
 
-/// The bytes JSON requires escaped inside a string (RFC 8259 §7): quote, backslash and the
-/// control characters; serde_json escapes exactly these.
-fn needs_escape(b: u8) -> bool {
-    b == b'"' || b == b'\\' || b < 0x20
+/// Whether `s` holds a byte JSON requires escaped inside a string (RFC 8259 §7): quote,
+/// backslash or a control character; serde_json escapes exactly these. A fold without an
+/// early exit, so that the compiler checks many bytes per instruction (paths are short).
+fn needs_escaping(s: &[u8]) -> bool {
+    s.iter().fold(false, |found, &b| {
+        found | (b == b'"') | (b == b'\\') | (b < 0x20)
+    })
 }
 
 /// A piece of JSON text that is known to be valid, shared cheaply.
