@@ -6,7 +6,7 @@
 #                              daemon core), a few minutes
 #   scripts/bench.sh scale     states x fetchers scaling table, a few minutes
 #   scripts/bench.sh compare   ../shared/bench/compare.py: jetd vs node-jet 2.1.2 vs ceiling
-#                              (REPS=3 by default; about 12 minutes per rep)
+#                              (REPS=3 by default; about 6 minutes per rep on a quiet machine)
 #   scripts/bench.sh profile   callgrind + strace of jetd under jetbench set and fanout
 #   scripts/bench.sh all       everything above
 set -euo pipefail

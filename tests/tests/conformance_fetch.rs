@@ -86,6 +86,36 @@ async fn unknown_operators_and_malformed_rules_are_invalid_fetch() {
     stop(d).await;
 }
 
+/// Insertion order holds for rules no index narrows (`contains`, no rule at all) even
+/// when a removed element's storage was reused by a later one.
+#[tokio::test]
+async fn unindexed_rules_report_insertion_order_after_removals() {
+    let d = start_daemon().await;
+    let mut owner = tcp_client(&d).await;
+    for p in ["x1", "x2", "x3"] {
+        owner.request_ok("add", json!({"path":p,"value":1})).await;
+    }
+    owner.request_ok("remove", json!({"path":"x1"})).await;
+    owner
+        .request_ok("add", json!({"path":"x4","value":1}))
+        .await;
+    owner
+        .request_ok("add", json!({"path":"x0","value":1}))
+        .await;
+    let mut c = tcp_client(&d).await;
+    let expected = vec!["x2", "x3", "x4", "x0"];
+    assert_eq!(
+        get_paths(&mut c, json!({"path":{"contains":"x"}})).await,
+        expected
+    );
+    assert_eq!(get_paths(&mut c, json!({})).await, expected);
+    assert_eq!(
+        get_paths(&mut c, json!({"path":{"startsWith":"x"}})).await,
+        expected
+    );
+    stop(d).await;
+}
+
 /// The response comes first, then one add per element in insertion order; methods carry
 /// no value; `fetchOnly:true` comes first on add only.
 #[tokio::test]

@@ -91,7 +91,13 @@ impl Elements {
     }
 
     /// Ids of all elements (in no particular order).
+    #[cfg(test)]
     pub fn all_ids(&self) -> impl Iterator<Item = ElemId> + '_ {
         self.by_path.values().copied()
+    }
+
+    /// All elements with their ids, in memory order (not path or insertion order).
+    pub fn iter(&self) -> impl Iterator<Item = (ElemId, &Element)> {
+        self.slab.iter()
     }
 }

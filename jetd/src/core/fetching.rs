@@ -6,7 +6,7 @@ use jet_runtime::protocol::{ErrorObject, JsonText};
 use serde_json::value::RawValue;
 
 use super::access::{allowed, Op};
-use super::elements::ElemId;
+use super::elements::{ElemId, Element};
 use super::fetchers::{write_entries, Fetcher, FetcherKey, LazyValue};
 use super::message::{self, Params};
 use super::{links, out, ConnId, Core};
@@ -73,27 +73,35 @@ impl Core {
         hint: &PathHint,
     ) -> Vec<ElemId> {
         let auth = self.auth_of(conn);
-        let mut ids = self.candidates(hint);
-        ids.retain(|&id| {
-            let el = self.elements.get(id);
-            expr.matches_path(&el.path) && allowed(el.access.as_deref(), auth, Op::Fetch)
-        });
-        ids.sort_unstable_by_key(|&id| self.elements.get(id).seq);
-        ids.dedup();
-        ids
-    }
-
-    /// The elements a fetcher with this path hint may match (a superset: the path rule
-    /// itself still has to be tested).
-    fn candidates(&self, hint: &PathHint) -> Vec<ElemId> {
+        let mut found: Vec<(u64, ElemId)> = Vec::new();
+        let mut consider = |id: ElemId, el: &Element| {
+            if expr.matches_path(&el.path) && allowed(el.access.as_deref(), auth, Op::Fetch) {
+                found.push((el.seq, id));
+            }
+        };
         match hint {
-            PathHint::Equals(paths) => paths
-                .iter()
-                .filter_map(|p| self.elements.lookup(p))
-                .collect(),
-            PathHint::Prefix(prefix) => self.elements.with_prefix(prefix).collect(),
-            PathHint::Any => self.elements.all_ids().collect(),
+            PathHint::Equals(paths) => {
+                for id in paths.iter().filter_map(|p| self.elements.lookup(p)) {
+                    consider(id, self.elements.get(id));
+                }
+            }
+            PathHint::Prefix(prefix) => {
+                for id in self.elements.with_prefix(prefix) {
+                    consider(id, self.elements.get(id));
+                }
+            }
+            // No index narrows the rule: walk the elements in memory order (sequential
+            // reads) instead of the path index (a tree walk plus a random read per element).
+            PathHint::Any => {
+                for (id, el) in self.elements.iter() {
+                    consider(id, el);
+                }
+            }
         }
+        // Sorting (seq, id) pairs reads no element per comparison.
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|(_, id)| id).collect()
     }
 
     pub(super) fn unfetch(

@@ -37,8 +37,7 @@ impl<T> Slab<T> {
         self.slots.get_mut(i).and_then(Option::as_mut)
     }
 
-    /// The live values with their indexes.
-    #[cfg(test)]
+    /// The live values with their indexes, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (usize, &T)> {
         self.slots
             .iter()
