@@ -163,14 +163,7 @@ fn churn(c: &mut Criterion) {
     for (states, fetchers_n) in [(100usize, 10usize), (100_000, 10)] {
         let shared = new_core();
         let mut owner = Peer::connect(&shared);
-        for i in 0..states {
-            owner.send(
-                &shared,
-                format!(r#"{{"method":"add","params":{{"path":"live/s{i}","value":{i}}}}}"#)
-                    .as_bytes(),
-            );
-        }
-        owner.drain();
+        add_states(&shared, &mut owner, "live/s", states);
         let mut fetchers: Vec<Peer> = (0..fetchers_n).map(|_| Peer::connect(&shared)).collect();
         for f in &mut fetchers {
             request_ok(

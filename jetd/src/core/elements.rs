@@ -90,12 +90,6 @@ impl Elements {
             .map(|(_, id)| *id)
     }
 
-    /// Ids of all elements (in no particular order).
-    #[cfg(test)]
-    pub fn all_ids(&self) -> impl Iterator<Item = ElemId> + '_ {
-        self.by_path.values().copied()
-    }
-
     /// All elements with their ids, in memory order (not path or insertion order).
     pub fn iter(&self) -> impl Iterator<Item = (ElemId, &Element)> {
         self.slab.iter()

@@ -7,9 +7,8 @@
 //! small, and from a position map once it has grown past [`SMALL`] (most `equals` lists
 //! hold one key, and a map per list would cost memory for nothing).
 
-use std::collections::HashMap;
-
 use super::fetchers::FetcherKey;
+use super::idhash::IdMap;
 
 /// Up to this many keys, positions are found by searching the `Vec`.
 const SMALL: usize = 16;
@@ -19,7 +18,7 @@ pub struct KeyList {
     keys: Vec<FetcherKey>,
     /// The position of every key in `keys`, once the list has had more than [`SMALL`]
     /// keys (then kept until the list is dropped).
-    at: Option<HashMap<FetcherKey, usize>>,
+    at: Option<IdMap<FetcherKey, usize>>,
 }
 
 impl KeyList {

@@ -90,8 +90,8 @@ pub fn detach_element(elements: &mut Elements, fetchers: &mut Slab<Fetcher>, el:
 #[cfg(test)]
 pub fn checked_pairs(elements: &Elements, fetchers: &Slab<Fetcher>) -> Vec<(ElemId, FetcherKey)> {
     let mut pairs = Vec::new();
-    for elem in elements.all_ids() {
-        for (at, a) in elements.get(elem).fetchers.iter().enumerate() {
+    for (elem, el) in elements.iter() {
+        for (at, a) in el.fetchers.iter().enumerate() {
             let f = fetchers.get(a.key).expect("attached fetcher is live");
             let link = f.attached[a.back as usize];
             assert_eq!(
@@ -227,8 +227,8 @@ mod tests {
                 let core = shared.lock();
                 let got = checked_pairs(&core.elements, &core.fetchers);
                 let mut want = Vec::new();
-                for elem in core.elements.all_ids() {
-                    let path = &core.elements.get(elem).path;
+                for (elem, el) in core.elements.iter() {
+                    let path = &el.path;
                     for (key, f) in core.fetchers.iter() {
                         if f.expr.matches_path(path) {
                             want.push((elem, key));
