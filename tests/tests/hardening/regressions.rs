@@ -2,10 +2,8 @@
 //! after it; a test marked `#[ignore]` documents a finding that is not fixed yet (the reason
 //! says what is wrong) and must pass once it is.
 
-mod support;
-
+use crate::support::{start, until_stats, Client, STEP};
 use serde_json::{json, Value};
-use support::{start, until_stats, Client, STEP};
 
 fn tcp_only() -> jetd::Config {
     jetd::Config {

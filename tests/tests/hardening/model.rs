@@ -21,14 +21,12 @@
 //! that jetd follows (PROTOCOL.md B §6.8) can leave a client's window stale; see
 //! tests/tests/regressions.rs.
 
-mod support;
-
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use crate::support::{is_response, until_stats, Client, STEP};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use support::{is_response, until_stats, Client, STEP};
 
 const PEERS: usize = 3;
 const PATHS: [&str; 6] = ["a/1", "a/2", "a/b/3", "b/1", "B/2", "c"];
@@ -533,7 +531,7 @@ fn assert_error(r: &Value, key: &str, what: &str) {
 
 impl Bus {
     async fn new() -> Bus {
-        let daemon = support::start(jetd::Config {
+        let daemon = crate::support::start(jetd::Config {
             ws: None,
             ..jetd::Config::loopback_ephemeral()
         })

@@ -2,13 +2,11 @@
 //! reading, die mid-request or go silent, many connections, floods, huge and deeply nested
 //! values, malformed WebSocket handshakes and frames. jetd runs in-process.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::support::{error_data, start, until_stats, Client, STEP};
 use serde_json::{json, Value};
-use support::{error_data, start, until_stats, Client, STEP};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
