@@ -1,9 +1,8 @@
 //! Runs the `provider` and `consumer` examples against jetd in-process, so the test command
 //! proves the examples work, not just that they compile.
 
-use std::time::Duration;
-
 use jet_runtime::peer::PeerError;
+use jet_tests::STEP;
 use serde_json::json;
 
 #[allow(dead_code)]
@@ -14,17 +13,9 @@ mod provider;
 #[path = "../examples/consumer.rs"]
 mod consumer;
 
-const STEP: Duration = Duration::from_secs(10);
-
 #[tokio::test]
 async fn consumer_example_drives_the_provider_example() {
-    let daemon = tokio::time::timeout(
-        STEP,
-        jetd::Daemon::start(jetd::Config::loopback_ephemeral()),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let daemon = jet_tests::start_daemon().await;
     let addr = daemon.tcp_addr().unwrap().to_string();
     let provider = tokio::time::timeout(STEP, provider::start(&addr))
         .await

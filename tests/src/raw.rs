@@ -118,6 +118,17 @@ impl RawClient {
         }
     }
 
+    /// The daemon's side of a connection a test accepted on its own listener (see
+    /// [`crate::fake`]): the same framing, the roles swapped.
+    pub fn accepted(stream: TcpStream) -> RawClient {
+        stream.set_nodelay(true).expect("set TCP_NODELAY");
+        RawClient::from_transport(Transport::Tcp {
+            stream,
+            buf: BytesMut::new(),
+            decoder: FrameDecoder::new(CLIENT_MAX_FRAME),
+        })
+    }
+
     /// Send one message (one TCP frame or one WebSocket text frame), verbatim.
     pub async fn send(&mut self, text: &str) {
         match &mut self.transport {
@@ -128,6 +139,11 @@ impl RawClient {
             }
             Transport::Ws(ws) => ws_send(ws, Message::text(text)).await,
         }
+    }
+
+    /// Send `msg` as its JSON text (one message).
+    pub async fn send_json(&mut self, msg: &Value) {
+        self.send(&text(msg)).await;
     }
 
     /// TCP: write `bytes` to the socket as they are, no framing added (for framing tests).
@@ -195,9 +211,21 @@ impl RawClient {
     /// The next message as parsed JSON; panics if nothing arrives within [`STEP`] or the
     /// connection closes.
     pub async fn recv(&mut self) -> Value {
-        let text = self.recv_text().await;
-        serde_json::from_str(&text)
-            .unwrap_or_else(|e| panic!("daemon sent invalid JSON ({e}): {text}"))
+        parse(&self.recv_text().await)
+    }
+
+    /// The next message, or `None` if the daemon closes the connection first; panics if
+    /// neither happens within [`STEP`].
+    pub async fn recv_or_closed(&mut self) -> Option<Value> {
+        let text = match self.stash.pop_front() {
+            Some(text) => text,
+            None => match timeout(STEP, self.read_one()).await {
+                Ok(Incoming::Text(text)) => text,
+                Ok(Incoming::Closed(_)) => return None,
+                Err(_) => panic!("no message and no close within {STEP:?}"),
+            },
+        };
+        Some(parse(&text))
     }
 
     /// The next message exactly as sent (for byte-exact checks of member order).
@@ -277,15 +305,43 @@ impl RawClient {
                 Incoming::Text(text) => text,
                 Incoming::Closed(why) => panic!("daemon closed while waiting for {msg}: {why}"),
             };
-            let value: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("daemon sent invalid JSON ({e}): {text}"));
-            let is_response = value.get("method").is_none()
-                && value.get("id").and_then(Value::as_u64) == Some(id);
-            if is_response {
+            let value = parse(&text);
+            if is_response(&value) && value.get("id").and_then(Value::as_u64) == Some(id) {
                 self.stash.extend(skipped);
                 return value;
             }
             skipped.push_back(text);
+        }
+    }
+
+    /// Send a request with the given `id` (any JSON value) and return its response, which
+    /// must be the next message: anything that arrives before it fails the test.
+    pub async fn request_as(&mut self, id: Value, method: &str, params: Value) -> Value {
+        let (response, others) = self.request_collect(id, method, params).await;
+        assert!(
+            others.is_empty(),
+            "unexpected messages before the response: {others:?}"
+        );
+        response
+    }
+
+    /// Send a request with the given `id` and wait for its response; returns it with every
+    /// other message that arrived first, in order.
+    pub async fn request_collect(
+        &mut self,
+        id: Value,
+        method: &str,
+        params: Value,
+    ) -> (Value, Vec<Value>) {
+        self.send_json(&serde_json::json!({"id": id, "method": method, "params": params}))
+            .await;
+        let mut others = Vec::new();
+        loop {
+            let msg = self.recv().await;
+            if is_response(&msg) && msg["id"] == id {
+                return (msg, others);
+            }
+            others.push(msg);
         }
     }
 
@@ -297,6 +353,36 @@ impl RawClient {
             Some(&Value::Bool(true)),
             "{method} {params} failed: {resp}"
         );
+    }
+
+    /// For [`crate::fake`]'s served connections, which may idle as long as their client
+    /// likes: the next message's text with no time limit, `None` once the peer closed.
+    pub(crate) async fn recv_text_unbounded(&mut self) -> Option<String> {
+        if let Some(text) = self.stash.pop_front() {
+            return Some(text);
+        }
+        match self.read_one().await {
+            Incoming::Text(text) => Some(text),
+            Incoming::Closed(_) => None,
+        }
+    }
+
+    /// For [`crate::fake`]: send `text` as one message; `false` (instead of a failed test)
+    /// if the peer has gone, which a client under test may do at any time.
+    pub(crate) async fn try_send(&mut self, text: &str) -> bool {
+        let sent = match &mut self.transport {
+            Transport::Tcp { stream, .. } => {
+                let mut out = Vec::new();
+                encode_frame(&mut out, text.as_bytes());
+                timeout(STEP, stream.write_all(&out))
+                    .await
+                    .map(|r| r.is_ok())
+            }
+            Transport::Ws(ws) => timeout(STEP, ws.send(Message::text(text)))
+                .await
+                .map(|r| r.is_ok()),
+        };
+        sent == Ok(true)
     }
 
     /// Close the connection politely (WebSocket close frame; TCP shutdown) and drop it.
@@ -353,6 +439,11 @@ impl RawClient {
             },
         }
     }
+}
+
+/// One message as JSON; a test fails on anything else.
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("daemon sent invalid JSON ({e}): {text}"))
 }
 
 /// A TCP connection to `addr`, with SO_RCVBUF set first when `recv_buffer` is given.
@@ -460,6 +551,19 @@ pub fn assert_error(resp: &Value, code: i64, message: &str, data: &Value) {
 /// Assert that `resp` is an `Invalid params` (-32602) error with `data`.
 pub fn assert_invalid_params(resp: &Value, data: Value) {
     assert_error(resp, -32602, "Invalid params", &data);
+}
+
+/// Whether `msg` is a response: it has an `id` and no `method`.
+pub fn is_response(msg: &Value) -> bool {
+    msg.get("method").is_none() && msg.get("id").is_some()
+}
+
+/// The `data` member of an error response, or a panic that shows the message.
+pub fn error_data(response: &Value) -> &Value {
+    response
+        .get("error")
+        .and_then(|e| e.get("data"))
+        .unwrap_or_else(|| panic!("expected an error response, got {response}"))
 }
 
 /// The result member of a successful response.

@@ -5,4 +5,3 @@
 mod faults;
 mod model;
 mod regressions;
-mod support;
