@@ -3,7 +3,12 @@
 //!
 //! It deliberately knows nothing about Jet beyond "a response has an `id`": the tests
 //! decide what is right. Every wait is bounded by [`STEP`] so a daemon that stays silent
-//! fails the test instead of hanging it.
+//! fails the test instead of hanging it. It is the only client of the end-to-end tests
+//! (conformance and hardening alike), and with the roles swapped it is the daemon side of
+//! a fake daemon's connections ([`crate::fake`]).
+//!
+//! It reads only when asked: a test that stops reading leaves the daemon's messages in
+//! the socket buffers (as a real slow peer does) rather than in an unbounded queue.
 //!
 //! ```no_run
 //! # async fn demo(addr: std::net::SocketAddr) {
