@@ -2,7 +2,7 @@
 //! proves the examples work, not just that they compile.
 
 use jet_runtime::peer::PeerError;
-use jet_tests::STEP;
+use jet_test_support::STEP;
 use serde_json::json;
 
 #[allow(dead_code)]
@@ -15,7 +15,13 @@ mod consumer;
 
 #[tokio::test]
 async fn consumer_example_drives_the_provider_example() {
-    let daemon = jet_tests::start_daemon().await;
+    let daemon = tokio::time::timeout(
+        STEP,
+        jetd::Daemon::start(jetd::Config::loopback_ephemeral()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let addr = daemon.tcp_addr().unwrap().to_string();
     let provider = tokio::time::timeout(STEP, provider::start(&addr))
         .await

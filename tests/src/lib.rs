@@ -2,27 +2,22 @@
 //! start a daemon, talk raw JSON to it, stand in for a daemon, run node-jet peers.
 //!
 //! * [`raw`]: the raw Jet client over TCP framing or WebSocket, for wire-level tests (and
-//!   the daemon side of a fake daemon's connections).
+//!   the daemon side of a fake daemon's connections), with helpers for a `jetd::Daemon`.
 //! * [`fake`]: a fake daemon for tests of clients: scripted step by step, or answering
 //!   from a function and recording what it received.
 //! * [`node`]: runs node-jet 2.1.2 scripts (installed by `npm ci` in `tests/interop`).
 //! * Here: [`STEP`] and [`within`], the one time limit of every wait, and helpers to start,
 //!   watch and stop an in-process jetd.
+//!
+//! `raw`, `fake`, `STEP` and `within` come from `jet-test-support`, which does not depend on
+//! jetd, so that jetd's and the examples' own tests share them without a dependency cycle.
 
-pub mod fake;
 pub mod node;
 pub mod raw;
 
-use std::future::IntoFuture;
+pub use jet_test_support::{fake, within, STEP};
+
 use std::time::Duration;
-
-/// How long a test waits for anything before it fails instead of hanging.
-pub const STEP: Duration = Duration::from_secs(10);
-
-/// Await `f`, failing the test if it takes longer than [`STEP`].
-pub async fn within<F: IntoFuture>(f: F) -> F::Output {
-    tokio::time::timeout(STEP, f).await.expect("timed out")
-}
 
 /// Start a daemon on 127.0.0.1 with OS-chosen ports.
 pub async fn start_daemon() -> jetd::Daemon {

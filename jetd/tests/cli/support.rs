@@ -1,11 +1,11 @@
 //! Helpers for the `jet` tests: an in-process jetd and the built `jet` binary run as a child
 //! process (one-shot or until interrupted). The fake daemon that records what `jet` sends,
-//! and the time limit `STEP`, come from the shared test library (`jet_tests`).
+//! and the time limit `STEP`, come from the shared test library (`jet_test_support`).
 
 use std::process::Stdio;
 
 use jet_runtime::peer::Peer;
-use jet_tests::STEP;
+use jet_test_support::STEP;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
@@ -26,7 +26,10 @@ impl Bus {
     }
 
     pub async fn start_with(config: jetd::Config) -> Bus {
-        let daemon = jet_tests::start_daemon_with(config).await;
+        let daemon = timeout(STEP, jetd::Daemon::start(config))
+            .await
+            .expect("daemon start timed out")
+            .expect("daemon failed to start");
         let tcp = format!("tcp://{}", daemon.tcp_addr().expect("tcp listener"));
         let ws = format!("ws://{}/", daemon.ws_addr().expect("ws listener"));
         Bus { daemon, tcp, ws }
@@ -42,7 +45,9 @@ impl Bus {
     }
 
     pub async fn shutdown(self) {
-        jet_tests::raw::stop(self.daemon).await;
+        timeout(STEP, self.daemon.shutdown())
+            .await
+            .expect("daemon shutdown timed out");
     }
 }
 
