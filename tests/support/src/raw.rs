@@ -330,6 +330,16 @@ impl RawClient {
         response
     }
 
+    /// [`RawClient::request_as`] that must succeed with `true`.
+    pub async fn request_as_ok(&mut self, id: Value, method: &str, params: Value) {
+        let resp = self.request_as(id, method, params.clone()).await;
+        assert_eq!(
+            resp.get("result"),
+            Some(&Value::Bool(true)),
+            "{method} {params} failed: {resp}"
+        );
+    }
+
     /// Send a request with the given `id` and wait for its response; returns it with every
     /// other message that arrived first, in order.
     pub async fn request_collect(

@@ -64,19 +64,17 @@ async fn reader_that_stops_reading_is_disconnected_and_others_lose_nothing() {
     stalled.write_all(&frame).await.unwrap();
 
     let mut healthy = RawClient::tcp(addr).await;
-    let r = healthy
-        .request_as(
+    healthy
+        .request_as_ok(
             json!(1),
             "fetch",
             json!({"id": "all", "path": {"startsWith": "flood/"}}),
         )
         .await;
-    assert_eq!(r["result"], json!(true));
     let mut owner = RawClient::tcp(addr).await;
-    let r = owner
-        .request_as(json!(1), "add", json!({"path": "flood/x", "value": 0}))
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "flood/x", "value": 0}))
         .await;
-    assert_eq!(r["result"], json!(true));
     assert_eq!(healthy.recv().await["params"]["event"], json!("add"));
     until_stats(&daemon, "stalled peer registered its fetcher", |s| s.1 == 2).await;
 
@@ -146,10 +144,9 @@ async fn owner_killed_mid_request_fails_the_request_at_once() {
     let addr = daemon.tcp_addr().unwrap();
     let mut owner = RawClient::tcp(addr).await;
     let mut requester = RawClient::tcp(addr).await;
-    let r = owner
-        .request_as(json!(1), "add", json!({"path": "m"}))
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "m"}))
         .await;
-    assert_eq!(r["result"], json!(true));
     requester
         .send_json(&json!({"id": "q", "method": "call", "params": {"path": "m", "timeout": 60}}))
         .await;
@@ -177,10 +174,9 @@ async fn requester_killed_mid_request_drops_the_late_answer() {
     let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
     let mut owner = RawClient::tcp(addr).await;
-    let r = owner
-        .request_as(json!(1), "add", json!({"path": "m"}))
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "m"}))
         .await;
-    assert_eq!(r["result"], json!(true));
     let mut requester = RawClient::tcp(addr).await;
     requester
         .send_json(&json!({"id": 7, "method": "call", "params": {"path": "m", "args": [1]}}))
@@ -222,10 +218,9 @@ async fn silent_tcp_peer_is_kept() {
     let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
     let mut silent = RawClient::tcp(addr).await;
-    let r = silent
-        .request_as(json!(1), "add", json!({"path": "silent", "value": 1}))
+    silent
+        .request_as_ok(json!(1), "add", json!({"path": "silent", "value": 1}))
         .await;
-    assert_eq!(r["result"], json!(true));
     // Absence of an event: a bounded wait is the only way to observe it.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(daemon.stats().2, 1, "jetd dropped a silent TCP peer");
@@ -322,14 +317,11 @@ async fn ten_thousand_concurrent_connections() {
     // Everybody at once: one add is seen by a fetcher on the last connection.
     let (first, rest) = clients.split_first_mut().unwrap();
     let last = rest.last_mut().unwrap();
-    let r = last
-        .request_as(json!("f"), "fetch", json!({"id": "f"}))
+    last.request_as_ok(json!("f"), "fetch", json!({"id": "f"}))
         .await;
-    assert_eq!(r["result"], json!(true));
-    let r = first
-        .request_as(json!("a"), "add", json!({"path": "x", "value": 1}))
+    first
+        .request_as_ok(json!("a"), "add", json!({"path": "x", "value": 1}))
         .await;
-    assert_eq!(r["result"], json!(true));
     assert_eq!(last.recv().await["params"]["path"], json!("x"));
     drop(clients);
     until_stats(&daemon, "all connections closed", |s| s == (0, 0, 0, 0)).await;
@@ -348,14 +340,13 @@ async fn flood_of_adds_and_changes() {
     let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
     let mut fetcher = RawClient::tcp(addr).await;
-    let r = fetcher
-        .request_as(
+    fetcher
+        .request_as_ok(
             json!(1),
             "fetch",
             json!({"id": "f", "path": {"startsWith": "e/"}}),
         )
         .await;
-    assert_eq!(r["result"], json!(true));
     let counter = tokio::spawn(async move {
         let mut last = vec![-1i64; ELEMENTS];
         let (mut adds, mut changes) = (0, 0);
@@ -514,24 +505,21 @@ async fn huge_values_pass_and_oversized_frames_close_only_that_connection() {
     .await;
     let addr = daemon.tcp_addr().unwrap();
     let mut fetcher = RawClient::tcp(addr).await;
-    let r = fetcher
-        .request_as(json!(1), "fetch", json!({"id": "f"}))
+    fetcher
+        .request_as_ok(json!(1), "fetch", json!({"id": "f"}))
         .await;
-    assert_eq!(r["result"], json!(true));
     let mut owner = RawClient::tcp(addr).await;
     let big = "x".repeat(3 * 1024 * 1024);
-    let r = owner
-        .request_as(json!(1), "add", json!({"path": "big", "value": big}))
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "big", "value": big}))
         .await;
-    assert_eq!(r["result"], json!(true));
     let n = fetcher.recv().await;
     assert_eq!(n["params"]["value"].as_str().map(str::len), Some(big.len()));
 
     let mut offender = RawClient::tcp(addr).await;
-    let r = offender
-        .request_as(json!(1), "add", json!({"path": "o", "value": 1}))
+    offender
+        .request_as_ok(json!(1), "add", json!({"path": "o", "value": 1}))
         .await;
-    assert_eq!(r["result"], json!(true));
     assert_eq!(fetcher.recv().await["params"]["path"], json!("o"));
     // Only the header: jetd refuses on the announced length, before any payload.
     offender
@@ -816,10 +804,9 @@ async fn pending_limit_holds_against_a_silent_owner() {
     .await;
     let addr = daemon.tcp_addr().unwrap();
     let mut owner = RawClient::tcp(addr).await;
-    let r = owner
-        .request_as(json!(1), "add", json!({"path": "m"}))
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "m"}))
         .await;
-    assert_eq!(r["result"], json!(true));
     let mut req = RawClient::tcp(addr).await;
     let batch: Vec<Value> = (0..100)
         .map(|i| json!({"id": i, "method": "call", "params": {"path": "m", "timeout": 0.2}}))

@@ -310,18 +310,7 @@ async fn check_sorted(bus: &Bus, transport: Transport) {
 /// the fetcher.
 async fn check_set(bus: &Bus, transport: Transport) {
     let run = run(bus, transport, "set").await;
-    assert_lines(
-        &run.consumer,
-        vec![
-            json!({"initial": [{"path": "demo/state", "event": "add", "value": {"x": 1}}]}),
-            json!({"valueAsResult": {"ok": {"x": 2}}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 2}}}),
-            json!({"plain": {"ok": true}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 5}}}),
-            json!({"notification": {}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 8}}}),
-        ],
-    );
+    assert_lines(&run.consumer, crate::set_scenario_lines());
     assert_lines(
         &run.provider,
         vec![

@@ -238,20 +238,7 @@ async fn serve_node_consumer(addr: &str) {
         .unwrap();
     let (state, _sum) = rust_provider(&peer).await;
     let lines = node_consumer(addr, "set").await;
-    assert_eq!(
-        lines,
-        [
-            json!({"initial": [{"path": "demo/state", "event": "add", "value": {"x": 1}}]}),
-            json!({"valueAsResult": {"ok": {"x": 2}}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 2}}}),
-            json!({"plain": {"ok": true}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 5}}}),
-            // A set sent as a notification: the Rust handler floors 8.9 and publishes the
-            // change, nothing comes back to the consumer.
-            json!({"notification": {}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 8}}}),
-        ]
-    );
+    assert_eq!(lines, crate::set_scenario_lines());
     assert_eq!(state.value(), json!({"x": 8}));
     let lines = node_consumer(addr, "call").await;
     assert_eq!(
