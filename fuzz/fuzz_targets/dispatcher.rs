@@ -1,4 +1,4 @@
-//! The message parser and dispatcher: `jetd::core::Shared` driven directly, no sockets.
+//! The message parser and dispatcher: `jetd::bus::Shared` driven directly, no sockets.
 //!
 //! Input: lines of text, one action each, so seeds are readable and libFuzzer's mutations
 //! keep the JSON mostly intact:
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use jetd::auth::Groups;
-use jetd::core::{ConnId, CoreConfig, FrameOutcome, Shared};
+use jetd::bus::{ConnId, CoreConfig, FrameOutcome, Shared};
 use jetd::outbox::{frames, Closed, Outbox};
 use libfuzzer_sys::fuzz_target;
 use serde_json::value::RawValue;

@@ -4,7 +4,7 @@
 //! into an in-memory `tokio::io::duplex` whose client side then closes. The server side runs
 //! tokio-tungstenite's accept with jetd's settings (message and frame size limits, the `jet`
 //! subprotocol echoed when offered) and feeds every text or binary message to a
-//! `jetd::core::Shared` connection, as the daemon's read loop does.
+//! `jetd::bus::Shared` connection, as the daemon's read loop does.
 //!
 //! Checked: nothing panics and nothing hangs (the stream ends, so everything must finish);
 //! what the core queues for the connection is valid JSON.
@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use jetd::core::{CoreConfig, FrameOutcome, Shared};
+use jetd::bus::{CoreConfig, FrameOutcome, Shared};
 use jetd::outbox::{frames, Outbox};
 use libfuzzer_sys::fuzz_target;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -14,7 +14,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use futures_util::FutureExt;
-use jetd::core::{ConnId, CoreConfig, FrameOutcome, Shared};
+use jetd::bus::{ConnId, CoreConfig, FrameOutcome, Shared};
 use jetd::outbox::{frames, Outbox};
 
 /// One connection of the bench: its id in the core and its outbox.

@@ -9,8 +9,8 @@
 //! ```
 
 pub mod auth;
+pub mod bus;
 pub mod config;
-pub mod core;
 pub mod outbox;
 pub mod server;
 

@@ -10,7 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use super::{tcp, ws, ConnSettings, StopSignal};
-use crate::core::{ConnId, FrameOutcome, Shared};
+use crate::bus::{ConnId, FrameOutcome, Shared};
 use crate::outbox::{Closed, Outbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::core::{CoreConfig, Shared};
+use crate::bus::{CoreConfig, Shared};
 use crate::Config;
 
 /// A daemon could not start (a listener could not bind).

@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 
 use super::conn::{run_connection, ConnCtx, ReadEnd, Transport, WriteEnd};
 use super::{ConnSettings, StopSignal};
-use crate::core::Shared;
+use crate::bus::Shared;
 use crate::outbox::Outbox;
 
 /// Read buffer allocated when data arrives (an idle connection holds none, see

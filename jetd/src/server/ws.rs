@@ -16,7 +16,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::conn::{run_connection, ConnCtx, ReadEnd, Transport, WriteEnd};
 use super::{ConnSettings, StopSignal};
-use crate::core::Shared;
+use crate::bus::Shared;
 use crate::outbox::{frames, Outbox};
 
 /// How long a client may take to complete the upgrade handshake.

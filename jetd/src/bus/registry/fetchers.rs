@@ -16,8 +16,8 @@ use serde_json::Value;
 
 use super::keylist::KeyList;
 use super::links::Attached;
-use super::out::{self, Notification, SortedEntry};
-use super::ConnId;
+use crate::bus::out::{self, Notification, SortedEntry};
+use crate::bus::ConnId;
 use crate::outbox::Outbox;
 
 /// Index of a fetcher in the registry.

@@ -122,7 +122,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::checked_pairs;
-    use crate::core::{ConnId, CoreConfig, FrameOutcome, Shared};
+    use crate::bus::{ConnId, CoreConfig, FrameOutcome, Shared};
     use crate::outbox::Outbox;
 
     const PATHS: [&str; 5] = ["a/1", "a/2", "a/b/1", "b/1", "c"];

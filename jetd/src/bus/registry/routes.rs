@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::idhash::IdMap;
-use super::ConnId;
+use crate::bus::ConnId;
 
 /// A request forwarded to an element's owner, waiting for its answer.
 #[derive(Debug)]

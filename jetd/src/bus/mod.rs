@@ -8,21 +8,11 @@
 //! completion under the lock, the notifications an operation causes are always queued
 //! before its response, and every fetcher sees events in the order they happened.
 
-mod access;
 mod dispatch;
-mod elements;
-mod elements_ops;
-mod fetchers;
-mod fetching;
-mod idhash;
-mod keylist;
-mod links;
 mod message;
+mod methods;
 mod out;
-mod routes;
-mod routing;
-mod session;
-mod slab;
+mod registry;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -31,16 +21,16 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-pub use access::{Access, Op};
-pub use fetchers::FetcherKey;
+pub use registry::access::{Access, Op};
+pub use registry::fetchers::FetcherKey;
 
 use crate::auth::{Groups, Users};
 use crate::outbox::Outbox;
-use elements::Elements;
-use fetchers::{Fetcher, FetcherIndex};
-use idhash::{IdMap, IdSet};
-use routes::Routes;
-use slab::Slab;
+use registry::elements::Elements;
+use registry::fetchers::{Fetcher, FetcherIndex};
+use registry::idhash::{IdMap, IdSet};
+use registry::routes::Routes;
+use registry::slab::Slab;
 
 /// Identifies a connection for as long as the daemon runs (never reused).
 pub type ConnId = u64;
@@ -80,7 +70,7 @@ struct Conn {
     /// Fetch id (as JSON text) to fetcher.
     fetchers: HashMap<Box<str>, FetcherKey>,
     /// Elements this connection added.
-    owned: IdSet<elements::ElemId>,
+    owned: IdSet<registry::elements::ElemId>,
     /// Routed requests this connection made that wait for an answer.
     pending: usize,
     /// Failed `authenticate` attempts (each one makes the next answer wait longer).

@@ -5,18 +5,19 @@ use jet_runtime::fetch::sorter::Sorter;
 use jet_runtime::protocol::{ErrorObject, JsonText};
 use serde_json::value::RawValue;
 
-use super::access::{allowed, Op};
-use super::elements::{ElemId, Element};
-use super::fetchers::{write_entries, Fetcher, FetcherKey, LazyValue};
-use super::message::{self, Params};
-use super::{links, out, ConnId, Core};
+use crate::bus::message::{self, Params};
+use crate::bus::registry::access::{allowed, Op};
+use crate::bus::registry::elements::{ElemId, Element};
+use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherKey, LazyValue};
+use crate::bus::registry::links;
+use crate::bus::{out, ConnId, Core};
 
-use super::dispatch::{fetch_id, fetch_only_for, parse_expr, Reply, TRUE};
+use crate::bus::dispatch::{fetch_id, fetch_only_for, parse_expr, Reply, TRUE};
 
 impl Core {
     // ---- fetch -----------------------------------------------------------------------
 
-    pub(super) fn fetch(
+    pub(in crate::bus) fn fetch(
         &mut self,
         conn: ConnId,
         id: Option<&RawValue>,
@@ -48,7 +49,7 @@ impl Core {
     }
 
     /// Attach a new fetcher to every matching element, in insertion order, reporting each.
-    pub(super) fn setup_fetcher(&mut self, conn: ConnId, key: FetcherKey, hint: &PathHint) {
+    pub(in crate::bus) fn setup_fetcher(&mut self, conn: ConnId, key: FetcherKey, hint: &PathHint) {
         let matching = self.matching_elements(
             conn,
             &self.fetchers.get(key).expect("new fetcher").expr,
@@ -66,7 +67,7 @@ impl Core {
     }
 
     /// Elements whose path matches and that `conn` may fetch, in insertion order.
-    pub(super) fn matching_elements(
+    pub(in crate::bus) fn matching_elements(
         &self,
         conn: ConnId,
         expr: &FetchExpr,
@@ -104,7 +105,7 @@ impl Core {
         found.into_iter().map(|(_, id)| id).collect()
     }
 
-    pub(super) fn unfetch(
+    pub(in crate::bus) fn unfetch(
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
@@ -122,7 +123,7 @@ impl Core {
 
     /// Detach a fetcher from its elements and the index and forget it: O(the elements it
     /// is attached to), not O(the elements its rule might match).
-    pub(super) fn drop_fetcher(&mut self, key: FetcherKey) {
+    pub(in crate::bus) fn drop_fetcher(&mut self, key: FetcherKey) {
         let Some(f) = self.fetchers.remove(key) else {
             return;
         };
@@ -130,7 +131,7 @@ impl Core {
         links::detach_fetcher(&mut self.elements, &mut self.fetchers, &f);
     }
 
-    pub(super) fn get(
+    pub(in crate::bus) fn get(
         &mut self,
         conn: ConnId,
         raw: Option<&RawValue>,
@@ -188,7 +189,7 @@ impl Core {
     /// `schema`: the JSON Schemas given in `add` for the visible elements whose path
     /// matches the rule, as `[{"path","schema"}]` in insertion order (an extension of
     /// jetd, advertised as `features.schemas`).
-    pub(super) fn schema(
+    pub(in crate::bus) fn schema(
         &mut self,
         conn: ConnId,
         raw: Option<&RawValue>,

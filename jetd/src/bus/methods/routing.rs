@@ -6,17 +6,17 @@ use std::time::Instant;
 use jet_runtime::protocol::ErrorObject;
 use serde_json::value::RawValue;
 
-use super::access::{allowed, Op};
-use super::message::{self, Envelope, Params};
-use super::routes::{Route, Routes};
-use super::{Conn, ConnId, Core};
+use crate::bus::message::{self, Envelope, Params};
+use crate::bus::registry::access::{allowed, Op};
+use crate::bus::registry::routes::{Route, Routes};
+use crate::bus::{Conn, ConnId, Core};
 
-use super::dispatch::{optional_bool, optional_timeout, required_str, Reply};
+use crate::bus::dispatch::{optional_bool, optional_timeout, required_str, Reply};
 
 impl Core {
     // ---- routing ---------------------------------------------------------------------
 
-    pub(super) fn route_request(
+    pub(in crate::bus) fn route_request(
         &mut self,
         conn: ConnId,
         op: Op,
@@ -112,7 +112,7 @@ impl Core {
     /// A response from a peer: if it answers a pending route of which this peer is the
     /// owner, relay it to the requester with only the id replaced. Anything else is
     /// dropped silently (late answers, unknown ids).
-    pub(super) fn route_response(&mut self, conn: ConnId, text: &str, env: &Envelope<'_>) {
+    pub(in crate::bus) fn route_response(&mut self, conn: ConnId, text: &str, env: &Envelope<'_>) {
         let Some(id) = env.id else { return };
         let Some(n) = Routes::parse_id(id.get()) else {
             return;
@@ -134,13 +134,13 @@ impl Core {
 
     /// A route ended (answered, timed out, owner gone): the requester has one request
     /// less in flight. Returns the requester if it is still connected.
-    pub(super) fn route_done(&mut self, route: &Route) -> Option<&Conn> {
+    pub(in crate::bus) fn route_done(&mut self, route: &Route) -> Option<&Conn> {
         let c = self.conns.get_mut(&route.requester)?;
         c.pending = c.pending.saturating_sub(1);
         Some(c)
     }
 
-    pub(super) fn expire_routes(&mut self, now: Instant) {
+    pub(in crate::bus) fn expire_routes(&mut self, now: Instant) {
         for route in self.routes.expire(now) {
             if let Some(c) = self.route_done(&route) {
                 tracing::debug!(path = %route.path, "routed request timed out");

@@ -4,18 +4,18 @@
 use jet_runtime::protocol::ErrorObject;
 use serde_json::value::RawValue;
 
-use super::elements::ElemId;
-use super::fetchers::FetcherKey;
-use super::message::Params;
-use super::{out, ConnId, Core, PendingAuth};
 use crate::auth::Groups;
+use crate::bus::message::Params;
+use crate::bus::registry::elements::ElemId;
+use crate::bus::registry::fetchers::FetcherKey;
+use crate::bus::{out, ConnId, Core, PendingAuth};
 
-use super::dispatch::{required_str, Reply, TRUE};
+use crate::bus::dispatch::{required_str, Reply, TRUE};
 
 impl Core {
     // ---- config / authenticate -------------------------------------------------------
 
-    pub(super) fn config(
+    pub(in crate::bus) fn config(
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
@@ -30,7 +30,7 @@ impl Core {
         Ok(Reply::Result(TRUE.into()))
     }
 
-    pub(super) fn authenticate(
+    pub(in crate::bus) fn authenticate(
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
@@ -47,7 +47,7 @@ impl Core {
         ))
     }
 
-    pub(super) fn finish_authenticate(
+    pub(in crate::bus) fn finish_authenticate(
         &mut self,
         conn: ConnId,
         auth: PendingAuth,
@@ -78,7 +78,7 @@ impl Core {
 
     // ---- lifecycle -------------------------------------------------------------------
 
-    pub(super) fn disconnect(&mut self, conn: ConnId) {
+    pub(in crate::bus) fn disconnect(&mut self, conn: ConnId) {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };

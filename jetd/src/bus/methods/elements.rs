@@ -7,20 +7,23 @@ use jet_runtime::protocol::{ErrorObject, JsonText};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::access::{allowed, Access, Op};
-use super::elements::{ElemId, Element};
-use super::fetchers::{Fetcher, LazyValue};
-use super::idhash::IdMap;
-use super::message::{self, Params};
-use super::slab::Slab;
-use super::{links, Conn, ConnId, Core};
+use crate::bus::message::{self, Params};
+use crate::bus::registry::access::{allowed, Access, Op};
+use crate::bus::registry::elements::{ElemId, Element};
+use crate::bus::registry::fetchers::{Fetcher, LazyValue};
+use crate::bus::registry::idhash::IdMap;
+use crate::bus::registry::links;
+use crate::bus::registry::slab::Slab;
+use crate::bus::{Conn, ConnId, Core};
 
-use super::dispatch::{fetch_only_for, optional_bool, optional_timeout, required_str, Reply, TRUE};
+use crate::bus::dispatch::{
+    fetch_only_for, optional_bool, optional_timeout, required_str, Reply, TRUE,
+};
 
 impl Core {
     // ---- add / remove / change -------------------------------------------------------
 
-    pub(super) fn add(
+    pub(in crate::bus) fn add(
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
@@ -66,7 +69,7 @@ impl Core {
     }
 
     /// Find the fetchers that match a new element, attach them and report `add`.
-    pub(super) fn attach_new_element(&mut self, id: ElemId) {
+    pub(in crate::bus) fn attach_new_element(&mut self, id: ElemId) {
         let mut candidates = Vec::new();
         let el = self.elements.get(id);
         self.index.candidates(&el.path, &mut candidates);
@@ -100,7 +103,7 @@ impl Core {
         }
     }
 
-    pub(super) fn remove(
+    pub(in crate::bus) fn remove(
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
@@ -114,7 +117,7 @@ impl Core {
 
     /// Report `remove` (with the last value) to every attached fetcher, then forget it.
     /// (A value-filtered fetcher's filter drops the path as it reports the removal.)
-    pub(super) fn remove_element(&mut self, id: ElemId) {
+    pub(in crate::bus) fn remove_element(&mut self, id: ElemId) {
         let el = self.elements.remove(id);
         self.deliver_to_attached(&el, Event::Remove);
         links::detach_element(&mut self.elements, &mut self.fetchers, &el);
@@ -123,7 +126,7 @@ impl Core {
         }
     }
 
-    pub(super) fn change(
+    pub(in crate::bus) fn change(
         &mut self,
         conn: ConnId,
         p: &Params<'_>,

@@ -12,15 +12,15 @@ use jet_runtime::protocol::ErrorObject;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::access::{allowed, Op};
-use super::elements::{ElemId, Element};
 use super::message::{self, Envelope, Message, Params};
+use super::registry::access::{allowed, Op};
+use super::registry::elements::{ElemId, Element};
 use super::{out, Conn, ConnId, Core, PendingAuth};
 use crate::auth::Groups;
 
 /// The result of a daemon method: a response to send, nothing (routed: the owner answers
 /// later), or an `authenticate` to verify off the lock.
-pub(super) enum Reply {
+pub(in crate::bus) enum Reply {
     /// The result as JSON text (borrowed for the constant `true`, the common case).
     Result(std::borrow::Cow<'static, str>),
     Error(ErrorObject),
@@ -34,12 +34,12 @@ impl From<ErrorObject> for Reply {
     }
 }
 
-pub(super) const TRUE: &str = "true";
+pub(in crate::bus) const TRUE: &str = "true";
 
 impl Core {
     /// Handle one message of a frame, parsed and classified before the lock was taken.
     /// Returns an `authenticate` to verify.
-    pub(super) fn handle_message(
+    pub(in crate::bus) fn handle_message(
         &mut self,
         conn: ConnId,
         msg: &Message<'_>,
@@ -94,7 +94,7 @@ impl Core {
         self.send_error(conn, id, &ErrorObject::invalid_request(data));
     }
 
-    pub(super) fn send_error(&self, conn: ConnId, id: Option<&str>, err: &ErrorObject) {
+    pub(in crate::bus) fn send_error(&self, conn: ConnId, id: Option<&str>, err: &ErrorObject) {
         if let Some(c) = self.conns.get(&conn) {
             out::error(&c.outbox, id, err);
         }
@@ -102,7 +102,7 @@ impl Core {
 
     /// Run a daemon method. `params` are the parsed params of a method that reads them
     /// ([`message::takes_params`]), `None` for any other method.
-    pub(super) fn call_method(
+    pub(in crate::bus) fn call_method(
         &mut self,
         conn: ConnId,
         method: &str,
@@ -141,19 +141,19 @@ impl Core {
         result.unwrap_or_else(Reply::Error)
     }
 
-    pub(super) fn conn(&self, conn: ConnId) -> &Conn {
+    pub(in crate::bus) fn conn(&self, conn: ConnId) -> &Conn {
         self.conns
             .get(&conn)
             .expect("messages come from live connections")
     }
 
-    pub(super) fn auth_of(&self, conn: ConnId) -> Option<&Groups> {
+    pub(in crate::bus) fn auth_of(&self, conn: ConnId) -> Option<&Groups> {
         self.conns.get(&conn).and_then(|c| c.auth.as_ref())
     }
 
     /// Look up an element the way a peer may see it: one it may not fetch does not exist
     /// for it (A.9: invisible, also through errors).
-    pub(super) fn visible(&self, conn: ConnId, path: &str) -> Result<ElemId, ErrorObject> {
+    pub(in crate::bus) fn visible(&self, conn: ConnId, path: &str) -> Result<ElemId, ErrorObject> {
         let not_found = || ErrorObject::path_not_exists(path);
         let id = self.elements.lookup(path).ok_or_else(not_found)?;
         let el = self.elements.get(id);
@@ -166,7 +166,7 @@ impl Core {
     /// Look up an element for its owner: an owner always reaches its own elements (even
     /// when access rules would hide them from it); another peer gets `foreignPath`, or
     /// `pathNotExists` when it may not even see the element.
-    pub(super) fn owned(&self, conn: ConnId, path: &str) -> Result<ElemId, ErrorObject> {
+    pub(in crate::bus) fn owned(&self, conn: ConnId, path: &str) -> Result<ElemId, ErrorObject> {
         let id = self
             .elements
             .lookup(path)
@@ -181,12 +181,12 @@ impl Core {
 
 /// Whether a fetching peer sees an element as fetch-only: the flag from `add`, or no
 /// set (state) / call (method) access for it.
-pub(super) fn fetch_only_for(el: &Element, auth: Option<&Groups>) -> bool {
+pub(in crate::bus) fn fetch_only_for(el: &Element, auth: Option<&Groups>) -> bool {
     let op = if el.is_method() { Op::Call } else { Op::Set };
     el.fetch_only || !allowed(el.access.as_deref(), auth, op)
 }
 
-pub(super) fn required_str<'a>(
+pub(in crate::bus) fn required_str<'a>(
     member: Option<&'a RawValue>,
     key: &str,
     raw: Option<&RawValue>,
@@ -195,7 +195,7 @@ pub(super) fn required_str<'a>(
     message::as_str(member).ok_or_else(|| ErrorObject::wrong_type(key, message::got(raw)))
 }
 
-pub(super) fn optional_bool(
+pub(in crate::bus) fn optional_bool(
     member: Option<&RawValue>,
     key: &str,
     raw: Option<&RawValue>,
@@ -209,7 +209,7 @@ pub(super) fn optional_bool(
 }
 
 /// `timeout` in seconds: a positive, finite number (A.5).
-pub(super) fn optional_timeout(
+pub(in crate::bus) fn optional_timeout(
     member: Option<&RawValue>,
     raw: Option<&RawValue>,
 ) -> Result<Option<Duration>, ErrorObject> {
@@ -224,7 +224,7 @@ pub(super) fn optional_timeout(
 }
 
 /// A fetch id: a string or a number.
-pub(super) fn fetch_id<'a>(
+pub(in crate::bus) fn fetch_id<'a>(
     member: Option<&'a RawValue>,
     raw: Option<&RawValue>,
 ) -> Result<&'a RawValue, ErrorObject> {
@@ -237,7 +237,7 @@ pub(super) fn fetch_id<'a>(
     }
 }
 
-pub(super) fn parse_expr(raw: Option<&RawValue>) -> Result<FetchExpr, ErrorObject> {
+pub(in crate::bus) fn parse_expr(raw: Option<&RawValue>) -> Result<FetchExpr, ErrorObject> {
     let value = message::got(raw);
     FetchExpr::parse(&value).map_err(|e| ErrorObject::invalid_fetch(e.0))
 }

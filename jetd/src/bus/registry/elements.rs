@@ -10,7 +10,7 @@ use jet_runtime::protocol::JsonText;
 use super::access::Access;
 use super::links::Attachment;
 use super::slab::Slab;
-use super::ConnId;
+use crate::bus::ConnId;
 
 /// Index of an element in the registry; stable while the element lives.
 pub type ElemId = usize;
