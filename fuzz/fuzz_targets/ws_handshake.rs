@@ -4,7 +4,7 @@
 //! into an in-memory `tokio::io::duplex` whose client side then closes. The server side runs
 //! tokio-tungstenite's accept with jetd's settings (message and frame size limits, the `jet`
 //! subprotocol echoed when offered) and feeds every text or binary message to a
-//! `jetd::bus::Shared` connection, as the daemon's read loop does.
+//! `jetd::bus::Bus` connection, as the daemon's read loop does.
 //!
 //! Checked: nothing panics and nothing hangs (the stream ends, so everything must finish);
 //! what the core queues for the connection is valid JSON.
@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use jetd::bus::{CoreConfig, FrameOutcome, Shared};
+use jetd::bus::{CoreConfig, FrameOutcome, Bus};
 use jetd::outbox::{frames, Outbox};
 use libfuzzer_sys::fuzz_target;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -62,9 +62,9 @@ async fn serve(server: tokio::io::DuplexStream) {
     else {
         return;
     };
-    let shared = Shared::new(CoreConfig::from_config(&jetd::Config::default()));
+    let bus = Bus::new(CoreConfig::from_config(&jetd::Config::default()));
     let outbox = Arc::new(Outbox::new(1024 * 1024));
-    let conn = shared.connect(outbox.clone(), "ws", None);
+    let conn = bus.connect(outbox.clone(), "ws", None);
     while let Some(msg) = ws.next().await {
         let frame = match msg {
             Ok(Message::Text(text)) => text.as_bytes().to_vec(),
@@ -74,13 +74,13 @@ async fn serve(server: tokio::io::DuplexStream) {
         };
         let mut start = 0;
         while let FrameOutcome::Authenticate { auth, next } =
-            shared.handle_frame(conn, &frame, start)
+            bus.handle_frame(conn, &frame, start)
         {
-            shared.finish_authenticate(conn, auth, None);
+            bus.finish_authenticate(conn, auth, None);
             start = next;
         }
     }
-    shared.disconnect(conn);
+    bus.disconnect(conn);
     let mut buf = Vec::new();
     if let Some(Ok(())) = outbox.take(&mut buf).now_or_never() {
         for frame in frames(&buf) {

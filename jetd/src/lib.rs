@@ -14,5 +14,6 @@ pub mod config;
 pub mod outbox;
 pub mod server;
 
+pub use bus::Stats;
 pub use config::Config;
 pub use server::{Daemon, StartError};

@@ -93,14 +93,14 @@ pub struct Core {
 }
 
 /// The core behind its lock, plus what connection tasks need next to it.
-pub struct Shared {
+pub struct Bus {
     core: Mutex<Core>,
     timer_wake: Arc<Notify>,
     users: Users,
 }
 
 /// An `authenticate` request, verified off the lock (password hashing is deliberately
-/// slow) and then completed with [`Shared::finish_authenticate`].
+/// slow) and then completed with [`Bus::finish_authenticate`].
 pub struct PendingAuth {
     pub id: Option<Box<str>>,
     pub user: String,
@@ -116,8 +116,8 @@ pub enum FrameOutcome {
     Authenticate { auth: PendingAuth, next: usize },
 }
 
-impl Shared {
-    pub fn new(config: CoreConfig) -> Arc<Shared> {
+impl Bus {
+    pub fn new(config: CoreConfig) -> Arc<Bus> {
         let timer_wake = Arc::new(Notify::new());
         let users = config.users.clone();
         let info = serde_json::json!({
@@ -132,7 +132,7 @@ impl Shared {
             }
         })
         .to_string();
-        Arc::new(Shared {
+        Arc::new(Bus {
             core: Mutex::new(Core {
                 config,
                 info,
@@ -282,17 +282,29 @@ impl Shared {
         }
     }
 
-    /// Counts for logs and tests: (elements, fetchers, connections, pending routes).
-    pub fn stats(&self) -> (usize, usize, usize, usize) {
+    /// Counts for logs and tests.
+    pub fn stats(&self) -> Stats {
         let core = self.lock();
-        let fetchers = core.conns.values().map(|c| c.fetchers.len()).sum();
-        (
-            core.elements.len(),
-            fetchers,
-            core.conns.len(),
-            core.routes.len(),
-        )
+        Stats {
+            elements: core.elements.len(),
+            fetchers: core.conns.values().map(|c| c.fetchers.len()).sum(),
+            connections: core.conns.len(),
+            pending_routes: core.routes.len(),
+        }
     }
+}
+
+/// What the bus holds at one moment ([`Bus::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Elements (states and methods) added and not removed.
+    pub elements: usize,
+    /// Fetchers, over all connections.
+    pub fetchers: usize,
+    /// Registered connections.
+    pub connections: usize,
+    /// Routed `set`/`call` requests waiting for their owner's answer.
+    pub pending_routes: usize,
 }
 
 async fn sleep_until_opt(when: Option<Instant>) {

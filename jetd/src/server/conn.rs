@@ -10,7 +10,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use super::{tcp, ws, ConnSettings, StopSignal};
-use crate::bus::{ConnId, FrameOutcome, Shared};
+use crate::bus::{Bus, ConnId, FrameOutcome};
 use crate::outbox::{Closed, Outbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +89,7 @@ pub enum WriteEnd {
 pub async fn accept_loop(
     listener: TcpListener,
     transport: Transport,
-    shared: Arc<Shared>,
+    bus: Arc<Bus>,
     settings: ConnSettings,
     stop: StopSignal,
 ) {
@@ -106,9 +106,9 @@ pub async fn accept_loop(
                         drop(stream);
                         continue;
                     };
-                    let (shared, settings, stop) = (shared.clone(), settings.clone(), stop.clone());
+                    let (bus, settings, stop) = (bus.clone(), settings.clone(), stop.clone());
                     conns.spawn(async move {
-                        serve(stream, addr, transport, shared, settings, stop).await;
+                        serve(stream, addr, transport, bus, settings, stop).await;
                         drop(slot);
                     });
                 }
@@ -128,20 +128,20 @@ async fn serve(
     stream: TcpStream,
     addr: SocketAddr,
     transport: Transport,
-    shared: Arc<Shared>,
+    bus: Arc<Bus>,
     settings: ConnSettings,
     stop: StopSignal,
 ) {
     let _ = stream.set_nodelay(true);
     match transport {
-        Transport::Tcp => tcp::serve(stream, addr, shared, settings, stop).await,
-        Transport::WebSocket => ws::serve(stream, addr, shared, settings, stop).await,
+        Transport::Tcp => tcp::serve(stream, addr, bus, settings, stop).await,
+        Transport::WebSocket => ws::serve(stream, addr, bus, settings, stop).await,
     }
 }
 
 /// A registered connection: who it is and where its outgoing messages wait.
 pub struct ConnCtx {
-    pub shared: Arc<Shared>,
+    pub bus: Arc<Bus>,
     pub conn: ConnId,
     pub outbox: Arc<Outbox>,
     pub addr: SocketAddr,
@@ -150,15 +150,15 @@ pub struct ConnCtx {
 
 impl ConnCtx {
     pub fn register(
-        shared: Arc<Shared>,
+        bus: Arc<Bus>,
         addr: SocketAddr,
         transport: Transport,
         settings: &ConnSettings,
     ) -> ConnCtx {
         let outbox = Arc::new(Outbox::new(settings.max_outbound_queue));
-        let conn = shared.connect(outbox.clone(), transport.name(), Some(addr));
+        let conn = bus.connect(outbox.clone(), transport.name(), Some(addr));
         ConnCtx {
-            shared,
+            bus,
             conn,
             outbox,
             addr,
@@ -168,7 +168,7 @@ impl ConnCtx {
 
     /// Feed one frame to the core.
     pub async fn process_frame(&self, frame: &[u8]) {
-        process_frame(&self.shared, self.conn, frame).await
+        process_frame(&self.bus, self.conn, frame).await
     }
 }
 
@@ -181,7 +181,7 @@ pub async fn run_connection(
 ) {
     tokio::pin!(reader);
     tokio::pin!(writer);
-    let (shared, conn, outbox, addr) = (&ctx.shared, ctx.conn, &ctx.outbox, ctx.addr);
+    let (bus, conn, outbox, addr) = (&ctx.bus, ctx.conn, &ctx.outbox, ctx.addr);
     let kind = ctx.transport.name();
     tokio::select! {
         end = &mut reader => {
@@ -191,7 +191,7 @@ pub async fn run_connection(
                 ReadEnd::Io(e) => tracing::debug!(%addr, kind, "read error: {e}"),
                 ReadEnd::Protocol(e) => tracing::info!(%addr, kind, "closing connection: {e}"),
             }
-            shared.disconnect(conn);
+            bus.disconnect(conn);
             // Let what is queued (e.g. responses to the last requests) go out, briefly.
             outbox.close(Closed::Shutdown);
             let _ = tokio::time::timeout(Duration::from_secs(1), &mut writer).await;
@@ -202,17 +202,17 @@ pub async fn run_connection(
                 WriteEnd::Closed(Closed::Shutdown) => {}
                 WriteEnd::Io(e) => tracing::debug!(%addr, kind, "write error: {e}"),
             }
-            shared.disconnect(conn);
+            bus.disconnect(conn);
         }
         // The writer may be stuck writing to a peer that does not read: do not wait for it.
         why = outbox.overflowed() => {
             if let Closed::Overflow { queued, limit } = why {
                 log_overflow(addr, kind, queued, limit);
             }
-            shared.disconnect(conn);
+            bus.disconnect(conn);
         }
         _ = stop.wait() => {
-            shared.disconnect(conn);
+            bus.disconnect(conn);
         }
     }
 }
@@ -225,23 +225,23 @@ fn log_overflow(addr: SocketAddr, kind: &str, queued: usize, limit: usize) {
 }
 
 /// Feed one frame to the core, verifying `authenticate` requests off the core lock.
-pub async fn process_frame(shared: &Arc<Shared>, conn: ConnId, frame: &[u8]) {
+pub async fn process_frame(bus: &Arc<Bus>, conn: ConnId, frame: &[u8]) {
     let mut start = 0;
     loop {
-        match shared.handle_frame(conn, frame, start) {
+        match bus.handle_frame(conn, frame, start) {
             FrameOutcome::Done => return,
             FrameOutcome::Authenticate { auth, next } => {
-                let delay = shared.auth_delay(conn);
+                let delay = bus.auth_delay(conn);
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
                 }
-                let users = shared.users().clone();
+                let users = bus.users().clone();
                 let (user, password) = (auth.user.clone(), auth.password.clone());
                 let groups = tokio::task::spawn_blocking(move || users.verify(&user, &password))
                     .await
                     .ok()
                     .flatten();
-                shared.finish_authenticate(conn, auth, groups);
+                bus.finish_authenticate(conn, auth, groups);
                 start = next;
             }
         }

@@ -12,7 +12,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::bus::{CoreConfig, Shared};
+use crate::bus::{Bus, CoreConfig};
 use crate::Config;
 
 /// A daemon could not start (a listener could not bind).
@@ -54,13 +54,13 @@ pub struct Daemon {
     ws_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
-    shared: Arc<Shared>,
+    bus: Arc<Bus>,
 }
 
 impl Daemon {
     /// Bind the configured listeners and start serving.
     pub async fn start(config: Config) -> Result<Daemon, StartError> {
-        let shared = Shared::new(CoreConfig::from_config(&config));
+        let bus = Bus::new(CoreConfig::from_config(&config));
         let settings = ConnSettings {
             max_message_size: config.max_message_size,
             max_outbound_queue: config.max_outbound_queue,
@@ -75,12 +75,12 @@ impl Daemon {
         let (stop, stop_rx) = watch::channel(false);
         let stop_signal = StopSignal(stop_rx);
         let mut tasks = JoinSet::new();
-        tasks.spawn(shared.clone().run_timer(stop_signal.clone().wait()));
+        tasks.spawn(bus.clone().run_timer(stop_signal.clone().wait()));
         if let Some(listener) = tcp {
             tasks.spawn(conn::accept_loop(
                 listener,
                 conn::Transport::Tcp,
-                shared.clone(),
+                bus.clone(),
                 settings.clone(),
                 stop_signal.clone(),
             ));
@@ -89,7 +89,7 @@ impl Daemon {
             tasks.spawn(conn::accept_loop(
                 listener,
                 conn::Transport::WebSocket,
-                shared.clone(),
+                bus.clone(),
                 settings,
                 stop_signal,
             ));
@@ -99,7 +99,7 @@ impl Daemon {
             ws_addr,
             stop,
             tasks,
-            shared,
+            bus,
         })
     }
 
@@ -124,14 +124,14 @@ impl Daemon {
         )
     }
 
-    /// Counts: (elements, fetchers, connections, pending routed requests).
-    pub fn stats(&self) -> (usize, usize, usize, usize) {
-        self.shared.stats()
+    /// Counts of elements, fetchers, connections and pending routed requests.
+    pub fn stats(&self) -> crate::bus::Stats {
+        self.bus.stats()
     }
 
     /// Stop listening, close every connection and wait until all tasks have ended.
     pub async fn shutdown(mut self) {
-        self.shared.close_all();
+        self.bus.close_all();
         let _ = self.stop.send(true);
         while let Some(result) = self.tasks.join_next().await {
             if let Err(e) = result {

@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 
 use super::conn::{run_connection, ConnCtx, ReadEnd, Transport, WriteEnd};
 use super::{ConnSettings, StopSignal};
-use crate::bus::Shared;
+use crate::bus::Bus;
 use crate::outbox::Outbox;
 
 /// Read buffer allocated when data arrives (an idle connection holds none, see
@@ -27,11 +27,11 @@ const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 pub async fn serve(
     stream: TcpStream,
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    bus: Arc<Bus>,
     settings: ConnSettings,
     stop: StopSignal,
 ) {
-    let ctx = ConnCtx::register(shared, addr, Transport::Tcp, &settings);
+    let ctx = ConnCtx::register(bus, addr, Transport::Tcp, &settings);
     let (rd, wr) = stream.into_split();
     let reader = read_loop(rd, &ctx, FrameDecoder::new(settings.max_message_size));
     let writer = write_loop(wr, &ctx.outbox);

@@ -16,7 +16,7 @@ use tokio_tungstenite::WebSocketStream;
 
 use super::conn::{run_connection, ConnCtx, ReadEnd, Transport, WriteEnd};
 use super::{ConnSettings, StopSignal};
-use crate::bus::Shared;
+use crate::bus::Bus;
 use crate::outbox::{frames, Outbox};
 
 /// How long a client may take to complete the upgrade handshake.
@@ -25,7 +25,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn serve(
     stream: TcpStream,
     addr: SocketAddr,
-    shared: Arc<Shared>,
+    bus: Arc<Bus>,
     settings: ConnSettings,
     stop: StopSignal,
 ) {
@@ -50,7 +50,7 @@ pub async fn serve(
             return;
         }
     };
-    let ctx = ConnCtx::register(shared, addr, Transport::WebSocket, &settings);
+    let ctx = ConnCtx::register(bus, addr, Transport::WebSocket, &settings);
     let (sink, stream) = ws.split();
     let reader = read_loop(stream, &ctx);
     let writer = write_loop(sink, &ctx.outbox, settings.ws_ping_interval);

@@ -190,11 +190,7 @@ pub async fn start(config: jetd::Config) -> jetd::Daemon {
 
 /// Wait (bounded) until the daemon's counts satisfy `pred`: used where the event is inside
 /// the daemon (a connection it has noticed is gone), which no socket can observe.
-pub async fn until_stats(
-    daemon: &jetd::Daemon,
-    what: &str,
-    pred: impl Fn((usize, usize, usize, usize)) -> bool,
-) {
+pub async fn until_stats(daemon: &jetd::Daemon, what: &str, pred: impl Fn(jetd::Stats) -> bool) {
     let deadline = tokio::time::Instant::now() + STEP;
     loop {
         let stats = daemon.stats();
@@ -203,7 +199,7 @@ pub async fn until_stats(
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "daemon never reached: {what} (stats (elements, fetchers, conns, routes) = {stats:?})"
+            "daemon never reached: {what} ({stats:?})"
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }

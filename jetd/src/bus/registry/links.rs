@@ -122,11 +122,11 @@ mod tests {
     use proptest::prelude::*;
 
     use super::checked_pairs;
-    use crate::bus::{ConnId, CoreConfig, FrameOutcome, Shared};
+    use crate::bus::{Bus, ConnId, CoreConfig, FrameOutcome};
     use crate::outbox::Outbox;
 
     const PATHS: [&str; 5] = ["a/1", "a/2", "a/b/1", "b/1", "c"];
-    /// Path rules of every index kind: exact, shared and nested prefixes, scanned.
+    /// Path rules of every index kind: exact, bus and nested prefixes, scanned.
     const RULES: [&str; 6] = [
         r#"{"equals":"a/1"}"#,
         r#"{"equalsOneOf":["a/1","b/1","a/1"]}"#,
@@ -160,18 +160,18 @@ mod tests {
         ]
     }
 
-    fn connect(shared: &Shared) -> ConnId {
-        shared.connect(Arc::new(Outbox::new(usize::MAX)), "test", None)
+    fn connect(bus: &Bus) -> ConnId {
+        bus.connect(Arc::new(Outbox::new(usize::MAX)), "test", None)
     }
 
-    fn send(shared: &Shared, conn: ConnId, text: &str) {
+    fn send(bus: &Bus, conn: ConnId, text: &str) {
         assert!(matches!(
-            shared.handle_frame(conn, text.as_bytes(), 0),
+            bus.handle_frame(conn, text.as_bytes(), 0),
             FrameOutcome::Done
         ));
     }
 
-    fn run(shared: &Shared, peers: &mut [ConnId], op: &Op) {
+    fn run(bus: &Bus, peers: &mut [ConnId], op: &Op) {
         let text = match *op {
             Op::Add(p, i) => (
                 p,
@@ -206,12 +206,12 @@ mod tests {
                 format!(r#"{{"method":"unfetch","params":{{"id":{f}}}}}"#),
             ),
             Op::Disconnect(p) => {
-                shared.disconnect(peers[p]);
-                peers[p] = connect(shared);
+                bus.disconnect(peers[p]);
+                peers[p] = connect(bus);
                 return;
             }
         };
-        send(shared, peers[text.0], &text.1);
+        send(bus, peers[text.0], &text.1);
     }
 
     proptest! {
@@ -220,11 +220,11 @@ mod tests {
         /// (no access rules here, so every fetcher may fetch every element).
         #[test]
         fn attachments_match_the_path_rules(ops in prop::collection::vec(op(), 1..60)) {
-            let shared = Shared::new(CoreConfig::from_config(&crate::Config::default()));
-            let mut peers: Vec<ConnId> = (0..PEERS).map(|_| connect(&shared)).collect();
+            let bus = Bus::new(CoreConfig::from_config(&crate::Config::default()));
+            let mut peers: Vec<ConnId> = (0..PEERS).map(|_| connect(&bus)).collect();
             for op in &ops {
-                run(&shared, &mut peers, op);
-                let core = shared.lock();
+                run(&bus, &mut peers, op);
+                let core = bus.lock();
                 let got = checked_pairs(&core.elements, &core.fetchers);
                 let mut want = Vec::new();
                 for (elem, el) in core.elements.iter() {
@@ -239,9 +239,9 @@ mod tests {
                 prop_assert_eq!(got, want, "after {:?}", op);
             }
             for p in peers {
-                shared.disconnect(p);
+                bus.disconnect(p);
             }
-            let core = shared.lock();
+            let core = bus.lock();
             prop_assert_eq!(core.elements.len(), 0);
             prop_assert_eq!(core.fetchers.iter().count(), 0);
         }
