@@ -1,18 +1,19 @@
 //! The daemon methods (PROTOCOL.md A.4) and response routing (A.5), run under the core lock.
 //!
-//! This file classifies messages, dispatches the method table and holds the parameter
-//! helpers; the methods themselves live by topic in `elements_ops.rs` (add, remove,
-//! change), `routing.rs` (set, call, owners' answers, timeouts), `fetching.rs` (fetch,
-//! unfetch, get, schema) and `session.rs` (config, authenticate, disconnect).
+//! This file turns a classified message into a method call (an exhaustive match over
+//! [`DaemonMethod`]) and its reply into a response, and holds the lookups every method
+//! shares (`visible`, `owned`). The methods live by topic in `methods/`: `elements.rs`
+//! (add, remove, change), `routing.rs` (set, call, owners' answers, timeouts),
+//! `fetching.rs` (fetch, unfetch, get, schema) and `session.rs` (config, authenticate,
+//! disconnect); their params are read through [`Params`] (`params.rs`).
 
-use std::time::Duration;
-
-use jet_runtime::fetch::expr::FetchExpr;
 use jet_runtime::protocol::ErrorObject;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::message::{self, Envelope, Message, Params};
+use super::message::{self, Envelope, Members, Message};
+use super::method::DaemonMethod;
+use super::params::Params;
 use super::registry::access::{allowed, Op};
 use super::registry::elements::{ElemId, Element};
 use super::{out, Conn, ConnId, Core, PendingAuth};
@@ -58,13 +59,16 @@ impl Core {
             return None;
         }
         let id = env.request_id();
-        let Some(method) = &msg.method else {
+        let Some(name) = &msg.method else {
             if let Some(id) = id {
                 self.send_invalid_request(conn, Some(id.get()), msg.text);
             }
             return None;
         };
-        let reply = self.call_method(conn, method, id, env, msg.params);
+        let reply = match msg.daemon_method {
+            Some(method) => self.call_method(conn, method, id, env, msg.params),
+            None => ErrorObject::method_not_found(Value::String(name.clone().into_owned())).into(),
+        };
         match reply {
             Reply::Result(result) => {
                 if let (Some(id), Some(c)) = (id, self.conns.get(&conn)) {
@@ -101,42 +105,38 @@ impl Core {
     }
 
     /// Run a daemon method. `params` are the parsed params of a method that reads them
-    /// ([`message::takes_params`]), `None` for any other method.
+    /// ([`DaemonMethod::takes_params`]), `None` for `info` and `echo`.
     pub(in crate::bus) fn call_method(
         &mut self,
         conn: ConnId,
-        method: &str,
+        method: DaemonMethod,
         id: Option<&RawValue>,
         env: &Envelope<'_>,
-        params: Option<Result<Params<'_>, ()>>,
+        params: Option<Result<Members<'_>, ()>>,
     ) -> Reply {
-        let raw_params = env.params;
-        let p = match (method, params) {
-            ("info", _) => return Reply::Result(self.info.clone().into()),
-            ("echo", _) => {
-                return Reply::Result(raw_params.map_or(TRUE.into(), |p| p.get().to_owned().into()))
+        let p = match params {
+            Some(Ok(m)) => Params::new(m, env.params),
+            Some(Err(())) => {
+                return ErrorObject::wrong_type("params", message::got(env.params)).into()
             }
-            (_, Some(Ok(p))) => p,
-            (_, Some(Err(()))) => {
-                return ErrorObject::wrong_type("params", message::got(raw_params)).into()
-            }
-            (_, None) => {
-                return ErrorObject::method_not_found(Value::String(method.to_owned())).into()
-            }
+            None => Params::new(Members::default(), env.params),
         };
         let result = match method {
-            "add" => self.add(conn, &p, raw_params),
-            "remove" => self.remove(conn, &p, raw_params),
-            "change" => self.change(conn, &p, raw_params),
-            "set" => self.route_request(conn, Op::Set, id, &p, raw_params),
-            "call" => self.route_request(conn, Op::Call, id, &p, raw_params),
-            "fetch" => self.fetch(conn, id, &p, raw_params),
-            "unfetch" => self.unfetch(conn, &p, raw_params),
-            "get" => self.get(conn, raw_params),
-            "schema" => self.schema(conn, raw_params),
-            "config" => self.config(conn, &p, raw_params),
-            "authenticate" => self.authenticate(conn, &p, raw_params),
-            _ => unreachable!("params are parsed only for the methods above"),
+            DaemonMethod::Info => Ok(Reply::Result(self.info.clone().into())),
+            DaemonMethod::Echo => Ok(Reply::Result(
+                p.raw().map_or(TRUE.into(), |p| p.get().to_owned().into()),
+            )),
+            DaemonMethod::Add => self.add(conn, &p),
+            DaemonMethod::Remove => self.remove(conn, &p),
+            DaemonMethod::Change => self.change(conn, &p),
+            DaemonMethod::Set => self.route_request(conn, Op::Set, id, &p),
+            DaemonMethod::Call => self.route_request(conn, Op::Call, id, &p),
+            DaemonMethod::Fetch => self.fetch(conn, id, &p),
+            DaemonMethod::Unfetch => self.unfetch(conn, &p),
+            DaemonMethod::Get => self.get(conn, &p),
+            DaemonMethod::Schema => self.schema(conn, &p),
+            DaemonMethod::Config => self.config(conn, &p),
+            DaemonMethod::Authenticate => self.authenticate(conn, &p),
         };
         result.unwrap_or_else(Reply::Error)
     }
@@ -184,60 +184,4 @@ impl Core {
 pub(in crate::bus) fn fetch_only_for(el: &Element, auth: Option<&Groups>) -> bool {
     let op = if el.is_method() { Op::Call } else { Op::Set };
     el.fetch_only || !allowed(el.access.as_deref(), auth, op)
-}
-
-pub(in crate::bus) fn required_str<'a>(
-    member: Option<&'a RawValue>,
-    key: &str,
-    raw: Option<&RawValue>,
-) -> Result<std::borrow::Cow<'a, str>, ErrorObject> {
-    let member = member.ok_or_else(|| ErrorObject::missing_param(key, message::got(raw)))?;
-    message::as_str(member).ok_or_else(|| ErrorObject::wrong_type(key, message::got(raw)))
-}
-
-pub(in crate::bus) fn optional_bool(
-    member: Option<&RawValue>,
-    key: &str,
-    raw: Option<&RawValue>,
-) -> Result<Option<bool>, ErrorObject> {
-    match member.map(RawValue::get) {
-        None => Ok(None),
-        Some("true") => Ok(Some(true)),
-        Some("false") => Ok(Some(false)),
-        Some(_) => Err(ErrorObject::wrong_type(key, message::got(raw))),
-    }
-}
-
-/// `timeout` in seconds: a positive, finite number (A.5).
-pub(in crate::bus) fn optional_timeout(
-    member: Option<&RawValue>,
-    raw: Option<&RawValue>,
-) -> Result<Option<Duration>, ErrorObject> {
-    let Some(member) = member else {
-        return Ok(None);
-    };
-    let secs: Option<f64> = serde_json::from_str(member.get()).ok();
-    match secs {
-        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
-        _ => Err(ErrorObject::wrong_type("timeout", message::got(raw))),
-    }
-}
-
-/// A fetch id: a string or a number.
-pub(in crate::bus) fn fetch_id<'a>(
-    member: Option<&'a RawValue>,
-    raw: Option<&RawValue>,
-) -> Result<&'a RawValue, ErrorObject> {
-    let id = member.ok_or_else(|| ErrorObject::missing_param("id", message::got(raw)))?;
-    let first = id.get().as_bytes().first().copied().unwrap_or(b' ');
-    if first == b'"' || first == b'-' || first.is_ascii_digit() {
-        Ok(id)
-    } else {
-        Err(ErrorObject::wrong_type("id", message::got(raw)))
-    }
-}
-
-pub(in crate::bus) fn parse_expr(raw: Option<&RawValue>) -> Result<FetchExpr, ErrorObject> {
-    let value = message::got(raw);
-    FetchExpr::parse(&value).map_err(|e| ErrorObject::invalid_fetch(e.0))
 }

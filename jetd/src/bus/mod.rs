@@ -10,8 +10,10 @@
 
 mod dispatch;
 mod message;
+mod method;
 mod methods;
 mod out;
+mod params;
 mod registry;
 
 use std::collections::HashMap;
@@ -21,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+pub use method::DaemonMethod;
 pub use registry::access::{Access, Op};
 pub use registry::fetchers::FetcherKey;
 

@@ -4,10 +4,9 @@ use std::sync::Arc;
 
 use jet_runtime::fetch::filter::Event;
 use jet_runtime::protocol::{ErrorObject, JsonText};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
-use crate::bus::message::{self, Params};
+use crate::bus::params::Params;
 use crate::bus::registry::access::{allowed, Access, Op};
 use crate::bus::registry::elements::{ElemId, Element};
 use crate::bus::registry::fetchers::{Fetcher, LazyValue};
@@ -16,29 +15,23 @@ use crate::bus::registry::links;
 use crate::bus::registry::slab::Slab;
 use crate::bus::{Conn, ConnId, Core};
 
-use crate::bus::dispatch::{
-    fetch_only_for, optional_bool, optional_timeout, required_str, Reply, TRUE,
-};
+use crate::bus::dispatch::{fetch_only_for, Reply, TRUE};
 
 impl Core {
-    // ---- add / remove / change -------------------------------------------------------
-
     pub(in crate::bus) fn add(
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
-        raw: Option<&RawValue>,
     ) -> Result<Reply, ErrorObject> {
-        let path = required_str(p.path, "path", raw)?;
-        let fetch_only = optional_bool(p.fetch_only, "fetchOnly", raw)?.unwrap_or(false);
-        let timeout = optional_timeout(p.timeout, raw)?;
-        let access = match p.access {
+        let path = p.path()?;
+        let fetch_only = p.flag(p.m.fetch_only, "fetchOnly")?;
+        let timeout = p.timeout()?;
+        let access = match p.m.access {
             None => None,
             Some(a) if a.get() == "null" => None,
             Some(a) => {
                 let value: Value = serde_json::from_str(a.get()).unwrap_or(Value::Null);
-                let access = Access::parse(&value)
-                    .map_err(|_| ErrorObject::wrong_type("access", message::got(raw)))?;
+                let access = Access::parse(&value).map_err(|_| p.wrong_type("access"))?;
                 Some(Box::new(access))
             }
         };
@@ -54,11 +47,11 @@ impl Core {
             path: path.clone(),
             seq: 0,
             owner: conn,
-            value: p.value.map(|v| JsonText::from_valid(v.get())),
+            value: p.m.value.map(|v| JsonText::from_valid(v.get())),
             fetch_only,
             access,
             timeout,
-            schema: p.schema.map(|s| JsonText::from_valid(s.get())),
+            schema: p.m.schema.map(|s| JsonText::from_valid(s.get())),
             fetchers: Vec::new(),
         });
         if let Some(c) = self.conns.get_mut(&conn) {
@@ -107,10 +100,8 @@ impl Core {
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
-        raw: Option<&RawValue>,
     ) -> Result<Reply, ErrorObject> {
-        let path = required_str(p.path, "path", raw)?;
-        let id = self.owned(conn, &path)?;
+        let id = self.owned(conn, &p.path()?)?;
         self.remove_element(id);
         Ok(Reply::Result(TRUE.into()))
     }
@@ -130,12 +121,9 @@ impl Core {
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
-        raw: Option<&RawValue>,
     ) -> Result<Reply, ErrorObject> {
-        let path = required_str(p.path, "path", raw)?;
-        let value = p
-            .value
-            .ok_or_else(|| ErrorObject::missing_param("value", message::got(raw)))?;
+        let path = p.path()?;
+        let value = p.value()?;
         let id = self.owned(conn, &path)?;
         let el = self.elements.get_mut(id);
         if el.is_method() {

@@ -5,26 +5,24 @@ use jet_runtime::fetch::sorter::Sorter;
 use jet_runtime::protocol::{ErrorObject, JsonText};
 use serde_json::value::RawValue;
 
-use crate::bus::message::{self, Params};
+use crate::bus::message;
+use crate::bus::params::Params;
 use crate::bus::registry::access::{allowed, Op};
 use crate::bus::registry::elements::{ElemId, Element};
 use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherKey, LazyValue};
 use crate::bus::registry::links;
 use crate::bus::{out, ConnId, Core};
 
-use crate::bus::dispatch::{fetch_id, fetch_only_for, parse_expr, Reply, TRUE};
+use crate::bus::dispatch::{fetch_only_for, Reply, TRUE};
 
 impl Core {
-    // ---- fetch -----------------------------------------------------------------------
-
     pub(in crate::bus) fn fetch(
         &mut self,
         conn: ConnId,
         id: Option<&RawValue>,
         p: &Params<'_>,
-        raw: Option<&RawValue>,
     ) -> Result<Reply, ErrorObject> {
-        let fetch_id = fetch_id(p.id, raw)?;
+        let fetch_id = p.fetch_id()?;
         if self.conn(conn).fetchers.contains_key(fetch_id.get()) {
             return Err(ErrorObject::fetch_id_in_use(message::got(Some(fetch_id))));
         }
@@ -32,7 +30,7 @@ impl Core {
         if self.conn(conn).fetchers.len() >= limit {
             return Err(ErrorObject::limit_exceeded("fetchersPerPeer", limit));
         }
-        let expr = parse_expr(raw)?;
+        let expr = p.expr()?;
         let hint = expr.path_hint();
         let key = self
             .fetchers
@@ -109,9 +107,8 @@ impl Core {
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
-        raw: Option<&RawValue>,
     ) -> Result<Reply, ErrorObject> {
-        let fetch_id = fetch_id(p.id, raw)?;
+        let fetch_id = p.fetch_id()?;
         let key = self
             .conns
             .get_mut(&conn)
@@ -134,9 +131,9 @@ impl Core {
     pub(in crate::bus) fn get(
         &mut self,
         conn: ConnId,
-        raw: Option<&RawValue>,
+        p: &Params<'_>,
     ) -> Result<Reply, ErrorObject> {
-        let expr = parse_expr(raw)?;
+        let expr = p.expr()?;
         let hint = expr.path_hint();
         let auth = self.auth_of(conn);
         let matching = self.matching_elements(conn, &expr, &hint);
@@ -192,9 +189,9 @@ impl Core {
     pub(in crate::bus) fn schema(
         &mut self,
         conn: ConnId,
-        raw: Option<&RawValue>,
+        p: &Params<'_>,
     ) -> Result<Reply, ErrorObject> {
-        let expr = parse_expr(raw)?;
+        let expr = p.expr()?;
         let hint = expr.path_hint();
         let mut b = Vec::from(&b"["[..]);
         let mut first = true;

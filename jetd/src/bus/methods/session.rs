@@ -2,27 +2,23 @@
 //! (PROTOCOL.md A.7, A.9).
 
 use jet_runtime::protocol::ErrorObject;
-use serde_json::value::RawValue;
 
 use crate::auth::Groups;
-use crate::bus::message::Params;
+use crate::bus::params::Params;
 use crate::bus::registry::elements::ElemId;
 use crate::bus::registry::fetchers::FetcherKey;
 use crate::bus::{out, ConnId, Core, PendingAuth};
 
-use crate::bus::dispatch::{required_str, Reply, TRUE};
+use crate::bus::dispatch::{Reply, TRUE};
 
 impl Core {
-    // ---- config / authenticate -------------------------------------------------------
-
     pub(in crate::bus) fn config(
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
-        raw: Option<&RawValue>,
     ) -> Result<Reply, ErrorObject> {
-        if p.name.is_some() {
-            let name = required_str(p.name, "name", raw)?;
+        if p.m.name.is_some() {
+            let name = p.required_str(p.m.name, "name")?;
             let c = self.conns.get_mut(&conn).expect("live connection");
             tracing::debug!(conn, name = %name, "peer named itself");
             c.name = Some(name.into_owned());
@@ -34,10 +30,9 @@ impl Core {
         &mut self,
         conn: ConnId,
         p: &Params<'_>,
-        raw: Option<&RawValue>,
     ) -> Result<Reply, ErrorObject> {
-        let user = required_str(p.user, "user", raw)?;
-        let password = required_str(p.password, "password", raw)?;
+        let user = p.required_str(p.m.user, "user")?;
+        let password = p.required_str(p.m.password, "password")?;
         if !self.conn(conn).fetchers.is_empty() {
             return Err(ErrorObject::already_fetching());
         }
@@ -75,8 +70,6 @@ impl Core {
             Err(e) => out::error(&c.outbox, Some(&id), &e),
         }
     }
-
-    // ---- lifecycle -------------------------------------------------------------------
 
     pub(in crate::bus) fn disconnect(&mut self, conn: ConnId) {
         let Some(c) = self.conns.get_mut(&conn) else {
