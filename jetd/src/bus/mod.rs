@@ -25,7 +25,7 @@ use tokio::sync::Notify;
 
 pub use method::DaemonMethod;
 pub use registry::access::{Access, Op};
-pub use registry::fetchers::FetcherKey;
+pub use registry::fetchers::FetcherId;
 
 use crate::auth::{Groups, Users};
 use crate::outbox::Outbox;
@@ -35,8 +35,7 @@ use registry::idhash::{IdMap, IdSet};
 use registry::routes::Routes;
 use registry::slab::Slab;
 
-/// Identifies a connection for as long as the daemon runs (never reused).
-pub type ConnId = u64;
+pub use registry::ids::ConnId;
 
 /// Settings the core needs from the configuration.
 #[derive(Debug, Clone)]
@@ -71,7 +70,7 @@ struct Conn {
     /// Set by a successful `authenticate`.
     auth: Option<Groups>,
     /// Fetch id (as JSON text) to fetcher.
-    fetchers: HashMap<Box<str>, FetcherKey>,
+    fetchers: HashMap<Box<str>, FetcherId>,
     /// Elements this connection added.
     owned: IdSet<registry::elements::ElemId>,
     /// Routed requests this connection made that wait for an answer.
@@ -85,7 +84,7 @@ pub struct Core {
     config: CoreConfig,
     info: String,
     elements: Elements,
-    fetchers: Slab<Fetcher>,
+    fetchers: Slab<FetcherId, Fetcher>,
     index: FetcherIndex,
     conns: IdMap<ConnId, Conn>,
     routes: Routes,
@@ -144,7 +143,7 @@ impl Bus {
                 index: FetcherIndex::default(),
                 conns: IdMap::default(),
                 routes: Routes::default(),
-                next_conn: 1,
+                next_conn: ConnId::FIRST,
                 timer_next: None,
                 timer_wake: timer_wake.clone(),
             }),
@@ -172,7 +171,7 @@ impl Bus {
     ) -> ConnId {
         let mut core = self.lock();
         let id = core.next_conn;
-        core.next_conn += 1;
+        core.next_conn = id.next();
         core.conns.insert(
             id,
             Conn {
@@ -187,7 +186,7 @@ impl Bus {
                 auth_failures: 0,
             },
         );
-        tracing::debug!(conn = id, transport, ?addr, "peer connected");
+        tracing::debug!(conn = %id, transport, ?addr, "peer connected");
         id
     }
 

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::bus::params::Params;
 use crate::bus::registry::access::{allowed, Access, Op};
 use crate::bus::registry::elements::{ElemId, Element};
-use crate::bus::registry::fetchers::{Fetcher, LazyValue};
+use crate::bus::registry::fetchers::{Fetcher, FetcherId, LazyValue};
 use crate::bus::registry::idhash::IdMap;
 use crate::bus::registry::links;
 use crate::bus::registry::slab::Slab;
@@ -143,7 +143,7 @@ impl Core {
 /// Run one element event through every fetcher attached to the element. The value is
 /// parsed at most once, and only if a value-filtered or sorted fetcher needs it.
 fn deliver_to_attached(
-    fetchers: &mut Slab<Fetcher>,
+    fetchers: &mut Slab<FetcherId, Fetcher>,
     conns: &IdMap<ConnId, Conn>,
     el: &Element,
     event: Event,

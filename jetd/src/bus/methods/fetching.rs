@@ -9,7 +9,7 @@ use crate::bus::message;
 use crate::bus::params::Params;
 use crate::bus::registry::access::{allowed, Op};
 use crate::bus::registry::elements::{ElemId, Element};
-use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherKey, LazyValue};
+use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherId, LazyValue};
 use crate::bus::registry::links;
 use crate::bus::{out, ConnId, Core};
 
@@ -47,7 +47,7 @@ impl Core {
     }
 
     /// Attach a new fetcher to every matching element, in insertion order, reporting each.
-    pub(in crate::bus) fn setup_fetcher(&mut self, conn: ConnId, key: FetcherKey, hint: &PathHint) {
+    pub(in crate::bus) fn setup_fetcher(&mut self, conn: ConnId, key: FetcherId, hint: &PathHint) {
         let matching = self.matching_elements(
             conn,
             &self.fetchers.get(key).expect("new fetcher").expr,
@@ -120,7 +120,7 @@ impl Core {
 
     /// Detach a fetcher from its elements and the index and forget it: O(the elements it
     /// is attached to), not O(the elements its rule might match).
-    pub(in crate::bus) fn drop_fetcher(&mut self, key: FetcherKey) {
+    pub(in crate::bus) fn drop_fetcher(&mut self, key: FetcherId) {
         let Some(f) = self.fetchers.remove(key) else {
             return;
         };

@@ -6,7 +6,7 @@ use jet_runtime::protocol::ErrorObject;
 use crate::auth::Groups;
 use crate::bus::params::Params;
 use crate::bus::registry::elements::ElemId;
-use crate::bus::registry::fetchers::FetcherKey;
+use crate::bus::registry::fetchers::FetcherId;
 use crate::bus::{out, ConnId, Core, PendingAuth};
 
 use crate::bus::dispatch::{Reply, TRUE};
@@ -20,7 +20,7 @@ impl Core {
         if p.m.name.is_some() {
             let name = p.required_str(p.m.name, "name")?;
             let c = self.conns.get_mut(&conn).expect("live connection");
-            tracing::debug!(conn, name = %name, "peer named itself");
+            tracing::debug!(conn = %conn, name = %name, "peer named itself");
             c.name = Some(name.into_owned());
         }
         Ok(Reply::Result(TRUE.into()))
@@ -54,7 +54,7 @@ impl Core {
         let reply = match groups {
             None => {
                 c.auth_failures = c.auth_failures.saturating_add(1);
-                tracing::info!(conn, addr = ?c.addr, failures = c.auth_failures, "authentication failed");
+                tracing::info!(conn = %conn, addr = ?c.addr, failures = c.auth_failures, "authentication failed");
                 Err(ErrorObject::invalid_credentials())
             }
             Some(_) if !c.fetchers.is_empty() => Err(ErrorObject::already_fetching()),
@@ -75,9 +75,9 @@ impl Core {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        let fetchers: Vec<FetcherKey> = c.fetchers.drain().map(|(_, k)| k).collect();
+        let fetchers: Vec<FetcherId> = c.fetchers.drain().map(|(_, k)| k).collect();
         let mut owned: Vec<ElemId> = c.owned.iter().copied().collect();
-        tracing::debug!(conn, transport = c.transport, name = ?c.name, "peer disconnected");
+        tracing::debug!(conn = %conn, transport = c.transport, name = ?c.name, "peer disconnected");
         for key in fetchers {
             self.drop_fetcher(key);
         }

@@ -12,8 +12,7 @@ use super::links::Attachment;
 use super::slab::Slab;
 use crate::bus::ConnId;
 
-/// Index of an element in the registry; stable while the element lives.
-pub type ElemId = usize;
+pub use super::ids::ElemId;
 
 /// A state (it has a value) or a method (it has none), owned by the connection that added it.
 #[derive(Debug)]
@@ -44,7 +43,7 @@ impl Element {
 /// All elements, with a sorted path index for exact and prefix lookups.
 #[derive(Debug, Default)]
 pub struct Elements {
-    slab: Slab<Element>,
+    slab: Slab<ElemId, Element>,
     by_path: BTreeMap<Arc<str>, ElemId>,
     next_seq: u64,
 }

@@ -12,13 +12,13 @@
 //! of the protocol; each fetcher still sees its own events in the order they happen.
 
 use super::elements::{ElemId, Element, Elements};
-use super::fetchers::{Fetcher, FetcherKey};
+use super::fetchers::{Fetcher, FetcherId};
 use super::slab::Slab;
 
 /// A fetcher attached to an element (an entry of `Element::fetchers`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attachment {
-    pub key: FetcherKey,
+    pub key: FetcherId,
     /// Where this element sits in the fetcher's `attached` list.
     back: u32,
     /// The fetcher sees this element as fetch-only (computed when attached: access rules
@@ -39,7 +39,7 @@ fn position(len: usize) -> u32 {
 }
 
 /// Attach fetcher `key` to element `elem`. The caller makes sure it is not attached yet.
-pub fn attach(el: &mut Element, elem: ElemId, f: &mut Fetcher, key: FetcherKey, fetch_only: bool) {
+pub fn attach(el: &mut Element, elem: ElemId, f: &mut Fetcher, key: FetcherId, fetch_only: bool) {
     el.fetchers.push(Attachment {
         key,
         back: position(f.attached.len()),
@@ -53,7 +53,11 @@ pub fn attach(el: &mut Element, elem: ElemId, f: &mut Fetcher, key: FetcherKey, 
 
 /// Detach a fetcher that was just taken out of the registry from every element it is
 /// attached to: O(its attachments).
-pub fn detach_fetcher(elements: &mut Elements, fetchers: &mut Slab<Fetcher>, f: &Fetcher) {
+pub fn detach_fetcher(
+    elements: &mut Elements,
+    fetchers: &mut Slab<FetcherId, Fetcher>,
+    f: &Fetcher,
+) {
     for link in &f.attached {
         let list = &mut elements.get_mut(link.elem).fetchers;
         let at = link.at as usize;
@@ -71,7 +75,11 @@ pub fn detach_fetcher(elements: &mut Elements, fetchers: &mut Slab<Fetcher>, f: 
 
 /// Detach an element that was just taken out of the registry from every fetcher attached
 /// to it: O(its attachments).
-pub fn detach_element(elements: &mut Elements, fetchers: &mut Slab<Fetcher>, el: &Element) {
+pub fn detach_element(
+    elements: &mut Elements,
+    fetchers: &mut Slab<FetcherId, Fetcher>,
+    el: &Element,
+) {
     for a in &el.fetchers {
         let list = &mut fetchers
             .get_mut(a.key)
@@ -88,7 +96,10 @@ pub fn detach_element(elements: &mut Elements, fetchers: &mut Slab<Fetcher>, el:
 
 /// Every (element, fetcher) attachment, after checking that both ends agree on it.
 #[cfg(test)]
-pub fn checked_pairs(elements: &Elements, fetchers: &Slab<Fetcher>) -> Vec<(ElemId, FetcherKey)> {
+pub fn checked_pairs(
+    elements: &Elements,
+    fetchers: &Slab<FetcherId, Fetcher>,
+) -> Vec<(ElemId, FetcherId)> {
     let mut pairs = Vec::new();
     for (elem, el) in elements.iter() {
         for (at, a) in el.fetchers.iter().enumerate() {

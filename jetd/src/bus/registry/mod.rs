@@ -5,6 +5,7 @@ pub(super) mod access;
 pub(super) mod elements;
 pub(super) mod fetchers;
 pub(super) mod idhash;
+pub(super) mod ids;
 pub(super) mod keylist;
 pub(super) mod links;
 pub(super) mod routes;
