@@ -1,17 +1,39 @@
-//! What every connection does, whatever the transport: register with the core, feed it
-//! frames, run the writer, and clean up when either side ends.
+//! What every connection does, whatever the transport: register with the bus, feed it
+//! frames, run the writer, and clean up when either side ends. It knows no transport
+//! (`tcp` and `ws` call it, never the other way round).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::net::TcpStream;
+use tokio::sync::watch;
 
-use super::{tcp, ws, ConnSettings, StopSignal};
 use crate::bus::{Bus, ConnId, FrameOutcome};
 use crate::outbox::{Closed, Outbox};
+
+/// Per-connection settings, copied from the configuration.
+#[derive(Debug, Clone)]
+pub struct ConnSettings {
+    pub max_message_size: usize,
+    pub max_outbound_queue: usize,
+    pub ws_ping_interval: Option<Duration>,
+    pub ws_allowed_origins: Option<Arc<Vec<String>>>,
+    /// Connections being served, over both listeners.
+    pub connections: Arc<ConnCount>,
+}
+
+/// Resolves when shutdown was asked for.
+#[derive(Clone)]
+pub struct StopSignal(pub watch::Receiver<bool>);
+
+impl StopSignal {
+    pub async fn wait(mut self) {
+        // An error means the sender is gone, which also means stop.
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
@@ -32,7 +54,7 @@ impl Transport {
 #[derive(Debug)]
 pub struct ConnCount {
     live: AtomicUsize,
-    max: usize,
+    pub max: usize,
 }
 
 /// One counted connection; dropping it frees the slot.
@@ -85,58 +107,14 @@ pub enum WriteEnd {
     Io(std::io::Error),
 }
 
-/// Accept connections until stopped; each connection is a task owned by this loop.
-pub async fn accept_loop(
-    listener: TcpListener,
-    transport: Transport,
-    bus: Arc<Bus>,
-    settings: ConnSettings,
-    stop: StopSignal,
-) {
-    let mut conns = JoinSet::new();
-    let stopped = stop.clone().wait();
-    tokio::pin!(stopped);
-    loop {
-        tokio::select! {
-            _ = &mut stopped => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => {
-                    let Some(slot) = settings.connections.acquire() else {
-                        tracing::warn!(%addr, "refusing a {} connection: already serving {} (--max-connections)", transport.name(), settings.connections.max);
-                        drop(stream);
-                        continue;
-                    };
-                    let (bus, settings, stop) = (bus.clone(), settings.clone(), stop.clone());
-                    conns.spawn(async move {
-                        serve(stream, addr, transport, bus, settings, stop).await;
-                        drop(slot);
-                    });
-                }
-                Err(e) => {
-                    // Typically out of file descriptors: back off instead of spinning.
-                    tracing::warn!("accept failed on {} listener: {e}", transport.name());
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-        }
-    }
-    while conns.join_next().await.is_some() {}
-}
-
-async fn serve(
-    stream: TcpStream,
-    addr: SocketAddr,
-    transport: Transport,
-    bus: Arc<Bus>,
-    settings: ConnSettings,
-    stop: StopSignal,
-) {
-    let _ = stream.set_nodelay(true);
-    match transport {
-        Transport::Tcp => tcp::serve(stream, addr, bus, settings, stop).await,
-        Transport::WebSocket => ws::serve(stream, addr, bus, settings, stop).await,
-    }
+/// An accepted connection with everything serving it needs (what `listen` hands to a
+/// transport's `serve`).
+pub struct Accepted {
+    pub stream: TcpStream,
+    pub addr: SocketAddr,
+    pub bus: Arc<Bus>,
+    pub settings: ConnSettings,
+    pub stop: StopSignal,
 }
 
 /// A registered connection: who it is and where its outgoing messages wait.
@@ -149,6 +127,7 @@ pub struct ConnCtx {
 }
 
 impl ConnCtx {
+    /// Register a connection with the bus.
     pub fn register(
         bus: Arc<Bus>,
         addr: SocketAddr,

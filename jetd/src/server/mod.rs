@@ -1,7 +1,11 @@
-//! Listeners and connections: one task per connection, reading frames into the core and
-//! writing what the core queued for it.
+//! Listeners and connections: one task per connection, reading frames into the bus and
+//! writing what the bus queued for it.
+//!
+//! Imports go one way: `mod.rs` (the [`Daemon`]) → `listen` (accept loops) → `tcp`/`ws`
+//! (transports) → `conn` (what every connection does, and its settings).
 
 mod conn;
+mod listen;
 mod tcp;
 mod ws;
 
@@ -11,6 +15,8 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+
+use conn::{ConnSettings, StopSignal};
 
 use crate::bus::{Bus, CoreConfig};
 use crate::Config;
@@ -26,29 +32,11 @@ pub enum StartError {
     },
 }
 
-/// Per-connection settings, copied from the configuration.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnSettings {
-    pub max_message_size: usize,
-    pub max_outbound_queue: usize,
-    pub ws_ping_interval: Option<std::time::Duration>,
-    pub ws_allowed_origins: Option<Arc<Vec<String>>>,
-    /// Connections being served, over both listeners.
-    pub connections: Arc<conn::ConnCount>,
-}
-
-/// Resolves when shutdown was asked for.
-#[derive(Clone)]
-pub(crate) struct StopSignal(watch::Receiver<bool>);
-
-impl StopSignal {
-    pub async fn wait(mut self) {
-        // An error means the sender is gone, which also means stop.
-        let _ = self.0.wait_for(|stop| *stop).await;
-    }
-}
-
-/// A running daemon. Dropping it does not stop it; call [`Daemon::shutdown`].
+/// A running daemon.
+///
+/// Dropping it stops it at once: its tasks (listeners, connections, the route timer) are
+/// owned by a `JoinSet`, which aborts them when dropped, so sockets close without the
+/// orderly clean-up. Call [`Daemon::shutdown`] to stop it and wait until it has.
 pub struct Daemon {
     tcp_addr: Option<SocketAddr>,
     ws_addr: Option<SocketAddr>,
@@ -77,7 +65,7 @@ impl Daemon {
         let mut tasks = JoinSet::new();
         tasks.spawn(bus.clone().run_timer(stop_signal.clone().wait()));
         if let Some(listener) = tcp {
-            tasks.spawn(conn::accept_loop(
+            tasks.spawn(listen::accept_loop(
                 listener,
                 conn::Transport::Tcp,
                 bus.clone(),
@@ -86,7 +74,7 @@ impl Daemon {
             ));
         }
         if let Some(listener) = ws {
-            tasks.spawn(conn::accept_loop(
+            tasks.spawn(listen::accept_loop(
                 listener,
                 conn::Transport::WebSocket,
                 bus.clone(),

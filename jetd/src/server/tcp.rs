@@ -1,18 +1,12 @@
 //! The TCP transport: 4-byte big-endian length prefix + JSON (PROTOCOL.md A.1).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-
 use bytes::BytesMut;
 use futures_util::FutureExt;
 use jet_runtime::codec::FrameDecoder;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
 
-use super::conn::{run_connection, ConnCtx, ReadEnd, Transport, WriteEnd};
-use super::{ConnSettings, StopSignal};
-use crate::bus::Bus;
+use super::conn::{run_connection, Accepted, ConnCtx, ReadEnd, Transport, WriteEnd};
 use crate::outbox::Outbox;
 
 /// Read buffer allocated when data arrives (an idle connection holds none, see
@@ -24,13 +18,15 @@ const READ_MIN_FREE: usize = 512;
 /// A write buffer that grew past this is not kept for reuse.
 const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 
-pub async fn serve(
-    stream: TcpStream,
-    addr: SocketAddr,
-    bus: Arc<Bus>,
-    settings: ConnSettings,
-    stop: StopSignal,
-) {
+/// Serve one accepted TCP connection until it ends.
+pub async fn serve(accepted: Accepted) {
+    let Accepted {
+        stream,
+        addr,
+        bus,
+        settings,
+        stop,
+    } = accepted;
     let ctx = ConnCtx::register(bus, addr, Transport::Tcp, &settings);
     let (rd, wr) = stream.into_split();
     let reader = read_loop(rd, &ctx, FrameDecoder::new(settings.max_message_size));

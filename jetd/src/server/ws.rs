@@ -1,8 +1,6 @@
 //! The WebSocket transport: one JSON text per message, any request path, subprotocol
 //! `jet` echoed when the client offers it (node-jet peers refuse a server that does not).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
@@ -14,21 +12,21 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
-use super::conn::{run_connection, ConnCtx, ReadEnd, Transport, WriteEnd};
-use super::{ConnSettings, StopSignal};
-use crate::bus::Bus;
+use super::conn::{run_connection, Accepted, ConnCtx, ReadEnd, Transport, WriteEnd};
 use crate::outbox::{frames, Outbox};
 
 /// How long a client may take to complete the upgrade handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub async fn serve(
-    stream: TcpStream,
-    addr: SocketAddr,
-    bus: Arc<Bus>,
-    settings: ConnSettings,
-    stop: StopSignal,
-) {
+/// Serve one accepted connection: the upgrade handshake, then messages until it ends.
+pub async fn serve(accepted: Accepted) {
+    let Accepted {
+        stream,
+        addr,
+        bus,
+        settings,
+        stop,
+    } = accepted;
     let config = WebSocketConfig::default()
         .max_message_size(Some(settings.max_message_size))
         .max_frame_size(Some(settings.max_message_size));
