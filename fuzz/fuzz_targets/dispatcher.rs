@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use jetd::auth::Groups;
-use jetd::bus::{ConnId, CoreConfig, FrameOutcome, Bus};
+use jetd::bus::{ConnId, FrameOutcome, Bus};
 use jetd::outbox::{frames, Closed, Outbox};
 use libfuzzer_sys::fuzz_target;
 use serde_json::value::RawValue;
@@ -104,13 +104,13 @@ fn check_frame(frame: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let bus = Bus::new(CoreConfig {
+    let bus = Bus::new(&jetd::Config {
         default_timeout: Duration::from_secs(5),
-        users: jetd::auth::Users::default(),
         // Small, so that the limit paths are reached too.
         max_elements_per_peer: 8,
         max_fetchers_per_peer: 3,
         max_pending_per_peer: 3,
+        ..jetd::Config::default()
     });
     let mut peers: Vec<Peer> = (0..CONNS).map(|_| connect(&bus)).collect();
     for line in data.split(|&b| b == b'\n') {

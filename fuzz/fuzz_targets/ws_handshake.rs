@@ -14,7 +14,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use jetd::bus::{CoreConfig, FrameOutcome, Bus};
+use jetd::bus::{FrameOutcome, Bus};
 use jetd::outbox::{frames, Outbox};
 use libfuzzer_sys::fuzz_target;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -62,7 +62,7 @@ async fn serve(server: tokio::io::DuplexStream) {
     else {
         return;
     };
-    let bus = Bus::new(CoreConfig::from_config(&jetd::Config::default()));
+    let bus = Bus::new(&jetd::Config::default());
     let outbox = Arc::new(Outbox::new(1024 * 1024));
     let conn = bus.connect(outbox.clone(), "ws", None);
     while let Some(msg) = ws.next().await {

@@ -14,7 +14,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use futures_util::FutureExt;
-use jetd::bus::{Bus, ConnId, CoreConfig, FrameOutcome};
+use jetd::bus::{Bus, ConnId, FrameOutcome};
 use jetd::outbox::{frames, Outbox};
 
 /// One connection of the bench: its id in the core and its outbox.
@@ -62,7 +62,7 @@ impl Peer {
 }
 
 fn new_core() -> Arc<Bus> {
-    Bus::new(CoreConfig::from_config(&jetd::Config::default()))
+    Bus::new(&jetd::Config::default())
 }
 
 /// Send a request and check that the answer is a `result`.

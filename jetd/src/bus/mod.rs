@@ -37,27 +37,13 @@ use registry::slab::Slab;
 
 pub use registry::ids::ConnId;
 
-/// Settings the core needs from the configuration.
-#[derive(Debug, Clone)]
-pub struct CoreConfig {
-    pub default_timeout: Duration,
-    pub users: Users,
-    pub max_elements_per_peer: usize,
-    pub max_fetchers_per_peer: usize,
-    pub max_pending_per_peer: usize,
-}
-
-impl CoreConfig {
-    /// The core settings of a daemon configuration.
-    pub fn from_config(config: &crate::Config) -> CoreConfig {
-        CoreConfig {
-            default_timeout: config.default_timeout,
-            users: config.users.clone(),
-            max_elements_per_peer: config.max_elements_per_peer,
-            max_fetchers_per_peer: config.max_fetchers_per_peer,
-            max_pending_per_peer: config.max_pending_per_peer,
-        }
-    }
+/// The limits and defaults the bus applies, taken from the [`Config`](crate::Config).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    default_timeout: Duration,
+    max_elements_per_peer: usize,
+    max_fetchers_per_peer: usize,
+    max_pending_per_peer: usize,
 }
 
 /// One connected peer as the core sees it.
@@ -81,7 +67,7 @@ struct Conn {
 
 /// The daemon's state. See the module documentation.
 pub struct Core {
-    config: CoreConfig,
+    config: Limits,
     info: String,
     elements: Elements,
     fetchers: Slab<FetcherId, Fetcher>,
@@ -119,9 +105,16 @@ pub enum FrameOutcome {
 }
 
 impl Bus {
-    pub fn new(config: CoreConfig) -> Arc<Bus> {
+    /// An empty bus for a daemon with this configuration.
+    pub fn new(config: &crate::Config) -> Arc<Bus> {
         let timer_wake = Arc::new(Notify::new());
         let users = config.users.clone();
+        let config = Limits {
+            default_timeout: config.default_timeout,
+            max_elements_per_peer: config.max_elements_per_peer,
+            max_fetchers_per_peer: config.max_fetchers_per_peer,
+            max_pending_per_peer: config.max_pending_per_peer,
+        };
         let info = serde_json::json!({
             "name": "jetd",
             "version": env!("CARGO_PKG_VERSION"),

@@ -76,16 +76,16 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// `timeout` in seconds: a positive, finite number (A.5).
+    /// `timeout` in seconds: a positive, finite number (A.5), checked as `--timeout` is.
     pub fn timeout(&self) -> Result<Option<Duration>, ErrorObject> {
         let Some(member) = self.m.timeout else {
             return Ok(None);
         };
-        let secs: Option<f64> = serde_json::from_str(member.get()).ok();
-        match secs {
-            Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
-            _ => Err(self.wrong_type("timeout")),
-        }
+        serde_json::from_str(member.get())
+            .ok()
+            .and_then(crate::config::timeout_from_secs)
+            .map(Some)
+            .ok_or_else(|| self.wrong_type("timeout"))
     }
 
     /// A fetch id: a string or a number.

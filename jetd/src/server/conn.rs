@@ -12,15 +12,13 @@ use tokio::sync::watch;
 
 use crate::bus::{Bus, ConnId, FrameOutcome};
 use crate::outbox::{Closed, Outbox};
+use crate::Config;
 
-/// Per-connection settings, copied from the configuration.
+/// What connections need besides the bus: the daemon's configuration (shared, not
+/// copied) and the count of connections being served over both listeners.
 #[derive(Debug, Clone)]
 pub struct ConnSettings {
-    pub max_message_size: usize,
-    pub max_outbound_queue: usize,
-    pub ws_ping_interval: Option<Duration>,
-    pub ws_allowed_origins: Option<Arc<Vec<String>>>,
-    /// Connections being served, over both listeners.
+    pub config: Arc<Config>,
     pub connections: Arc<ConnCount>,
 }
 
@@ -134,7 +132,7 @@ impl ConnCtx {
         transport: Transport,
         settings: &ConnSettings,
     ) -> ConnCtx {
-        let outbox = Arc::new(Outbox::new(settings.max_outbound_queue));
+        let outbox = Arc::new(Outbox::new(settings.config.max_outbound_queue));
         let conn = bus.connect(outbox.clone(), transport.name(), Some(addr));
         ConnCtx {
             bus,

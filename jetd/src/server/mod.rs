@@ -18,7 +18,7 @@ use tokio::task::JoinSet;
 
 use conn::{ConnSettings, StopSignal};
 
-use crate::bus::{Bus, CoreConfig};
+use crate::bus::Bus;
 use crate::Config;
 
 /// A daemon could not start (a listener could not bind).
@@ -48,16 +48,13 @@ pub struct Daemon {
 impl Daemon {
     /// Bind the configured listeners and start serving.
     pub async fn start(config: Config) -> Result<Daemon, StartError> {
-        let bus = Bus::new(CoreConfig::from_config(&config));
+        let bus = Bus::new(&config);
         let settings = ConnSettings {
-            max_message_size: config.max_message_size,
-            max_outbound_queue: config.max_outbound_queue,
-            ws_ping_interval: config.ws_ping_interval,
-            ws_allowed_origins: config.ws_allowed_origins.clone().map(Arc::new),
             connections: Arc::new(conn::ConnCount::new(config.max_connections)),
+            config: Arc::new(config),
         };
-        let tcp = bind("tcp", config.tcp).await?;
-        let ws = bind("ws", config.ws).await?;
+        let tcp = bind("tcp", settings.config.tcp).await?;
+        let ws = bind("ws", settings.config.ws).await?;
         let tcp_addr = tcp.as_ref().and_then(|l| l.local_addr().ok());
         let ws_addr = ws.as_ref().and_then(|l| l.local_addr().ok());
         let (stop, stop_rx) = watch::channel(false);

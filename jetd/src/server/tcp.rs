@@ -29,7 +29,11 @@ pub async fn serve(accepted: Accepted) {
     } = accepted;
     let ctx = ConnCtx::register(bus, addr, Transport::Tcp, &settings);
     let (rd, wr) = stream.into_split();
-    let reader = read_loop(rd, &ctx, FrameDecoder::new(settings.max_message_size));
+    let reader = read_loop(
+        rd,
+        &ctx,
+        FrameDecoder::new(settings.config.max_message_size),
+    );
     let writer = write_loop(wr, &ctx.outbox);
     run_connection(&ctx, reader, writer, stop).await;
 }

@@ -28,13 +28,13 @@ pub async fn serve(accepted: Accepted) {
         stop,
     } = accepted;
     let config = WebSocketConfig::default()
-        .max_message_size(Some(settings.max_message_size))
-        .max_frame_size(Some(settings.max_message_size));
-    let origins = settings.ws_allowed_origins.clone();
+        .max_message_size(Some(settings.config.max_message_size))
+        .max_frame_size(Some(settings.config.max_message_size));
+    let daemon = settings.config.clone();
     // The error type is tungstenite's callback signature.
     #[allow(clippy::result_large_err)]
     let callback = move |request: &Request, response: Response| {
-        check_handshake(origins.as_deref(), request, response)
+        check_handshake(daemon.ws_allowed_origins.as_ref(), request, response)
     };
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
@@ -51,7 +51,7 @@ pub async fn serve(accepted: Accepted) {
     let ctx = ConnCtx::register(bus, addr, Transport::WebSocket, &settings);
     let (sink, stream) = ws.split();
     let reader = read_loop(stream, &ctx);
-    let writer = write_loop(sink, &ctx.outbox, settings.ws_ping_interval);
+    let writer = write_loop(sink, &ctx.outbox, settings.config.ws_ping_interval);
     run_connection(&ctx, reader, writer, stop).await;
 }
 

@@ -133,7 +133,7 @@ mod tests {
     use proptest::prelude::*;
 
     use super::checked_pairs;
-    use crate::bus::{Bus, ConnId, CoreConfig, FrameOutcome};
+    use crate::bus::{Bus, ConnId, FrameOutcome};
     use crate::outbox::Outbox;
 
     const PATHS: [&str; 5] = ["a/1", "a/2", "a/b/1", "b/1", "c"];
@@ -231,7 +231,7 @@ mod tests {
         /// (no access rules here, so every fetcher may fetch every element).
         #[test]
         fn attachments_match_the_path_rules(ops in prop::collection::vec(op(), 1..60)) {
-            let bus = Bus::new(CoreConfig::from_config(&crate::Config::default()));
+            let bus = Bus::new(&crate::Config::default());
             let mut peers: Vec<ConnId> = (0..PEERS).map(|_| connect(&bus)).collect();
             for op in &ops {
                 run(&bus, &mut peers, op);
