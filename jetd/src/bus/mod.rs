@@ -147,7 +147,8 @@ impl Bus {
 
     fn lock(&self) -> MutexGuard<'_, Core> {
         // A panic while holding the lock is a bug; the state is still consistent enough to
-        // keep serving the other peers, so do not poison everybody.
+        // keep serving the other peers, so do not poison everybody. (The outboxes the bus
+        // pushes into under this lock recover too, see `crate::outbox`.)
         self.core.lock().unwrap_or_else(|e| e.into_inner())
     }
 
