@@ -7,7 +7,7 @@
 mod conn;
 mod listen;
 mod tcp;
-mod ws;
+pub(crate) mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

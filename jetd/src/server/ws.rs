@@ -57,9 +57,10 @@ pub async fn serve(accepted: Accepted) {
 
 /// Handshake callback: refuse browsers from origins not on the allow-list (when there is
 /// one), and answer `Sec-WebSocket-Protocol: jet` when the client offers `jet`.
+/// (Public for the fuzz target only, through [`crate::fuzzing`].)
 // The error type is tungstenite's callback signature.
 #[allow(clippy::result_large_err)]
-fn check_handshake(
+pub fn check_handshake(
     allowed_origins: Option<&Vec<String>>,
     request: &Request,
     mut response: Response,
