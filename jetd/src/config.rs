@@ -218,31 +218,35 @@ impl Settings {
             }
             config.max_outbound_queue = max;
         }
-        let positive = |name: &str, v: Option<usize>, default: usize| match v {
-            None => Ok(default),
-            Some(0) => refuse(format!("--{name} must be at least 1")),
-            Some(n) => Ok(n),
-        };
-        config.max_connections = positive(
-            "max-connections",
-            self.max_connections,
-            config.max_connections,
-        )?;
-        config.max_elements_per_peer = positive(
-            "max-elements-per-peer",
-            self.max_elements_per_peer,
-            config.max_elements_per_peer,
-        )?;
-        config.max_fetchers_per_peer = positive(
-            "max-fetchers-per-peer",
-            self.max_fetchers_per_peer,
-            config.max_fetchers_per_peer,
-        )?;
-        config.max_pending_per_peer = positive(
-            "max-pending-per-peer",
-            self.max_pending_per_peer,
-            config.max_pending_per_peer,
-        )?;
+        let counts = [
+            (
+                "max-connections",
+                self.max_connections,
+                &mut config.max_connections,
+            ),
+            (
+                "max-elements-per-peer",
+                self.max_elements_per_peer,
+                &mut config.max_elements_per_peer,
+            ),
+            (
+                "max-fetchers-per-peer",
+                self.max_fetchers_per_peer,
+                &mut config.max_fetchers_per_peer,
+            ),
+            (
+                "max-pending-per-peer",
+                self.max_pending_per_peer,
+                &mut config.max_pending_per_peer,
+            ),
+        ];
+        for (name, given, setting) in counts {
+            match given {
+                None => {}
+                Some(0) => return refuse(format!("--{name} must be at least 1")),
+                Some(n) => *setting = n,
+            }
+        }
         if let Some(origins) = self.ws_allowed_origins {
             config.ws_allowed_origins = Some(origins);
         }

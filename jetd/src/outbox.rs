@@ -168,9 +168,7 @@ impl Outbox {
     /// Resolves when the queue has overflowed.
     pub async fn overflowed(&self) -> Closed {
         loop {
-            if let Some(why @ Closed::Overflow { .. }) =
-                self.lock().closed
-            {
+            if let Some(why @ Closed::Overflow { .. }) = self.lock().closed {
                 return why;
             }
             self.overflow.notified().await;

@@ -29,6 +29,16 @@ pub(in crate::bus) enum Reply {
     Authenticate(String, String),
 }
 
+impl Reply {
+    /// A result the method wrote as JSON text.
+    pub(in crate::bus) fn json(text: Vec<u8>) -> Reply {
+        Reply::Result(String::from_utf8(text).expect("JSON text is UTF-8").into())
+    }
+}
+
+/// What a daemon method returns: its reply, or the error to answer with.
+pub(in crate::bus) type MethodResult = Result<Reply, ErrorObject>;
+
 impl From<ErrorObject> for Reply {
     fn from(e: ErrorObject) -> Self {
         Reply::Error(e)

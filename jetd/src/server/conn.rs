@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
 use tokio::sync::watch;
 
 use crate::bus::{Bus, ConnId, FrameOutcome};
@@ -105,33 +104,36 @@ pub enum WriteEnd {
     Io(std::io::Error),
 }
 
-/// An accepted connection with everything serving it needs (what `listen` hands to a
-/// transport's `serve`).
-pub struct Accepted {
-    pub stream: TcpStream,
+/// What serving an accepted connection needs besides its socket (`listen` hands it to
+/// a transport's `serve`, together with the socket).
+pub struct Incoming {
     pub addr: SocketAddr,
     pub bus: Arc<Bus>,
     pub settings: ConnSettings,
     pub stop: StopSignal,
 }
 
-/// A registered connection: who it is and where its outgoing messages wait.
+/// A registered connection: who it is, where its outgoing messages wait, and what it
+/// runs with.
 pub struct ConnCtx {
     pub bus: Arc<Bus>,
     pub conn: ConnId,
     pub outbox: Arc<Outbox>,
     pub addr: SocketAddr,
     pub transport: Transport,
+    pub config: Arc<Config>,
+    stop: StopSignal,
 }
 
 impl ConnCtx {
-    /// Register a connection with the bus.
-    pub fn register(
-        bus: Arc<Bus>,
-        addr: SocketAddr,
-        transport: Transport,
-        settings: &ConnSettings,
-    ) -> ConnCtx {
+    /// Register an accepted connection with the bus.
+    pub fn register(incoming: Incoming, transport: Transport) -> ConnCtx {
+        let Incoming {
+            addr,
+            bus,
+            settings,
+            stop,
+        } = incoming;
         let outbox = Arc::new(Outbox::new(settings.config.max_outbound_queue));
         let conn = bus.connect(outbox.clone(), transport.name(), Some(addr));
         ConnCtx {
@@ -140,6 +142,8 @@ impl ConnCtx {
             outbox,
             addr,
             transport,
+            config: settings.config,
+            stop,
         }
     }
 
@@ -154,8 +158,8 @@ pub async fn run_connection(
     ctx: &ConnCtx,
     reader: impl std::future::Future<Output = ReadEnd>,
     writer: impl std::future::Future<Output = WriteEnd>,
-    stop: StopSignal,
 ) {
+    let stop = ctx.stop.clone();
     tokio::pin!(reader);
     tokio::pin!(writer);
     let (bus, conn, outbox, addr) = (&ctx.bus, ctx.conn, &ctx.outbox, ctx.addr);

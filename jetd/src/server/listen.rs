@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
-use super::conn::{Accepted, ConnSettings, StopSignal, Transport};
+use super::conn::{ConnSettings, Incoming, StopSignal, Transport};
 use super::{tcp, ws};
 use crate::bus::Bus;
 
@@ -32,9 +32,14 @@ pub async fn accept_loop(
                         drop(stream);
                         continue;
                     };
-                    let (bus, settings, stop) = (bus.clone(), settings.clone(), stop.clone());
+                    let incoming = Incoming {
+                        addr,
+                        bus: bus.clone(),
+                        settings: settings.clone(),
+                        stop: stop.clone(),
+                    };
                     conns.spawn(async move {
-                        serve(stream, addr, transport, bus, settings, stop).await;
+                        serve(stream, transport, incoming).await;
                         drop(slot);
                     });
                 }
@@ -50,24 +55,10 @@ pub async fn accept_loop(
     while conns.join_next().await.is_some() {}
 }
 
-async fn serve(
-    stream: TcpStream,
-    addr: std::net::SocketAddr,
-    transport: Transport,
-    bus: Arc<Bus>,
-    settings: ConnSettings,
-    stop: StopSignal,
-) {
+async fn serve(stream: TcpStream, transport: Transport, incoming: Incoming) {
     let _ = stream.set_nodelay(true);
-    let accepted = Accepted {
-        stream,
-        addr,
-        bus,
-        settings,
-        stop,
-    };
     match transport {
-        Transport::Tcp => tcp::serve(accepted).await,
-        Transport::WebSocket => ws::serve(accepted).await,
+        Transport::Tcp => tcp::serve(stream, incoming).await,
+        Transport::WebSocket => ws::serve(stream, incoming).await,
     }
 }

@@ -5,8 +5,9 @@ use futures_util::FutureExt;
 use jet_runtime::codec::FrameDecoder;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::TcpStream;
 
-use super::conn::{run_connection, Accepted, ConnCtx, ReadEnd, Transport, WriteEnd};
+use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
 use crate::outbox::Outbox;
 
 /// Read buffer allocated when data arrives (an idle connection holds none, see
@@ -19,23 +20,12 @@ const READ_MIN_FREE: usize = 512;
 const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 
 /// Serve one accepted TCP connection until it ends.
-pub async fn serve(accepted: Accepted) {
-    let Accepted {
-        stream,
-        addr,
-        bus,
-        settings,
-        stop,
-    } = accepted;
-    let ctx = ConnCtx::register(bus, addr, Transport::Tcp, &settings);
+pub async fn serve(stream: TcpStream, incoming: Incoming) {
+    let ctx = ConnCtx::register(incoming, Transport::Tcp);
     let (rd, wr) = stream.into_split();
-    let reader = read_loop(
-        rd,
-        &ctx,
-        FrameDecoder::new(settings.config.max_message_size),
-    );
+    let reader = read_loop(rd, &ctx, FrameDecoder::new(ctx.config.max_message_size));
     let writer = write_loop(wr, &ctx.outbox);
-    run_connection(&ctx, reader, writer, stop).await;
+    run_connection(&ctx, reader, writer).await;
 }
 
 async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {

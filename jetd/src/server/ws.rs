@@ -12,25 +12,19 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
-use super::conn::{run_connection, Accepted, ConnCtx, ReadEnd, Transport, WriteEnd};
+use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
 use crate::outbox::{frames, Outbox};
 
 /// How long a client may take to complete the upgrade handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serve one accepted connection: the upgrade handshake, then messages until it ends.
-pub async fn serve(accepted: Accepted) {
-    let Accepted {
-        stream,
-        addr,
-        bus,
-        settings,
-        stop,
-    } = accepted;
+pub async fn serve(stream: TcpStream, incoming: Incoming) {
+    let addr = incoming.addr;
+    let daemon = incoming.settings.config.clone();
     let config = WebSocketConfig::default()
-        .max_message_size(Some(settings.config.max_message_size))
-        .max_frame_size(Some(settings.config.max_message_size));
-    let daemon = settings.config.clone();
+        .max_message_size(Some(daemon.max_message_size))
+        .max_frame_size(Some(daemon.max_message_size));
     // The error type is tungstenite's callback signature.
     #[allow(clippy::result_large_err)]
     let callback = move |request: &Request, response: Response| {
@@ -48,11 +42,11 @@ pub async fn serve(accepted: Accepted) {
             return;
         }
     };
-    let ctx = ConnCtx::register(bus, addr, Transport::WebSocket, &settings);
+    let ctx = ConnCtx::register(incoming, Transport::WebSocket);
     let (sink, stream) = ws.split();
     let reader = read_loop(stream, &ctx);
-    let writer = write_loop(sink, &ctx.outbox, settings.config.ws_ping_interval);
-    run_connection(&ctx, reader, writer, stop).await;
+    let writer = write_loop(sink, &ctx.outbox, ctx.config.ws_ping_interval);
+    run_connection(&ctx, reader, writer).await;
 }
 
 /// Handshake callback: refuse browsers from origins not on the allow-list (when there is

@@ -15,14 +15,10 @@ use crate::bus::registry::links;
 use crate::bus::registry::slab::Slab;
 use crate::bus::{Conn, ConnId, Core};
 
-use crate::bus::dispatch::{fetch_only_for, Reply, TRUE};
+use crate::bus::dispatch::{fetch_only_for, MethodResult, Reply, TRUE};
 
 impl Core {
-    pub(in crate::bus) fn add(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
+    pub(in crate::bus) fn add(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
         let path = p.path()?;
         let fetch_only = p.flag(p.m.fetch_only, "fetchOnly")?;
         let timeout = p.timeout()?;
@@ -96,11 +92,7 @@ impl Core {
         }
     }
 
-    pub(in crate::bus) fn remove(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
+    pub(in crate::bus) fn remove(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
         let id = self.owned(conn, &p.path()?)?;
         self.remove_element(id);
         Ok(Reply::Result(TRUE.into()))
@@ -117,11 +109,7 @@ impl Core {
         }
     }
 
-    pub(in crate::bus) fn change(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
+    pub(in crate::bus) fn change(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
         let path = p.path()?;
         let value = p.value()?;
         let id = self.owned(conn, &path)?;

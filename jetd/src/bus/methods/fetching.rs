@@ -13,7 +13,7 @@ use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherId, LazyValu
 use crate::bus::registry::links;
 use crate::bus::{out, ConnId, Core};
 
-use crate::bus::dispatch::{fetch_only_for, Reply, TRUE};
+use crate::bus::dispatch::{fetch_only_for, MethodResult, Reply, TRUE};
 
 impl Core {
     pub(in crate::bus) fn fetch(
@@ -21,7 +21,7 @@ impl Core {
         conn: ConnId,
         id: Option<&RawValue>,
         p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
+    ) -> MethodResult {
         let fetch_id = p.fetch_id()?;
         if self.conn(conn).fetchers.contains_key(fetch_id.get()) {
             return Err(ErrorObject::fetch_id_in_use(message::got(Some(fetch_id))));
@@ -103,11 +103,7 @@ impl Core {
         found.into_iter().map(|(_, id)| id).collect()
     }
 
-    pub(in crate::bus) fn unfetch(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
+    pub(in crate::bus) fn unfetch(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
         let fetch_id = p.fetch_id()?;
         let key = self
             .conns
@@ -128,15 +124,9 @@ impl Core {
         links::detach_fetcher(&mut self.elements, &mut self.fetchers, &f);
     }
 
-    pub(in crate::bus) fn get(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
-        let expr = p.expr()?;
-        let hint = expr.path_hint();
+    pub(in crate::bus) fn get(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        let (expr, matching) = self.query(conn, p)?;
         let auth = self.auth_of(conn);
-        let matching = self.matching_elements(conn, &expr, &hint);
         let mut b = Vec::new();
         if let Some(spec) = expr.sort() {
             let mut sorter: Sorter<JsonText> = Sorter::new(spec.clone());
@@ -156,7 +146,6 @@ impl Core {
             write_entries(&mut b, &sorter.flush(), true);
         } else {
             b.push(b'[');
-            let mut first = true;
             for id in matching {
                 let el = self.elements.get(id);
                 if expr.has_value_rule() {
@@ -165,10 +154,9 @@ impl Core {
                         continue;
                     }
                 }
-                if !first {
+                if b.len() > 1 {
                     b.push(b',');
                 }
-                first = false;
                 out::write_get_entry(
                     &mut b,
                     &el.path,
@@ -178,30 +166,21 @@ impl Core {
             }
             b.push(b']');
         }
-        Ok(Reply::Result(
-            String::from_utf8(b).expect("JSON text is UTF-8").into(),
-        ))
+        Ok(Reply::json(b))
     }
 
     /// `schema`: the JSON Schemas given in `add` for the visible elements whose path
     /// matches the rule, as `[{"path","schema"}]` in insertion order (an extension of
     /// jetd, advertised as `features.schemas`).
-    pub(in crate::bus) fn schema(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
-        let expr = p.expr()?;
-        let hint = expr.path_hint();
+    pub(in crate::bus) fn schema(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        let (_, matching) = self.query(conn, p)?;
         let mut b = Vec::from(&b"["[..]);
-        let mut first = true;
-        for id in self.matching_elements(conn, &expr, &hint) {
+        for id in matching {
             let el = self.elements.get(id);
             let Some(schema) = &el.schema else { continue };
-            if !first {
+            if b.len() > 1 {
                 b.push(b',');
             }
-            first = false;
             b.extend_from_slice(b"{\"path\":");
             jet_runtime::protocol::write_json_str(&mut b, &el.path);
             b.extend_from_slice(b",\"schema\":");
@@ -209,8 +188,14 @@ impl Core {
             b.push(b'}');
         }
         b.push(b']');
-        Ok(Reply::Result(
-            String::from_utf8(b).expect("JSON text is UTF-8").into(),
-        ))
+        Ok(Reply::json(b))
+    }
+
+    /// The params as a fetch expression (`get`, `schema`) and the elements it matches
+    /// that `conn` may fetch, in insertion order.
+    fn query(&self, conn: ConnId, p: &Params<'_>) -> Result<(FetchExpr, Vec<ElemId>), ErrorObject> {
+        let expr = p.expr()?;
+        let matching = self.matching_elements(conn, &expr, &expr.path_hint());
+        Ok((expr, matching))
     }
 }

@@ -12,7 +12,7 @@ use crate::bus::registry::access::{allowed, Op};
 use crate::bus::registry::routes::{Route, Routes};
 use crate::bus::{Conn, ConnId, Core};
 
-use crate::bus::dispatch::Reply;
+use crate::bus::dispatch::{MethodResult, Reply};
 
 impl Core {
     pub(in crate::bus) fn route_request(
@@ -21,7 +21,7 @@ impl Core {
         op: Op,
         id: Option<&RawValue>,
         p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
+    ) -> MethodResult {
         let path = p.path()?;
         let timeout = p.timeout()?;
         let routed_params: String = match op {

@@ -9,14 +9,10 @@ use crate::bus::registry::elements::ElemId;
 use crate::bus::registry::fetchers::FetcherId;
 use crate::bus::{out, ConnId, Core, PendingAuth};
 
-use crate::bus::dispatch::{Reply, TRUE};
+use crate::bus::dispatch::{MethodResult, Reply, TRUE};
 
 impl Core {
-    pub(in crate::bus) fn config(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
+    pub(in crate::bus) fn config(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
         if p.m.name.is_some() {
             let name = p.required_str(p.m.name, "name")?;
             let c = self.conns.get_mut(&conn).expect("live connection");
@@ -26,11 +22,7 @@ impl Core {
         Ok(Reply::Result(TRUE.into()))
     }
 
-    pub(in crate::bus) fn authenticate(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-    ) -> Result<Reply, ErrorObject> {
+    pub(in crate::bus) fn authenticate(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
         let user = p.required_str(p.m.user, "user")?;
         let password = p.required_str(p.m.password, "password")?;
         if !self.conn(conn).fetchers.is_empty() {
