@@ -15,37 +15,10 @@ use super::message::{self, Envelope, Members, Message};
 use super::method::DaemonMethod;
 use super::params::Params;
 use super::registry::access::{allowed, Op};
-use super::registry::elements::{ElemId, Element};
+use super::registry::elements::ElemId;
+use super::reply::{Reply, TRUE};
 use super::{out, Conn, ConnId, Core, PendingAuth};
 use crate::auth::Groups;
-
-/// The result of a daemon method: a response to send, nothing (routed: the owner answers
-/// later), or an `authenticate` to verify off the lock.
-pub(in crate::bus) enum Reply {
-    /// The result as JSON text (borrowed for the constant `true`, the common case).
-    Result(std::borrow::Cow<'static, str>),
-    Error(ErrorObject),
-    Later,
-    Authenticate(String, String),
-}
-
-impl Reply {
-    /// A result the method wrote as JSON text.
-    pub(in crate::bus) fn json(text: Vec<u8>) -> Reply {
-        Reply::Result(String::from_utf8(text).expect("JSON text is UTF-8").into())
-    }
-}
-
-/// What a daemon method returns: its reply, or the error to answer with.
-pub(in crate::bus) type MethodResult = Result<Reply, ErrorObject>;
-
-impl From<ErrorObject> for Reply {
-    fn from(e: ErrorObject) -> Self {
-        Reply::Error(e)
-    }
-}
-
-pub(in crate::bus) const TRUE: &str = "true";
 
 impl Core {
     /// Handle one message of a frame, parsed and classified before the lock was taken.
@@ -187,11 +160,4 @@ impl Core {
         self.visible(conn, path)?;
         Err(ErrorObject::foreign_path(path))
     }
-}
-
-/// Whether a fetching peer sees an element as fetch-only: the flag from `add`, or no
-/// set (state) / call (method) access for it.
-pub(in crate::bus) fn fetch_only_for(el: &Element, auth: Option<&Groups>) -> bool {
-    let op = if el.is_method() { Op::Call } else { Op::Set };
-    el.fetch_only || !allowed(el.access.as_deref(), auth, op)
 }

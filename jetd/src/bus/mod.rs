@@ -15,6 +15,7 @@ mod methods;
 mod out;
 mod params;
 mod registry;
+mod reply;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -15,7 +15,7 @@ use crate::bus::registry::links;
 use crate::bus::registry::slab::Slab;
 use crate::bus::{Conn, ConnId, Core};
 
-use crate::bus::dispatch::{fetch_only_for, MethodResult, Reply, TRUE};
+use crate::bus::reply::{MethodResult, Reply, TRUE};
 
 impl Core {
     pub(in crate::bus) fn add(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
@@ -80,7 +80,7 @@ impl Core {
             if !allowed(el.access.as_deref(), c.auth.as_ref(), Op::Fetch) {
                 continue;
             }
-            let fo = fetch_only_for(el, c.auth.as_ref());
+            let fo = el.fetch_only_for(c.auth.as_ref());
             f.deliver(&c.outbox, Event::Add, &el.path, &mut lazy, fo);
             attached.push((key, fo));
         }

@@ -13,7 +13,7 @@ use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherId, LazyValu
 use crate::bus::registry::links;
 use crate::bus::{out, ConnId, Core};
 
-use crate::bus::dispatch::{fetch_only_for, MethodResult, Reply, TRUE};
+use crate::bus::reply::{MethodResult, Reply, TRUE};
 
 impl Core {
     pub(in crate::bus) fn fetch(
@@ -57,7 +57,7 @@ impl Core {
         let f = self.fetchers.get_mut(key).expect("new fetcher");
         for id in matching {
             let el = self.elements.get_mut(id);
-            let fo = fetch_only_for(el, c.auth.as_ref());
+            let fo = el.fetch_only_for(c.auth.as_ref());
             links::attach(el, id, f, key, fo);
             f.initial(&c.outbox, &el.path, el.value.as_ref(), fo);
         }
@@ -140,7 +140,7 @@ impl Core {
                     el.path.clone(),
                     lazy.get(),
                     el.value.clone(),
-                    fetch_only_for(el, auth),
+                    el.fetch_only_for(auth),
                 );
             }
             write_entries(&mut b, &sorter.flush(), true);
@@ -157,12 +157,7 @@ impl Core {
                 if b.len() > 1 {
                     b.push(b',');
                 }
-                out::write_get_entry(
-                    &mut b,
-                    &el.path,
-                    el.value.as_ref(),
-                    fetch_only_for(el, auth),
-                );
+                out::write_get_entry(&mut b, &el.path, el.value.as_ref(), el.fetch_only_for(auth));
             }
             b.push(b']');
         }

@@ -12,7 +12,7 @@ use crate::bus::registry::access::{allowed, Op};
 use crate::bus::registry::routes::{Route, Routes};
 use crate::bus::{Conn, ConnId, Core};
 
-use crate::bus::dispatch::{MethodResult, Reply};
+use crate::bus::reply::{MethodResult, Reply};
 
 impl Core {
     pub(in crate::bus) fn route_request(

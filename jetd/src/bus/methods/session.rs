@@ -9,7 +9,7 @@ use crate::bus::registry::elements::ElemId;
 use crate::bus::registry::fetchers::FetcherId;
 use crate::bus::{out, ConnId, Core, PendingAuth};
 
-use crate::bus::dispatch::{MethodResult, Reply, TRUE};
+use crate::bus::reply::{MethodResult, Reply, TRUE};
 
 impl Core {
     pub(in crate::bus) fn config(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {

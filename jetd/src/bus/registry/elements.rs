@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use jet_runtime::protocol::JsonText;
 
-use super::access::Access;
+use super::access::{allowed, Access, Op};
 use super::links::Attachment;
 use super::slab::Slab;
+use crate::auth::Groups;
 use crate::bus::ConnId;
 
 pub use super::ids::ElemId;
@@ -37,6 +38,13 @@ pub struct Element {
 impl Element {
     pub fn is_method(&self) -> bool {
         self.value.is_none()
+    }
+
+    /// Whether a fetching peer with these groups sees this element as fetch-only: the
+    /// flag from `add`, or no set (state) / call (method) access for it.
+    pub fn fetch_only_for(&self, auth: Option<&Groups>) -> bool {
+        let op = if self.is_method() { Op::Call } else { Op::Set };
+        self.fetch_only || !allowed(self.access.as_deref(), auth, op)
     }
 }
 
