@@ -1,5 +1,5 @@
-//! The core: elements, fetchers, pending routes and access control, owned by one
-//! [`Core`] value behind one lock.
+//! The bus: elements, fetchers, pending routes and access control, owned by one
+//! [`Core`] value behind one lock; [`Bus`] is that lock plus the API connection tasks call.
 //!
 //! Connection tasks parse frames outside the lock (so both CPU cores work), then take the
 //! lock once per frame and run the messages against the core. The core never awaits and
@@ -7,6 +7,13 @@
 //! [`Outbox`]es, and their writer tasks do the writing. Because every operation runs to
 //! completion under the lock, the notifications an operation causes are always queued
 //! before its response, and every fetcher sees events in the order they happened.
+//!
+//! The rooms: `message` classifies a frame (before the lock) and `method` names the
+//! daemon methods; `dispatch` calls one (under the lock), reading its params through
+//! `params` and answering with a `reply`; `methods/` are the daemon methods by topic;
+//! `registry/` is the data they work on (elements, fetchers and their index, the links
+//! between them, routes, access rules, ids and the containers); `out` writes outgoing
+//! messages.
 
 mod dispatch;
 mod message;
