@@ -122,7 +122,7 @@ impl Shared {
             Ok(Ok(outcome)) => outcome,
             // The sender is dropped only when the table is torn down.
             Ok(Err(_)) => Err(PeerError::ConnectionClosed),
-            Err(_) => Err(PeerError::local_timeout(timeout)),
+            Err(_) => Err(PeerError::local_timeout()),
         };
         drop(guard);
         outcome

@@ -8,7 +8,6 @@
 //! either daemon.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -96,8 +95,9 @@ fn fmt_data(data: &Option<Value>) -> String {
 }
 
 impl PeerError {
-    /// The peer's own request timeout expired.
-    pub(crate) fn local_timeout(_after: Duration) -> Self {
+    /// The peer's own request timeout expired. (Which timeout is the caller's to say: the
+    /// error carries no details for a local timeout, see [`PeerError::Timeout`].)
+    pub(crate) fn local_timeout() -> Self {
         PeerError::Timeout { details: None }
     }
 

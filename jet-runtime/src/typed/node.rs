@@ -238,9 +238,14 @@ impl<T: 'static> MethodInfo<T> {
 pub struct MethodsOf<T>(PhantomData<fn() -> T>);
 
 impl<T> MethodsOf<T> {
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         MethodsOf(PhantomData)
+    }
+}
+
+impl<T> Default for MethodsOf<T> {
+    fn default() -> Self {
+        MethodsOf::new()
     }
 }
 

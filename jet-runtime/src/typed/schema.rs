@@ -53,8 +53,13 @@ pub struct MethodSchema {
     result: Option<Schema>,
 }
 
+impl Default for MethodSchema {
+    fn default() -> Self {
+        MethodSchema::new()
+    }
+}
+
 impl MethodSchema {
-    #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         MethodSchema {
             generator: generator(),
