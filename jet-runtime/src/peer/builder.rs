@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::connection::{Address, Connection};
-use super::core::Shared;
+use super::registry::Shared;
 use super::{dispatch, Peer, PeerError, PeerInner};
 use crate::codec::DEFAULT_MAX_MESSAGE_SIZE;
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::core::Shared;
+use super::registry::Shared;
 use super::method::handle_call;
 use super::state::{handle_set, respond};
 use super::PeerError;

@@ -11,7 +11,7 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use serde_json::{json, Map, Value};
 
-use super::core::Shared;
+use super::registry::Shared;
 use super::state::{register, respond};
 use super::{Peer, PeerError};
 use crate::protocol::ErrorObject;

@@ -41,7 +41,7 @@
 
 mod builder;
 mod connection;
-mod core;
+mod registry;
 mod correlation;
 mod dispatch;
 mod error;
@@ -78,7 +78,7 @@ pub struct Peer {
 }
 
 pub(crate) struct PeerInner {
-    pub(crate) shared: Arc<core::Shared>,
+    pub(crate) shared: Arc<registry::Shared>,
     /// Dropping it (with the last handle) tells the supervisor to stop.
     shutdown: watch::Sender<()>,
     supervisor: std::sync::Mutex<Option<JoinHandle<()>>>,

@@ -13,7 +13,7 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use serde_json::{json, Map, Value};
 
-use super::core::{Registry, Shared};
+use super::registry::{Registry, Shared};
 use super::{Peer, PeerError};
 use crate::protocol::ErrorObject;
 
