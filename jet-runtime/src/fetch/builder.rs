@@ -144,19 +144,26 @@ impl ValueOp {
     }
 }
 
-/// A JSON type name, for `isType` and for sorting by value.
+/// A JSON type name: the operand of `isType`, and what `sort.byValue` and
+/// `sort.byValueField` order by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValueType {
+    /// `"number"`.
     Number,
+    /// `"string"`.
     String,
+    /// `"boolean"`.
     Boolean,
-    /// Objects and (as in node-jet) arrays.
+    /// `"object"`: objects and, as in node-jet, arrays; never `null`.
     Object,
+    /// `"array"`.
     Array,
+    /// `"null"`.
     Null,
 }
 
 impl ValueType {
+    /// Every type name.
     pub const ALL: [ValueType; 6] = [
         ValueType::Number,
         ValueType::String,
@@ -177,8 +184,38 @@ impl ValueType {
         }
     }
 
+    /// The type with this wire name.
     pub fn parse(name: &str) -> Option<ValueType> {
         ValueType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// Parses a type name; `what` names the member in the error text, which lists the
+    /// accepted names.
+    pub(crate) fn parse_named(name: &str, what: &str) -> Result<ValueType, String> {
+        ValueType::parse(name).ok_or_else(|| {
+            let names: Vec<String> = ValueType::ALL
+                .iter()
+                .map(|t| format!("`{}`", t.as_str()))
+                .collect();
+            format!(
+                "unknown type `{name}` in {what}, expected one of {}",
+                names.join(", ")
+            )
+        })
+    }
+}
+
+impl std::str::FromStr for ValueType {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<ValueType, String> {
+        ValueType::parse_named(name, "a type name")
+    }
+}
+
+impl std::fmt::Display for ValueType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -1,8 +1,10 @@
-//! Fetch expressions (PROTOCOL.md A.6, B.6).
+//! Fetch expressions (PROTOCOL.md A.6): what a peer subscribes to.
+//!
+//! [`builder`] builds an expression in Rust and turns it into the JSON a daemon expects;
+//! that is all a peer needs. The daemon's side (parsing, matching, value-rule filtering
+//! and sorted windows) is the hidden `engine` module, which jetd uses.
 
 pub mod builder;
-pub mod engine;
 
-// The old paths, kept until the users move to `engine`.
-pub use engine::*;
-pub use engine::{expr, filter, sorter};
+#[doc(hidden)]
+pub mod engine;

@@ -41,12 +41,12 @@
 
 mod builder;
 mod connection;
-mod registry;
 mod correlation;
 mod dispatch;
 mod error;
 mod fetch;
 mod method;
+mod registry;
 mod state;
 
 use std::future::{Future, IntoFuture};

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use jet_runtime::fetch::expr::FetchExpr;
+use jet_runtime::fetch::engine::FetchExpr;
 use jet_runtime::protocol::ErrorObject;
 use serde_json::value::RawValue;
 use serde_json::Value;
