@@ -12,14 +12,20 @@
 
 pub mod codec;
 pub mod fetch;
+#[cfg(feature = "peer")]
 pub mod peer;
 pub mod protocol;
+#[cfg(feature = "typed")]
 pub mod typed;
 
+#[cfg(feature = "typed")]
 pub mod prelude;
 
+#[cfg(feature = "typed")]
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(feature = "typed")]
 pub use jet_derive::{methods, Node};
+#[cfg(feature = "typed")]
 pub use typed::Node;
