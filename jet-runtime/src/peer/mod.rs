@@ -32,8 +32,10 @@
 //! remove it when dropped.
 //!
 //! Module map (private modules): `connection` (transports, reader/writer tasks),
-//! `correlation` (pending requests), `dispatch` (incoming messages), `core` (the shared
-//! registry), `state`, `method`, `fetch`, `builder` (options, handshake, reconnect), `error`.
+//! `correlation` (pending requests), `dispatch` (incoming messages), `registry` (what the
+//! peer owns and the way to reach the daemon, behind one lock), `owned` (what the `State`
+//! and `Method` handles share), `state`, `method`, `fetch`, `builder` (options, handshake,
+//! reconnect), `error`.
 //!
 //! Handlers: synchronous set/call handlers run on the connection's reader task, in arrival
 //! order, and must not block; asynchronous ones run on their own tasks. A panicking sync
@@ -46,6 +48,7 @@ mod dispatch;
 mod error;
 mod fetch;
 mod method;
+mod owned;
 mod registry;
 mod state;
 
