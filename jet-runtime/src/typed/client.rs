@@ -23,7 +23,10 @@ use crate::peer::{EventKind, FetchEvent, FetchStream, Peer};
 /// Implemented by every generated `<Name>Client`.
 pub trait NodeClient: Sized {
     /// A client for the node served at `core`'s path.
+    #[doc(hidden)]
     fn from_core(core: ClientCore) -> Self;
+    /// The peer and the path.
+    #[doc(hidden)]
     fn core(&self) -> &ClientCore;
 
     /// A client for the node served at `path`.

@@ -39,8 +39,7 @@ pub enum TypedError {
 
 /// How a remote `set` of a state was refused, before the path is known.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum SetError {
+pub(crate) enum SetError {
     /// The value does not deserialise into the field's type.
     Type { expected: String, message: String },
     /// The field's validator refused it.
@@ -54,7 +53,7 @@ impl SetError {
     /// `{"invalidArgument":{"message":..,"path":..[,"expected":..]}}` (node-jet's kind for a
     /// refused value), or `-32603` for a value that cannot be serialised.
     #[cold]
-    pub fn into_error_object(self, path: &str) -> ErrorObject {
+    pub(crate) fn into_error_object(self, path: &str) -> ErrorObject {
         let mut detail = Map::new();
         let message = match self {
             SetError::Type { expected, message } => {
