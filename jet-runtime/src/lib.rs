@@ -10,6 +10,10 @@
 //! The daemon (`jetd`) and every peer use the same types, so what one sends the other
 //! understands by construction.
 
+// On top of the workspace lints (Cargo cannot extend `[lints] workspace = true` per crate):
+// `pub` means reachable by users, and everything users can reach is documented.
+#![warn(unreachable_pub, missing_docs)]
+
 pub mod codec;
 pub mod fetch;
 #[cfg(feature = "peer")]

@@ -18,8 +18,11 @@ use crate::codec::DEFAULT_MAX_MESSAGE_SIZE;
 /// row (`None`: never give up).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconnectPolicy {
+    /// The wait before the first attempt.
     pub initial_delay: Duration,
+    /// The longest wait between attempts.
     pub max_delay: Duration,
+    /// Failed attempts in a row before giving up; `None`: never.
     pub max_attempts: Option<u32>,
 }
 

@@ -99,8 +99,11 @@ impl std::fmt::Debug for Peer {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct DaemonInfo {
+    /// The daemon's name (`"jetd"`, `"node-jet"`, ...).
     pub name: String,
+    /// The daemon's version.
     pub version: String,
+    /// The Jet protocol version it speaks.
     pub protocol_version: String,
     /// `{"batches":..,"authentication":..,"fetch":"full",...}` and extensions.
     pub features: Value,

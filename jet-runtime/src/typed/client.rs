@@ -43,6 +43,7 @@ pub struct ClientCore {
 }
 
 impl ClientCore {
+    /// The node served at `path` (trailing slashes dropped) on `peer`.
     pub fn new(peer: &Peer, path: impl Into<String>) -> Self {
         let mut path = path.into();
         while path.ends_with('/') {
@@ -59,6 +60,7 @@ impl ClientCore {
         &self.path
     }
 
+    /// The peer requests go through.
     pub fn peer(&self) -> &Peer {
         &self.peer
     }

@@ -20,14 +20,22 @@ pub enum TypedError {
     /// built from different definitions, or someone else serves that path.
     #[error("`{path}` sent a value that is not {expected}: {message}")]
     Decode {
+        /// The element.
         path: String,
+        /// The Rust type it should fit.
         expected: String,
+        /// The deserialiser's error.
         message: String,
     },
     /// A value could not be serialised to JSON (a map with non-string keys, a failing
     /// `Serialize` impl, ...).
     #[error("cannot serialise the value for `{path}`: {message}")]
-    Encode { path: String, message: String },
+    Encode {
+        /// The element.
+        path: String,
+        /// The serialiser's error.
+        message: String,
+    },
     /// Two elements of one served value would get the same path (a field renamed to a
     /// method's name, ...): rename one of them with `#[jet(rename = "..")]`.
     #[error("`{0}` would be served twice: give one of the fields or methods another name with #[jet(rename = \"..\")]")]
@@ -98,6 +106,7 @@ impl SetError {
     note = "implement `jet_runtime::typed::IntoErrorObject` for `{Self}`, or return `Result<_, jet_runtime::protocol::ErrorObject>`"
 )]
 pub trait IntoErrorObject {
+    /// The error object the caller receives.
     fn into_error_object(self) -> ErrorObject;
 }
 

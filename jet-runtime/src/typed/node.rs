@@ -245,12 +245,15 @@ pub struct MethodsOf<T>(PhantomData<fn() -> T>);
 
 impl<T> MethodsOf<T> {
     #[allow(clippy::new_without_default)]
+    /// The probe for `T`.
     pub fn new() -> Self {
         MethodsOf(PhantomData)
     }
 }
 
+/// Picked when `T: Methods`: its methods.
 pub trait ViaMethods<T> {
+    /// The methods of `T`.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
 }
 
@@ -260,7 +263,9 @@ impl<T: Methods> ViaMethods<T> for &MethodsOf<T> {
     }
 }
 
+/// The fallback: no methods.
 pub trait NoMethods<T> {
+    /// An empty list.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
 }
 
