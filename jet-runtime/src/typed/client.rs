@@ -145,8 +145,8 @@ fn decode<F: DeserializeOwned>(path: &str, value: Value) -> Result<F, TypedError
     })
 }
 
-/// The values of one state as a stream of `F`; see [`ClientCore::watch`]. Dropping it
-/// unfetches.
+/// The values of one state as a stream of `F`, as a generated client's `watch_<field>()`
+/// returns them. Dropping it unfetches.
 pub struct Watch<F> {
     stream: FetchStream,
     path: String,
