@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use jet_runtime::fetch::expr::FetchExpr;
+use jet_runtime::fetch::engine::FetchExpr;
 use jet_runtime::protocol::ErrorObject;
 use serde_json::value::RawValue;
 

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use jet_runtime::fetch::filter::Event;
+use jet_runtime::fetch::engine::Event;
 use jet_runtime::protocol::{ErrorObject, JsonText};
 use serde_json::Value;
 

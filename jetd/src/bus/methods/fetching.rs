@@ -1,7 +1,7 @@
 //! `fetch`, `unfetch`, `get` and the `schema` extension (PROTOCOL.md A.6).
 
-use jet_runtime::fetch::expr::{FetchExpr, PathHint};
-use jet_runtime::fetch::sorter::Sorter;
+use jet_runtime::fetch::engine::Sorter;
+use jet_runtime::fetch::engine::{FetchExpr, PathHint};
 use jet_runtime::protocol::{ErrorObject, JsonText};
 use serde_json::value::RawValue;
 

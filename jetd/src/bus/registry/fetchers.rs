@@ -8,9 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use jet_runtime::fetch::expr::{FetchExpr, PathHint};
-use jet_runtime::fetch::filter::{Event, EventFilter};
-use jet_runtime::fetch::sorter::{SortedUpdate, Sorter};
+use jet_runtime::fetch::engine::{Event, EventFilter};
+use jet_runtime::fetch::engine::{FetchExpr, PathHint};
+use jet_runtime::fetch::engine::{SortedUpdate, Sorter};
 use jet_runtime::protocol::JsonText;
 use serde_json::Value;
 
