@@ -17,7 +17,7 @@ use super::params::Params;
 use super::registry::access::{allowed, Op};
 use super::registry::elements::ElemId;
 use super::reply::{Reply, TRUE};
-use super::{out, Conn, ConnId, Core, PendingAuth};
+use super::{wire, Conn, ConnId, Core, PendingAuth};
 use crate::auth::Groups;
 
 impl Core {
@@ -55,7 +55,7 @@ impl Core {
         match reply {
             Reply::Result(result) => {
                 if let (Some(id), Some(c)) = (id, self.conns.get(&conn)) {
-                    out::result(&c.outbox, id.get(), &result);
+                    wire::result(&c.outbox, id.get(), &result);
                 }
             }
             Reply::Error(err) => {
@@ -83,7 +83,7 @@ impl Core {
 
     pub(in crate::bus) fn send_error(&self, conn: ConnId, id: Option<&str>, err: &ErrorObject) {
         if let Some(c) = self.conns.get(&conn) {
-            out::error(&c.outbox, id, err);
+            wire::error(&c.outbox, id, err);
         }
     }
 

@@ -19,7 +19,7 @@ mod dispatch;
 mod message;
 mod method;
 mod methods;
-mod out;
+mod wire;
 mod params;
 mod registry;
 mod reply;
@@ -203,7 +203,7 @@ impl Bus {
             Err(reason) => {
                 let core = self.lock();
                 if let Some(c) = core.conns.get(&conn) {
-                    out::error(
+                    wire::error(
                         &c.outbox,
                         None,
                         &jet_runtime::protocol::ErrorObject::parse_error(reason),

@@ -11,7 +11,7 @@ use crate::bus::registry::access::{allowed, Op};
 use crate::bus::registry::elements::{ElemId, Element};
 use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherId, LazyValue};
 use crate::bus::registry::links;
-use crate::bus::{out, ConnId, Core};
+use crate::bus::{wire, ConnId, Core};
 
 use crate::bus::reply::{MethodResult, Reply, TRUE};
 
@@ -40,7 +40,7 @@ impl Core {
         c.fetchers.insert(fetch_id.get().into(), key);
         // The response goes out before the initial notifications (A.6).
         if let Some(id) = id {
-            out::result(&c.outbox, id.get(), TRUE);
+            wire::result(&c.outbox, id.get(), TRUE);
         }
         self.setup_fetcher(conn, key, &hint);
         Ok(Reply::Later)
@@ -157,7 +157,7 @@ impl Core {
                 if b.len() > 1 {
                     b.push(b',');
                 }
-                out::write_get_entry(&mut b, &el.path, el.value.as_ref(), el.fetch_only_for(auth));
+                wire::write_get_entry(&mut b, &el.path, el.value.as_ref(), el.fetch_only_for(auth));
             }
             b.push(b']');
         }

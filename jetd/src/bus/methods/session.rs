@@ -7,7 +7,7 @@ use crate::auth::Groups;
 use crate::bus::params::Params;
 use crate::bus::registry::elements::ElemId;
 use crate::bus::registry::fetchers::FetcherId;
-use crate::bus::{out, ConnId, Core, PendingAuth};
+use crate::bus::{wire, ConnId, Core, PendingAuth};
 
 use crate::bus::reply::{MethodResult, Reply, TRUE};
 
@@ -58,8 +58,8 @@ impl Core {
         };
         let Some(id) = auth.id else { return };
         match reply {
-            Ok(text) => out::result(&c.outbox, &id, &text),
-            Err(e) => out::error(&c.outbox, Some(&id), &e),
+            Ok(text) => wire::result(&c.outbox, &id, &text),
+            Err(e) => wire::error(&c.outbox, Some(&id), &e),
         }
     }
 
@@ -85,7 +85,7 @@ impl Core {
                 continue;
             }
             if let Some(req) = self.route_done(&route) {
-                out::error(
+                wire::error(
                     &req.outbox,
                     Some(&route.requester_id),
                     &ErrorObject::owner_disconnected(&route.path),

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::keylist::KeyList;
 use super::links::Attached;
-use crate::bus::out::{self, Notification, SortedEntry};
+use crate::bus::wire::{self, Notification, SortedEntry};
 use crate::bus::ConnId;
 use crate::outbox::Outbox;
 
@@ -151,7 +151,7 @@ fn write_event(
     fetch_only: bool,
 ) {
     out.push_with(|b| {
-        out::write_notification(
+        wire::write_notification(
             b,
             &Notification {
                 fetch_id,
@@ -200,7 +200,7 @@ pub fn write_entries(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bo
         if i > 0 {
             b.push(b',');
         }
-        out::write_sorted_entry(
+        wire::write_sorted_entry(
             b,
             &SortedEntry {
                 path: &c.path,
