@@ -19,10 +19,11 @@ mod dispatch;
 mod message;
 mod method;
 mod methods;
-mod wire;
+mod n3;
 mod params;
 mod registry;
 mod reply;
+mod wire;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -44,6 +45,7 @@ use registry::routes::Routes;
 use registry::slab::Slab;
 
 pub use registry::ids::ConnId;
+pub use wire::Dialect;
 
 /// The limits and defaults the bus applies, taken from the [`Config`](crate::Config).
 #[derive(Debug, Clone, Copy)]
@@ -54,11 +56,24 @@ struct Limits {
     max_pending_per_peer: usize,
 }
 
+impl Core {
+    /// How `conn` speaks (classic for a connection that is gone).
+    pub(in crate::bus) fn dialect(&self, conn: ConnId) -> Dialect {
+        self.conns
+            .get(&conn)
+            .map_or(Dialect::Classic, |c| c.dialect)
+    }
+}
+
 /// One connected peer as the core sees it.
-struct Conn {
+pub(in crate::bus) struct Conn {
     outbox: Arc<Outbox>,
     addr: Option<SocketAddr>,
     transport: &'static str,
+    /// How the peer speaks (PROTOCOL.md A.10).
+    dialect: Dialect,
+    /// The dialect is settled: fixed by the listener, or decided by the first request.
+    dialect_known: bool,
     /// Set by `config`; used in log lines.
     name: Option<String>,
     /// Set by a successful `authenticate`.
@@ -77,6 +92,8 @@ struct Conn {
 pub struct Core {
     config: Limits,
     info: String,
+    /// `info`'s result for node-jet 3 peers.
+    info_n3: String,
     elements: Elements,
     fetchers: Slab<FetcherId, Fetcher>,
     index: FetcherIndex,
@@ -135,10 +152,24 @@ impl Bus {
             }
         })
         .to_string();
+        // What a node-jet 3 peer reads (PROTOCOL.md C.1.2): its feature names.
+        let info_n3 = serde_json::json!({
+            "name": "jetd",
+            "version": env!("CARGO_PKG_VERSION"),
+            "protocolVersion": "1.1.0",
+            "features": {
+                "batches": true,
+                "fetch": "full",
+                "asNotification": false,
+                "authenticate": true,
+            }
+        })
+        .to_string();
         Arc::new(Bus {
             core: Mutex::new(Core {
                 config,
                 info,
+                info_n3,
                 elements: Elements::default(),
                 fetchers: Slab::default(),
                 index: FetcherIndex::default(),
@@ -180,6 +211,8 @@ impl Bus {
                 outbox,
                 addr,
                 transport,
+                dialect: Dialect::Classic,
+                dialect_known: false,
                 name: None,
                 auth: None,
                 fetchers: HashMap::new(),
@@ -190,6 +223,15 @@ impl Bus {
         );
         tracing::debug!(conn = %id, transport, ?addr, "peer connected");
         id
+    }
+
+    /// Fix a connection's dialect (a listener option or WebSocket path chose it), instead
+    /// of recognising it from the peer's first request.
+    pub fn set_dialect(&self, conn: ConnId, dialect: Dialect) {
+        if let Some(c) = self.lock().conns.get_mut(&conn) {
+            c.dialect = dialect;
+            c.dialect_known = true;
+        }
     }
 
     /// Handle one frame's text, starting at message `start` of a batch (0 for a new frame).
@@ -205,6 +247,7 @@ impl Bus {
                 if let Some(c) = core.conns.get(&conn) {
                     wire::error(
                         &c.outbox,
+                        c.dialect,
                         None,
                         &jet_runtime::protocol::ErrorObject::parse_error(reason),
                     );

@@ -1,12 +1,42 @@
-//! Writing outgoing messages straight into a connection's outbox, as JSON text.
+//! Every outgoing daemon message, written straight into a connection's outbox as JSON
+//! text: responses, errors, fetch notifications, `get` entries, routed requests, relayed
+//! answers and timeouts. This is the only module that writes wire bytes, so a dialect is a
+//! rendering chosen here, never a second path through the core.
 //!
-//! Member order follows node-jet's traces (PROTOCOL.md B §13): responses `id` then
-//! `result`/`error`; notifications `method`, `params`. Values are copied as the text the
-//! owner sent, never re-encoded.
+//! Two dialects (PROTOCOL.md A.10): [`Dialect::Classic`] (Part A/B: member order follows
+//! node-jet 2's traces, B §13: responses `id` then `result`/`error`; notifications `method`,
+//! `params`) and [`Dialect::N3`] (node-jet 3, Part C: `{}` results, `Add`/`Change`/`Remove`
+//! without `fetchOnly` and without a value on `Remove`, `[{"path","value"}]` from `get`,
+//! error objects with `data.name`, routed requests as `{"method":"set"|"call",...}`).
+//! Values are copied as the text the owner sent, never re-encoded.
 
-use jet_runtime::protocol::{write_json_str, ErrorObject, JsonText};
+use jet_runtime::fetch::engine::{Event, SortedUpdate};
+use jet_runtime::protocol::{codes, write_json_str, ErrorObject, JsonText};
+use serde_json::{json, Value};
 
+use crate::bus::registry::access::Op;
+use crate::bus::registry::ids::RouteId;
+use crate::bus::registry::routes::Routes;
 use crate::outbox::Outbox;
+
+/// How a connection's peer speaks (PROTOCOL.md A.10): chosen per connection, classic until
+/// the peer shows node-jet 3 traffic or a listener fixes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    /// Part A/B: lua-jet, node-jet 2, cjet, the Rust peer.
+    #[default]
+    Classic,
+    /// Part C: npm node-jet 3.x.
+    N3,
+}
+
+/// The result of most methods: `true` (classic) or `{}` (node-jet 3).
+pub fn ok_text(d: Dialect) -> &'static str {
+    match d {
+        Dialect::Classic => "true",
+        Dialect::N3 => "{}",
+    }
+}
 
 /// `{"id":<id>,"result":<result>}`
 pub fn result(out: &Outbox, id: &str, result: &str) {
@@ -19,19 +49,154 @@ pub fn result(out: &Outbox, id: &str, result: &str) {
     });
 }
 
-/// `{"id":<id>,"error":{...}}`, or `{"error":{...}}` when there is no id.
-pub fn error(out: &Outbox, id: Option<&str>, err: &ErrorObject) {
+/// `{"id":<id>,"error":{...}}`, or `{"error":{...}}` when there is no id (node-jet 3:
+/// `"id":""`, as its daemon answers what it cannot parse).
+pub fn error(out: &Outbox, d: Dialect, id: Option<&str>, err: &ErrorObject) {
     out.push_with(|b| {
         b.push(b'{');
-        if let Some(id) = id {
-            b.extend_from_slice(b"\"id\":");
-            b.extend_from_slice(id.as_bytes());
-            b.push(b',');
+        match (id, d) {
+            (Some(id), _) => {
+                b.extend_from_slice(b"\"id\":");
+                b.extend_from_slice(id.as_bytes());
+                b.push(b',');
+            }
+            (None, Dialect::N3) => b.extend_from_slice(b"\"id\":\"\","),
+            (None, Dialect::Classic) => {}
         }
         b.extend_from_slice(b"\"error\":");
-        serde_json::to_writer(&mut *b, err).expect("writing to a Vec cannot fail");
+        write_error_object(b, d, err);
         b.push(b'}');
     });
+}
+
+fn write_error_object(b: &mut Vec<u8>, d: Dialect, err: &ErrorObject) {
+    match d {
+        Dialect::Classic => {
+            serde_json::to_writer(&mut *b, err).expect("writing to a Vec cannot fail")
+        }
+        Dialect::N3 => {
+            serde_json::to_writer(&mut *b, &n3_error(err)).expect("writing to a Vec cannot fail")
+        }
+    }
+}
+
+/// A Part A error object in node-jet 3's vocabulary (PROTOCOL.md C.1.4):
+/// `{"code","message","data":{"name","url","details"},"name"}`. Part A's own errors that
+/// node-jet 3's daemon never sends (timeouts, an owner gone, a foreign path, limits) get
+/// the names node-jet 3 defines for them.
+pub fn n3_error(err: &ErrorObject) -> Value {
+    let kind = err.data_kind();
+    let detail = match (&err.data, kind) {
+        (Some(Value::Object(m)), Some(k)) => m.get(k).cloned().unwrap_or(Value::Null),
+        (Some(v), _) => v.clone(),
+        (None, _) => Value::String(String::new()),
+    };
+    let (code, name, message) = match (err.code, kind) {
+        (_, Some("pathNotExists")) => (
+            codes::INVALID_PARAMS,
+            "NotFound",
+            "No State/Method matching the specified path",
+        ),
+        (_, Some("fetchNotFound")) => (
+            codes::INVALID_PARAMS,
+            "NotFound",
+            "No State/Method matching the specified path",
+        ),
+        (_, Some("pathAlreadyExists" | "fetchIdInUse")) => (
+            codes::INVALID_PARAMS,
+            "Occupied",
+            "A State/Method with the same path has already been added",
+        ),
+        (_, Some("invalidFetch")) => (
+            codes::INVALID_PARAMS,
+            "InvalidArgument",
+            "The provided argument(s) have been refused by the State/Method",
+        ),
+        (_, Some("fetchOnly")) => (
+            codes::INVALID_PARAMS,
+            "FetchOnly",
+            "The State cannot be modified",
+        ),
+        (_, Some("noAccess")) => (
+            codes::INVALID_PARAMS,
+            "invalid params",
+            "Missing authorization",
+        ),
+        (_, Some("invalidCredentials")) => (
+            codes::INVALID_PARAMS,
+            "invalid params",
+            "invalid credentials",
+        ),
+        (_, Some("notAState" | "notAMethod")) => (
+            codes::INVALID_REQUEST,
+            "invalidMethod",
+            "The path does not support this method",
+        ),
+        (_, Some("foreignPath" | "alreadyFetching")) => {
+            (codes::INVALID_REQUEST, "NotAllowed", "Not allowed")
+        }
+        (_, Some("ownerDisconnected")) => (
+            codes::LIMIT_EXCEEDED,
+            "ConnectionClosed",
+            "The connection is closed",
+        ),
+        (_, Some("limitExceeded")) => (codes::LIMIT_EXCEEDED, "LimitExceeded", "Limit exceeded"),
+        (codes::RESPONSE_TIMEOUT, _) => (
+            codes::RESPONSE_TIMEOUT,
+            "PeerTimeout",
+            "The peer processing the request did not respond within the specified timeout",
+        ),
+        (codes::METHOD_NOT_FOUND, _) => (
+            codes::METHOD_NOT_FOUND,
+            "MethodNotFound",
+            "Method not found",
+        ),
+        (codes::PARSE_ERROR | codes::INVALID_REQUEST, _) => (
+            codes::INVALID_REQUEST,
+            "ParseError",
+            "Message could not be parsed",
+        ),
+        (codes::INVALID_PARAMS, _) => (
+            codes::INVALID_REQUEST,
+            "ParseError",
+            "Message could not be parsed",
+        ),
+        (code, _) => (code, "InternalError", err.message.as_str()),
+    };
+    let name = format!("jet.{name}");
+    let url = format!(
+        "https://github.com/lipp/node-jet/blob/master/doc/peer.markdown#{}",
+        name.replace(['.', ' '], "").to_lowercase()
+    );
+    json!({
+        "code": code,
+        "message": message,
+        "data": {"name": name, "url": url, "details": detail},
+        "name": name,
+    })
+}
+
+/// A routed request's timeout (A.5): classic
+/// `{"id","error":{"message":"Response Timeout","code":-32001,"data":<params>}}` (the
+/// request's params as sent, in node-jet 2's member order), node-jet 3 `jet.PeerTimeout`.
+pub fn timeout(out: &Outbox, d: Dialect, id: &str, params: &str) {
+    match d {
+        Dialect::Classic => {
+            out.push_with(|b| {
+                b.extend_from_slice(b"{\"id\":");
+                b.extend_from_slice(id.as_bytes());
+                b.extend_from_slice(
+                    b",\"error\":{\"message\":\"Response Timeout\",\"code\":-32001,\"data\":",
+                );
+                b.extend_from_slice(params.as_bytes());
+                b.extend_from_slice(b"}}");
+            });
+        }
+        Dialect::N3 => {
+            let params = serde_json::from_str(params).unwrap_or(Value::Null);
+            error(out, d, Some(id), &ErrorObject::response_timeout(params));
+        }
+    }
 }
 
 /// The event of an unsorted fetch notification.
@@ -40,25 +205,72 @@ pub struct Notification<'a> {
     pub fetch_id: &'a str,
     pub fetch_only: bool,
     pub path: &'a str,
-    pub event: &'a str,
+    pub event: Event,
     pub value: Option<&'a JsonText>,
 }
 
-/// `{"method":<fetch id>,"params":{"fetchOnly":true?,"path":..,"event":..,"value":..?}}`
-pub fn write_notification(b: &mut Vec<u8>, n: &Notification<'_>) {
-    b.extend_from_slice(b"{\"method\":");
-    b.extend_from_slice(n.fetch_id.as_bytes());
-    b.extend_from_slice(b",\"params\":");
-    write_notification_params(b, n.fetch_only, n.path, n.event, n.value);
+/// Classic: `{"method":<fetch id>,"params":{"fetchOnly":true?,"path":..,"event":..,"value":..?}}`;
+/// node-jet 3: `{"method":<fetch id>,"params":{"path","event":"Add"|..,"value"?}}`, no
+/// `fetchOnly`, no value on `Remove`.
+pub fn notification(out: &Outbox, d: Dialect, n: &Notification<'_>) {
+    out.push_with(|b| {
+        b.extend_from_slice(b"{\"method\":");
+        b.extend_from_slice(n.fetch_id.as_bytes());
+        b.extend_from_slice(b",\"params\":");
+        match d {
+            Dialect::Classic => {
+                write_event_params(b, n.fetch_only, n.path, n.event.as_str(), n.value)
+            }
+            Dialect::N3 => {
+                let value = if n.event == Event::Remove {
+                    None
+                } else {
+                    n.value
+                };
+                write_event_params(b, false, n.path, n.event.as_n3_str(), value)
+            }
+        }
+        b.push(b'}');
+    });
+}
+
+/// One entry of an unsorted `get` result: classic `{"fetchOnly":true?,"path","event":"add","value"?}`,
+/// node-jet 3 `{"path","value"?}`.
+pub fn write_get_entry(
+    b: &mut Vec<u8>,
+    d: Dialect,
+    path: &str,
+    value: Option<&JsonText>,
+    fetch_only: bool,
+) {
+    match d {
+        Dialect::Classic => write_event_params(b, fetch_only, path, Event::Add.as_str(), value),
+        Dialect::N3 => {
+            b.extend_from_slice(b"{\"path\":");
+            write_json_str(b, path);
+            write_value(b, value);
+            b.push(b'}');
+        }
+    }
+}
+
+/// One entry of the `schema` result: `{"path","schema"}` (jetd's extension, one shape).
+pub fn write_schema_entry(b: &mut Vec<u8>, path: &str, schema: &JsonText) {
+    b.extend_from_slice(b"{\"path\":");
+    write_json_str(b, path);
+    b.extend_from_slice(b",\"schema\":");
+    b.extend_from_slice(schema.as_str().as_bytes());
     b.push(b'}');
 }
 
-/// One entry of an unsorted `get` result: `{"fetchOnly":true?,"path","event":"add","value"?}`.
-pub fn write_get_entry(b: &mut Vec<u8>, path: &str, value: Option<&JsonText>, fetch_only: bool) {
-    write_notification_params(b, fetch_only, path, "add", value);
+fn write_value(b: &mut Vec<u8>, value: Option<&JsonText>) {
+    if let Some(v) = value {
+        b.extend_from_slice(b",\"value\":");
+        b.extend_from_slice(v.as_str().as_bytes());
+    }
 }
 
-fn write_notification_params(
+fn write_event_params(
     b: &mut Vec<u8>,
     fetch_only: bool,
     path: &str,
@@ -74,11 +286,67 @@ fn write_notification_params(
     b.extend_from_slice(b",\"event\":\"");
     b.extend_from_slice(event.as_bytes());
     b.push(b'"');
-    if let Some(v) = value {
-        b.extend_from_slice(b",\"value\":");
-        b.extend_from_slice(v.as_str().as_bytes());
-    }
+    write_value(b, value);
     b.push(b'}');
+}
+
+/// A sorted fetch's notification: `{"method":<fetch id>,"params":{"changes":[..],"n":N}}`
+/// (`n` first for in-place updates, as node-jet 2 orders them). node-jet 3 has no sorted
+/// notifications of its own (its daemon ignores `sort`); its peers get the same window
+/// updates, which reach the fetcher's `data` listener as they are.
+pub fn sorted_notification(
+    out: &Outbox,
+    fetch_id: &str,
+    update: &SortedUpdate<JsonText>,
+    flush: bool,
+) {
+    out.push_with(|b| {
+        b.extend_from_slice(b"{\"method\":");
+        b.extend_from_slice(fetch_id.as_bytes());
+        b.extend_from_slice(b",\"params\":{");
+        if update.in_place {
+            write_n(b, update.n);
+            b.push(b',');
+            write_changes(b, update, flush);
+        } else {
+            write_changes(b, update, flush);
+            b.push(b',');
+            write_n(b, update.n);
+        }
+        b.extend_from_slice(b"}}");
+    });
+}
+
+fn write_n(b: &mut Vec<u8>, n: usize) {
+    b.extend_from_slice(b"\"n\":");
+    b.extend_from_slice(n.to_string().as_bytes());
+}
+
+fn write_changes(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bool) {
+    b.extend_from_slice(b"\"changes\":");
+    write_sorted_entries(b, update, flush);
+}
+
+/// `[{"path",..,"index"},...]`: the changes of a sorted update (also the result of a
+/// sorted `get`).
+pub fn write_sorted_entries(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bool) {
+    b.push(b'[');
+    for (i, c) in update.changes.iter().enumerate() {
+        if i > 0 {
+            b.push(b',');
+        }
+        write_sorted_entry(
+            b,
+            &SortedEntry {
+                path: &c.path,
+                value: c.value.as_ref(),
+                index: c.index,
+                fetch_only: c.fetch_only,
+            },
+            flush,
+        );
+    }
+    b.push(b']');
 }
 
 /// One entry of a sorted notification or of a sorted `get`.
@@ -94,10 +362,7 @@ pub struct SortedEntry<'a> {
 pub fn write_sorted_entry(b: &mut Vec<u8>, e: &SortedEntry<'_>, flush_order: bool) {
     b.extend_from_slice(b"{\"path\":");
     write_json_str(b, e.path);
-    if let Some(v) = e.value {
-        b.extend_from_slice(b",\"value\":");
-        b.extend_from_slice(v.as_str().as_bytes());
-    }
+    write_value(b, e.value);
     if flush_order && e.fetch_only {
         b.extend_from_slice(b",\"fetchOnly\":true");
     }
@@ -109,27 +374,171 @@ pub fn write_sorted_entry(b: &mut Vec<u8>, e: &SortedEntry<'_>, flush_order: boo
     b.push(b'}');
 }
 
+/// What a routed request carries besides its path.
+pub enum Routed<'a> {
+    /// `set`: the value (JSON text), and classic `valueAsResult`.
+    Set {
+        value: &'a str,
+        value_as_result: bool,
+    },
+    /// `call`: the arguments (an array or object as JSON text), if any.
+    Call { args: Option<&'a str> },
+}
+
+/// A routed request to an element's owner (PROTOCOL.md A.5) under route id `id` (none
+/// for a request sent as a notification). Classic: `{"id","method":<path>,
+/// "params":{"value"[,"valueAsResult":true]} | <args> | {}}`; node-jet 3 (C.2):
+/// `{"id","method":"set","params":{"path","value"}}` or
+/// `{"id","method":"call","params":{"path"[,"args"]}}`. `path_json` is the path as the
+/// requester wrote it (JSON text).
+pub fn routed_request(
+    out: &Outbox,
+    owner: Dialect,
+    id: Option<RouteId>,
+    path_json: &str,
+    r: &Routed<'_>,
+) {
+    out.push_with(|b| {
+        b.push(b'{');
+        if let Some(n) = id {
+            b.extend_from_slice(b"\"id\":");
+            Routes::write_id(b, n);
+            b.push(b',');
+        }
+        match owner {
+            Dialect::Classic => {
+                b.extend_from_slice(b"\"method\":");
+                b.extend_from_slice(path_json.as_bytes());
+                b.extend_from_slice(b",\"params\":");
+                match r {
+                    Routed::Set {
+                        value,
+                        value_as_result,
+                    } => {
+                        b.extend_from_slice(b"{\"value\":");
+                        b.extend_from_slice(value.as_bytes());
+                        if *value_as_result {
+                            b.extend_from_slice(b",\"valueAsResult\":true");
+                        }
+                        b.push(b'}');
+                    }
+                    Routed::Call { args } => {
+                        b.extend_from_slice(args.unwrap_or("{}").as_bytes());
+                    }
+                }
+            }
+            Dialect::N3 => {
+                let (op, member, rest) = match r {
+                    Routed::Set { value, .. } => (Op::Set, Some("value"), Some(*value)),
+                    Routed::Call { args } => (Op::Call, args.map(|_| "args"), *args),
+                };
+                b.extend_from_slice(b"\"method\":\"");
+                b.extend_from_slice(if op == Op::Set { b"set" } else { b"call" });
+                b.extend_from_slice(b"\",\"params\":{\"path\":");
+                b.extend_from_slice(path_json.as_bytes());
+                if let (Some(member), Some(rest)) = (member, rest) {
+                    b.extend_from_slice(b",\"");
+                    b.extend_from_slice(member.as_bytes());
+                    b.extend_from_slice(b"\":");
+                    b.extend_from_slice(rest.as_bytes());
+                }
+                b.push(b'}');
+            }
+        }
+        b.push(b'}');
+    });
+}
+
+/// Relay an owner's answer to the requester: the owner's message with its id (at
+/// `id_span` in `text`) replaced by the requester's. A classic requester gets the bytes
+/// as they are. A node-jet 3 requester gets `{}` for a classic `true`, and a classic error
+/// object in node-jet 3's vocabulary; an answer that already is node-jet 3's passes as is.
+pub fn relay(
+    out: &Outbox,
+    requester: Dialect,
+    text: &str,
+    id_span: std::ops::Range<usize>,
+    requester_id: &str,
+) {
+    if requester == Dialect::N3 {
+        if let Some(rendered) = n3_answer(text) {
+            out.push_with(|b| {
+                b.extend_from_slice(b"{\"id\":");
+                b.extend_from_slice(requester_id.as_bytes());
+                b.extend_from_slice(rendered.as_bytes());
+                b.push(b'}');
+            });
+            return;
+        }
+    }
+    out.push_with(|b| {
+        b.extend_from_slice(&text.as_bytes()[..id_span.start]);
+        b.extend_from_slice(requester_id.as_bytes());
+        b.extend_from_slice(&text.as_bytes()[id_span.end..]);
+    });
+}
+
+/// For a node-jet 3 requester: `,"result":{}` for a classic `true`, `,"error":{..}` in
+/// node-jet 3's shape for a classic error object; `None` when the answer can pass as is.
+fn n3_answer(text: &str) -> Option<String> {
+    let v: Value = serde_json::from_str(text).ok()?;
+    if v.get("result") == Some(&Value::Bool(true)) {
+        return Some(",\"result\":{}".to_owned());
+    }
+    let e = v.get("error")?;
+    if e.get("name").is_some() || e.pointer("/data/name").is_some() {
+        return None;
+    }
+    let err: ErrorObject = serde_json::from_value(e.clone()).ok()?;
+    Some(format!(",\"error\":{}", n3_error(&err)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The messages pushed so far, as text.
+    fn drained(out: &Outbox) -> Vec<String> {
+        let mut buf = Vec::new();
+        out.close(crate::outbox::Closed::Shutdown);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(out.take(&mut buf))
+            .expect("something was queued");
+        crate::outbox::frames(&buf)
+            .map(|f| String::from_utf8(f.to_vec()).unwrap())
+            .collect()
+    }
+
     #[test]
     fn notification_shape() {
         let v = JsonText::from_valid("{\"x\":1}");
-        let mut b = Vec::new();
-        write_notification(
-            &mut b,
+        let out = Outbox::new(1 << 20);
+        let n = Notification {
+            fetch_id: "\"f\"",
+            fetch_only: true,
+            path: "a/b",
+            event: Event::Add,
+            value: Some(&v),
+        };
+        notification(&out, Dialect::Classic, &n);
+        notification(&out, Dialect::N3, &n);
+        notification(
+            &out,
+            Dialect::N3,
             &Notification {
-                fetch_id: "\"f\"",
-                fetch_only: true,
-                path: "a/b",
-                event: "add",
-                value: Some(&v),
+                event: Event::Remove,
+                ..n
             },
         );
         assert_eq!(
-            String::from_utf8(b).unwrap(),
-            r#"{"method":"f","params":{"fetchOnly":true,"path":"a/b","event":"add","value":{"x":1}}}"#
+            drained(&out),
+            [
+                r#"{"method":"f","params":{"fetchOnly":true,"path":"a/b","event":"add","value":{"x":1}}}"#,
+                r#"{"method":"f","params":{"path":"a/b","event":"Add","value":{"x":1}}}"#,
+                r#"{"method":"f","params":{"path":"a/b","event":"Remove"}}"#,
+            ]
         );
     }
 

@@ -1,5 +1,6 @@
-//! The WebSocket transport: one JSON text per message, any request path, subprotocol
-//! `jet` echoed when the client offers it (node-jet peers refuse a server that does not).
+//! The WebSocket transport: one JSON text per message, any request path (`/n3`, `/jet3`
+//! and `/classic` fix the connection's dialect), subprotocol `jet` echoed when the client
+//! offers it (node-jet peers refuse a server that does not).
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
 use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
+use crate::bus::Dialect;
 use crate::outbox::{frames, Outbox};
 
 /// How long a client may take to complete the upgrade handshake.
@@ -26,8 +28,11 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
         .max_message_size(Some(daemon.max_message_size))
         .max_frame_size(Some(daemon.max_message_size));
     // The error type is tungstenite's callback signature.
+    let path_dialect = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = path_dialect.clone();
     #[allow(clippy::result_large_err)]
     let callback = move |request: &Request, response: Response| {
+        *seen.lock().unwrap_or_else(|e| e.into_inner()) = dialect_of_path(request.uri().path());
         check_handshake(daemon.ws_allowed_origins.as_ref(), request, response)
     };
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
@@ -43,10 +48,24 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
         }
     };
     let ctx = ConnCtx::register(incoming, Transport::WebSocket);
+    let path_dialect = *path_dialect.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(dialect) = path_dialect {
+        ctx.bus.set_dialect(ctx.conn, dialect);
+    }
     let (sink, stream) = ws.split();
     let reader = read_loop(stream, &ctx);
     let writer = write_loop(sink, &ctx.outbox, ctx.config.ws_ping_interval);
     run_connection(&ctx, reader, writer).await;
+}
+
+/// The dialect a WebSocket request path fixes (PROTOCOL.md A.10): `/n3` or `/jet3`
+/// (node-jet 3), `/classic`; any other path leaves it to be recognised.
+pub fn dialect_of_path(path: &str) -> Option<Dialect> {
+    match path.trim_end_matches('/') {
+        "/n3" | "/jet3" => Some(Dialect::N3),
+        "/classic" => Some(Dialect::Classic),
+        _ => None,
+    }
 }
 
 /// Handshake callback: refuse browsers from origins not on the allow-list (when there is

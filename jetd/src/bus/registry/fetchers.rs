@@ -8,15 +8,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use jet_runtime::fetch::engine::Sorter;
 use jet_runtime::fetch::engine::{Event, EventFilter};
 use jet_runtime::fetch::engine::{FetchExpr, PathHint};
-use jet_runtime::fetch::engine::{SortedUpdate, Sorter};
 use jet_runtime::protocol::JsonText;
 use serde_json::Value;
 
 use super::keylist::KeyList;
 use super::links::Attached;
-use crate::bus::wire::{self, Notification, SortedEntry};
+use crate::bus::wire::{self, Dialect, Notification};
 use crate::bus::ConnId;
 use crate::outbox::Outbox;
 
@@ -29,6 +29,8 @@ pub struct Fetcher {
     /// The fetch id as the JSON text the peer sent (notifications use it as `method`).
     pub id_json: Box<str>,
     pub expr: FetchExpr,
+    /// How its connection speaks (fixed when the fetch was made).
+    pub dialect: Dialect,
     /// Paths currently reported, when the expression has a value rule (B §6.5).
     pub filter: Option<EventFilter>,
     pub sorter: Option<Sorter<JsonText>>,
@@ -38,11 +40,12 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(conn: ConnId, id_json: Box<str>, expr: FetchExpr) -> Fetcher {
+    pub fn new(conn: ConnId, dialect: Dialect, id_json: Box<str>, expr: FetchExpr) -> Fetcher {
         let filter = expr.has_value_rule().then(EventFilter::default);
         let sorter = expr.sort().cloned().map(Sorter::new);
         Fetcher {
             conn,
+            dialect,
             id_json,
             expr,
             filter,
@@ -80,7 +83,15 @@ impl Fetcher {
         }
         match self.sorter.as_mut() {
             Some(sorter) => sorter.initial(path.clone(), lazy.get(), value.cloned(), fetch_only),
-            None => write_event(out, &self.id_json, Event::Add, path, value, fetch_only),
+            None => write_event(
+                out,
+                self.dialect,
+                &self.id_json,
+                Event::Add,
+                path,
+                value,
+                fetch_only,
+            ),
         }
     }
 
@@ -88,7 +99,7 @@ impl Fetcher {
     pub fn flush(&mut self, out: &Outbox) {
         if let Some(sorter) = self.sorter.as_mut() {
             let update = sorter.flush();
-            write_sorted(out, &self.id_json, &update, true);
+            wire::sorted_notification(out, &self.id_json, &update, true);
         }
     }
 
@@ -110,10 +121,18 @@ impl Fetcher {
                 if let Some(update) =
                     sorter.update(event, path, value.get(), text.cloned(), fetch_only)
                 {
-                    write_sorted(out, &self.id_json, &update, false);
+                    wire::sorted_notification(out, &self.id_json, &update, false);
                 }
             }
-            None => write_event(out, &self.id_json, event, path, text, fetch_only),
+            None => write_event(
+                out,
+                self.dialect,
+                &self.id_json,
+                event,
+                path,
+                text,
+                fetch_only,
+            ),
         }
     }
 }
@@ -144,74 +163,24 @@ impl<'a> LazyValue<'a> {
 
 fn write_event(
     out: &Outbox,
+    dialect: Dialect,
     fetch_id: &str,
     event: Event,
     path: &str,
     value: Option<&JsonText>,
     fetch_only: bool,
 ) {
-    out.push_with(|b| {
-        wire::write_notification(
-            b,
-            &Notification {
-                fetch_id,
-                fetch_only: fetch_only && event == Event::Add,
-                path,
-                event: event.as_str(),
-                value,
-            },
-        )
-    });
-}
-
-fn write_sorted(out: &Outbox, fetch_id: &str, update: &SortedUpdate<JsonText>, flush: bool) {
-    out.push_with(|b| {
-        b.extend_from_slice(b"{\"method\":");
-        b.extend_from_slice(fetch_id.as_bytes());
-        b.extend_from_slice(b",\"params\":{");
-        if update.in_place {
-            write_n(b, update.n);
-            b.push(b',');
-            write_changes(b, update, flush);
-        } else {
-            write_changes(b, update, flush);
-            b.push(b',');
-            write_n(b, update.n);
-        }
-        b.extend_from_slice(b"}}");
-    });
-}
-
-fn write_n(b: &mut Vec<u8>, n: usize) {
-    b.extend_from_slice(b"\"n\":");
-    b.extend_from_slice(n.to_string().as_bytes());
-}
-
-fn write_changes(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bool) {
-    b.extend_from_slice(b"\"changes\":");
-    write_entries(b, update, flush);
-}
-
-/// `[{"path",..,"index"},...]`: the changes of a sorted update (also the result of a
-/// sorted `get`).
-pub fn write_entries(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bool) {
-    b.push(b'[');
-    for (i, c) in update.changes.iter().enumerate() {
-        if i > 0 {
-            b.push(b',');
-        }
-        wire::write_sorted_entry(
-            b,
-            &SortedEntry {
-                path: &c.path,
-                value: c.value.as_ref(),
-                index: c.index,
-                fetch_only: c.fetch_only,
-            },
-            flush,
-        );
-    }
-    b.push(b']');
+    wire::notification(
+        out,
+        dialect,
+        &Notification {
+            fetch_id,
+            fetch_only: fetch_only && event == Event::Add,
+            path,
+            event,
+            value,
+        },
+    );
 }
 
 /// Finds the fetchers that may match a path without testing every fetcher.
