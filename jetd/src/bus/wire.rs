@@ -290,16 +290,40 @@ fn write_event_params(
     b.push(b'}');
 }
 
-/// A sorted fetch's notification: `{"method":<fetch id>,"params":{"changes":[..],"n":N}}`
+/// A sorted fetch's notification. Classic: `{"method":<fetch id>,"params":{"changes":[..],"n":N}}`
 /// (`n` first for in-place updates, as node-jet 2 orders them). node-jet 3 has no sorted
-/// notifications of its own (its daemon ignores `sort`); its peers get the same window
-/// updates, which reach the fetcher's `data` listener as they are.
+/// notifications of its own (its daemon ignores `sort`) and its peers drop a notification
+/// without `params.path`, so each changed window slot is one notification
+/// `{"path","event":"Add"|"Change","value"?,"index","n"}` (`Add` in the first one, which
+/// fills the window; `n` is the window's size after the update).
 pub fn sorted_notification(
     out: &Outbox,
+    d: Dialect,
     fetch_id: &str,
     update: &SortedUpdate<JsonText>,
     flush: bool,
 ) {
+    if d == Dialect::N3 {
+        let event = if flush { Event::Add } else { Event::Change };
+        for c in &update.changes {
+            out.push_with(|b| {
+                b.extend_from_slice(b"{\"method\":");
+                b.extend_from_slice(fetch_id.as_bytes());
+                b.extend_from_slice(b",\"params\":{\"path\":");
+                write_json_str(b, &c.path);
+                b.extend_from_slice(b",\"event\":\"");
+                b.extend_from_slice(event.as_n3_str().as_bytes());
+                b.push(b'"');
+                write_value(b, c.value.as_ref());
+                b.extend_from_slice(b",\"index\":");
+                b.extend_from_slice(c.index.to_string().as_bytes());
+                b.push(b',');
+                write_n(b, update.n);
+                b.extend_from_slice(b"}}");
+            });
+        }
+        return;
+    }
     out.push_with(|b| {
         b.extend_from_slice(b"{\"method\":");
         b.extend_from_slice(fetch_id.as_bytes());

@@ -54,6 +54,12 @@ impl Fetcher {
         }
     }
 
+    /// node-jet 3 fetches states only (PROTOCOL.md C.1.2: methods are never fetched);
+    /// a method is the element without a value.
+    fn skips_methods(&self, value: Option<&JsonText>) -> bool {
+        self.dialect == Dialect::N3 && value.is_none()
+    }
+
     /// Run one element event through this fetcher's value filter; the event to report.
     fn filtered(
         &mut self,
@@ -78,7 +84,7 @@ impl Fetcher {
         fetch_only: bool,
     ) {
         let mut lazy = LazyValue::new(value);
-        if self.filtered(Event::Add, path, &mut lazy).is_none() {
+        if self.skips_methods(value) || self.filtered(Event::Add, path, &mut lazy).is_none() {
             return;
         }
         match self.sorter.as_mut() {
@@ -99,7 +105,7 @@ impl Fetcher {
     pub fn flush(&mut self, out: &Outbox) {
         if let Some(sorter) = self.sorter.as_mut() {
             let update = sorter.flush();
-            wire::sorted_notification(out, &self.id_json, &update, true);
+            wire::sorted_notification(out, self.dialect, &self.id_json, &update, true);
         }
     }
 
@@ -112,6 +118,9 @@ impl Fetcher {
         value: &mut LazyValue<'_>,
         fetch_only: bool,
     ) {
+        if self.skips_methods(value.text()) {
+            return;
+        }
         let Some(event) = self.filtered(event, path, value) else {
             return;
         };
@@ -121,7 +130,7 @@ impl Fetcher {
                 if let Some(update) =
                     sorter.update(event, path, value.get(), text.cloned(), fetch_only)
                 {
-                    wire::sorted_notification(out, &self.id_json, &update, false);
+                    wire::sorted_notification(out, self.dialect, &self.id_json, &update, false);
                 }
             }
             None => write_event(
