@@ -113,7 +113,7 @@ impl NodeProcess {
         let mut child = Command::new("node")
             .arg(dir.join(script))
             .args(args)
-            .current_dir(&dir)
+            .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

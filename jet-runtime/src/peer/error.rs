@@ -132,8 +132,12 @@ impl PeerError {
         }
     }
 
-    /// Map an error object to the variant that names the case (PROTOCOL.md A.3, B.3.2).
+    /// Map an error object to the variant that names the case (PROTOCOL.md A.3, B.3.2,
+    /// and node-jet 3's `data.name`, C.1.4).
     pub fn from_error_object(obj: ErrorObject) -> Self {
+        if let Some(e) = Self::from_n3(&obj) {
+            return e;
+        }
         let kind_value = |obj: &ErrorObject| -> Option<(String, Value)> {
             match &obj.data {
                 Some(Value::Object(map)) if map.len() == 1 || obj.code == codes::INTERNAL_ERROR => {
@@ -195,6 +199,38 @@ impl PeerError {
             },
             _ => PeerError::remote(obj),
         }
+    }
+
+    /// node-jet 3's errors name themselves in `data.name` (`jet.NotFound`, ...) with the
+    /// path, when there is one, in `data.details` (PROTOCOL.md C.1.4).
+    fn from_n3(obj: &ErrorObject) -> Option<Self> {
+        let data = obj.data.as_ref()?.as_object()?;
+        let name = data.get("name")?.as_str()?;
+        let details = || match data.get("details") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        Some(match name {
+            "jet.NotFound" => PeerError::NotFound(details()),
+            "jet.Occupied" => PeerError::Occupied(details()),
+            "jet.FetchOnly" => PeerError::FetchOnly(details()),
+            "jet.NotAllowed" => PeerError::Foreign(details()),
+            "jet.invalid params" if obj.message == "invalid credentials" => {
+                PeerError::InvalidCredentials
+            }
+            "jet.invalid params" => PeerError::NoAccess(details()),
+            "jet.PeerTimeout" => PeerError::Timeout {
+                details: data.get("details").cloned(),
+            },
+            "jet.ConnectionClosed" => PeerError::OwnerDisconnected(Some(details())),
+            "jet.MethodNotFound" => PeerError::MethodNotFound(details()),
+            "jet.InvalidArgument" | "jet.ParseError" => PeerError::InvalidParams {
+                message: obj.message.clone(),
+                data: obj.data.clone(),
+            },
+            _ => return None,
+        })
     }
 
     fn remote(obj: ErrorObject) -> Self {

@@ -157,9 +157,9 @@ pub fn n3_error(err: &ErrorObject) -> Value {
             "Message could not be parsed",
         ),
         (codes::INVALID_PARAMS, _) => (
-            codes::INVALID_REQUEST,
-            "ParseError",
-            "Message could not be parsed",
+            codes::INVALID_PARAMS,
+            "InvalidArgument",
+            "The provided argument(s) have been refused by the State/Method",
         ),
         (code, _) => (code, "InternalError", err.message.as_str()),
     };

@@ -186,3 +186,239 @@ async fn n3_provider_and_consumer_over_tcp() {
 async fn n3_provider_and_consumer_over_websocket() {
     n3_provider_and_consumer(true).await;
 }
+
+/// The `n3/` elements of provider.mjs, served by the Rust peer.
+struct RustOwner {
+    peer: jet_runtime::peer::Peer,
+    _states: Vec<jet_runtime::peer::State>,
+    bob: jet_runtime::peer::State,
+    label: Option<jet_runtime::peer::State>,
+    _methods: Vec<jet_runtime::peer::Method>,
+}
+
+async fn rust_owner(addr: &str) -> RustOwner {
+    use jet_runtime::peer::{custom_error, invalid_argument, Peer};
+    use jet_tests::within as t;
+    let peer = t(Peer::builder().name("rust-owner").connect(addr))
+        .await
+        .unwrap();
+    let counter = t(peer.add_state("n3/counter", json!(0)).on_set(|v| {
+        v.as_i64()
+            .ok_or_else(|| invalid_argument("counter must be a number"))?;
+        Ok(jet_runtime::peer::SetReply::accept())
+    }))
+    .await
+    .unwrap();
+    let alice_s = t(peer.add_state("n3/person/alice", alice())).await.unwrap();
+    let bob = t(peer.add_state("n3/person/bob", bob(20))).await.unwrap();
+    let label = t(peer.add_state("n3/label", json!("hello"))).await.unwrap();
+    let greet = t(peer.add_method("n3/greet", |_args| Ok(json!({}))))
+        .await
+        .unwrap();
+    let failing = t(peer.add_method("n3/fail", |_args| {
+        Err(custom_error(-32000, "method failed on purpose", None))
+    }))
+    .await
+    .unwrap();
+    RustOwner {
+        peer,
+        _states: vec![counter, alice_s],
+        bob,
+        label: Some(label),
+        _methods: vec![greet, failing],
+    }
+}
+
+/// A classic Rust owner serves a node-jet 3 consumer: its `true` and its classic errors
+/// reach the consumer in node-jet 3's shape.
+#[tokio::test]
+async fn rust_owner_serves_an_n3_consumer() {
+    let daemon = jet_tests::start_daemon().await;
+    let addr = jetd_addr(&daemon, false);
+    let mut owner = rust_owner(&addr).await;
+    let mut consumer = n3("consumer.mjs", &[&addr, "basic"]).await;
+    assert_eq!(consumer.next_json().await, json!({"connected": true}));
+    let lines = lines_until(&mut consumer, &json!({"waiting": "events"})).await;
+    let expected = basic_lines(
+        json!({}),
+        n3_error(
+            -32602,
+            "jet.InvalidArgument",
+            "The provided argument(s) have been refused by the State/Method",
+            json!({"message": "counter must be a number"}),
+        ),
+        // An error of the owner's own making keeps its code and message.
+        n3_error(
+            -32000,
+            "jet.InternalError",
+            "method failed on purpose",
+            json!(""),
+        ),
+    );
+    // The Rust owner publishes the accepted value itself, after answering: the Change
+    // comes after the result.
+    let mut expected_reordered = expected.clone();
+    let change = expected_reordered.remove(11);
+    expected_reordered.insert(12, change);
+    assert!(
+        lines == expected || lines == expected_reordered,
+        "{}",
+        dump(&lines)
+    );
+    jet_tests::within(owner.bob.change(bob(31))).await.unwrap();
+    jet_tests::within(owner.label.take().unwrap().remove())
+        .await
+        .unwrap();
+    let events = consumer.finish(&json!({"done": true})).await;
+    assert_eq!(events, event_lines(), "{}", dump(&events));
+    owner.peer.close().await;
+    tokio::time::timeout(STEP, daemon.shutdown())
+        .await
+        .expect("shutdown");
+}
+
+/// The Rust peer as a consumer of a node-jet 3 owner on jetd: routed in node-jet 3's shape,
+/// answers relayed as they are, errors mapped to `PeerError`.
+#[tokio::test]
+async fn rust_consumer_of_an_n3_owner() {
+    use futures_util::StreamExt;
+    use jet_runtime::fetch::builder::Fetch;
+    use jet_runtime::peer::{EventKind, FetchEvent, Peer, PeerError};
+    use jet_tests::within as t;
+    let daemon = jet_tests::start_daemon().await;
+    let addr = jetd_addr(&daemon, true);
+    let mut provider = n3_provider(&addr).await;
+    let peer = t(Peer::builder().name("rust-consumer").connect(&addr))
+        .await
+        .unwrap();
+    let mut fetch = t(peer.fetch(&Fetch::all().path_equals("n3/counter")))
+        .await
+        .unwrap();
+    match t(fetch.next()).await.expect("an event") {
+        FetchEvent::Element(e) => assert_eq!((e.kind, e.value), (EventKind::Add, Some(json!(0)))),
+        other => panic!("{other:?}"),
+    }
+    let r = t(peer.set("n3/counter", json!(7))).await.unwrap();
+    assert_eq!(r, json!({"path": "n3/counter", "value": 7}));
+    assert_eq!(
+        provider.next_json().await,
+        json!({"set": "n3/counter", "value": 7})
+    );
+    match t(fetch.next()).await.expect("an event") {
+        FetchEvent::Element(e) => {
+            assert_eq!((e.kind, e.value), (EventKind::Change, Some(json!(7))))
+        }
+        other => panic!("{other:?}"),
+    }
+    let r = t(peer.call("n3/greet", json!(["rust"]))).await.unwrap();
+    assert_eq!(r, json!({}));
+    assert_eq!(
+        provider.next_json().await,
+        json!({"call": "n3/greet", "args": ["rust"]})
+    );
+    // The owner's own error, node-jet 3's shape relayed as it is.
+    match t(peer.call("n3/fail", json!([]))).await {
+        Err(PeerError::InvalidParams { message, .. }) => {
+            assert_eq!(message, "Failed to call method")
+        }
+        other => panic!("{other:?}"),
+    }
+    let got = t(peer.get(&Fetch::all().path_starts_with("n3/person/")))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 2, "{got:?}");
+    peer.close().await;
+    drop(provider);
+    tokio::time::timeout(STEP, daemon.shutdown())
+        .await
+        .expect("shutdown");
+}
+
+/// Part A where node-jet 3's daemon has nothing: a routed call times out, and a call whose
+/// owner disconnects is answered at once; in node-jet 3's words.
+#[tokio::test]
+async fn n3_consumer_gets_timeouts_and_owner_disconnects() {
+    use jet_tests::raw::RawClient;
+    let config = jetd::Config {
+        default_timeout: std::time::Duration::from_millis(300),
+        ..jetd::Config::loopback_ephemeral()
+    };
+    let daemon = jet_tests::start_daemon_with(config).await;
+    let tcp = daemon.tcp_addr().unwrap();
+    let mut owner = RawClient::tcp(tcp).await;
+    for path in ["n3/silent", "n3/hang"] {
+        let r = owner.request("add", json!({"path": path})).await;
+        assert_eq!(r["result"], json!(true), "{r}");
+    }
+    let addr = tcp.to_string();
+    let mut consumer = n3("consumer.mjs", &[&addr, "pending"]).await;
+    assert_eq!(consumer.next_json().await, json!({"connected": true}));
+    let timeout = consumer.next_json().await;
+    assert_eq!(
+        timeout["timeout"]["error"]["name"],
+        json!("jet.PeerTimeout"),
+        "{timeout}"
+    );
+    assert_eq!(
+        timeout["timeout"]["error"]["code"],
+        json!(-32001),
+        "{timeout}"
+    );
+    assert_eq!(consumer.next_json().await, json!({"waiting": true}));
+    // The owner got both calls, in node-jet 2's (its own) shape.
+    let first = owner.recv().await;
+    assert_eq!(first["method"], json!("n3/silent"), "{first}");
+    let second = owner.recv().await;
+    assert_eq!(second["method"], json!("n3/hang"), "{second}");
+    let started = std::time::Instant::now();
+    drop(owner);
+    let lines = consumer.finish(&json!({"done": true})).await;
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    assert_eq!(
+        lines,
+        [json!({"disconnected": {"error": n3_error(
+            -32002,
+            "jet.ConnectionClosed",
+            "The connection is closed",
+            json!("n3/hang")
+        )}})]
+    );
+    tokio::time::timeout(STEP, daemon.shutdown())
+        .await
+        .expect("shutdown");
+}
+
+/// node-jet 3's `authenticate` against jetd's users file; `addUser` is refused; `config`
+/// (what node-jet 3's `configure` sends) works.
+#[tokio::test]
+async fn n3_authentication() {
+    let hash = jetd::auth::hash_password("alice-pw");
+    let users = jetd::auth::Users::from_toml_str(&format!(
+        "[users.alice]\npassword = \"{hash}\"\nfetchGroups = [\"a\"]\nsetGroups = [\"a\"]\ncallGroups = [\"a\"]\n"
+    ))
+    .unwrap();
+    let mut config = jetd::Config::loopback_ephemeral();
+    config.users = users;
+    let daemon = jet_tests::start_daemon_with(config).await;
+    let addr = jetd_addr(&daemon, false);
+    let lines = n3_consumer(&addr, &["auth", "alice", "alice-pw"]).await;
+    assert_eq!(
+        lines,
+        [
+            json!({"wrong": {"error": n3_error(-32602, "jet.invalid params", "invalid credentials", json!(true))}}),
+            json!({"login": {"ok": {}}}),
+            json!({"addUser": {"error": n3_error(
+                -32602,
+                "jet.InvalidArgument",
+                "The provided argument(s) have been refused by the State/Method",
+                json!("jetd takes its users from the users file (--users FILE, see docs/AUTHENTICATION.md); addUser is not supported")
+            )}}),
+            json!({"config": {"ok": {}}}),
+        ],
+        "{}",
+        dump(&lines)
+    );
+    tokio::time::timeout(STEP, daemon.shutdown())
+        .await
+        .expect("shutdown");
+}
