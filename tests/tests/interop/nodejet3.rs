@@ -422,3 +422,82 @@ async fn n3_authentication() {
         .await
         .expect("shutdown");
 }
+
+/// node-jet 3.0.17's own daemon (`daemon.mjs`, TCP on 127.0.0.1); killed on drop.
+async fn n3_daemon() -> (NodeProcess, String) {
+    let mut d = n3("daemon.mjs", &[]).await;
+    let line = d.next_json().await;
+    let port = line["tcpPort"].as_u64().unwrap_or_else(|| panic!("{line}"));
+    (d, format!("127.0.0.1:{port}"))
+}
+
+/// The Rust peer on node-jet 3.0.17's daemon: it connects although that daemon refuses
+/// `config`, owns a state and a method (answering routed set/call in node-jet 3's shape),
+/// fetches (capitalised events, the response after the notifications) and gets node-jet
+/// 3's errors as `PeerError`s.
+#[tokio::test]
+async fn rust_owner_and_consumer_on_the_n3_daemon() {
+    use futures_util::StreamExt;
+    use jet_runtime::fetch::builder::Fetch;
+    use jet_runtime::peer::{invalid_argument, EventKind, FetchEvent, Peer, PeerError, SetReply};
+    use jet_tests::within as t;
+    let (_daemon, addr) = n3_daemon().await;
+    let owner = t(Peer::builder().name("rust-owner").connect(&addr))
+        .await
+        .unwrap();
+    let state = t(owner.add_state("r/temp", json!(20)).on_set(|v| {
+        let x = v.as_i64().ok_or_else(|| invalid_argument("a number"))?;
+        Ok(SetReply::adjusted(json!(x.min(90))))
+    }))
+    .await
+    .unwrap();
+    let _echo = t(owner.add_method("r/echo", Ok)).await.unwrap();
+    match t(owner.add_state("r/temp", json!(1))).await {
+        Err(PeerError::Occupied(path)) => assert_eq!(path, "r/temp"),
+        other => panic!("{other:?}"),
+    }
+
+    let consumer = t(Peer::builder().name("rust-consumer").connect(&addr))
+        .await
+        .unwrap();
+    let mut fetch = t(consumer.fetch(&Fetch::all().path_starts_with("r/")))
+        .await
+        .unwrap();
+    match t(fetch.next()).await.expect("an event") {
+        FetchEvent::Element(e) => {
+            assert_eq!(
+                (e.kind, e.path.as_str(), e.value),
+                (EventKind::Add, "r/temp", Some(json!(20)))
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    // Routed to the Rust owner as {"method":"set","params":{"path","value"}}.
+    let r = t(consumer.set("r/temp", json!(95))).await;
+    assert!(r.is_ok(), "{r:?}");
+    match t(fetch.next()).await.expect("an event") {
+        FetchEvent::Element(e) => {
+            assert_eq!((e.kind, e.value), (EventKind::Change, Some(json!(90))))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(state.value(), json!(90));
+    match t(consumer.set("r/temp", json!("hot"))).await {
+        Err(PeerError::InvalidParams { .. } | PeerError::Remote { .. }) => {}
+        other => panic!("{other:?}"),
+    }
+    // Routed as {"method":"call","params":{"path","args"}}.
+    let r = t(consumer.call("r/echo", json!([1, 2]))).await.unwrap();
+    assert_eq!(r, json!([1, 2]));
+    match t(consumer.set("r/nope", json!(1))).await {
+        Err(PeerError::NotFound(path)) => assert_eq!(path, "r/nope"),
+        other => panic!("{other:?}"),
+    }
+    let got = t(consumer.get(&Fetch::all().path_equals("r/temp")))
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].value, Some(json!(90)));
+    consumer.close().await;
+    owner.close().await;
+}
