@@ -40,6 +40,36 @@ pub struct Config {
     pub max_fetchers_per_peer: usize,
     /// Routed `set`/`call` requests one connection may have waiting for an answer.
     pub max_pending_per_peer: usize,
+    /// The dialect of the TCP listener's peers (PROTOCOL.md A.10).
+    pub tcp_dialect: DialectChoice,
+    /// The dialect of the WebSocket listener's peers (a request path `/n3`, `/jet3` or
+    /// `/classic` overrides it per connection).
+    pub ws_dialect: DialectChoice,
+}
+
+/// How a listener's connections are taken (PROTOCOL.md A.10): recognised from the first
+/// request (`auto`), or fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DialectChoice {
+    /// Classic until the peer opens like node-jet 3 does.
+    #[default]
+    Auto,
+    /// Always classic (Part A/B).
+    Classic,
+    /// Always node-jet 3 (Part C).
+    N3,
+}
+
+impl DialectChoice {
+    /// The dialect it fixes, if any.
+    pub fn fixed(self) -> Option<crate::bus::Dialect> {
+        match self {
+            DialectChoice::Auto => None,
+            DialectChoice::Classic => Some(crate::bus::Dialect::Classic),
+            DialectChoice::N3 => Some(crate::bus::Dialect::N3),
+        }
+    }
 }
 
 /// The default TCP port (PROTOCOL.md A.1).
@@ -63,6 +93,8 @@ impl Default for Config {
             max_elements_per_peer: 1_000_000,
             max_fetchers_per_peer: 10_000,
             max_pending_per_peer: 10_000,
+            tcp_dialect: DialectChoice::Auto,
+            ws_dialect: DialectChoice::Auto,
         }
     }
 }
@@ -126,6 +158,12 @@ pub struct Settings {
     /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
     #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
     pub ws_allowed_origins: Option<Vec<String>>,
+    /// Dialect of TCP peers: auto (recognised per connection), classic, or n3 (node-jet 3)
+    #[arg(long, value_name = "DIALECT")]
+    pub tcp_dialect: Option<DialectChoice>,
+    /// Dialect of WebSocket peers (paths /n3, /jet3, /classic override it): auto, classic, n3
+    #[arg(long, value_name = "DIALECT")]
+    pub ws_dialect: Option<DialectChoice>,
 }
 
 /// Settings that cannot make a configuration; the message names the flag and what to do.
@@ -162,6 +200,8 @@ impl Settings {
                 .or(fallback.max_fetchers_per_peer),
             max_pending_per_peer: self.max_pending_per_peer.or(fallback.max_pending_per_peer),
             ws_allowed_origins: self.ws_allowed_origins.or(fallback.ws_allowed_origins),
+            tcp_dialect: self.tcp_dialect.or(fallback.tcp_dialect),
+            ws_dialect: self.ws_dialect.or(fallback.ws_dialect),
         }
     }
 
@@ -250,6 +290,8 @@ impl Settings {
         if let Some(origins) = self.ws_allowed_origins {
             config.ws_allowed_origins = Some(origins);
         }
+        config.tcp_dialect = self.tcp_dialect.unwrap_or_default();
+        config.ws_dialect = self.ws_dialect.unwrap_or_default();
         if config.tcp.is_none() && config.ws.is_none() {
             return refuse("both listeners are off: give --tcp or --ws an address".to_owned());
         }
