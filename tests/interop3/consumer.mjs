@@ -50,6 +50,17 @@ async function basic () {
   await removed
 }
 
+// Against tests/interop/provider.js, a node-jet 2 owner.
+async function nodejet2 () {
+  const demo = fetcher('demo', (f) => f.path('startsWith', 'demo/'))
+  await peer.fetch(demo)
+  out({ fetched: 'demo' })
+  out({ set: await settle(peer.set('demo/state', { x: 2.7 })) })
+  out({ call: await settle(peer.call('demo/sum', [1, 2, 3])) })
+  out({ callFail: await settle(peer.call('demo/fail', [])) })
+  out({ setMissing: await settle(peer.set('demo/nope', 1)) })
+}
+
 async function pending () {
   // The owner never answers: jetd's timeout answers (node-jet 3's own daemon never does).
   out({ timeout: await settle(peer.call('n3/silent', [])) })
@@ -70,6 +81,7 @@ try {
   out({ connected: true })
   if (scenario === 'basic') await basic()
   else if (scenario === 'pending') await pending()
+  else if (scenario === 'nodejet2') await nodejet2()
   else if (scenario === 'auth') await auth()
   else throw new Error(`unknown scenario ${scenario}`)
   out({ done: true })

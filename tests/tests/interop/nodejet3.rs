@@ -501,3 +501,86 @@ async fn rust_owner_and_consumer_on_the_n3_daemon() {
     consumer.close().await;
     owner.close().await;
 }
+
+/// A node-jet 2 consumer (classic) and a node-jet 3 owner on one jetd: the owner is asked
+/// in its shape, its answers reach the classic consumer as it sent them.
+#[tokio::test]
+async fn n3_owner_serves_a_nodejet2_consumer() {
+    let daemon = jet_tests::start_daemon().await;
+    let addr = jetd_addr(&daemon, false);
+    let mut provider = n3_provider(&addr).await;
+    let consumer = NodeProcess::spawn("n3_owner_consumer.js", &[&addr]).await;
+    let lines = consumer.finish(&json!({"done": true})).await;
+    // node-jet 2 reports the owner's node-jet 3 error objects as raw ones: it knows no
+    // `data.name` (they reach it as the owner sent them).
+    let raw = |message: &str, details: &str| {
+        let mut e = n3_error(-32602, "jet.InvalidParam", message, json!(details));
+        e.as_object_mut().unwrap().remove("name");
+        e["name"] = json!("jet.InvalidParam");
+        json!({"err": {"name": "raw", "raw": e}})
+    };
+    assert_eq!(
+        lines,
+        [
+            json!({"initial": [{"path": "n3/counter", "event": "add", "value": 0}]}),
+            json!({"set": {"ok": {"path": "n3/counter", "value": 5}}}),
+            json!({"change": {"path": "n3/counter", "event": "change", "value": 5}}),
+            json!({"setBad": raw("Failed to set value", "Error: counter must be a number")}),
+            json!({"call": {"ok": {}}}),
+            json!({"callFail": raw("Failed to call method", "Error: method failed on purpose")}),
+        ],
+        "{}",
+        dump(&lines)
+    );
+    assert_eq!(
+        provider.next_json().await,
+        json!({"set": "n3/counter", "value": 5})
+    );
+    assert_eq!(
+        provider.next_json().await,
+        json!({"set": "n3/counter", "value": "bad"})
+    );
+    assert_eq!(
+        provider.next_json().await,
+        json!({"call": "n3/greet", "args": ["classic"]})
+    );
+    drop(provider);
+    tokio::time::timeout(STEP, daemon.shutdown())
+        .await
+        .expect("shutdown");
+}
+
+/// A node-jet 3 consumer of node-jet 2's `provider.js` on jetd.
+#[tokio::test]
+async fn nodejet2_owner_serves_an_n3_consumer() {
+    let daemon = jet_tests::start_daemon().await;
+    let addr = jetd_addr(&daemon, true);
+    let (provider, _) = NodeProcess::start_provider(&addr).await;
+    let lines = n3_consumer(&addr, &["nodejet2"]).await;
+    let event = |path: &str, event: &str, value: Value| json!({"fetch": "demo", "path": path, "event": event, "value": value});
+    assert_eq!(
+        lines,
+        [
+            // States only (node-jet 3 never fetches methods), capitalised events, the
+            // response after them.
+            event("demo/state", "Add", json!({"x": 1})),
+            event("demo/ro", "Add", json!(5)),
+            event("demo/slow", "Add", json!(0)),
+            json!({"fetched": "demo"}),
+            event("demo/state", "Change", json!({"x": 2})),
+            // node-jet 2's `true` as node-jet 3's `{}`.
+            json!({"set": {"ok": {}}}),
+            json!({"call": {"ok": {"shape": "array", "sum": 6}}}),
+            // node-jet 2's bare error string, in node-jet 3's shape.
+            json!({"callFail": {"error": n3_error(-32603, "jet.InternalError", "Internal error", json!("nope"))}}),
+            json!({"setMissing": {"error": n3_error(-32602, "jet.NotFound",
+                "No State/Method matching the specified path", json!("demo/nope"))}}),
+        ],
+        "{}",
+        dump(&lines)
+    );
+    drop(provider);
+    tokio::time::timeout(STEP, daemon.shutdown())
+        .await
+        .expect("shutdown");
+}
