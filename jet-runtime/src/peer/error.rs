@@ -266,6 +266,70 @@ mod tests {
         PeerError::from_error_value(v)
     }
 
+    /// node-jet 3's error object (PROTOCOL.md C.1.4).
+    fn n3(code: i64, name: &str, message: &str, details: Value) -> Value {
+        json!({"code": code, "message": message,
+            "data": {"name": name, "url": "https://example/#x", "details": details}, "name": name})
+    }
+
+    #[test]
+    fn node_jet_3_errors_by_data_name() {
+        let msg = "No State/Method matching the specified path";
+        assert!(matches!(map(n3(-32602, "jet.NotFound", msg, json!("a/b"))),
+            PeerError::NotFound(p) if p == "a/b"));
+        assert!(
+            matches!(map(n3(-32602, "jet.Occupied", "taken", json!("a"))),
+            PeerError::Occupied(p) if p == "a")
+        );
+        assert!(
+            matches!(map(n3(-32600, "jet.NotAllowed", "Not allowed", json!("a"))),
+            PeerError::Foreign(p) if p == "a")
+        );
+        assert!(matches!(
+            map(n3(
+                -32602,
+                "jet.invalid params",
+                "invalid credentials",
+                json!("")
+            )),
+            PeerError::InvalidCredentials
+        ));
+        assert!(matches!(
+            map(n3(-32602, "jet.invalid params", "Missing authorization", json!("a"))),
+            PeerError::NoAccess(p) if p == "a"
+        ));
+        assert!(
+            matches!(map(n3(-32001, "jet.PeerTimeout", "late", json!({"path": "a"}))),
+            PeerError::Timeout { details: Some(d) } if d == json!({"path": "a"}))
+        );
+        assert!(
+            matches!(map(n3(-32002, "jet.ConnectionClosed", "closed", json!("a"))),
+            PeerError::OwnerDisconnected(Some(p)) if p == "a")
+        );
+        assert!(
+            matches!(map(n3(-32601, "jet.MethodNotFound", "Method not found", json!("x"))),
+            PeerError::MethodNotFound(m) if m == "x")
+        );
+        assert!(matches!(
+            map(n3(
+                -32600,
+                "jet.ParseError",
+                "Message could not be parsed",
+                json!("{}")
+            )),
+            PeerError::InvalidParams { .. }
+        ));
+        // An owner's own N3 error (jet.InvalidParam) keeps code, message and data.
+        assert!(
+            matches!(map(n3(-32602, "jet.InvalidParam", "Failed to set value", json!("Error: x"))),
+            PeerError::InvalidParams { message, .. } if message == "Failed to set value")
+        );
+        assert!(matches!(
+            map(n3(-32000, "jet.Custom", "mine", json!(1))),
+            PeerError::Remote { code: -32000, .. }
+        ));
+    }
+
     #[test]
     fn jet_data_keys_map_to_variants() {
         let e =

@@ -567,6 +567,117 @@ mod tests {
     }
 
     #[test]
+    fn routed_requests_in_each_owners_dialect() {
+        let out = Outbox::new(1 << 20);
+        let set = Routed::Set {
+            value: "5",
+            value_as_result: true,
+        };
+        let call = Routed::Call { args: None };
+        let args = Routed::Call {
+            args: Some("[1,2]"),
+        };
+        routed_request(&out, Dialect::Classic, Some(RouteId(3)), "\"p\"", &set);
+        routed_request(&out, Dialect::Classic, None, "\"m\"", &call);
+        routed_request(&out, Dialect::N3, Some(RouteId(4)), "\"p\"", &set);
+        routed_request(&out, Dialect::N3, Some(RouteId(5)), "\"m\"", &call);
+        routed_request(&out, Dialect::N3, Some(RouteId(6)), "\"m\"", &args);
+        assert_eq!(
+            drained(&out),
+            [
+                r#"{"id":"r3","method":"p","params":{"value":5,"valueAsResult":true}}"#,
+                r#"{"method":"m","params":{}}"#,
+                r#"{"id":"r4","method":"set","params":{"path":"p","value":5}}"#,
+                r#"{"id":"r5","method":"call","params":{"path":"m"}}"#,
+                r#"{"id":"r6","method":"call","params":{"path":"m","args":[1,2]}}"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn answers_are_relayed_in_the_requesters_dialect() {
+        let out = Outbox::new(1 << 20);
+        let answer = |text: &'static str, d: Dialect| {
+            let start = text.find("\"r1\"").unwrap();
+            relay(&out, d, text, start..start + 4, "7");
+        };
+        answer(r#"{"id":"r1","result":true}"#, Dialect::Classic);
+        answer(r#"{"id":"r1","result":true}"#, Dialect::N3);
+        answer(
+            r#"{"id":"r1","result":{"path":"p","value":1}}"#,
+            Dialect::N3,
+        );
+        answer(
+            r#"{"id":"r1","error":{"message":"Invalid params","code":-32602,"data":{"pathNotExists":"p"}}}"#,
+            Dialect::N3,
+        );
+        answer(
+            r#"{"id":"r1","error":{"code":1,"message":"m","data":{"name":"jet.X"},"name":"jet.X"}}"#,
+            Dialect::N3,
+        );
+        let got = drained(&out);
+        assert_eq!(got[0], r#"{"id":7,"result":true}"#);
+        assert_eq!(got[1], r#"{"id":7,"result":{}}"#);
+        assert_eq!(got[2], r#"{"id":7,"result":{"path":"p","value":1}}"#);
+        let err: Value = serde_json::from_str(&got[3]).unwrap();
+        assert_eq!(err["error"]["name"], json!("jet.NotFound"));
+        assert_eq!(err["error"]["data"]["details"], json!("p"));
+        assert_eq!(
+            got[4],
+            r#"{"id":7,"error":{"code":1,"message":"m","data":{"name":"jet.X"},"name":"jet.X"}}"#
+        );
+    }
+
+    #[test]
+    fn part_a_errors_in_n3_words() {
+        let cases = [
+            (ErrorObject::path_not_exists("p"), -32602, "jet.NotFound"),
+            (
+                ErrorObject::path_already_exists("p"),
+                -32602,
+                "jet.Occupied",
+            ),
+            (ErrorObject::foreign_path("p"), -32600, "jet.NotAllowed"),
+            (
+                ErrorObject::invalid_fetch("x"),
+                -32602,
+                "jet.InvalidArgument",
+            ),
+            (
+                ErrorObject::owner_disconnected("p"),
+                -32002,
+                "jet.ConnectionClosed",
+            ),
+            (
+                ErrorObject::response_timeout(json!({})),
+                -32001,
+                "jet.PeerTimeout",
+            ),
+            (
+                ErrorObject::method_not_found(json!("x")),
+                -32601,
+                "jet.MethodNotFound",
+            ),
+            (ErrorObject::parse_error("bad"), -32600, "jet.ParseError"),
+            (ErrorObject::not_a_state("p"), -32600, "jet.invalidMethod"),
+            (
+                ErrorObject::invalid_credentials(),
+                -32602,
+                "jet.invalid params",
+            ),
+        ];
+        for (err, code, name) in cases {
+            let e = n3_error(&err);
+            assert_eq!(
+                (e["code"].as_i64(), e["name"].as_str()),
+                (Some(code), Some(name)),
+                "{e}"
+            );
+            assert_eq!(e["data"]["name"], e["name"]);
+        }
+    }
+
+    #[test]
     fn sorted_entry_orders() {
         let mut b = Vec::new();
         let e = SortedEntry {

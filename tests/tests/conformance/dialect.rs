@@ -197,3 +197,33 @@ async fn n3_value_rules_apply_to_changes() {
         "{r}"
     );
 }
+
+/// Ownership is kept for N3 peers (node-jet 3's daemon lets anyone change or remove any
+/// path): another peer's `change` and `remove` are refused as `jet.NotAllowed`.
+#[tokio::test]
+async fn n3_peers_cannot_change_or_remove_what_others_own() {
+    let daemon = jet_tests::start_daemon().await;
+    let ws = daemon.ws_addr().unwrap();
+    let mut owner = RawClient::ws(ws, "/n3").await;
+    owner
+        .send(r#"{"id":"1","method":"add","params":{"path":"mine","value":1}}"#)
+        .await;
+    owner.expect(r#"{"id":"1","result":{}}"#).await;
+    let mut other = RawClient::ws(ws, "/n3").await;
+    for (id, req) in [
+        (
+            "1",
+            r#"{"id":"1","method":"change","params":{"path":"mine","value":2}}"#,
+        ),
+        (
+            "2",
+            r#"{"id":"2","method":"remove","params":{"path":"mine"}}"#,
+        ),
+    ] {
+        other.send(req).await;
+        let r = other.recv().await;
+        assert_eq!(r["id"], json!(id), "{r}");
+        assert_eq!(r["error"]["name"], json!("jet.NotAllowed"), "{r}");
+        assert_eq!(r["error"]["data"]["details"], json!("mine"), "{r}");
+    }
+}
