@@ -480,12 +480,13 @@ pub fn routed_request(
 pub fn relay(
     out: &Outbox,
     requester: Dialect,
-    text: &str,
+    answer: Answer<'_>,
     id_span: std::ops::Range<usize>,
     requester_id: &str,
 ) {
+    let text = answer.text;
     if requester == Dialect::N3 {
-        if let Some(rendered) = n3_answer(text) {
+        if let Some(rendered) = n3_answer(&answer) {
             out.push_with(|b| {
                 b.extend_from_slice(b"{\"id\":");
                 b.extend_from_slice(requester_id.as_bytes());
@@ -502,18 +503,30 @@ pub fn relay(
     });
 }
 
+/// An owner's answer: its whole text and its `result` or `error` member (raw, as the
+/// message classifier found them, so relaying parses nothing again).
+pub struct Answer<'a> {
+    pub text: &'a str,
+    pub result: Option<&'a str>,
+    pub error: Option<&'a str>,
+}
+
 /// For a node-jet 3 requester: `,"result":{}` for a classic `true`, `,"error":{..}` in
-/// node-jet 3's shape for a classic error object; `None` when the answer can pass as is.
-fn n3_answer(text: &str) -> Option<String> {
-    let v: Value = serde_json::from_str(text).ok()?;
-    if v.get("result") == Some(&Value::Bool(true)) {
+/// node-jet 3's shape for a classic error object; `None` when the answer can pass as is
+/// (any other result, or an error that already is node-jet 3's).
+fn n3_answer(answer: &Answer<'_>) -> Option<String> {
+    if answer.result.map(str::trim) == Some("true") {
         return Some(",\"result\":{}".to_owned());
     }
-    let e = v.get("error")?;
+    let e: Value = serde_json::from_str(answer.error?).ok()?;
     if e.get("name").is_some() || e.pointer("/data/name").is_some() {
         return None;
     }
-    let err: ErrorObject = serde_json::from_value(e.clone()).ok()?;
+    let err: ErrorObject = serde_json::from_value(e.clone()).unwrap_or_else(|_| {
+        // A bare string or an odd object (lua-jet, node-jet 2 handlers): an internal
+        // error whose details are what the owner sent.
+        ErrorObject::internal(e)
+    });
     Some(format!(",\"error\":{}", n3_error(&err)))
 }
 
@@ -599,7 +612,15 @@ mod tests {
         let out = Outbox::new(1 << 20);
         let answer = |text: &'static str, d: Dialect| {
             let start = text.find("\"r1\"").unwrap();
-            relay(&out, d, text, start..start + 4, "7");
+            let v: Value = serde_json::from_str(text).unwrap();
+            let result = v.get("result").map(|r| r.to_string());
+            let error = v.get("error").map(|r| r.to_string());
+            let answer = Answer {
+                text,
+                result: result.as_deref(),
+                error: error.as_deref(),
+            };
+            relay(&out, d, answer, start..start + 4, "7");
         };
         answer(r#"{"id":"r1","result":true}"#, Dialect::Classic);
         answer(r#"{"id":"r1","result":true}"#, Dialect::N3);

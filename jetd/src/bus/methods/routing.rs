@@ -103,10 +103,15 @@ impl Core {
             return;
         };
         let span = message::span_in(text, id.get());
+        let answer = wire::Answer {
+            text,
+            result: env.result.map(RawValue::get),
+            error: env.error.map(RawValue::get),
+        };
         wire::relay(
             &requester.outbox,
             requester.dialect,
-            text,
+            answer,
             span,
             &route.requester_id,
         );
