@@ -18,6 +18,7 @@ mod idhash;
 mod keylist;
 mod links;
 mod message;
+mod nodes;
 mod out;
 mod routes;
 mod routing;

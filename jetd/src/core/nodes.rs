@@ -1,0 +1,381 @@
+//! The node registry: the hierarchy implied by element paths (PROTOCOL.md A.11).
+//!
+//! Every non-empty prefix of an element's path that ends right before a separator is a
+//! node. A node is not stored anywhere else: it exists while at least one element lies
+//! below it, so the registry only counts, per node, the elements below it. It is kept
+//! for every add and remove (strict placement and `get` need it even when nobody
+//! fetches nodes), so it is built to be cheap:
+//!
+//! * A node is a *prefix of an element's path*: its key is the `Arc<str>` of the element
+//!   that created it plus a length, so a node costs no string of its own while that
+//!   element lives (and keeps that one path alive after it, never more than one string
+//!   per node). Lookups by `&str` work through `Borrow<str>`.
+//! * Besides the total it counts the *open* elements below (those without `access`,
+//!   visible to every peer), so node visibility for a peer needs per-peer bookkeeping only
+//!   for elements with access rules (see `node_fetch`).
+//!
+//! Keys are paths that peers choose, so the map keeps std's DoS-resistant hasher.
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// How elements and nodes may share positions (the daemon's `hierarchy` option).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Hierarchy {
+    /// An element may have the path of a node (`a` and `a/b` both elements), as classic
+    /// peers expect.
+    #[default]
+    Relaxed,
+    /// A position holds either a node or an element: `add` at a node or below an element
+    /// is refused (the seed's hierarchy).
+    Strict,
+}
+
+impl Hierarchy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hierarchy::Relaxed => "relaxed",
+            Hierarchy::Strict => "strict",
+        }
+    }
+}
+
+impl std::str::FromStr for Hierarchy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "relaxed" => Ok(Hierarchy::Relaxed),
+            "strict" => Ok(Hierarchy::Strict),
+            other => Err(format!("hierarchy must be relaxed or strict, not {other:?}")),
+        }
+    }
+}
+
+/// The daemon-wide node options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeOptions {
+    pub separator: char,
+    pub hierarchy: Hierarchy,
+}
+
+impl Default for NodeOptions {
+    fn default() -> Self {
+        NodeOptions {
+            separator: '/',
+            hierarchy: Hierarchy::Relaxed,
+        }
+    }
+}
+
+/// A node's key: the first `len` bytes of some element's path.
+#[derive(Debug, Clone)]
+struct NodeKey {
+    path: Arc<str>,
+    len: u32,
+}
+
+impl NodeKey {
+    fn as_str(&self) -> &str {
+        &self.path[..self.len as usize]
+    }
+}
+
+impl Borrow<str> for NodeKey {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
+// Hash and Eq must agree with `str`'s, since lookups go through `Borrow<str>`.
+impl Hash for NodeKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl PartialEq for NodeKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for NodeKey {}
+
+/// How many elements lie below a node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// All elements below.
+    pub total: u32,
+    /// Those without access rules (visible to every peer).
+    pub open: u32,
+}
+
+/// The byte lengths of the node prefixes of `path`, root first: each position of a
+/// separator except position 0 (a node is a non-empty prefix).
+pub fn prefix_lens(path: &str, sep: char) -> impl DoubleEndedIterator<Item = usize> + '_ {
+    path.match_indices(sep).map(|(i, _)| i).filter(|&i| i > 0)
+}
+
+/// The nodes a path implies, root first.
+pub fn prefixes(path: &str, sep: char) -> impl DoubleEndedIterator<Item = &str> + '_ {
+    prefix_lens(path, sep).map(move |i| &path[..i])
+}
+
+/// All live nodes with the counts of the elements below them.
+#[derive(Debug)]
+pub struct Nodes {
+    options: NodeOptions,
+    map: HashMap<NodeKey, Counts>,
+}
+
+impl Nodes {
+    pub fn new(options: NodeOptions) -> Nodes {
+        Nodes {
+            options,
+            map: HashMap::new(),
+        }
+    }
+
+    pub fn options(&self) -> NodeOptions {
+        self.options
+    }
+
+    pub fn separator(&self) -> char {
+        self.options.separator
+    }
+
+    /// Number of live nodes.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The counts of a node, `None` when `path` is no node.
+    pub fn get(&self, path: &str) -> Option<Counts> {
+        self.map.get(path).copied()
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.map.contains_key(path)
+    }
+
+    /// An element was added at `path` (`open`: without access rules). Calls `seen` for
+    /// each of its nodes, root first, with the node's counts *before* this element
+    /// (`total == 0`: the node was just created).
+    pub fn add(&mut self, path: &Arc<str>, open: bool, mut seen: impl FnMut(&str, Counts)) {
+        for len in prefix_lens(path, self.options.separator) {
+            let node = &path[..len];
+            let before = match self.map.get_mut(node) {
+                Some(counts) => {
+                    let before = *counts;
+                    counts.total += 1;
+                    counts.open += u32::from(open);
+                    before
+                }
+                None => {
+                    let key = NodeKey {
+                        path: path.clone(),
+                        len: u32::try_from(len).expect("paths are shorter than 4 GiB"),
+                    };
+                    self.map.insert(
+                        key,
+                        Counts {
+                            total: 1,
+                            open: u32::from(open),
+                        },
+                    );
+                    Counts::default()
+                }
+            };
+            seen(node, before);
+        }
+    }
+
+    /// The element at `path` was removed. Calls `seen` for each of its nodes, leaf first,
+    /// with the node's counts *after* (`total == 0`: the node is gone).
+    pub fn remove(&mut self, path: &str, open: bool, mut seen: impl FnMut(&str, Counts)) {
+        for len in prefix_lens(path, self.options.separator).rev() {
+            let node = &path[..len];
+            let Some(counts) = self.map.get_mut(node) else {
+                debug_assert!(false, "node {node:?} of a live element is missing");
+                continue;
+            };
+            counts.total -= 1;
+            counts.open -= u32::from(open);
+            let after = *counts;
+            if after.total == 0 {
+                self.map.remove(node);
+            }
+            seen(node, after);
+        }
+    }
+
+    /// Under the strict hierarchy: the occupied position that forbids an element at
+    /// `path` (the path itself when it is a node, else the first element above it), or
+    /// `None` when the position is free. Relaxed: always `None`.
+    pub fn strict_conflict<'a>(
+        &self,
+        path: &'a str,
+        is_element: impl Fn(&str) -> bool,
+    ) -> Option<&'a str> {
+        if self.options.hierarchy != Hierarchy::Strict {
+            return None;
+        }
+        if self.map.contains_key(path) {
+            return Some(path);
+        }
+        prefixes(path, self.options.separator).find(|p| is_element(p))
+    }
+
+    /// The bytes the registry holds beyond the element paths it shares: its table
+    /// (entries and control bytes over the allocated capacity) plus the path strings it
+    /// keeps alive on its own (those of removed elements), for the memory figure.
+    pub fn heap_bytes(&self, is_shared: impl Fn(&Arc<str>) -> bool) -> usize {
+        let entry = std::mem::size_of::<(NodeKey, Counts)>() + 1;
+        let own: usize = self
+            .map
+            .keys()
+            .filter(|k| !is_shared(&k.path))
+            .map(|k| k.path.len() + 2 * std::mem::size_of::<usize>())
+            .sum();
+        self.map.capacity() * entry + own
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::BTreeMap;
+
+    fn nodes(hierarchy: Hierarchy, separator: char) -> Nodes {
+        Nodes::new(NodeOptions {
+            separator,
+            hierarchy,
+        })
+    }
+
+    #[test]
+    fn prefixes_are_non_empty_and_end_before_a_separator() {
+        let got: Vec<_> = prefixes("plant/line1/boiler/setpoint", '/').collect();
+        assert_eq!(got, ["plant", "plant/line1", "plant/line1/boiler"]);
+        assert_eq!(prefixes("/a//b/", '/').collect::<Vec<_>>(), ["/a", "/a/", "/a//b"]);
+        assert_eq!(prefixes("flat", '/').count(), 0);
+        assert_eq!(prefixes("a.b/c.d", '.').collect::<Vec<_>>(), ["a", "a.b/c"]);
+        assert_eq!(prefixes("ü/ö/x", '/').collect::<Vec<_>>(), ["ü", "ü/ö"]);
+    }
+
+    #[test]
+    fn nodes_live_while_an_element_is_below() {
+        let mut n = nodes(Hierarchy::Relaxed, '/');
+        let ab: Arc<str> = "a/b/x".into();
+        let ac: Arc<str> = "a/c".into();
+        let mut created = Vec::new();
+        n.add(&ab, true, |p, before| {
+            created.push((p.to_owned(), before.total))
+        });
+        n.add(&ac, false, |p, before| {
+            created.push((p.to_owned(), before.total))
+        });
+        assert_eq!(
+            created,
+            [("a".into(), 0), ("a/b".into(), 0), ("a".into(), 1)]
+        );
+        assert_eq!(n.get("a"), Some(Counts { total: 2, open: 1 }));
+        let mut gone = Vec::new();
+        n.remove(&ab, true, |p, after| gone.push((p.to_owned(), after.total)));
+        assert_eq!(gone, [("a/b".into(), 0), ("a".into(), 1)]);
+        assert!(!n.contains("a/b"));
+        // The node "a" was keyed by the removed path and still answers.
+        assert_eq!(n.get("a"), Some(Counts { total: 1, open: 0 }));
+        n.remove(&ac, false, |_, _| {});
+        assert!(n.is_empty());
+    }
+
+    #[test]
+    fn strict_refuses_nodes_and_positions_below_elements() {
+        let mut n = nodes(Hierarchy::Strict, '/');
+        n.add(&Arc::from("a/b/c"), true, |_, _| {});
+        let elements = ["a/b/c", "x"];
+        let is_el = |p: &str| elements.contains(&p);
+        assert_eq!(n.strict_conflict("a/b", is_el), Some("a/b"));
+        assert_eq!(n.strict_conflict("a", is_el), Some("a"));
+        assert_eq!(n.strict_conflict("a/b/c/d", is_el), Some("a/b/c"));
+        assert_eq!(n.strict_conflict("x/y/z", is_el), Some("x"));
+        assert_eq!(n.strict_conflict("a/b/d", is_el), None);
+        let relaxed = nodes(Hierarchy::Relaxed, '/');
+        assert_eq!(relaxed.strict_conflict("x/y", is_el), None);
+    }
+
+    #[test]
+    fn an_entry_is_small() {
+        // Key (Arc<str> + length) and counts: the per-node table entry, no own string.
+        assert!(std::mem::size_of::<(NodeKey, Counts)>() <= 32);
+    }
+
+    /// The model: the node set and counts recomputed from the live elements.
+    fn model(elements: &BTreeMap<String, bool>, sep: char) -> BTreeMap<String, Counts> {
+        let mut m: BTreeMap<String, Counts> = BTreeMap::new();
+        for (path, open) in elements {
+            for p in prefixes(path, sep) {
+                let c = m.entry(p.to_owned()).or_default();
+                c.total += 1;
+                c.open += u32::from(*open);
+            }
+        }
+        m
+    }
+
+    fn path() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(vec!["a", "b", "", "c.d"]), 1..5)
+            .prop_map(|parts| parts.join("/"))
+    }
+
+    proptest! {
+        #[test]
+        fn registry_matches_the_model(
+            ops in prop::collection::vec((path(), any::<bool>(), any::<bool>()), 1..60),
+            dot in any::<bool>(),
+        ) {
+            let sep = if dot { '.' } else { '/' };
+            let mut n = nodes(Hierarchy::Relaxed, sep);
+            let mut live: BTreeMap<String, bool> = BTreeMap::new();
+            for (path, open, add) in ops {
+                let before = model(&live, sep);
+                if add && !live.contains_key(&path) {
+                    let mut created = Vec::new();
+                    n.add(&Arc::from(path.as_str()), open, |p, c| {
+                        if c.total == 0 { created.push(p.to_owned()) }
+                    });
+                    live.insert(path.clone(), open);
+                    let after = model(&live, sep);
+                    let expect: Vec<String> = prefixes(&path, sep)
+                        .filter(|p| !before.contains_key(*p) && after.contains_key(*p))
+                        .map(str::to_owned)
+                        .collect();
+                    prop_assert_eq!(created, expect);
+                } else if let Some(open) = live.remove(&path) {
+                    let mut gone = Vec::new();
+                    n.remove(&path, open, |p, c| if c.total == 0 { gone.push(p.to_owned()) });
+                    let after = model(&live, sep);
+                    let expect: Vec<String> = prefixes(&path, sep)
+                        .rev()
+                        .filter(|p| before.contains_key(*p) && !after.contains_key(*p))
+                        .map(str::to_owned)
+                        .collect();
+                    prop_assert_eq!(gone, expect);
+                }
+                let m = model(&live, sep);
+                prop_assert_eq!(n.len(), m.len());
+                for (p, c) in &m {
+                    prop_assert_eq!(n.get(p), Some(*c));
+                }
+            }
+        }
+    }
+}
