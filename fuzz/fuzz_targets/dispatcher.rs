@@ -111,6 +111,7 @@ fuzz_target!(|data: &[u8]| {
         max_elements_per_peer: 8,
         max_fetchers_per_peer: 3,
         max_pending_per_peer: 3,
+        nodes: Default::default(),
     });
     let mut peers: Vec<Peer> = (0..CONNS).map(|_| connect(&shared)).collect();
     for line in data.split(|&b| b == b'\n') {

@@ -34,6 +34,8 @@ pub struct Config {
     pub max_fetchers_per_peer: usize,
     /// Routed `set`/`call` requests one connection may have waiting for an answer.
     pub max_pending_per_peer: usize,
+    /// Node separator and hierarchy (PROTOCOL.md A.11).
+    pub nodes: crate::core::NodeOptions,
 }
 
 impl Default for Config {
@@ -51,6 +53,7 @@ impl Default for Config {
             max_elements_per_peer: 1_000_000,
             max_fetchers_per_peer: 10_000,
             max_pending_per_peer: 10_000,
+            nodes: crate::core::NodeOptions::default(),
         }
     }
 }

@@ -57,6 +57,13 @@ struct Cli {
     /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
     #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
     ws_allowed_origins: Vec<String>,
+    /// Character that separates the levels of the node hierarchy (PROTOCOL.md A.11) [default: /]
+    #[arg(long, value_name = "CHAR")]
+    node_separator: Option<char>,
+    /// `relaxed` (an element may have the path of a node) or `strict` (a position holds
+    /// either a node or an element) [default: relaxed]
+    #[arg(long, value_name = "MODE")]
+    hierarchy: Option<jetd::core::Hierarchy>,
     /// Read settings from a TOML file (same names as the flags; flags win)
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -89,6 +96,8 @@ struct FileConfig {
     max_fetchers_per_peer: Option<usize>,
     max_pending_per_peer: Option<usize>,
     ws_allowed_origins: Option<Vec<String>>,
+    node_separator: Option<char>,
+    hierarchy: Option<String>,
 }
 
 fn main() -> Result<()> {
@@ -207,6 +216,14 @@ fn build_config(cli: Cli) -> Result<Config> {
         cli.max_pending_per_peer.or(file.max_pending_per_peer),
         config.max_pending_per_peer,
     )?;
+    if let Some(sep) = cli.node_separator.or(file.node_separator) {
+        config.nodes.separator = sep;
+    }
+    if let Some(h) = cli.hierarchy {
+        config.nodes.hierarchy = h;
+    } else if let Some(h) = file.hierarchy {
+        config.nodes.hierarchy = h.parse().map_err(anyhow::Error::msg)?;
+    }
     if !cli.ws_allowed_origins.is_empty() {
         config.ws_allowed_origins = Some(cli.ws_allowed_origins);
     } else if let Some(origins) = file.ws_allowed_origins {
@@ -273,6 +290,31 @@ mod tests {
         let mut all = vec!["jetd"];
         all.extend_from_slice(args);
         build_config(Cli::try_parse_from(all)?)
+    }
+
+    #[test]
+    fn node_options_from_flags_and_toml() {
+        use jetd::core::Hierarchy;
+        let c = config_from(&[]).unwrap();
+        assert_eq!(c.nodes.separator, '/');
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Relaxed);
+        let c = config_from(&["--node-separator", ".", "--hierarchy", "strict"]).unwrap();
+        assert_eq!(c.nodes.separator, '.');
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Strict);
+        assert!(config_from(&["--hierarchy", "loose"]).is_err());
+        assert!(config_from(&["--node-separator", "ab"]).is_err());
+        let path =
+            std::env::temp_dir().join(format!("jetd-nodes-test-{}.toml", std::process::id()));
+        std::fs::write(&path, "node-separator = \":\"\nhierarchy = \"strict\"\n").unwrap();
+        let file = path.to_str().unwrap();
+        let c = config_from(&["--config", file]).unwrap();
+        assert_eq!(c.nodes.separator, ':');
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Strict);
+        let c = config_from(&["--config", file, "--hierarchy", "relaxed"]).unwrap();
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Relaxed);
+        std::fs::write(&path, "hierarchy = \"loose\"\n").unwrap();
+        assert!(config_from(&["--config", file]).is_err());
+        std::fs::remove_file(&path).ok();
     }
 
     #[test]

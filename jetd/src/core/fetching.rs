@@ -9,7 +9,7 @@ use super::access::{allowed, Op};
 use super::elements::{ElemId, Element};
 use super::fetchers::{write_entries, Fetcher, FetcherKey, LazyValue};
 use super::message::{self, Params};
-use super::{links, out, ConnId, Core};
+use super::{links, node_fetch, out, ConnId, Core};
 
 use super::dispatch::{fetch_id, fetch_only_for, parse_expr, Reply, TRUE};
 
@@ -32,10 +32,13 @@ impl Core {
             return Err(ErrorObject::limit_exceeded("fetchersPerPeer", limit));
         }
         let expr = parse_expr(raw)?;
+        let nodes = node_fetch::parse_nodes(&message::got(raw), &expr)?;
         let hint = expr.path_hint();
-        let key = self
-            .fetchers
-            .insert(Fetcher::new(conn, fetch_id.get().into(), expr));
+        let mut fetcher = Fetcher::new(conn, fetch_id.get().into(), expr);
+        if nodes {
+            fetcher.nodes = Some(Box::default());
+        }
+        let key = self.fetchers.insert(fetcher);
         self.index.insert(key, &hint);
         let c = self.conns.get_mut(&conn).expect("live connection");
         c.fetchers.insert(fetch_id.get().into(), key);
@@ -43,7 +46,11 @@ impl Core {
         if let Some(id) = id {
             out::result(&c.outbox, id.get(), TRUE);
         }
-        self.setup_fetcher(conn, key, &hint);
+        if nodes {
+            self.setup_node_fetcher(conn, key, &hint);
+        } else {
+            self.setup_fetcher(conn, key, &hint);
+        }
         Ok(Reply::Later)
     }
 
@@ -127,6 +134,9 @@ impl Core {
             return;
         };
         self.index.remove(key, &f.expr.path_hint());
+        if f.nodes.is_some() {
+            self.forget_node_fetcher(key);
+        }
         links::detach_fetcher(&mut self.elements, &mut self.fetchers, &f);
     }
 
@@ -136,6 +146,9 @@ impl Core {
         raw: Option<&RawValue>,
     ) -> Result<Reply, ErrorObject> {
         let expr = parse_expr(raw)?;
+        if node_fetch::parse_nodes(&message::got(raw), &expr)? {
+            return Ok(Reply::Result(self.get_with_nodes(conn, &expr).into()));
+        }
         let hint = expr.path_hint();
         let auth = self.auth_of(conn);
         let matching = self.matching_elements(conn, &expr, &hint);
@@ -176,6 +189,7 @@ impl Core {
                     &el.path,
                     el.value.as_ref(),
                     fetch_only_for(el, auth),
+                    None,
                 );
             }
             b.push(b']');

@@ -18,6 +18,7 @@ mod idhash;
 mod keylist;
 mod links;
 mod message;
+mod node_fetch;
 mod nodes;
 mod out;
 mod routes;
@@ -34,6 +35,7 @@ use tokio::sync::Notify;
 
 pub use access::{Access, Op};
 pub use fetchers::FetcherKey;
+pub use nodes::{Hierarchy, NodeOptions};
 
 use crate::auth::{Groups, Users};
 use crate::outbox::Outbox;
@@ -54,6 +56,8 @@ pub struct CoreConfig {
     pub max_elements_per_peer: usize,
     pub max_fetchers_per_peer: usize,
     pub max_pending_per_peer: usize,
+    /// Node separator and hierarchy (A.11).
+    pub nodes: NodeOptions,
 }
 
 impl CoreConfig {
@@ -65,6 +69,7 @@ impl CoreConfig {
             max_elements_per_peer: config.max_elements_per_peer,
             max_fetchers_per_peer: config.max_fetchers_per_peer,
             max_pending_per_peer: config.max_pending_per_peer,
+            nodes: config.nodes,
         }
     }
 }
@@ -97,6 +102,10 @@ pub struct Core {
     index: FetcherIndex,
     conns: IdMap<ConnId, Conn>,
     routes: Routes,
+    /// The nodes the element paths imply (A.11).
+    nodes: nodes::Nodes,
+    /// The `nodes:true` fetchers (usually none or few): told about every add and remove.
+    node_fetchers: Vec<FetcherKey>,
     next_conn: ConnId,
     /// When the timer task will next look at the routes (`None`: it sleeps until woken).
     timer_next: Option<Instant>,
@@ -140,9 +149,14 @@ impl Shared {
                 "authentication": true,
                 "fetch": "full",
                 "schemas": true,
+                "nodes": {
+                    "separator": config.nodes.separator.to_string(),
+                    "hierarchy": config.nodes.hierarchy.as_str(),
+                },
             }
         })
         .to_string();
+        let nodes = nodes::Nodes::new(config.nodes);
         Arc::new(Shared {
             core: Mutex::new(Core {
                 config,
@@ -152,6 +166,8 @@ impl Shared {
                 index: FetcherIndex::default(),
                 conns: IdMap::default(),
                 routes: Routes::default(),
+                nodes,
+                node_fetchers: Vec::new(),
                 next_conn: 1,
                 timer_next: None,
                 timer_wake: timer_wake.clone(),

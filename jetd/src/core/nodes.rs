@@ -138,10 +138,6 @@ impl Nodes {
         }
     }
 
-    pub fn options(&self) -> NodeOptions {
-        self.options
-    }
-
     pub fn separator(&self) -> char {
         self.options.separator
     }
@@ -151,17 +147,15 @@ impl Nodes {
         self.map.len()
     }
 
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
     /// The counts of a node, `None` when `path` is no node.
+    #[cfg(test)]
     pub fn get(&self, path: &str) -> Option<Counts> {
         self.map.get(path).copied()
-    }
-
-    pub fn contains(&self, path: &str) -> bool {
-        self.map.contains_key(path)
     }
 
     /// An element was added at `path` (`open`: without access rules). Calls `seen` for
@@ -290,7 +284,7 @@ mod tests {
         let mut gone = Vec::new();
         n.remove(&ab, true, |p, after| gone.push((p.to_owned(), after.total)));
         assert_eq!(gone, [("a/b".into(), 0), ("a".into(), 1)]);
-        assert!(!n.contains("a/b"));
+        assert!(n.get("a/b").is_none());
         // The node "a" was keyed by the removed path and still answers.
         assert_eq!(n.get("a"), Some(Counts { total: 1, open: 0 }));
         n.remove(&ac, false, |_, _| {});

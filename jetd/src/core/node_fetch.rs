@@ -1,0 +1,339 @@
+//! Nodes on the wire (PROTOCOL.md A.11): keeping the node registry in step with the
+//! elements, `fetch` and `get` with `"nodes":true`, and node visibility per fetcher.
+//!
+//! A node is visible to a fetcher while at least one element below it is visible to the
+//! fetcher's peer. The registry counts the *open* elements below each node (no access
+//! rules: visible to all), so a fetcher only counts, for the nodes its rule matches, the
+//! elements *with* access rules below them that its peer may fetch ([`NodeView`]). With
+//! no access rules on the bus that map stays empty and a node fetcher costs one path-rule
+//! test per implied node of an added or removed element.
+//!
+//! Order: a node's `add` is queued before the `add` of the element that created it (the
+//! registry is updated before the element's fetchers are told), its `remove` after the
+//! `remove` of the last element below it.
+
+use std::collections::{HashMap, HashSet};
+
+use jet_runtime::fetch::expr::{FetchExpr, PathHint};
+use jet_runtime::protocol::{ErrorObject, JsonText};
+use serde_json::Value;
+
+use super::access::{allowed, Op};
+use super::dispatch::fetch_only_for;
+use super::elements::{ElemId, Element};
+use super::fetchers::{Fetcher, FetcherKey};
+use super::nodes::{self, Counts};
+use super::out::{self, Notification};
+use super::{links, Core};
+use crate::outbox::Outbox;
+
+/// What a `nodes:true` fetcher keeps: per matching node, how many elements with access
+/// rules below it its peer may fetch (nodes with none are absent).
+#[derive(Debug, Default)]
+pub struct NodeView {
+    restricted: HashMap<Box<str>, u32>,
+}
+
+impl NodeView {
+    fn restricted(&self, node: &str) -> u32 {
+        if self.restricted.is_empty() {
+            return 0;
+        }
+        self.restricted.get(node).copied().unwrap_or(0)
+    }
+
+    fn inc(&mut self, node: &str) {
+        match self.restricted.get_mut(node) {
+            Some(n) => *n += 1,
+            None => {
+                self.restricted.insert(node.into(), 1);
+            }
+        }
+    }
+
+    fn dec(&mut self, node: &str) {
+        if let Some(n) = self.restricted.get_mut(node) {
+            *n -= 1;
+            if *n == 0 {
+                self.restricted.remove(node);
+            }
+        }
+    }
+}
+
+/// The `type` an event of a node fetch carries for an element.
+pub fn element_type(value: Option<&JsonText>) -> &'static str {
+    if value.is_some() {
+        "state"
+    } else {
+        "method"
+    }
+}
+
+/// `nodes` of a `fetch`/`get` expression: absent, `null` or `false` is off. `nodes` with
+/// a value, valueField or sort rule is `invalidFetch` (A.11).
+pub fn parse_nodes(params: &Value, expr: &FetchExpr) -> Result<bool, ErrorObject> {
+    let on = match params.get("nodes") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::Bool(true)) => true,
+        Some(_) => return Err(ErrorObject::invalid_fetch("nodes must be a boolean")),
+    };
+    if on && (expr.has_value_rule() || expr.sort().is_some()) {
+        return Err(ErrorObject::invalid_fetch(
+            "nodes cannot be combined with value, valueField or sort",
+        ));
+    }
+    Ok(on)
+}
+
+/// `-32602` `{"pathAlreadyExists":<path>,"occupiedBy":<occupied>}` (strict hierarchy).
+pub fn occupied(path: &str, by: &str) -> ErrorObject {
+    let mut e = ErrorObject::path_already_exists(path);
+    if let Some(Value::Object(data)) = e.data.as_mut() {
+        data.insert("occupiedBy".into(), Value::String(by.into()));
+    }
+    e
+}
+
+fn write_node_event(out: &Outbox, fetch_id: &str, node: &str, event: &str) {
+    out.push_with(|b| {
+        out::write_notification(
+            b,
+            &Notification {
+                fetch_id,
+                fetch_only: false,
+                path: node,
+                event,
+                value: None,
+                kind: Some("node"),
+            },
+        )
+    });
+}
+
+impl Core {
+    /// A new element: count it in its nodes and report the nodes that become visible to
+    /// node fetchers (before the element itself is reported).
+    pub(super) fn nodes_element_added(&mut self, id: ElemId) {
+        let Core {
+            nodes,
+            elements,
+            fetchers,
+            conns,
+            node_fetchers,
+            ..
+        } = self;
+        let el = elements.get(id);
+        let open = el.access.is_none();
+        if node_fetchers.is_empty() {
+            nodes.add(&el.path, open, |_, _| {});
+            return;
+        }
+        let viewers = viewers(node_fetchers, fetchers, conns, el);
+        nodes.add(&el.path, open, |node, before| {
+            for &key in &viewers {
+                let Some(f) = fetchers.get_mut(key) else {
+                    continue;
+                };
+                if !f.expr.matches_path(node) {
+                    continue;
+                }
+                let view = f.nodes.as_mut().expect("node fetcher");
+                let was = before.open > 0 || view.restricted(node) > 0;
+                if !open {
+                    view.inc(node);
+                }
+                if !was {
+                    if let Some(c) = conns.get(&f.conn) {
+                        write_node_event(&c.outbox, &f.id_json, node, "add");
+                    }
+                }
+            }
+        });
+    }
+
+    /// An element is gone (its fetchers have heard): uncount it and report the nodes that
+    /// stop being visible to node fetchers, leaf first.
+    pub(super) fn nodes_element_removed(&mut self, el: &Element) {
+        let Core {
+            nodes,
+            fetchers,
+            conns,
+            node_fetchers,
+            ..
+        } = self;
+        let open = el.access.is_none();
+        if node_fetchers.is_empty() {
+            nodes.remove(&el.path, open, |_, _| {});
+            return;
+        }
+        let viewers = viewers(node_fetchers, fetchers, conns, el);
+        nodes.remove(&el.path, open, |node, after: Counts| {
+            for &key in &viewers {
+                let Some(f) = fetchers.get_mut(key) else {
+                    continue;
+                };
+                if !f.expr.matches_path(node) {
+                    continue;
+                }
+                let view = f.nodes.as_mut().expect("node fetcher");
+                if !open {
+                    view.dec(node);
+                }
+                if after.open == 0 && view.restricted(node) == 0 {
+                    if let Some(c) = conns.get(&f.conn) {
+                        write_node_event(&c.outbox, &f.id_json, node, "remove");
+                    }
+                }
+            }
+        });
+    }
+
+    /// Elements that `conn` may fetch and that may lie below a node (or be an element)
+    /// the rule matches, in insertion order. Unlike [`Core::matching_elements`] the
+    /// element itself need not match: a node matches by its own path.
+    fn visible_for_nodes(&self, conn: super::ConnId, hint: &PathHint) -> Vec<ElemId> {
+        let auth = self.auth_of(conn);
+        let mut found: Vec<(u64, ElemId)> = Vec::new();
+        let mut consider = |id: ElemId, el: &Element| {
+            if allowed(el.access.as_deref(), auth, Op::Fetch) {
+                found.push((el.seq, id));
+            }
+        };
+        match hint {
+            // A node or element matching `equals p` has a path starting with `p`, and so
+            // have the elements below it.
+            PathHint::Equals(paths) => {
+                for p in paths {
+                    for id in self.elements.with_prefix(p) {
+                        consider(id, self.elements.get(id));
+                    }
+                }
+            }
+            PathHint::Prefix(prefix) => {
+                for id in self.elements.with_prefix(prefix) {
+                    consider(id, self.elements.get(id));
+                }
+            }
+            PathHint::Any => {
+                for (id, el) in self.elements.iter() {
+                    consider(id, el);
+                }
+            }
+        }
+        found.sort_unstable();
+        found.dedup();
+        found.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// Set up a new `nodes:true` fetcher (its response is sent): attach it to the
+    /// matching elements and report them, each preceded by its nodes not yet reported,
+    /// in element insertion order.
+    pub(super) fn setup_node_fetcher(
+        &mut self,
+        conn: super::ConnId,
+        key: FetcherKey,
+        hint: &PathHint,
+    ) {
+        let candidates = self.visible_for_nodes(conn, hint);
+        self.node_fetchers.push(key);
+        let sep = self.nodes.separator();
+        let c = self.conns.get(&conn).expect("live connection");
+        let f = self.fetchers.get_mut(key).expect("new fetcher");
+        let mut reported: HashSet<Box<str>> = HashSet::new();
+        for id in candidates {
+            let el = self.elements.get_mut(id);
+            let open = el.access.is_none();
+            let view = f.nodes.as_mut().expect("node fetcher");
+            for node in nodes::prefixes(&el.path, sep) {
+                if !f.expr.matches_path(node) {
+                    continue;
+                }
+                if !open {
+                    view.inc(node);
+                }
+                if !reported.contains(node) {
+                    reported.insert(node.into());
+                    write_node_event(&c.outbox, &f.id_json, node, "add");
+                }
+            }
+            if f.expr.matches_path(&el.path) {
+                let fo = fetch_only_for(el, c.auth.as_ref());
+                links::attach(el, id, f, key, fo);
+                f.initial(&c.outbox, &el.path, el.value.as_ref(), fo);
+            }
+        }
+    }
+
+    /// The result of `get` with `nodes:true`: nodes and elements in the order a new
+    /// fetch would report them, each entry with its `type`.
+    pub(super) fn get_with_nodes(&self, conn: super::ConnId, expr: &FetchExpr) -> String {
+        let hint = expr.path_hint();
+        let auth = self.auth_of(conn);
+        let sep = self.nodes.separator();
+        let mut reported: HashSet<&str> = HashSet::new();
+        let mut b = Vec::from(&b"["[..]);
+        let mut first = true;
+        let mut comma = |b: &mut Vec<u8>| {
+            if !first {
+                b.push(b',');
+            }
+            first = false;
+        };
+        for id in self.visible_for_nodes(conn, &hint) {
+            let el = self.elements.get(id);
+            for node in nodes::prefixes(&el.path, sep) {
+                if expr.matches_path(node) && reported.insert(node) {
+                    comma(&mut b);
+                    out::write_get_entry(&mut b, node, None, false, Some("node"));
+                }
+            }
+            if expr.matches_path(&el.path) {
+                comma(&mut b);
+                let kind = element_type(el.value.as_ref());
+                let fo = fetch_only_for(el, auth);
+                out::write_get_entry(&mut b, &el.path, el.value.as_ref(), fo, Some(kind));
+            }
+        }
+        b.push(b']');
+        String::from_utf8(b).expect("JSON text is UTF-8")
+    }
+
+    /// A node fetcher is being dropped.
+    pub(super) fn forget_node_fetcher(&mut self, key: FetcherKey) {
+        self.node_fetchers.retain(|&k| k != key);
+    }
+}
+
+impl super::Shared {
+    /// Node figures for benchmarks and tests: (live nodes, bytes the registry holds
+    /// beyond the element paths it shares with the element registry).
+    pub fn node_stats(&self) -> (usize, usize) {
+        let core = self.lock();
+        let shared = |path: &std::sync::Arc<str>| {
+            core.elements
+                .lookup(path)
+                .is_some_and(|id| std::sync::Arc::ptr_eq(&core.elements.get(id).path, path))
+        };
+        (core.nodes.len(), core.nodes.heap_bytes(shared))
+    }
+}
+
+/// The node fetchers whose peer may fetch `el`.
+fn viewers(
+    node_fetchers: &[FetcherKey],
+    fetchers: &super::slab::Slab<Fetcher>,
+    conns: &super::idhash::IdMap<super::ConnId, super::Conn>,
+    el: &Element,
+) -> Vec<FetcherKey> {
+    node_fetchers
+        .iter()
+        .copied()
+        .filter(|&key| {
+            fetchers.get(key).is_some_and(|f| {
+                let auth = conns.get(&f.conn).and_then(|c| c.auth.as_ref());
+                allowed(el.access.as_deref(), auth, Op::Fetch)
+            })
+        })
+        .collect()
+}
