@@ -48,7 +48,9 @@ impl std::str::FromStr for Hierarchy {
         match s {
             "relaxed" => Ok(Hierarchy::Relaxed),
             "strict" => Ok(Hierarchy::Strict),
-            other => Err(format!("hierarchy must be relaxed or strict, not {other:?}")),
+            other => Err(format!(
+                "hierarchy must be relaxed or strict, not {other:?}"
+            )),
         }
     }
 }
@@ -258,7 +260,10 @@ mod tests {
     fn prefixes_are_non_empty_and_end_before_a_separator() {
         let got: Vec<_> = prefixes("plant/line1/boiler/setpoint", '/').collect();
         assert_eq!(got, ["plant", "plant/line1", "plant/line1/boiler"]);
-        assert_eq!(prefixes("/a//b/", '/').collect::<Vec<_>>(), ["/a", "/a/", "/a//b"]);
+        assert_eq!(
+            prefixes("/a//b/", '/').collect::<Vec<_>>(),
+            ["/a", "/a/", "/a//b"]
+        );
         assert_eq!(prefixes("flat", '/').count(), 0);
         assert_eq!(prefixes("a.b/c.d", '.').collect::<Vec<_>>(), ["a", "a.b/c"]);
         assert_eq!(prefixes("ü/ö/x", '/').collect::<Vec<_>>(), ["ü", "ü/ö"]);
