@@ -9,6 +9,9 @@
 //!   in the fetcher's view (parents first), a node's `remove` only when nothing below it
 //!   is left in the view (children first), and no add duplicates, no remove of the absent.
 //!
+//! A third of the cases run under the strict hierarchy, where the model also predicts
+//! which `add`s are refused and what `occupiedBy` names.
+//!
 //! Checked after every operation (every peer synchronised with an `echo`): each fetcher's
 //! view equals the model's: the visible matching elements with their types, and the
 //! matching nodes that have at least one element below them visible to that peer; and
@@ -304,16 +307,35 @@ struct Bus {
     peers: Vec<Peer>,
     model: Model,
     next_fetch: u64,
+    strict: bool,
+}
+
+impl Model {
+    /// Under the strict hierarchy: what occupies the position of a new element at `path`
+    /// (the path itself when an element lies below it, else an element above it).
+    fn occupied(&self, path: &str) -> Option<String> {
+        let below = format!("{path}/");
+        if self.elements.keys().any(|p| p.starts_with(&below)) {
+            return Some(path.to_owned());
+        }
+        prefixes(path)
+            .into_iter()
+            .find(|p| self.elements.contains_key(p))
+            .map(str::to_owned)
+    }
 }
 
 impl Bus {
-    async fn new(users: jetd::auth::Users) -> Bus {
-        let daemon = support::start(jetd::Config {
+    async fn new(users: jetd::auth::Users, strict: bool) -> Bus {
+        let mut config = jetd::Config {
             ws: None,
             users,
             ..jetd::Config::loopback_ephemeral()
-        })
-        .await;
+        };
+        if strict {
+            config.nodes.hierarchy = jetd::core::Hierarchy::Strict;
+        }
+        let daemon = support::start(config).await;
         let addr = daemon.tcp_addr().expect("tcp");
         let mut peers = Vec::new();
         for k in 0..PEERS {
@@ -324,6 +346,7 @@ impl Bus {
             peers,
             model: Model::default(),
             next_fetch: 0,
+            strict,
         }
     }
 
@@ -344,8 +367,15 @@ impl Bus {
                     params["access"] = json!({"fetchGroups":["admin"]});
                 }
                 let r = self.peers[peer].request("add", params).await;
+                let occupied = self.strict.then(|| self.model.occupied(path)).flatten();
                 if self.model.elements.contains_key(path) {
                     assert!(r.get("error").is_some(), "duplicate add: {r}");
+                } else if let Some(by) = occupied {
+                    assert_eq!(
+                        r["error"]["data"],
+                        json!({"pathAlreadyExists": path, "occupiedBy": by}),
+                        "strict add {path}: {r}"
+                    );
                 } else {
                     assert_eq!(r["result"], json!(true), "add {path}: {r}");
                     self.model.elements.insert(
@@ -464,14 +494,14 @@ impl Bus {
     }
 }
 
-fn run_case(users: &jetd::auth::Users, ops: &[Op]) {
+fn run_case(users: &jetd::auth::Users, strict: bool, ops: &[Op]) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     rt.block_on(async {
         let body = async {
-            let mut bus = Bus::new(users.clone()).await;
+            let mut bus = Bus::new(users.clone(), strict).await;
             for op in ops {
                 bus.run(op).await;
             }
@@ -491,9 +521,12 @@ proptest! {
     })]
 
     #[test]
-    fn nodes_behave_like_the_model(ops in prop::collection::vec(op(), 1..50)) {
+    fn nodes_behave_like_the_model(
+        ops in prop::collection::vec(op(), 1..50),
+        strict in prop::bool::weighted(0.3),
+    ) {
         thread_local!(static USERS: jetd::auth::Users = users());
-        USERS.with(|u| run_case(u, &ops));
+        USERS.with(|u| run_case(u, strict, &ops));
     }
 }
 
@@ -552,5 +585,6 @@ fn a_fixed_sequence_through_every_rule() {
         Op::Unfetch(0),
         Op::Disconnect(0),
     ];
-    run_case(&users(), &ops);
+    run_case(&users(), false, &ops);
+    run_case(&users(), true, &ops);
 }

@@ -8,6 +8,12 @@
 //! no access rules on the bus that map stays empty and a node fetcher costs one path-rule
 //! test per implied node of an added or removed element.
 //!
+//! The registry is kept only while it is needed: always under the strict hierarchy (it
+//! decides `add`), else while at least one node fetcher exists. It is built from the
+//! elements when the first node fetcher arrives and dropped with the last one, so a bus
+//! whose peers never ask for nodes does no node work per `add` or `remove` at all.
+//! (`get` with `nodes` derives the nodes from the elements it visits.)
+//!
 //! Order: a node's `add` is queued before the `add` of the element that created it (the
 //! registry is updated before the element's fetchers are told), its `remove` after the
 //! `remove` of the last element below it.
@@ -126,12 +132,14 @@ impl Core {
         let el = elements.get(id);
         let open = el.access.is_none();
         if node_fetchers.is_empty() {
-            nodes.add(&el.path, open, |_, _| {});
+            if nodes.always_kept() {
+                nodes.add(&el.path, open, |_, _| {});
+            }
             return;
         }
         let viewers = viewers(node_fetchers, fetchers, conns, el);
         nodes.add(&el.path, open, |node, before| {
-            for &key in &viewers {
+            for &key in viewers.iter() {
                 let Some(f) = fetchers.get_mut(key) else {
                     continue;
                 };
@@ -164,12 +172,14 @@ impl Core {
         } = self;
         let open = el.access.is_none();
         if node_fetchers.is_empty() {
-            nodes.remove(&el.path, open, |_, _| {});
+            if nodes.always_kept() {
+                nodes.remove(&el.path, open, |_, _| {});
+            }
             return;
         }
         let viewers = viewers(node_fetchers, fetchers, conns, el);
         nodes.remove(&el.path, open, |node, after: Counts| {
-            for &key in &viewers {
+            for &key in viewers.iter() {
                 let Some(f) = fetchers.get_mut(key) else {
                     continue;
                 };
@@ -236,6 +246,12 @@ impl Core {
         hint: &PathHint,
     ) {
         let candidates = self.visible_for_nodes(conn, hint);
+        if self.node_fetchers.is_empty() && !self.nodes.always_kept() {
+            // The first node fetcher: count the nodes of the elements there are.
+            for (_, el) in self.elements.iter() {
+                self.nodes.add(&el.path, el.access.is_none(), |_, _| {});
+            }
+        }
         self.node_fetchers.push(key);
         let sep = self.nodes.separator();
         let c = self.conns.get(&conn).expect("live connection");
@@ -302,6 +318,9 @@ impl Core {
     /// A node fetcher is being dropped.
     pub(super) fn forget_node_fetcher(&mut self, key: FetcherKey) {
         self.node_fetchers.retain(|&k| k != key);
+        if self.node_fetchers.is_empty() && !self.nodes.always_kept() {
+            self.nodes.clear();
+        }
     }
 }
 
@@ -319,21 +338,27 @@ impl super::Shared {
     }
 }
 
-/// The node fetchers whose peer may fetch `el`.
-fn viewers(
-    node_fetchers: &[FetcherKey],
+/// The node fetchers whose peer may fetch `el`: all of them for an element without
+/// access rules (borrowed, the common case), else those allowed.
+fn viewers<'a>(
+    node_fetchers: &'a [FetcherKey],
     fetchers: &super::slab::Slab<Fetcher>,
     conns: &super::idhash::IdMap<super::ConnId, super::Conn>,
     el: &Element,
-) -> Vec<FetcherKey> {
-    node_fetchers
-        .iter()
-        .copied()
-        .filter(|&key| {
-            fetchers.get(key).is_some_and(|f| {
-                let auth = conns.get(&f.conn).and_then(|c| c.auth.as_ref());
-                allowed(el.access.as_deref(), auth, Op::Fetch)
+) -> std::borrow::Cow<'a, [FetcherKey]> {
+    if el.access.is_none() {
+        return std::borrow::Cow::Borrowed(node_fetchers);
+    }
+    std::borrow::Cow::Owned(
+        node_fetchers
+            .iter()
+            .copied()
+            .filter(|&key| {
+                fetchers.get(key).is_some_and(|f| {
+                    let auth = conns.get(&f.conn).and_then(|c| c.auth.as_ref());
+                    allowed(el.access.as_deref(), auth, Op::Fetch)
+                })
             })
-        })
-        .collect()
+            .collect(),
+    )
 }

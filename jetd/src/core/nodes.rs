@@ -2,9 +2,8 @@
 //!
 //! Every non-empty prefix of an element's path that ends right before a separator is a
 //! node. A node is not stored anywhere else: it exists while at least one element lies
-//! below it, so the registry only counts, per node, the elements below it. It is kept
-//! for every add and remove (strict placement and `get` need it even when nobody
-//! fetches nodes), so it is built to be cheap:
+//! below it, so the registry only counts, per node, the elements below it. It follows
+//! every add and remove while it is kept (see `node_fetch`), so it is built to be cheap:
 //!
 //! * A node is a *prefix of an element's path*: its key is the `Arc<str>` of the element
 //!   that created it plus a length, so a node costs no string of its own while that
@@ -144,6 +143,17 @@ impl Nodes {
         self.options.separator
     }
 
+    /// Whether the registry must follow every element (strict placement needs it); else
+    /// it is kept only while somebody fetches nodes.
+    pub fn always_kept(&self) -> bool {
+        self.options.hierarchy == Hierarchy::Strict
+    }
+
+    /// Forget every node (and give the table's memory back).
+    pub fn clear(&mut self) {
+        self.map = HashMap::new();
+    }
+
     /// Number of live nodes.
     pub fn len(&self) -> usize {
         self.map.len()
@@ -212,8 +222,14 @@ impl Nodes {
     }
 
     /// Under the strict hierarchy: the occupied position that forbids an element at
-    /// `path` (the path itself when it is a node, else the first element above it), or
-    /// `None` when the position is free. Relaxed: always `None`.
+    /// `path` (the path itself when it is a node, else the element above it), or `None`
+    /// when the position is free. Relaxed: always `None`.
+    ///
+    /// Cheap in the common case (the parent is a node: two hash lookups): the prefixes
+    /// of a path that are nodes are its shortest ones, and under the strict hierarchy a
+    /// node is never an element. So only the shortest prefix that is *not* a node can be
+    /// an element (a longer one being an element would make it a node), and
+    /// `is_element` is asked at most once.
     pub fn strict_conflict<'a>(
         &self,
         path: &'a str,
@@ -225,7 +241,14 @@ impl Nodes {
         if self.map.contains_key(path) {
             return Some(path);
         }
-        prefixes(path, self.options.separator).find(|p| is_element(p))
+        let mut candidate = None;
+        for p in prefixes(path, self.options.separator).rev() {
+            if self.map.contains_key(p) {
+                break;
+            }
+            candidate = Some(p);
+        }
+        candidate.filter(|p| is_element(p))
     }
 
     /// The bytes the registry holds beyond the element paths it shares: its table
