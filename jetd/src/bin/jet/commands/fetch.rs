@@ -178,6 +178,11 @@ mod tests {
         FetchEvent::Element(ElementEvent {
             kind,
             path: path.into(),
+            subject: if value.is_some() {
+                jet_runtime::peer::Subject::State
+            } else {
+                jet_runtime::peer::Subject::Method
+            },
             value,
             fetch_only: false,
         })
