@@ -165,7 +165,7 @@ pub(crate) struct FetchEntry {
     /// `Some` for sorted fetches.
     window: Option<WindowState>,
     /// `Some` for a nodes fetch on a daemon without nodes (see `nodes`).
-    deriver: Option<Deriver>,
+    deriver: Option<Box<Deriver>>,
 }
 
 impl FetchEntry {

@@ -162,7 +162,7 @@ pub(crate) enum Plan {
     /// The daemon reports nodes: send the expression as it is.
     Native(Value),
     /// Derive: send this widened expression and run its events through the deriver.
-    Derived(Value, Deriver),
+    Derived(Value, Box<Deriver>),
 }
 
 /// The path rule of a widened expression: a superset of the elements that are, or lie
@@ -221,7 +221,7 @@ impl Peer {
         }
         Ok(match self.node_separator().await? {
             Some(_) => Plan::Native(params),
-            None => Plan::Derived(widened(&params), Deriver::new(rule, '/')),
+            None => Plan::Derived(widened(&params), Box::new(Deriver::new(rule, '/'))),
         })
     }
 
@@ -501,7 +501,7 @@ mod tests {
         t.apply(&node(EventKind::Remove, "a/b"));
         assert!(t.get("a/b").is_none());
         t.apply(&node(EventKind::Remove, "a"));
-        assert_eq!(t.get("a").unwrap().node, false);
+        assert!(!t.get("a").unwrap().node);
         assert_eq!(t.len(), 3);
         assert_eq!(parent_of("a//x", '/'), Some("a/"));
         assert_eq!(parent_of("/x", '/'), None);
