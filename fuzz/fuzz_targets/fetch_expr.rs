@@ -17,7 +17,7 @@
 //! does not report the positions between `from` and an entry's new place when the entry
 //! moves across the start of the window (step 7, "isIn only"/"wasIn only" start at the
 //! entry's position, not at `from`), so a client's view of a window with `from > 1` can go
-//! stale. Found by this target; see tests/tests/regressions.rs.
+//! stale. Found by this target; see tests/tests/hardening/regressions.rs.
 #![no_main]
 
 use std::cmp::Ordering;

@@ -2,7 +2,6 @@
 //! on the same port, and the peer restores its states (with their current values), its
 //! methods and its fetches, whose streams say they resumed.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -10,12 +9,8 @@ use jet_runtime::fetch::builder::Fetch;
 use jet_runtime::peer::{
     EventKind, FetchEvent, FetchStream, Peer, PeerError, ReconnectPolicy, SetReply,
 };
-use jet_tests::STEP;
+use jet_tests::within as t;
 use serde_json::json;
-
-async fn t<F: IntoFuture>(f: F) -> F::Output {
-    tokio::time::timeout(STEP, f).await.expect("timed out")
-}
 
 fn quick_retries() -> ReconnectPolicy {
     ReconnectPolicy {

@@ -13,12 +13,8 @@ use jet_runtime::peer::{
     custom_error, invalid_argument, ElementEvent, EventKind, FetchEvent, FetchStream, Peer,
     PeerError, SetReply, Window,
 };
-use jet_tests::STEP;
+use jet_tests::within as t;
 use serde_json::{json, Value};
-
-async fn t<F: IntoFuture>(f: F) -> F::Output {
-    tokio::time::timeout(STEP, f).await.expect("timed out")
-}
 
 async fn connect(addr: &str) -> Peer {
     t(Peer::connect(addr)).await.expect("connect")
@@ -533,7 +529,7 @@ async fn sorted_fetch_yields_window_snapshots() {
 
 /// Without a reconnect policy a dropped connection closes the peer: fetch streams end and
 /// requests fail with `Closed`. (That pending requests fail at once is shown against a
-/// scripted daemon in peer_quirks.rs, where no owner disconnect can answer first.)
+/// scripted daemon in quirks.rs, where no owner disconnect can answer first.)
 #[tokio::test]
 async fn without_reconnect_a_lost_connection_closes_the_peer() {
     let d = jet_tests::start_daemon().await;

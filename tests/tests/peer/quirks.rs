@@ -6,58 +6,20 @@
 use std::future::IntoFuture;
 use std::time::{Duration, Instant};
 
-use bytes::BytesMut;
 use futures_util::StreamExt;
-use jet_runtime::codec::{encode_frame, FrameDecoder};
 use jet_runtime::fetch::builder::Fetch;
 use jet_runtime::peer::{EventKind, FetchEvent, Peer, PeerError};
-use jet_tests::STEP;
-use serde_json::{json, Value};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use jet_tests::fake::Scripted;
+use jet_tests::raw::RawClient;
+use jet_tests::within as t;
+use serde_json::json;
 
-async fn t<F: IntoFuture>(f: F) -> F::Output {
-    tokio::time::timeout(STEP, f).await.expect("timed out")
-}
-
-/// The daemon side of one connection, driven by the test.
-struct Script {
-    stream: TcpStream,
-    buf: BytesMut,
-}
-
-impl Script {
-    async fn read(&mut self) -> Value {
-        let decoder = FrameDecoder::default();
-        loop {
-            if let Some(frame) = decoder.decode(&mut self.buf).unwrap() {
-                return serde_json::from_slice(&frame).unwrap();
-            }
-            let n = t(self.stream.read_buf(&mut self.buf)).await.unwrap();
-            assert!(n > 0, "the peer closed the connection");
-        }
-    }
-
-    async fn write(&mut self, message: Value) {
-        let mut out = Vec::new();
-        encode_frame(&mut out, message.to_string().as_bytes());
-        t(self.stream.write_all(&out)).await.unwrap();
-    }
-}
-
-/// Connect a peer to a scripted daemon.
-async fn scripted() -> (Peer, Script) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let (peer, accepted) = tokio::join!(Peer::connect(&addr), t(listener.accept()));
-    let (stream, _) = accepted.unwrap();
-    (
-        peer.unwrap(),
-        Script {
-            stream,
-            buf: BytesMut::new(),
-        },
-    )
+/// Connect a peer to a scripted daemon; returns the daemon's side of the connection.
+async fn scripted() -> (Peer, RawClient) {
+    let fake = Scripted::bind().await;
+    let addr = fake.addr.to_string();
+    let (peer, daemon) = tokio::join!(Peer::connect(&addr), fake.accept());
+    (peer.unwrap(), daemon)
 }
 
 #[tokio::test]
@@ -67,7 +29,7 @@ async fn notifications_before_the_fetch_response_in_a_batch_with_string_ids() {
         let peer = peer.clone();
         async move { peer.fetch(&Fetch::all().path_starts_with("a/")).await }
     });
-    let request = daemon.read().await;
+    let request = daemon.recv().await;
     assert_eq!(request["method"], json!("fetch"));
     assert_eq!(request["params"]["path"], json!({"startsWith": "a/"}));
     let fetch_id = request["params"]["id"].clone();
@@ -75,7 +37,7 @@ async fn notifications_before_the_fetch_response_in_a_batch_with_string_ids() {
     // cjet's order (adds first), lua-jet's framing (one array), a string id, and
     // node-jet 3's capitalised event.
     daemon
-        .write(json!([
+        .send_json(&json!([
             {"method": fetch_id, "params": {"path": "a/1", "event": "Add", "value": 1}},
             {"method": fetch_id, "params": {"path": "a/2", "event": "add"}},
             {"id": request["id"].to_string(), "result": true}
@@ -99,19 +61,21 @@ async fn notifications_before_the_fetch_response_in_a_batch_with_string_ids() {
         .on_set(|_| Ok(jet_runtime::peer::SetReply::accept())))
     .into_future();
     let adding = tokio::spawn(state);
-    let add = daemon.read().await;
+    let add = daemon.recv().await;
     assert_eq!(add["params"], json!({"path": "s", "value": 0}));
-    daemon.write(json!({"id": add["id"], "result": true})).await;
+    daemon
+        .send_json(&json!({"id": add["id"], "result": true}))
+        .await;
     let _state = t(adding).await.unwrap().unwrap();
     daemon
-        .write(json!([
+        .send_json(&json!([
             {"id": 7, "method": "s", "params": {"value": 5, "valueAsResult": true}},
             {"method": fetch_id, "params": {"path": "a/1", "event": "Change", "value": 2}}
         ]))
         .await;
-    assert_eq!(daemon.read().await, json!({"id": 7, "result": 5}));
+    assert_eq!(daemon.recv().await, json!({"id": 7, "result": 5}));
     assert_eq!(
-        daemon.read().await,
+        daemon.recv().await,
         json!({"method": "change", "params": {"path": "s", "value": 5}})
     );
     match t(stream.next()).await.unwrap() {
@@ -126,9 +90,9 @@ async fn notifications_before_the_fetch_response_in_a_batch_with_string_ids() {
 async fn a_bare_string_error_is_reported_as_an_internal_error() {
     let (peer, mut daemon) = scripted().await;
     let calling = tokio::spawn(async move { peer.call("m", json!([])).await });
-    let request = daemon.read().await;
+    let request = daemon.recv().await;
     daemon
-        .write(json!({"id": request["id"], "error": "daemon.lua:188: table index is nil"}))
+        .send_json(&json!({"id": request["id"], "error": "daemon.lua:188: table index is nil"}))
         .await;
     match t(calling).await.unwrap() {
         Err(PeerError::Remote { code, message, .. }) => {
@@ -153,7 +117,7 @@ async fn pending_requests_fail_at_once_when_the_connection_drops() {
         })
         .collect();
     for _ in 0..3 {
-        assert_eq!(daemon.read().await["method"], json!("set"));
+        assert_eq!(daemon.recv().await["method"], json!("set"));
     }
     let started = Instant::now();
     drop(daemon);

@@ -19,16 +19,15 @@
 //!
 //! Sorted fetches here start their window at 1: with `from > 1` the reference algorithm
 //! that jetd follows (PROTOCOL.md B §6.8) can leave a client's window stale; see
-//! tests/tests/regressions.rs.
-
-mod support;
+//! tests/tests/hardening/regressions.rs.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use jet_tests::raw::{is_response, RawClient};
+use jet_tests::{until_stats, STEP};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use support::{is_response, until_stats, Client, STEP};
 
 const PEERS: usize = 3;
 const PATHS: [&str; 6] = ["a/1", "a/2", "a/b/3", "b/1", "B/2", "c"];
@@ -440,7 +439,7 @@ impl View {
 }
 
 struct Peer {
-    client: Client,
+    client: RawClient,
     next_id: u64,
     /// Fetch id -> (rule, view).
     fetchers: HashMap<String, (Rule, View)>,
@@ -449,7 +448,7 @@ struct Peer {
 impl Peer {
     async fn connect(addr: std::net::SocketAddr) -> Peer {
         Peer {
-            client: Client::connect(addr).await,
+            client: RawClient::tcp(addr).await,
             next_id: 0,
             fetchers: HashMap::new(),
         }
@@ -486,7 +485,7 @@ impl Peer {
     async fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.id();
         self.client
-            .send(&json!({"id": id, "method": method, "params": params}))
+            .send_json(&json!({"id": id, "method": method, "params": params}))
             .await;
         self.response(&id).await
     }
@@ -506,7 +505,7 @@ impl Peer {
     async fn sync(&mut self) {
         let id = self.id();
         self.client
-            .send(&json!({"id": id, "method": "echo", "params": {"sync": true}}))
+            .send_json(&json!({"id": id, "method": "echo", "params": {"sync": true}}))
             .await;
         let r = self.response(&id).await;
         assert_eq!(r["result"], json!({"sync": true}));
@@ -533,7 +532,7 @@ fn assert_error(r: &Value, key: &str, what: &str) {
 
 impl Bus {
     async fn new() -> Bus {
-        let daemon = support::start(jetd::Config {
+        let daemon = jet_tests::start_daemon_with(jetd::Config {
             ws: None,
             ..jetd::Config::loopback_ephemeral()
         })
@@ -761,7 +760,7 @@ impl Bus {
         let id = self.peers[req].id();
         self.peers[req]
             .client
-            .send(&json!({"id": id, "method": method, "params": params}))
+            .send_json(&json!({"id": id, "method": method, "params": params}))
             .await;
         let request = self.peers[owner].routed().await;
         assert_eq!(request["method"], json!(path), "routed method is the path");
@@ -770,7 +769,7 @@ impl Bus {
         let answer = |rid: &Value| json!({"id": rid, "result": {"done": path}});
         match reply {
             Reply::Answer => {
-                self.peers[owner].client.send(&answer(&rid)).await;
+                self.peers[owner].client.send_json(&answer(&rid)).await;
                 let r = self.peers[req].response(&id).await;
                 assert_eq!(r["result"], json!({"done": path}), "relayed result");
             }
@@ -778,7 +777,7 @@ impl Bus {
                 let err = json!({"code": -32000, "message": "refused", "data": {"why": path}});
                 self.peers[owner]
                     .client
-                    .send(&json!({"id": rid, "error": err}))
+                    .send_json(&json!({"id": rid, "error": err}))
                     .await;
                 let r = self.peers[req].response(&id).await;
                 assert_eq!(r["error"], err, "relayed error");
@@ -792,7 +791,7 @@ impl Bus {
                 );
                 if let Reply::Late = reply {
                     // Dropped: the sync below fails on any further response.
-                    self.peers[owner].client.send(&answer(&rid)).await;
+                    self.peers[owner].client.send_json(&answer(&rid)).await;
                 }
             }
             Reply::Disconnect if owner == req => {

@@ -73,9 +73,7 @@ impl Bus {
 /// Start `provider.js` and wait until all its elements are added. Adding a path that is
 /// already taken must reject with node-jet's typed `jet.Occupied`.
 async fn start_provider(addr: &str) -> NodeProcess {
-    let mut provider = NodeProcess::spawn("provider.js", &[addr]).await;
-    let ready = provider.next_json().await;
-    assert_eq!(ready["ready"], json!(true), "provider not ready: {ready}");
+    let (provider, ready) = NodeProcess::start_provider(addr).await;
     assert_eq!(
         ready["occupied"]["name"],
         json!("jet.Occupied"),
@@ -115,21 +113,8 @@ async fn consume(addr: &str, scenario: &str, extra: &[&str]) -> Vec<Value> {
 
 /// Read the provider's lines up to `{"quit":true}` (sent when a consumer calls `ctl/quit`)
 /// and check it exits cleanly.
-async fn finish_provider(mut provider: NodeProcess) -> Vec<Value> {
-    let mut lines = Vec::new();
-    loop {
-        let line = provider.next_json().await;
-        assert!(line.get("fatal").is_none(), "provider failed: {line}");
-        if line == json!({"quit": true}) {
-            break;
-        }
-        lines.push(line);
-    }
-    assert!(
-        provider.wait_success().await,
-        "provider exited with an error"
-    );
-    lines
+async fn finish_provider(provider: NodeProcess) -> Vec<Value> {
+    provider.finish(&json!({"quit": true})).await
 }
 
 /// What a scenario printed: the consumer's lines and the provider's (routed requests it
@@ -325,18 +310,7 @@ async fn check_sorted(bus: &Bus, transport: Transport) {
 /// the fetcher.
 async fn check_set(bus: &Bus, transport: Transport) {
     let run = run(bus, transport, "set").await;
-    assert_lines(
-        &run.consumer,
-        vec![
-            json!({"initial": [{"path": "demo/state", "event": "add", "value": {"x": 1}}]}),
-            json!({"valueAsResult": {"ok": {"x": 2}}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 2}}}),
-            json!({"plain": {"ok": true}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 5}}}),
-            json!({"notification": {}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 8}}}),
-        ],
-    );
+    assert_lines(&run.consumer, crate::set_scenario_lines());
     assert_lines(
         &run.provider,
         vec![

@@ -5,21 +5,15 @@
 //! Every await is bounded by `jet_tests::STEP`; that an event did not happen is shown by
 //! awaiting a later marker event on the same ordered stream, never by sleeping.
 
-use std::future::IntoFuture;
-
 use futures_util::StreamExt;
 use jet_examples::boiler::{Boiler, BoilerClient, Mode, Status, HEAT_OFF, HEAT_TOO_LONG, LIMITS};
 use jet_runtime::fetch::builder::Fetch;
 use jet_runtime::peer::{ElementEvent, EventKind, FetchEvent, FetchStream, Peer, PeerError};
 use jet_runtime::typed::TypedError;
-use jet_tests::STEP;
+use jet_tests::within as t;
 use serde_json::{json, Value};
 
 const MOUNT: &str = "plant/line1/boiler";
-
-async fn t<F: IntoFuture>(f: F) -> F::Output {
-    tokio::time::timeout(STEP, f).await.expect("timed out")
-}
 
 async fn peer(d: &jetd::Daemon) -> Peer {
     t(Peer::connect(&d.tcp_addr().unwrap().to_string()))

@@ -17,14 +17,13 @@
 //! matching nodes that have at least one element below them visible to that peer; and
 //! `get` with the same rule gives the same set.
 
-mod support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
+use jet_tests::raw::{is_response, RawClient};
+use jet_tests::{until_stats, STEP};
 use proptest::prelude::*;
 use serde_json::{json, Value};
-use support::{is_response, until_stats, Client, STEP};
 
 const PEERS: usize = 3;
 /// Peer 1 is authenticated as `admin` (it may fetch the hidden elements); the others are
@@ -248,7 +247,7 @@ fn expected_set(model: &Model, peer: usize, rule: &Rule) -> BTreeSet<(String, St
 }
 
 struct Peer {
-    client: Client,
+    client: RawClient,
     next_id: u64,
     fetches: Vec<Fetch>,
 }
@@ -256,7 +255,7 @@ struct Peer {
 impl Peer {
     async fn connect(addr: std::net::SocketAddr, k: usize) -> Peer {
         let mut peer = Peer {
-            client: Client::connect(addr).await,
+            client: RawClient::tcp(addr).await,
             next_id: 0,
             fetches: Vec::new(),
         };
@@ -276,7 +275,7 @@ impl Peer {
         self.next_id += 1;
         let id = json!(self.next_id);
         self.client
-            .send(&json!({"id": id, "method": method, "params": params}))
+            .send_json(&json!({"id": id, "method": method, "params": params}))
             .await;
         loop {
             let msg = self.client.recv().await;
@@ -335,7 +334,7 @@ impl Bus {
         if strict {
             config.nodes.hierarchy = jetd::core::Hierarchy::Strict;
         }
-        let daemon = support::start(config).await;
+        let daemon = jet_tests::start_daemon_with(config).await;
         let addr = daemon.tcp_addr().expect("tcp");
         let mut peers = Vec::new();
         for k in 0..PEERS {

@@ -6,7 +6,6 @@
 //! * as a provider serving node-jet's `consumer.js` (scenarios `set` and `call`), on the
 //!   node-jet daemon and on jetd, with the same expectations as node-jet's own provider.
 
-use std::future::IntoFuture;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -15,12 +14,8 @@ use jet_runtime::peer::{
     invalid_argument, EventKind, FetchEvent, FetchStream, Method, Peer, PeerError, SetReply, State,
 };
 use jet_tests::node::{NodeDaemon, NodeProcess};
-use jet_tests::STEP;
+use jet_tests::within as t;
 use serde_json::{json, Value};
-
-async fn t<F: IntoFuture>(f: F) -> F::Output {
-    tokio::time::timeout(STEP, f).await.expect("timed out")
-}
 
 async fn next(s: &mut FetchStream) -> FetchEvent {
     t(s.next()).await.expect("fetch stream ended")
@@ -33,34 +28,8 @@ fn paths(e: &FetchEvent) -> Vec<String> {
     }
 }
 
-/// Start provider.js on `addr` and wait until its elements are added.
-async fn node_provider(addr: &str) -> NodeProcess {
-    let mut provider = NodeProcess::spawn("provider.js", &[addr]).await;
-    let ready = provider.next_json().await;
-    assert_eq!(ready["ready"], json!(true), "provider not ready: {ready}");
-    provider
-}
-
-/// The provider's lines up to `{"quit":true}`; it must exit cleanly.
-async fn finish(mut provider: NodeProcess) -> Vec<Value> {
-    let mut lines = Vec::new();
-    loop {
-        let line = provider.next_json().await;
-        assert!(line.get("fatal").is_none(), "node script failed: {line}");
-        if line == json!({"quit": true}) {
-            break;
-        }
-        lines.push(line);
-    }
-    assert!(
-        provider.wait_success().await,
-        "provider exited with an error"
-    );
-    lines
-}
-
 async fn consume_node_provider(addr: &str) {
-    let provider = node_provider(addr).await;
+    let (provider, _) = NodeProcess::start_provider(addr).await;
     let peer = t(Peer::builder().name("rust-consumer").connect(addr))
         .await
         .unwrap();
@@ -191,7 +160,7 @@ async fn consume_node_provider(addr: &str) {
     }
 
     t(peer.call("ctl/quit", json!([]))).await.unwrap();
-    let log = finish(provider).await;
+    let log = provider.finish(&json!({"quit": true})).await;
     assert!(
         log.contains(&json!({"set": "demo/state", "value": {"x": 2.7}})),
         "{log:?}"
@@ -269,20 +238,7 @@ async fn serve_node_consumer(addr: &str) {
         .unwrap();
     let (state, _sum) = rust_provider(&peer).await;
     let lines = node_consumer(addr, "set").await;
-    assert_eq!(
-        lines,
-        [
-            json!({"initial": [{"path": "demo/state", "event": "add", "value": {"x": 1}}]}),
-            json!({"valueAsResult": {"ok": {"x": 2}}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 2}}}),
-            json!({"plain": {"ok": true}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 5}}}),
-            // A set sent as a notification: the Rust handler floors 8.9 and publishes the
-            // change, nothing comes back to the consumer.
-            json!({"notification": {}}),
-            json!({"event": {"path": "demo/state", "event": "change", "value": {"x": 8}}}),
-        ]
-    );
+    assert_eq!(lines, crate::set_scenario_lines());
     assert_eq!(state.value(), json!({"x": 8}));
     let lines = node_consumer(addr, "call").await;
     assert_eq!(

@@ -2,33 +2,19 @@
 //! reading, die mid-request or go silent, many connections, floods, huge and deeply nested
 //! values, malformed WebSocket handshakes and frames. jetd runs in-process.
 
-mod support;
-
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use jet_tests::raw::{error_data, stop as shutdown, RawClient};
+use jet_tests::{start_daemon_with, tcp_only, until_stats, STEP};
 use serde_json::{json, Value};
-use support::{error_data, start, until_stats, Client, STEP};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-fn tcp_only() -> jetd::Config {
-    jetd::Config {
-        ws: None,
-        ..jetd::Config::loopback_ephemeral()
-    }
-}
-
-async fn shutdown(daemon: jetd::Daemon) {
-    tokio::time::timeout(STEP, daemon.shutdown())
-        .await
-        .expect("daemon shutdown timed out");
-}
-
 /// The daemon still answers a fresh peer.
 async fn still_serving(addr: SocketAddr) {
-    let mut c = Client::connect(addr).await;
-    let r = c.request(json!("alive"), "echo", json!([1])).await;
+    let mut c = RawClient::tcp(addr).await;
+    let r = c.request_as(json!("alive"), "echo", json!([1])).await;
     assert_eq!(r["result"], json!([1]), "daemon no longer serving: {r}");
 }
 
@@ -56,7 +42,7 @@ async fn read_until_closed(stream: &mut TcpStream) -> usize {
 async fn reader_that_stops_reading_is_disconnected_and_others_lose_nothing() {
     const LIMIT: usize = 256 * 1024;
     const CHANGES: usize = 8_000; // ~1 KiB each: 8 MiB, far beyond the limit and socket buffers
-    let daemon = start(jetd::Config {
+    let daemon = start_daemon_with(jetd::Config {
         max_outbound_queue: LIMIT,
         ..tcp_only()
     })
@@ -77,20 +63,18 @@ async fn reader_that_stops_reading_is_disconnected_and_others_lose_nothing() {
     );
     stalled.write_all(&frame).await.unwrap();
 
-    let mut healthy = Client::connect(addr).await;
-    let r = healthy
-        .request(
+    let mut healthy = RawClient::tcp(addr).await;
+    healthy
+        .request_as_ok(
             json!(1),
             "fetch",
             json!({"id": "all", "path": {"startsWith": "flood/"}}),
         )
         .await;
-    assert_eq!(r["result"], json!(true));
-    let mut owner = Client::connect(addr).await;
-    let r = owner
-        .request(json!(1), "add", json!({"path": "flood/x", "value": 0}))
+    let mut owner = RawClient::tcp(addr).await;
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "flood/x", "value": 0}))
         .await;
-    assert_eq!(r["result"], json!(true));
     assert_eq!(healthy.recv().await["params"]["event"], json!("add"));
     until_stats(&daemon, "stalled peer registered its fetcher", |s| s.1 == 2).await;
 
@@ -117,14 +101,14 @@ async fn reader_that_stops_reading_is_disconnected_and_others_lose_nothing() {
             .iter()
             .map(|i| json!({"method": "change", "params": {"path": "flood/x", "value": {"i": i, "pad": pad}}}))
             .collect();
-        owner.send(&Value::Array(batch)).await;
+        owner.send_json(&Value::Array(batch)).await;
         let sent = *chunk.last().unwrap();
         tokio::time::timeout(STEP, progress.wait_for(|&got| got >= sent))
             .await
             .expect("the healthy fetcher fell behind")
             .expect("healthy reader ended early");
     }
-    let r = owner.request(json!(2), "echo", json!("done")).await;
+    let r = owner.request_as(json!(2), "echo", json!("done")).await;
     assert_eq!(
         r["result"],
         json!("done"),
@@ -156,14 +140,15 @@ async fn reader_that_stops_reading_is_disconnected_and_others_lose_nothing() {
 /// `ownerDisconnected` at once, not after the (long) timeout.
 #[tokio::test]
 async fn owner_killed_mid_request_fails_the_request_at_once() {
-    let daemon = start(tcp_only()).await;
+    let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
-    let mut owner = Client::connect(addr).await;
-    let mut requester = Client::connect(addr).await;
-    let r = owner.request(json!(1), "add", json!({"path": "m"})).await;
-    assert_eq!(r["result"], json!(true));
+    let mut owner = RawClient::tcp(addr).await;
+    let mut requester = RawClient::tcp(addr).await;
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "m"}))
+        .await;
     requester
-        .send(&json!({"id": "q", "method": "call", "params": {"path": "m", "timeout": 60}}))
+        .send_json(&json!({"id": "q", "method": "call", "params": {"path": "m", "timeout": 60}}))
         .await;
     let routed = owner.recv().await;
     assert_eq!(routed["method"], json!("m"));
@@ -186,14 +171,15 @@ async fn owner_killed_mid_request_fails_the_request_at_once() {
 /// answer is dropped, and the daemon goes on serving (also the same owner).
 #[tokio::test]
 async fn requester_killed_mid_request_drops_the_late_answer() {
-    let daemon = start(tcp_only()).await;
+    let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
-    let mut owner = Client::connect(addr).await;
-    let r = owner.request(json!(1), "add", json!({"path": "m"})).await;
-    assert_eq!(r["result"], json!(true));
-    let mut requester = Client::connect(addr).await;
+    let mut owner = RawClient::tcp(addr).await;
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "m"}))
+        .await;
+    let mut requester = RawClient::tcp(addr).await;
     requester
-        .send(&json!({"id": 7, "method": "call", "params": {"path": "m", "args": [1]}}))
+        .send_json(&json!({"id": 7, "method": "call", "params": {"path": "m", "args": [1]}}))
         .await;
     let routed = owner.recv().await;
     drop(requester);
@@ -202,18 +188,18 @@ async fn requester_killed_mid_request_drops_the_late_answer() {
     })
     .await;
     owner
-        .send(&json!({"id": routed["id"], "result": "late"}))
+        .send_json(&json!({"id": routed["id"], "result": "late"}))
         .await;
     // The owner is fine and nothing came back for the late answer.
-    let r = owner.request(json!(2), "echo", json!("ok")).await;
+    let r = owner.request_as(json!(2), "echo", json!("ok")).await;
     assert_eq!(r["result"], json!("ok"));
     // A new requester is served by the same owner.
-    let mut next = Client::connect(addr).await;
-    next.send(&json!({"id": 8, "method": "call", "params": {"path": "m"}}))
+    let mut next = RawClient::tcp(addr).await;
+    next.send_json(&json!({"id": 8, "method": "call", "params": {"path": "m"}}))
         .await;
     let routed = owner.recv().await;
     owner
-        .send(&json!({"id": routed["id"], "result": "fresh"}))
+        .send_json(&json!({"id": routed["id"], "result": "fresh"}))
         .await;
     let r = next.recv().await;
     assert_eq!(r, json!({"id": 8, "result": "fresh"}));
@@ -229,19 +215,18 @@ async fn requester_killed_mid_request_drops_the_late_answer() {
 /// change of the behaviour is a conscious one; SECURITY.md documents it.
 #[tokio::test]
 async fn silent_tcp_peer_is_kept() {
-    let daemon = start(tcp_only()).await;
+    let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
-    let mut silent = Client::connect(addr).await;
-    let r = silent
-        .request(json!(1), "add", json!({"path": "silent", "value": 1}))
+    let mut silent = RawClient::tcp(addr).await;
+    silent
+        .request_as_ok(json!(1), "add", json!({"path": "silent", "value": 1}))
         .await;
-    assert_eq!(r["result"], json!(true));
     // Absence of an event: a bounded wait is the only way to observe it.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(daemon.stats().2, 1, "jetd dropped a silent TCP peer");
-    let mut other = Client::connect(addr).await;
+    let mut other = RawClient::tcp(addr).await;
     let r = other
-        .request(json!(1), "get", json!({"path": {"equals": "silent"}}))
+        .request_as(json!(1), "get", json!({"path": {"equals": "silent"}}))
         .await;
     assert_eq!(r["result"][0]["value"], json!(1));
     shutdown(daemon).await;
@@ -253,7 +238,7 @@ async fn silent_tcp_peer_is_kept() {
 async fn idle_websocket_peer_is_pinged() {
     use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message;
-    let daemon = start(jetd::Config {
+    let daemon = start_daemon_with(jetd::Config {
         ws_ping_interval: Some(Duration::from_millis(50)),
         ..jetd::Config::loopback_ephemeral()
     })
@@ -304,7 +289,7 @@ async fn ten_thousand_concurrent_connections() {
         );
     }
     assert!(n >= 100, "open-files limit {limit} too low for this test");
-    let daemon = start(jetd::Config {
+    let daemon = start_daemon_with(jetd::Config {
         max_connections: n + 10,
         ..tcp_only()
     })
@@ -317,8 +302,8 @@ async fn ten_thousand_concurrent_connections() {
         let mut set = tokio::task::JoinSet::new();
         for &i in wave {
             set.spawn(async move {
-                let mut c = Client::connect(addr).await;
-                let r = c.request(json!(i), "echo", json!(i)).await;
+                let mut c = RawClient::tcp(addr).await;
+                let r = c.request_as(json!(i), "echo", json!(i)).await;
                 assert_eq!(r["result"], json!(i));
                 c
             });
@@ -332,12 +317,11 @@ async fn ten_thousand_concurrent_connections() {
     // Everybody at once: one add is seen by a fetcher on the last connection.
     let (first, rest) = clients.split_first_mut().unwrap();
     let last = rest.last_mut().unwrap();
-    let r = last.request(json!("f"), "fetch", json!({"id": "f"})).await;
-    assert_eq!(r["result"], json!(true));
-    let r = first
-        .request(json!("a"), "add", json!({"path": "x", "value": 1}))
+    last.request_as_ok(json!("f"), "fetch", json!({"id": "f"}))
         .await;
-    assert_eq!(r["result"], json!(true));
+    first
+        .request_as_ok(json!("a"), "add", json!({"path": "x", "value": 1}))
+        .await;
     assert_eq!(last.recv().await["params"]["path"], json!("x"));
     drop(clients);
     until_stats(&daemon, "all connections closed", |s| s == (0, 0, 0, 0)).await;
@@ -353,17 +337,16 @@ async fn ten_thousand_concurrent_connections() {
 async fn flood_of_adds_and_changes() {
     const ELEMENTS: usize = 10_000;
     const CHANGES: usize = 50_000;
-    let daemon = start(tcp_only()).await;
+    let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
-    let mut fetcher = Client::connect(addr).await;
-    let r = fetcher
-        .request(
+    let mut fetcher = RawClient::tcp(addr).await;
+    fetcher
+        .request_as_ok(
             json!(1),
             "fetch",
             json!({"id": "f", "path": {"startsWith": "e/"}}),
         )
         .await;
-    assert_eq!(r["result"], json!(true));
     let counter = tokio::spawn(async move {
         let mut last = vec![-1i64; ELEMENTS];
         let (mut adds, mut changes) = (0, 0);
@@ -384,14 +367,14 @@ async fn flood_of_adds_and_changes() {
         }
         last
     });
-    let mut owner = Client::connect(addr).await;
+    let mut owner = RawClient::tcp(addr).await;
     let t0 = Instant::now();
     for chunk in (0..ELEMENTS).collect::<Vec<_>>().chunks(200) {
         let batch: Vec<Value> = chunk
             .iter()
             .map(|i| json!({"method": "add", "params": {"path": format!("e/{i}"), "value": 0}}))
             .collect();
-        owner.send(&Value::Array(batch)).await;
+        owner.send_json(&Value::Array(batch)).await;
     }
     for chunk in (0..CHANGES).collect::<Vec<_>>().chunks(200) {
         let batch: Vec<Value> = chunk
@@ -400,9 +383,9 @@ async fn flood_of_adds_and_changes() {
                 json!({"method": "change", "params": {"path": format!("e/{}", k % ELEMENTS), "value": k + 1}})
             })
             .collect();
-        owner.send(&Value::Array(batch)).await;
+        owner.send_json(&Value::Array(batch)).await;
     }
-    let r = owner.request(json!("end"), "echo", json!(true)).await;
+    let r = owner.request_as(json!("end"), "echo", json!(true)).await;
     assert_eq!(
         r["result"],
         json!(true),
@@ -429,10 +412,6 @@ async fn flood_of_adds_and_changes() {
 
 // ---- huge and deeply nested values -----------------------------------------------------
 
-fn nested_array(depth: usize) -> String {
-    format!("{}{}", "[".repeat(depth), "]".repeat(depth))
-}
-
 /// Read one frame's payload from a raw socket (for messages too deep for serde_json's
 /// recursion limit, which the test client cannot parse).
 async fn read_frame(stream: &mut TcpStream) -> Vec<u8> {
@@ -456,7 +435,7 @@ async fn read_frame(stream: &mut TcpStream) -> Vec<u8> {
 /// regressions.rs: `deep_value_met_by_a_value_rule_does_not_kill_the_connection`.)
 #[tokio::test]
 async fn deeply_nested_values_pass_through_without_stack_overflow() {
-    let daemon = start(tcp_only()).await;
+    let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
     let mut fetcher = TcpStream::connect(addr).await.unwrap();
     let mut frame = Vec::new();
@@ -467,17 +446,17 @@ async fn deeply_nested_values_pass_through_without_stack_overflow() {
     fetcher.write_all(&frame).await.unwrap();
     assert_eq!(read_frame(&mut fetcher).await, br#"{"id":1,"result":true}"#);
 
-    let mut c = Client::connect(addr).await;
+    let mut c = RawClient::tcp(addr).await;
     let r = c
-        .request(json!(1), "add", json!({"path": "keep", "value": 1}))
+        .request_as(json!(1), "add", json!({"path": "keep", "value": 1}))
         .await;
     assert_eq!(r["result"], json!(true));
-    let deep_array = nested_array(100_000);
+    let deep_array = jet_tests::nested_array(100_000);
     let deep_object = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
     for (i, deep) in [&deep_array, &deep_object].into_iter().enumerate() {
         let msg =
             format!(r#"{{"id":2,"method":"add","params":{{"path":"deep{i}","value":{deep}}}}}"#);
-        c.send_payload(msg.as_bytes()).await;
+        c.send(&msg).await;
         assert_eq!(c.recv().await, json!({"id": 2, "result": true}));
         let note = read_frame(&mut fetcher).await;
         let want = format!(
@@ -488,8 +467,7 @@ async fn deeply_nested_values_pass_through_without_stack_overflow() {
             "the deep value did not pass through whole"
         );
         // Deep inside a batch item that is no valid message: refused as such.
-        c.send_payload(format!(r#"[{{"id":5,"x":{deep}}}]"#).as_bytes())
-            .await;
+        c.send(&format!(r#"[{{"id":5,"x":{deep}}}]"#)).await;
         let r = c.recv().await;
         assert_eq!(
             (&r["id"], &r["error"]["code"]),
@@ -498,13 +476,13 @@ async fn deeply_nested_values_pass_through_without_stack_overflow() {
         );
         // Deep params of a daemon method: a clear error too.
         let msg = format!(r#"{{"id":3,"method":"fetch","params":{{"id":"g","path":{deep}}}}}"#);
-        c.send_payload(msg.as_bytes()).await;
+        c.send(&msg).await;
         let r = c.recv().await;
         assert_eq!(r["id"], json!(3));
         assert_eq!(r["error"]["code"], json!(-32602), "{r}");
     }
     let r = c
-        .request(json!(4), "get", json!({"path": {"equals": "keep"}}))
+        .request_as(json!(4), "get", json!({"path": {"equals": "keep"}}))
         .await;
     assert_eq!(r["result"][0]["value"], json!(1), "elements survive");
     drop(c);
@@ -520,35 +498,34 @@ async fn deeply_nested_values_pass_through_without_stack_overflow() {
 #[tokio::test]
 async fn huge_values_pass_and_oversized_frames_close_only_that_connection() {
     const MAX: usize = 4 * 1024 * 1024;
-    let daemon = start(jetd::Config {
+    let daemon = start_daemon_with(jetd::Config {
         max_message_size: MAX,
         ..tcp_only()
     })
     .await;
     let addr = daemon.tcp_addr().unwrap();
-    let mut fetcher = Client::connect(addr).await;
-    let r = fetcher.request(json!(1), "fetch", json!({"id": "f"})).await;
-    assert_eq!(r["result"], json!(true));
-    let mut owner = Client::connect(addr).await;
-    let big = "x".repeat(3 * 1024 * 1024);
-    let r = owner
-        .request(json!(1), "add", json!({"path": "big", "value": big}))
+    let mut fetcher = RawClient::tcp(addr).await;
+    fetcher
+        .request_as_ok(json!(1), "fetch", json!({"id": "f"}))
         .await;
-    assert_eq!(r["result"], json!(true));
+    let mut owner = RawClient::tcp(addr).await;
+    let big = "x".repeat(3 * 1024 * 1024);
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "big", "value": big}))
+        .await;
     let n = fetcher.recv().await;
     assert_eq!(n["params"]["value"].as_str().map(str::len), Some(big.len()));
 
-    let mut offender = Client::connect(addr).await;
-    let r = offender
-        .request(json!(1), "add", json!({"path": "o", "value": 1}))
+    let mut offender = RawClient::tcp(addr).await;
+    offender
+        .request_as_ok(json!(1), "add", json!({"path": "o", "value": 1}))
         .await;
-    assert_eq!(r["result"], json!(true));
     assert_eq!(fetcher.recv().await["params"]["path"], json!("o"));
     // Only the header: jetd refuses on the announced length, before any payload.
     offender
-        .send_bytes(&u32::try_from(MAX + 1).unwrap().to_be_bytes())
+        .send_raw_bytes(&u32::try_from(MAX + 1).unwrap().to_be_bytes())
         .await;
-    offender.closed().await;
+    offender.drain_until_closed().await;
     // The offender's element is removed like on any disconnect; the others go on.
     let n = fetcher.recv().await;
     assert_eq!(
@@ -556,7 +533,7 @@ async fn huge_values_pass_and_oversized_frames_close_only_that_connection() {
         (json!("o"), json!("remove"))
     );
     let r = owner
-        .request(json!(2), "change", json!({"path": "big", "value": 2}))
+        .request_as(json!(2), "change", json!({"path": "big", "value": 2}))
         .await;
     assert_eq!(r["result"], json!(true));
     assert_eq!(fetcher.recv().await["params"]["value"], json!(2));
@@ -622,7 +599,7 @@ fn ws_frame(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn malformed_websocket_handshakes_are_refused() {
-    let daemon = start(jetd::Config::loopback_ephemeral()).await;
+    let daemon = start_daemon_with(jetd::Config::loopback_ephemeral()).await;
     let ws = daemon.ws_addr().unwrap();
     let bad: [&[u8]; 6] = [
         b"hello\r\n\r\n",
@@ -656,15 +633,17 @@ async fn malformed_websocket_handshakes_are_refused() {
 
 #[tokio::test]
 async fn malformed_websocket_frames_close_only_that_connection() {
-    let daemon = start(jetd::Config {
+    let daemon = start_daemon_with(jetd::Config {
         max_message_size: 1024 * 1024,
         ..jetd::Config::loopback_ephemeral()
     })
     .await;
     let ws = daemon.ws_addr().unwrap();
     let tcp = daemon.tcp_addr().unwrap();
-    let mut watcher = Client::connect(tcp).await;
-    let r = watcher.request(json!(1), "fetch", json!({"id": "w"})).await;
+    let mut watcher = RawClient::tcp(tcp).await;
+    let r = watcher
+        .request_as(json!(1), "fetch", json!({"id": "w"}))
+        .await;
     assert_eq!(r["result"], json!(true));
 
     let mut unmasked = vec![0x81u8, 2];
@@ -723,7 +702,7 @@ async fn malformed_websocket_frames_close_only_that_connection() {
 async fn connection_limit_holds_under_a_burst() {
     const MAX: usize = 50;
     const BURST: usize = 300;
-    let daemon = start(jetd::Config {
+    let daemon = start_daemon_with(jetd::Config {
         max_connections: MAX,
         ..tcp_only()
     })
@@ -732,8 +711,8 @@ async fn connection_limit_holds_under_a_burst() {
     let mut set = tokio::task::JoinSet::new();
     for i in 0..BURST {
         set.spawn(async move {
-            let mut c = Client::connect(addr).await;
-            c.send(&json!({"id": i, "method": "echo", "params": i}))
+            let mut c = RawClient::tcp(addr).await;
+            c.send_json(&json!({"id": i, "method": "echo", "params": i}))
                 .await;
             // Served: the echo comes back. Refused: closed without an answer.
             let answer = c.recv_or_closed().await;
@@ -770,19 +749,19 @@ async fn connection_limit_holds_under_a_burst() {
 async fn element_limit_holds_under_a_flood() {
     const MAX: usize = 100;
     const TRIES: usize = 1_000;
-    let daemon = start(jetd::Config {
+    let daemon = start_daemon_with(jetd::Config {
         max_elements_per_peer: MAX,
         ..tcp_only()
     })
     .await;
     let addr = daemon.tcp_addr().unwrap();
-    let mut flooder = Client::connect(addr).await;
+    let mut flooder = RawClient::tcp(addr).await;
     let batch: Vec<Value> = (0..TRIES)
         .map(
             |i| json!({"id": i, "method": "add", "params": {"path": format!("f/{i}"), "value": i}}),
         )
         .collect();
-    flooder.send(&Value::Array(batch)).await;
+    flooder.send_json(&Value::Array(batch)).await;
     let (mut ok, mut limited) = (0, 0);
     for i in 0..TRIES {
         let r = flooder.recv().await;
@@ -799,9 +778,9 @@ async fn element_limit_holds_under_a_flood() {
         }
     }
     assert_eq!((ok, limited), (MAX, TRIES - MAX));
-    let mut other = Client::connect(addr).await;
+    let mut other = RawClient::tcp(addr).await;
     let r = other
-        .request(json!(1), "add", json!({"path": "o", "value": 1}))
+        .request_as(json!(1), "add", json!({"path": "o", "value": 1}))
         .await;
     assert_eq!(
         r["result"],
@@ -818,20 +797,21 @@ async fn element_limit_holds_under_a_flood() {
 #[tokio::test]
 async fn pending_limit_holds_against_a_silent_owner() {
     const MAX: usize = 10;
-    let daemon = start(jetd::Config {
+    let daemon = start_daemon_with(jetd::Config {
         max_pending_per_peer: MAX,
         ..tcp_only()
     })
     .await;
     let addr = daemon.tcp_addr().unwrap();
-    let mut owner = Client::connect(addr).await;
-    let r = owner.request(json!(1), "add", json!({"path": "m"})).await;
-    assert_eq!(r["result"], json!(true));
-    let mut req = Client::connect(addr).await;
+    let mut owner = RawClient::tcp(addr).await;
+    owner
+        .request_as_ok(json!(1), "add", json!({"path": "m"}))
+        .await;
+    let mut req = RawClient::tcp(addr).await;
     let batch: Vec<Value> = (0..100)
         .map(|i| json!({"id": i, "method": "call", "params": {"path": "m", "timeout": 0.2}}))
         .collect();
-    req.send(&Value::Array(batch)).await;
+    req.send_json(&Value::Array(batch)).await;
     // 90 refusals at once, then 10 timeouts.
     let (mut refused, mut timed_out) = (0, 0);
     for _ in 0..100 {
@@ -847,10 +827,12 @@ async fn pending_limit_holds_against_a_silent_owner() {
         let routed = owner.recv().await;
         assert_eq!(routed["method"], json!("m"));
     }
-    req.send(&json!({"id": "again", "method": "call", "params": {"path": "m"}}))
+    req.send_json(&json!({"id": "again", "method": "call", "params": {"path": "m"}}))
         .await;
     let routed = owner.recv().await;
-    owner.send(&json!({"id": routed["id"], "result": 1})).await;
+    owner
+        .send_json(&json!({"id": routed["id"], "result": 1}))
+        .await;
     assert_eq!(req.recv().await, json!({"id": "again", "result": 1}));
     shutdown(daemon).await;
 }
@@ -859,7 +841,7 @@ async fn pending_limit_holds_against_a_silent_owner() {
 /// an allowed origin and a client without `Origin` (not a browser) are served.
 #[tokio::test]
 async fn websocket_origin_allow_list() {
-    let daemon = start(jetd::Config {
+    let daemon = start_daemon_with(jetd::Config {
         ws_allowed_origins: Some(vec!["https://panel.example".into()]),
         ..jetd::Config::loopback_ephemeral()
     })

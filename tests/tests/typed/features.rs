@@ -5,7 +5,6 @@
 //!
 //! Every await is bounded by `jet_tests::STEP`.
 
-use std::future::IntoFuture;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
@@ -14,13 +13,9 @@ use jet_runtime::fetch::builder::Fetch;
 use jet_runtime::peer::Peer;
 use jet_runtime::prelude::*;
 use jet_tests::node::NodeDaemon;
-use jet_tests::STEP;
+use jet_tests::within as t;
 use serde_json::json;
 use tokio::sync::Barrier;
-
-async fn t<F: IntoFuture>(f: F) -> F::Output {
-    tokio::time::timeout(STEP, f).await.expect("timed out")
-}
 
 async fn connect(addr: &str) -> Peer {
     t(Peer::connect(addr)).await.expect("connect")

@@ -2,7 +2,7 @@
 //! reviewed files in `tests/schemas/`, and real values validated against them.
 //!
 //! After a deliberate change, regenerate with `JET_SCHEMAS=overwrite cargo test -p
-//! jet-tests --test typed_schemas` and review the diff like code.
+//! jet-tests --test typed schemas::` and review the diff like code.
 
 use std::path::PathBuf;
 
