@@ -28,7 +28,7 @@ use super::access::{allowed, Op};
 use super::dispatch::fetch_only_for;
 use super::elements::{ElemId, Element};
 use super::fetchers::{Fetcher, FetcherKey};
-use super::nodes::{self, Counts};
+use super::nodes;
 use super::out::{self, Notification};
 use super::{links, Core};
 use crate::outbox::Outbox;
@@ -133,12 +133,37 @@ impl Core {
         let open = el.access.is_none();
         if node_fetchers.is_empty() {
             if nodes.always_kept() {
-                nodes.add(&el.path, open, |_, _| {});
+                nodes.add(&el.path, open, |_| {});
             }
             return;
         }
         let viewers = viewers(node_fetchers, fetchers, conns, el);
-        nodes.add(&el.path, open, |node, before| {
+        if open {
+            // Visible to every fetcher: a node appears for a fetcher when it had no open
+            // element below it before and none of the fetcher's restricted ones.
+            nodes.add(&el.path, true, |node| {
+                for &key in viewers.iter() {
+                    let Some(f) = fetchers.get_mut(key) else {
+                        continue;
+                    };
+                    if !f.expr.matches_path(node) {
+                        continue;
+                    }
+                    let view = f.nodes.as_ref().expect("node fetcher");
+                    if view.restricted(node) == 0 {
+                        if let Some(c) = conns.get(&f.conn) {
+                            write_node_event(&c.outbox, &f.id_json, node, "add");
+                        }
+                    }
+                }
+            });
+            return;
+        }
+        // With access rules: only the fetchers that may see it count it, level by level.
+        nodes.add(&el.path, false, |_| {});
+        let sep = nodes.separator();
+        for node in super::nodes::prefixes(&el.path, sep) {
+            let open_below = nodes.get(node).is_some_and(|c| c.open > 0);
             for &key in viewers.iter() {
                 let Some(f) = fetchers.get_mut(key) else {
                     continue;
@@ -147,17 +172,15 @@ impl Core {
                     continue;
                 }
                 let view = f.nodes.as_mut().expect("node fetcher");
-                let was = before.open > 0 || view.restricted(node) > 0;
-                if !open {
-                    view.inc(node);
-                }
+                let was = open_below || view.restricted(node) > 0;
+                view.inc(node);
                 if !was {
                     if let Some(c) = conns.get(&f.conn) {
                         write_node_event(&c.outbox, &f.id_json, node, "add");
                     }
                 }
             }
-        });
+        }
     }
 
     /// An element is gone (its fetchers have heard): uncount it and report the nodes that
@@ -173,12 +196,34 @@ impl Core {
         let open = el.access.is_none();
         if node_fetchers.is_empty() {
             if nodes.always_kept() {
-                nodes.remove(&el.path, open, |_, _| {});
+                nodes.remove(&el.path, open, |_| {});
             }
             return;
         }
         let viewers = viewers(node_fetchers, fetchers, conns, el);
-        nodes.remove(&el.path, open, |node, after: Counts| {
+        if open {
+            nodes.remove(&el.path, true, |node| {
+                for &key in viewers.iter() {
+                    let Some(f) = fetchers.get_mut(key) else {
+                        continue;
+                    };
+                    if !f.expr.matches_path(node) {
+                        continue;
+                    }
+                    let view = f.nodes.as_ref().expect("node fetcher");
+                    if view.restricted(node) == 0 {
+                        if let Some(c) = conns.get(&f.conn) {
+                            write_node_event(&c.outbox, &f.id_json, node, "remove");
+                        }
+                    }
+                }
+            });
+            return;
+        }
+        nodes.remove(&el.path, false, |_| {});
+        let sep = nodes.separator();
+        for node in super::nodes::prefixes(&el.path, sep).rev() {
+            let open_below = nodes.get(node).is_some_and(|c| c.open > 0);
             for &key in viewers.iter() {
                 let Some(f) = fetchers.get_mut(key) else {
                     continue;
@@ -187,16 +232,14 @@ impl Core {
                     continue;
                 }
                 let view = f.nodes.as_mut().expect("node fetcher");
-                if !open {
-                    view.dec(node);
-                }
-                if after.open == 0 && view.restricted(node) == 0 {
+                view.dec(node);
+                if !open_below && view.restricted(node) == 0 {
                     if let Some(c) = conns.get(&f.conn) {
                         write_node_event(&c.outbox, &f.id_json, node, "remove");
                     }
                 }
             }
-        });
+        }
     }
 
     /// Elements that `conn` may fetch and that may lie below a node (or be an element)
@@ -249,7 +292,7 @@ impl Core {
         if self.node_fetchers.is_empty() && !self.nodes.always_kept() {
             // The first node fetcher: count the nodes of the elements there are.
             for (_, el) in self.elements.iter() {
-                self.nodes.add(&el.path, el.access.is_none(), |_, _| {});
+                self.nodes.add(&el.path, el.access.is_none(), |_| {});
             }
         }
         self.node_fetchers.push(key);

@@ -9,9 +9,11 @@
 //!   that created it plus a length, so a node costs no string of its own while that
 //!   element lives (and keeps that one path alive after it, never more than one string
 //!   per node). Lookups by `&str` work through `Borrow<str>`.
-//! * Besides the total it counts the *open* elements below (those without `access`,
-//!   visible to every peer), so node visibility for a peer needs per-peer bookkeeping only
-//!   for elements with access rules (see `node_fetch`).
+//! * It counts *direct* children (elements right below a node, and child nodes), so an
+//!   `add` or `remove` below an existing node costs one lookup, not one per level.
+//! * Besides the total it counts the *open* children (elements without `access`,
+//!   visible to every peer, or nodes with one below), so node visibility for a peer needs
+//!   per-peer bookkeeping only for elements with access rules (see `node_fetch`).
 //!
 //! Keys are paths that peers choose, so the map keeps std's DoS-resistant hasher.
 
@@ -104,12 +106,13 @@ impl PartialEq for NodeKey {
 
 impl Eq for NodeKey {}
 
-/// How many elements lie below a node.
+/// A node's direct children (elements directly below it and child nodes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Counts {
-    /// All elements below.
+    /// All direct children: the node exists while this is not zero.
     pub total: u32,
-    /// Those without access rules (visible to every peer).
+    /// Direct children that are elements without access rules or child nodes with such
+    /// an element below them: not zero while an element below is visible to every peer.
     pub open: u32,
 }
 
@@ -165,59 +168,97 @@ impl Nodes {
     }
 
     /// The counts of a node, `None` when `path` is no node.
-    #[cfg(test)]
     pub fn get(&self, path: &str) -> Option<Counts> {
         self.map.get(path).copied()
     }
 
-    /// An element was added at `path` (`open`: without access rules). Calls `seen` for
-    /// each of its nodes, root first, with the node's counts *before* this element
-    /// (`total == 0`: the node was just created).
-    pub fn add(&mut self, path: &Arc<str>, open: bool, mut seen: impl FnMut(&str, Counts)) {
-        for len in prefix_lens(path, self.options.separator) {
+    /// An element was added at `path` (`open`: without access rules).
+    ///
+    /// Counts are of *direct* children, so the common case (the parent node exists) costs
+    /// one lookup: a node is created only when its parent was missing, and `open` turns
+    /// non-zero upwards only as far as it was zero. `became_open` is called, root first,
+    /// for the nodes that had no open element below them before and have one now (new
+    /// nodes included) when the element is open; for an element with access rules it is
+    /// never called (visibility then depends on the peer: see `node_fetch`).
+    pub fn add(&mut self, path: &Arc<str>, open: bool, mut became_open: impl FnMut(&str)) {
+        let sep = self.options.separator;
+        // Walk up from the parent while something changes for the level above: this
+        // node is new (the level above gains a child) or turned open (the level above
+        // gains an open child).
+        let mut turned: Vec<usize> = Vec::new();
+        let mut new_below = true;
+        let mut opened_below = open;
+        for len in prefix_lens(path, sep).rev() {
+            if !new_below && !opened_below {
+                break;
+            }
             let node = &path[..len];
-            let before = match self.map.get_mut(node) {
+            let (was_open, now_open, created) = match self.map.get_mut(node) {
                 Some(counts) => {
-                    let before = *counts;
-                    counts.total += 1;
-                    counts.open += u32::from(open);
-                    before
+                    let was_open = counts.open > 0;
+                    counts.total += u32::from(new_below);
+                    counts.open += u32::from(opened_below);
+                    (was_open, counts.open > 0, false)
                 }
                 None => {
+                    // A new node: the level below is new too (a missing node has no
+                    // children), so it is its first child.
                     let key = NodeKey {
                         path: path.clone(),
                         len: u32::try_from(len).expect("paths are shorter than 4 GiB"),
                     };
-                    self.map.insert(
-                        key,
-                        Counts {
-                            total: 1,
-                            open: u32::from(open),
-                        },
-                    );
-                    Counts::default()
+                    let counts = Counts {
+                        total: 1,
+                        open: u32::from(opened_below),
+                    };
+                    self.map.insert(key, counts);
+                    (false, opened_below, true)
                 }
             };
-            seen(node, before);
+            if now_open && !was_open {
+                turned.push(len);
+            }
+            new_below = created;
+            opened_below = now_open && !was_open;
+        }
+        for &len in turned.iter().rev() {
+            became_open(&path[..len]);
         }
     }
 
-    /// The element at `path` was removed. Calls `seen` for each of its nodes, leaf first,
-    /// with the node's counts *after* (`total == 0`: the node is gone).
-    pub fn remove(&mut self, path: &str, open: bool, mut seen: impl FnMut(&str, Counts)) {
-        for len in prefix_lens(path, self.options.separator).rev() {
+    /// The element at `path` was removed. `became_closed` is called, leaf first, for the
+    /// nodes that had an open element below them and have none now (deleted nodes
+    /// included) when the element was open; never for an element with access rules.
+    pub fn remove(&mut self, path: &str, open: bool, mut became_closed: impl FnMut(&str)) {
+        let sep = self.options.separator;
+        let mut child_gone = true;
+        let mut child_closed = open;
+        for len in prefix_lens(path, sep).rev() {
+            if !child_gone && !child_closed {
+                break;
+            }
             let node = &path[..len];
             let Some(counts) = self.map.get_mut(node) else {
                 debug_assert!(false, "node {node:?} of a live element is missing");
-                continue;
+                return;
             };
-            counts.total -= 1;
-            counts.open -= u32::from(open);
-            let after = *counts;
-            if after.total == 0 {
+            let was_open = counts.open > 0;
+            if child_gone {
+                counts.total -= 1;
+            }
+            if child_closed {
+                counts.open -= 1;
+            }
+            let now_open = counts.open > 0;
+            let gone = counts.total == 0;
+            if gone {
                 self.map.remove(node);
             }
-            seen(node, after);
+            if was_open && !now_open {
+                became_closed(node);
+            }
+            child_gone = gone;
+            child_closed = was_open && !now_open;
         }
     }
 
@@ -297,32 +338,28 @@ mod tests {
         let mut n = nodes(Hierarchy::Relaxed, '/');
         let ab: Arc<str> = "a/b/x".into();
         let ac: Arc<str> = "a/c".into();
-        let mut created = Vec::new();
-        n.add(&ab, true, |p, before| {
-            created.push((p.to_owned(), before.total))
-        });
-        n.add(&ac, false, |p, before| {
-            created.push((p.to_owned(), before.total))
-        });
-        assert_eq!(
-            created,
-            [("a".into(), 0), ("a/b".into(), 0), ("a".into(), 1)]
-        );
+        let mut opened = Vec::new();
+        n.add(&ab, false, |p| opened.push(p.to_owned()));
+        assert!(opened.is_empty(), "a restricted element opens nothing");
+        n.add(&ac, true, |p| opened.push(p.to_owned()));
+        assert_eq!(opened, ["a"]);
         assert_eq!(n.get("a"), Some(Counts { total: 2, open: 1 }));
-        let mut gone = Vec::new();
-        n.remove(&ab, true, |p, after| gone.push((p.to_owned(), after.total)));
-        assert_eq!(gone, [("a/b".into(), 0), ("a".into(), 1)]);
+        assert_eq!(n.get("a/b"), Some(Counts { total: 1, open: 0 }));
+        let mut closed = Vec::new();
+        n.remove(&ab, false, |p| closed.push(p.to_owned()));
+        assert!(closed.is_empty());
         assert!(n.get("a/b").is_none());
         // The node "a" was keyed by the removed path and still answers.
-        assert_eq!(n.get("a"), Some(Counts { total: 1, open: 0 }));
-        n.remove(&ac, false, |_, _| {});
+        assert_eq!(n.get("a"), Some(Counts { total: 1, open: 1 }));
+        n.remove(&ac, true, |p| closed.push(p.to_owned()));
+        assert_eq!(closed, ["a"]);
         assert!(n.is_empty());
     }
 
     #[test]
     fn strict_refuses_nodes_and_positions_below_elements() {
         let mut n = nodes(Hierarchy::Strict, '/');
-        n.add(&Arc::from("a/b/c"), true, |_, _| {});
+        n.add(&Arc::from("a/b/c"), true, |_| {});
         let elements = ["a/b/c", "x"];
         let is_el = |p: &str| elements.contains(&p);
         assert_eq!(n.strict_conflict("a/b", is_el), Some("a/b"));
@@ -340,14 +377,15 @@ mod tests {
         assert!(std::mem::size_of::<(NodeKey, Counts)>() <= 32);
     }
 
-    /// The model: the node set and counts recomputed from the live elements.
-    fn model(elements: &BTreeMap<String, bool>, sep: char) -> BTreeMap<String, Counts> {
-        let mut m: BTreeMap<String, Counts> = BTreeMap::new();
+    /// The model: per node, (elements below, open elements below), recomputed from the
+    /// live elements.
+    fn model(elements: &BTreeMap<String, bool>, sep: char) -> BTreeMap<String, (u32, u32)> {
+        let mut m: BTreeMap<String, (u32, u32)> = BTreeMap::new();
         for (path, open) in elements {
             for p in prefixes(path, sep) {
                 let c = m.entry(p.to_owned()).or_default();
-                c.total += 1;
-                c.open += u32::from(*open);
+                c.0 += 1;
+                c.1 += u32::from(*open);
             }
         }
         m
@@ -369,33 +407,36 @@ mod tests {
             let mut live: BTreeMap<String, bool> = BTreeMap::new();
             for (path, open, add) in ops {
                 let before = model(&live, sep);
+                let is_open = |m: &BTreeMap<String, (u32, u32)>, p: &str| {
+                    m.get(p).is_some_and(|c| c.1 > 0)
+                };
                 if add && !live.contains_key(&path) {
-                    let mut created = Vec::new();
-                    n.add(&Arc::from(path.as_str()), open, |p, c| {
-                        if c.total == 0 { created.push(p.to_owned()) }
-                    });
+                    let mut opened = Vec::new();
+                    n.add(&Arc::from(path.as_str()), open, |p| opened.push(p.to_owned()));
                     live.insert(path.clone(), open);
                     let after = model(&live, sep);
                     let expect: Vec<String> = prefixes(&path, sep)
-                        .filter(|p| !before.contains_key(*p) && after.contains_key(*p))
+                        .filter(|p| !is_open(&before, p) && is_open(&after, p))
                         .map(str::to_owned)
                         .collect();
-                    prop_assert_eq!(created, expect);
+                    prop_assert_eq!(opened, expect);
                 } else if let Some(open) = live.remove(&path) {
-                    let mut gone = Vec::new();
-                    n.remove(&path, open, |p, c| if c.total == 0 { gone.push(p.to_owned()) });
+                    let mut closed = Vec::new();
+                    n.remove(&path, open, |p| closed.push(p.to_owned()));
                     let after = model(&live, sep);
                     let expect: Vec<String> = prefixes(&path, sep)
                         .rev()
-                        .filter(|p| before.contains_key(*p) && !after.contains_key(*p))
+                        .filter(|p| is_open(&before, p) && !is_open(&after, p))
                         .map(str::to_owned)
                         .collect();
-                    prop_assert_eq!(gone, expect);
+                    prop_assert_eq!(closed, expect);
                 }
                 let m = model(&live, sep);
                 prop_assert_eq!(n.len(), m.len());
                 for (p, c) in &m {
-                    prop_assert_eq!(n.get(p), Some(*c));
+                    let got = n.get(p);
+                    prop_assert!(got.is_some(), "node {} missing", p);
+                    prop_assert_eq!(got.unwrap().open > 0, c.1 > 0, "open of {}", p);
                 }
             }
         }
