@@ -1,5 +1,5 @@
 //! Prints the node figures of docs/PERFORMANCE.md (PROTOCOL.md A.11): what nodes cost the
-//! daemon. Frames go straight into jetd's core (`Shared::handle_frame`) and the outboxes
+//! daemon. Frames go straight into jetd's core (`Bus::handle_frame`) and the outboxes
 //! are drained as the writer tasks do, so the figures are the core's work under its lock
 //! plus JSON scanning, without sockets.
 //!
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::FutureExt;
-use jetd::core::{ConnId, CoreConfig, FrameOutcome, Shared};
+use jetd::bus::{Bus as Shared, ConnId, FrameOutcome};
 use jetd::outbox::{frames, Outbox};
 
 struct Peer {
@@ -60,13 +60,13 @@ fn cpu_now() -> Duration {
 }
 
 fn new_core() -> Arc<Shared> {
-    core_with(jetd::core::Hierarchy::Relaxed)
+    core_with(jetd::bus::Hierarchy::Relaxed)
 }
 
-fn core_with(hierarchy: jetd::core::Hierarchy) -> Arc<Shared> {
+fn core_with(hierarchy: jetd::bus::Hierarchy) -> Arc<Shared> {
     let mut config = jetd::Config::default();
     config.nodes.hierarchy = hierarchy;
-    Shared::new(CoreConfig::from_config(&config))
+    Shared::new(&config)
 }
 
 fn add(shared: &Shared, owner: &Peer, path: &str, value: usize) {
@@ -110,7 +110,7 @@ const PAIRS: usize = 10_000;
 
 impl Churn {
     fn new(
-        hierarchy: jetd::core::Hierarchy,
+        hierarchy: jetd::bus::Hierarchy,
         deep: bool,
         fetch: Option<&str>,
         new_node: bool,
@@ -180,7 +180,7 @@ impl Churn {
 fn main() {
     let all_nodes = r#"{"id":1,"method":"fetch","params":{"id":"n","nodes":true}}"#;
     let all_plain = r#"{"id":1,"method":"fetch","params":{"id":"f"}}"#;
-    use jetd::core::Hierarchy::{Relaxed, Strict};
+    use jetd::bus::Hierarchy::{Relaxed, Strict};
     let mut cases = [
         Churn::new(Relaxed, false, Some(all_plain), false),
         Churn::new(Relaxed, true, Some(all_nodes), false),
@@ -283,7 +283,7 @@ fn main() {
     assert_eq!(live, nodes);
     println!(
         "memory: {live} nodes over {} states: {bytes} B in the registry, {:.0} B per node",
-        shared.stats().0,
+        shared.stats().elements,
         bytes as f64 / live as f64
     );
     setup(

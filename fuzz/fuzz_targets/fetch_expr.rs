@@ -24,7 +24,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use jet_runtime::fetch::{Event, EventFilter, FetchExpr, PathHint, SortKey, SortedUpdate, Sorter};
+use jet_runtime::fetch::engine::{Event, EventFilter, FetchExpr, PathHint, SortKey, SortedUpdate, Sorter};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -42,11 +42,7 @@ pub fn tcp_only() -> jetd::Config {
 
 /// Wait (bounded by [`STEP`]) until the daemon's counts satisfy `pred`: for events inside
 /// the daemon (a connection it has noticed is gone) that no socket can observe.
-pub async fn until_stats(
-    daemon: &jetd::Daemon,
-    what: &str,
-    pred: impl Fn((usize, usize, usize, usize)) -> bool,
-) {
+pub async fn until_stats(daemon: &jetd::Daemon, what: &str, pred: impl Fn(jetd::Stats) -> bool) {
     let deadline = tokio::time::Instant::now() + STEP;
     loop {
         let stats = daemon.stats();
@@ -55,7 +51,7 @@ pub async fn until_stats(
         }
         assert!(
             tokio::time::Instant::now() < deadline,
-            "daemon never reached: {what} (stats (elements, fetchers, conns, routes) = {stats:?})"
+            "daemon never reached: {what} ({stats:?})"
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }

@@ -8,7 +8,6 @@
 //! either daemon.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -23,7 +22,12 @@ pub enum PeerError {
     InvalidAddress(String),
     /// The daemon could not be reached or the WebSocket handshake failed.
     #[error("cannot connect to {addr}: {reason}")]
-    Connect { addr: String, reason: String },
+    Connect {
+        /// The address as given.
+        addr: String,
+        /// What failed.
+        reason: String,
+    },
     /// No element at this path (`pathNotExists`).
     #[error("no element at path `{0}`")]
     NotFound(String),
@@ -48,7 +52,10 @@ pub enum PeerError {
     /// No answer in time. `details` is the daemon's data for a routed timeout (`-32001`, the
     /// original params); `None` when the peer's own request timeout expired.
     #[error("no response in time{}", match .details { Some(d) => format!(" (daemon reported {d})"), None => String::new() })]
-    Timeout { details: Option<Value> },
+    Timeout {
+        /// The daemon's error data, if the daemon timed out.
+        details: Option<Value>,
+    },
     /// The owner of the element disconnected while the request was pending.
     #[error("the owner of `{}` disconnected before answering", .0.as_deref().unwrap_or("the element"))]
     OwnerDisconnected(Option<String>),
@@ -61,7 +68,9 @@ pub enum PeerError {
     /// The daemon refused the parameters (missing or mistyped member, malformed fetch, ...).
     #[error("{message}{}", fmt_data(.data))]
     InvalidParams {
+        /// The error object's message.
         message: String,
+        /// The error object's data.
         data: Option<Value>,
     },
     /// The daemon does not know the method (e.g. `info` on lua-jet).
@@ -76,8 +85,11 @@ pub enum PeerError {
     /// Any other error, as sent by the daemon or relayed from the element's owner.
     #[error("error {code}: {message}{}", fmt_data(.data))]
     Remote {
+        /// The error object's code.
         code: i64,
+        /// The error object's message.
         message: String,
+        /// The error object's data.
         data: Option<Value>,
     },
     /// The daemon sent something this peer cannot understand.
@@ -96,8 +108,9 @@ fn fmt_data(data: &Option<Value>) -> String {
 }
 
 impl PeerError {
-    /// The peer's own request timeout expired.
-    pub(crate) fn local_timeout(_after: Duration) -> Self {
+    /// The peer's own request timeout expired. (Which timeout is the caller's to say: the
+    /// error carries no details for a local timeout, see [`PeerError::Timeout`].)
+    pub(crate) fn local_timeout() -> Self {
         PeerError::Timeout { details: None }
     }
 

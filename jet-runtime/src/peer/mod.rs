@@ -32,8 +32,10 @@
 //! remove it when dropped.
 //!
 //! Module map (private modules): `connection` (transports, reader/writer tasks),
-//! `correlation` (pending requests), `dispatch` (incoming messages), `core` (the shared
-//! registry), `state`, `method`, `fetch`, `builder` (options, handshake, reconnect), `error`.
+//! `correlation` (pending requests), `dispatch` (incoming messages), `registry` (what the
+//! peer owns and the way to reach the daemon, behind one lock), `owned` (what the `State`
+//! and `Method` handles share), `state`, `method`, `fetch`, `builder` (options, handshake,
+//! reconnect), `error`.
 //!
 //! Handlers: synchronous set/call handlers run on the connection's reader task, in arrival
 //! order, and must not block; asynchronous ones run on their own tasks. A panicking sync
@@ -41,13 +43,14 @@
 
 mod builder;
 mod connection;
-mod core;
 mod correlation;
 mod dispatch;
 mod error;
 mod fetch;
 mod method;
 mod nodes;
+mod owned;
+mod registry;
 mod state;
 
 use std::future::{Future, IntoFuture};
@@ -80,7 +83,7 @@ pub struct Peer {
 }
 
 pub(crate) struct PeerInner {
-    pub(crate) shared: Arc<core::Shared>,
+    pub(crate) shared: Arc<registry::Shared>,
     /// Dropping it (with the last handle) tells the supervisor to stop.
     shutdown: watch::Sender<()>,
     supervisor: std::sync::Mutex<Option<JoinHandle<()>>>,
@@ -98,8 +101,11 @@ impl std::fmt::Debug for Peer {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct DaemonInfo {
+    /// The daemon's name (`"jetd"`, `"node-jet"`, ...).
     pub name: String,
+    /// The daemon's version.
     pub version: String,
+    /// The Jet protocol version it speaks.
     pub protocol_version: String,
     /// `{"batches":..,"authentication":..,"fetch":"full",...}` and extensions.
     pub features: Value,

@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use super::fetch::{ElementEvent, EventKind};
 use super::{Peer, PeerError};
 use crate::fetch::builder::Fetch;
-use crate::fetch::expr::FetchExpr;
+use crate::fetch::engine::FetchExpr;
 
 /// What an event or entry is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -42,6 +42,7 @@ impl Subject {
         }
     }
 
+    /// The wire name (`node`, `state`, `method`), as in a nodes fetch's `type`.
     pub fn as_str(self) -> &'static str {
         match self {
             Subject::Node => "node",
@@ -54,7 +55,9 @@ impl Subject {
 /// An entry of [`Peer::get_nodes`] and [`Peer::children`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
+    /// The node's or element's path.
     pub path: String,
+    /// What it is.
     pub subject: Subject,
     /// A state's value.
     pub value: Option<Value>,
@@ -293,6 +296,7 @@ impl Peer {
 /// have the path of a node under the relaxed hierarchy).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TreeEntry {
+    /// A node has this path (something lies below it).
     pub node: bool,
     /// `Some` when an element has this path: its subject (state or method), value and
     /// fetch-only flag.
@@ -316,6 +320,7 @@ impl Tree {
         }
     }
 
+    /// The node separator the tree splits paths at.
     pub fn separator(&self) -> char {
         self.sep
     }
@@ -350,14 +355,17 @@ impl Tree {
         self.entries.clear();
     }
 
+    /// What the tree knows about `path`.
     pub fn get(&self, path: &str) -> Option<&TreeEntry> {
         self.entries.get(path)
     }
 
+    /// Paths in the tree (nodes and elements; a path that is both counts once).
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Nothing in the tree.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use jet_tests::raw::{assert_invalid_params, result, stop, tcp_client, ws_client, RawClient};
 use jet_tests::{start_daemon, start_daemon_with};
-use jetd::core::{Hierarchy, NodeOptions};
+use jetd::bus::{Hierarchy, NodeOptions};
 use serde_json::{json, Value};
 
 const QUIET: Duration = Duration::from_millis(100);

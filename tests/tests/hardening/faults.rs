@@ -76,7 +76,10 @@ async fn reader_that_stops_reading_is_disconnected_and_others_lose_nothing() {
         .request_as_ok(json!(1), "add", json!({"path": "flood/x", "value": 0}))
         .await;
     assert_eq!(healthy.recv().await["params"]["event"], json!("add"));
-    until_stats(&daemon, "stalled peer registered its fetcher", |s| s.1 == 2).await;
+    until_stats(&daemon, "stalled peer registered its fetcher", |s| {
+        s.fetchers == 2
+    })
+    .await;
 
     // Changes as notifications, 50 per frame. The healthy peer is read concurrently and the
     // owner waits for it to catch up after each frame, so the healthy peer never has more
@@ -121,7 +124,7 @@ async fn reader_that_stops_reading_is_disconnected_and_others_lose_nothing() {
 
     // The stalled peer was disconnected: only owner and healthy remain.
     until_stats(&daemon, "stalled peer disconnected", |s| {
-        s.2 == 2 && s.1 == 1
+        s.connections == 2 && s.fetchers == 1
     })
     .await;
     let got = read_until_closed(&mut stalled).await;
@@ -163,7 +166,10 @@ async fn owner_killed_mid_request_fails_the_request_at_once() {
         "not at once: {:?}",
         t0.elapsed()
     );
-    until_stats(&daemon, "route and element gone", |s| s.0 == 0 && s.3 == 0).await;
+    until_stats(&daemon, "route and element gone", |s| {
+        s.elements == 0 && s.pending_routes == 0
+    })
+    .await;
     shutdown(daemon).await;
 }
 
@@ -184,7 +190,7 @@ async fn requester_killed_mid_request_drops_the_late_answer() {
     let routed = owner.recv().await;
     drop(requester);
     until_stats(&daemon, "requester and its route gone", |s| {
-        s.2 == 1 && s.3 == 0
+        s.connections == 1 && s.pending_routes == 0
     })
     .await;
     owner
@@ -223,7 +229,11 @@ async fn silent_tcp_peer_is_kept() {
         .await;
     // Absence of an event: a bounded wait is the only way to observe it.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(daemon.stats().2, 1, "jetd dropped a silent TCP peer");
+    assert_eq!(
+        daemon.stats().connections,
+        1,
+        "jetd dropped a silent TCP peer"
+    );
     let mut other = RawClient::tcp(addr).await;
     let r = other
         .request_as(json!(1), "get", json!({"path": {"equals": "silent"}}))
@@ -312,7 +322,10 @@ async fn ten_thousand_concurrent_connections() {
             clients.push(c.expect("client task"));
         }
     }
-    until_stats(&daemon, "all connections registered", |s| s.2 == n).await;
+    until_stats(&daemon, "all connections registered", |s| {
+        s.connections == n
+    })
+    .await;
     eprintln!("{n} connections up and served in {:?}", t0.elapsed());
     // Everybody at once: one add is seen by a fetcher on the last connection.
     let (first, rest) = clients.split_first_mut().unwrap();
@@ -324,7 +337,10 @@ async fn ten_thousand_concurrent_connections() {
         .await;
     assert_eq!(last.recv().await["params"]["path"], json!("x"));
     drop(clients);
-    until_stats(&daemon, "all connections closed", |s| s == (0, 0, 0, 0)).await;
+    until_stats(&daemon, "all connections closed", |s| {
+        s == jetd::Stats::default()
+    })
+    .await;
     still_serving(addr).await;
     shutdown(daemon).await;
 }
@@ -406,7 +422,7 @@ async fn flood_of_adds_and_changes() {
             .map_or(0, |k| k + 1);
         assert_eq!(*v, want as i64, "final value of e/{i}");
     }
-    assert_eq!(daemon.stats().0, ELEMENTS);
+    assert_eq!(daemon.stats().elements, ELEMENTS);
     shutdown(daemon).await;
 }
 
@@ -487,7 +503,7 @@ async fn deeply_nested_values_pass_through_without_stack_overflow() {
     assert_eq!(r["result"][0]["value"], json!(1), "elements survive");
     drop(c);
     until_stats(&daemon, "deep elements removed with their owner", |s| {
-        s.0 == 0
+        s.elements == 0
     })
     .await;
     shutdown(daemon).await;
@@ -616,7 +632,7 @@ async fn malformed_websocket_handshakes_are_refused() {
         read_until_closed(&mut s).await;
     }
     // Nothing was registered as a peer, and real peers are served.
-    assert_eq!(daemon.stats().2, 0);
+    assert_eq!(daemon.stats().connections, 0);
     still_serving(daemon.tcp_addr().unwrap()).await;
     let mut good = raw_ws(ws).await;
     good.write_all(&ws_frame(1, true, br#"{"id":1,"method":"info"}"#))
@@ -687,7 +703,7 @@ async fn malformed_websocket_frames_close_only_that_connection() {
         );
     }
     until_stats(&daemon, "only the watcher is left", |s| {
-        s.2 == 1 && s.0 == 0
+        s.connections == 1 && s.elements == 0
     })
     .await;
     still_serving(tcp).await;
@@ -729,7 +745,7 @@ async fn connection_limit_holds_under_a_burst() {
             refused += 1;
         }
         assert!(
-            daemon.stats().2 <= MAX,
+            daemon.stats().connections <= MAX,
             "more than {MAX} connections registered"
         );
     }
@@ -737,7 +753,7 @@ async fn connection_limit_holds_under_a_burst() {
     assert_eq!(refused, BURST - MAX);
     // Free one slot: the next peer is served again.
     served.pop();
-    until_stats(&daemon, "a slot freed", |s| s.2 == MAX - 1).await;
+    until_stats(&daemon, "a slot freed", |s| s.connections == MAX - 1).await;
     still_serving(addr).await;
     shutdown(daemon).await;
 }
@@ -788,7 +804,10 @@ async fn element_limit_holds_under_a_flood() {
         "another peer has its own allowance"
     );
     drop(flooder);
-    until_stats(&daemon, "the flooder's elements are gone", |s| s.0 == 1).await;
+    until_stats(&daemon, "the flooder's elements are gone", |s| {
+        s.elements == 1
+    })
+    .await;
     shutdown(daemon).await;
 }
 
@@ -879,7 +898,7 @@ async fn websocket_origin_allow_list() {
         served.push(s);
     }
     until_stats(&daemon, "refused handshakes never became peers", |s| {
-        s.2 == 2
+        s.connections == 2
     })
     .await;
     shutdown(daemon).await;

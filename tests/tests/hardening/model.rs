@@ -560,7 +560,7 @@ impl Bus {
         until_stats(
             &self.daemon,
             "the closed peer is gone, its successor registered",
-            |s| s.0 == elements && s.2 == PEERS,
+            |s| s.elements == elements && s.connections == PEERS,
         )
         .await;
     }
@@ -822,14 +822,18 @@ impl Bus {
             }
         }
         let stats = self.daemon.stats();
-        assert_eq!(stats.0, self.model.elements.len(), "elements in jetd");
-        assert_eq!(stats.3, 0, "no routed request left pending");
+        assert_eq!(
+            stats.elements,
+            self.model.elements.len(),
+            "elements in jetd"
+        );
+        assert_eq!(stats.pending_routes, 0, "no routed request left pending");
     }
 
     async fn finish(self) {
         let Bus { daemon, peers, .. } = self;
         drop(peers);
-        until_stats(&daemon, "every peer gone", |s| s == (0, 0, 0, 0)).await;
+        until_stats(&daemon, "every peer gone", |s| s == jetd::Stats::default()).await;
         tokio::time::timeout(STEP, daemon.shutdown())
             .await
             .expect("shutdown");

@@ -332,7 +332,7 @@ impl Bus {
             ..jetd::Config::loopback_ephemeral()
         };
         if strict {
-            config.nodes.hierarchy = jetd::core::Hierarchy::Strict;
+            config.nodes.hierarchy = jetd::bus::Hierarchy::Strict;
         }
         let daemon = jet_tests::start_daemon_with(config).await;
         let addr = daemon.tcp_addr().expect("tcp");
@@ -409,7 +409,7 @@ impl Bus {
                 self.model.elements.retain(|_, e| e.owner != k);
                 let elements = self.model.elements.len();
                 until_stats(&self.daemon, "the closed peer is gone", |s| {
-                    s.0 == elements && s.2 == PEERS
+                    s.elements == elements && s.connections == PEERS
                 })
                 .await;
             }
@@ -486,7 +486,7 @@ impl Bus {
     async fn finish(self) {
         let Bus { daemon, peers, .. } = self;
         drop(peers);
-        until_stats(&daemon, "every peer gone", |s| s == (0, 0, 0, 0)).await;
+        until_stats(&daemon, "every peer gone", |s| s == jetd::Stats::default()).await;
         tokio::time::timeout(STEP, daemon.shutdown())
             .await
             .expect("shutdown");

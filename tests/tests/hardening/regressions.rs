@@ -43,7 +43,10 @@ async fn deep_value_met_by_a_value_rule_does_not_kill_the_connection() {
     let r = owner.request_as(json!(2), "echo", json!("alive")).await;
     assert_eq!(r["result"], json!("alive"));
     drop(owner);
-    until_stats(&daemon, "the owner's elements are gone", |s| s.0 == 0).await;
+    until_stats(&daemon, "the owner's elements are gone", |s| {
+        s.elements == 0
+    })
+    .await;
     tokio::time::timeout(STEP, daemon.shutdown()).await.unwrap();
 }
 

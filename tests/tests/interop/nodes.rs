@@ -254,7 +254,7 @@ async fn nodes_with_a_value_rule_is_refused_on_every_daemon() {
 #[tokio::test]
 async fn a_node_jet_peer_sees_a_strict_refusal_as_occupied() {
     let mut config = jetd::Config::loopback_ephemeral();
-    config.nodes.hierarchy = jetd::core::Hierarchy::Strict;
+    config.nodes.hierarchy = jetd::bus::Hierarchy::Strict;
     let d = start_daemon_with(config).await;
     let addr = d.tcp_addr().unwrap().to_string();
     let mut script = NodeProcess::spawn("add_paths.js", &[&addr, "a/b", "a", "a/b/c", "a/c"]).await;

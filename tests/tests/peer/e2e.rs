@@ -336,7 +336,7 @@ async fn request_errors_are_typed() {
     });
     // The set has reached the owner once the daemon has a pending route.
     t(async {
-        while d.stats().3 == 0 {
+        while d.stats().pending_routes == 0 {
             tokio::task::yield_now().await;
         }
     })
@@ -445,12 +445,12 @@ async fn unsorted_fetch_with_value_rules_and_unfetch_on_drop() {
     assert_eq!((e.kind, e.path.as_str()), (EventKind::Add, "people/bob"));
 
     let id = events.id().to_owned();
-    assert_eq!(d.stats().1, 1);
+    assert_eq!(d.stats().fetchers, 1);
     drop(events);
     // The unfetch went out before this request on the same connection.
     let r = t(client.request("unfetch", json!({"id": id}), None)).await;
     assert!(matches!(r, Err(PeerError::InvalidParams { .. })), "{r:?}");
-    assert_eq!(d.stats().1, 0);
+    assert_eq!(d.stats().fetchers, 0);
 
     // Explicit unfetch, and `get` with a value rule.
     let numbers = t(client.fetch(&Fetch::all().value_is_type(ValueType::Number)))

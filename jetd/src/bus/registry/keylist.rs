@@ -7,7 +7,7 @@
 //! small, and from a position map once it has grown past [`SMALL`] (most `equals` lists
 //! hold one key, and a map per list would cost memory for nothing).
 
-use super::fetchers::FetcherKey;
+use super::fetchers::FetcherId;
 use super::idhash::IdMap;
 
 /// Up to this many keys, positions are found by searching the `Vec`.
@@ -15,14 +15,14 @@ const SMALL: usize = 16;
 
 #[derive(Debug, Default)]
 pub struct KeyList {
-    keys: Vec<FetcherKey>,
+    keys: Vec<FetcherId>,
     /// The position of every key in `keys`, once the list has had more than [`SMALL`]
     /// keys (then kept until the list is dropped).
-    at: Option<IdMap<FetcherKey, usize>>,
+    at: Option<IdMap<FetcherId, usize>>,
 }
 
 impl KeyList {
-    pub fn as_slice(&self) -> &[FetcherKey] {
+    pub fn as_slice(&self) -> &[FetcherId] {
         &self.keys
     }
 
@@ -31,8 +31,8 @@ impl KeyList {
     }
 
     /// Add a key that is not in the list yet.
-    pub fn push(&mut self, key: FetcherKey) {
-        debug_assert!(!self.keys.contains(&key), "fetcher {key} listed twice");
+    pub fn push(&mut self, key: FetcherId) {
+        debug_assert!(!self.keys.contains(&key), "fetcher {key:?} listed twice");
         self.keys.push(key);
         match self.at.as_mut() {
             Some(at) => {
@@ -46,7 +46,7 @@ impl KeyList {
     }
 
     /// Take a key out (the last key moves into its place); whether it was listed.
-    pub fn remove(&mut self, key: FetcherKey) -> bool {
+    pub fn remove(&mut self, key: FetcherId) -> bool {
         let found = match self.at.as_mut() {
             Some(at) => at.remove(&key),
             None => self.keys.iter().position(|&k| k == key),
@@ -68,7 +68,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// The list holds exactly the model's keys, and the position map (if any) agrees.
-    fn check(list: &KeyList, model: &[FetcherKey]) {
+    fn check(list: &KeyList, model: &[FetcherId]) {
         let mut got = list.as_slice().to_vec();
         got.sort_unstable();
         let mut want = model.to_vec();
@@ -78,7 +78,7 @@ mod tests {
         if let Some(at) = &list.at {
             assert_eq!(at.len(), list.keys.len());
             for (i, k) in list.keys.iter().enumerate() {
-                assert_eq!(at[k], i, "position of {k}");
+                assert_eq!(at[k], i, "position of {k:?}");
             }
         }
     }
@@ -89,8 +89,9 @@ mod tests {
         #[test]
         fn behaves_like_a_set(ops in prop::collection::vec((any::<bool>(), 0usize..40), 0..300)) {
             let mut list = KeyList::default();
-            let mut model: Vec<FetcherKey> = Vec::new();
+            let mut model: Vec<FetcherId> = Vec::new();
             for (push, key) in ops {
+                let key = FetcherId(key);
                 if push {
                     if !model.contains(&key) {
                         list.push(key);
@@ -110,17 +111,17 @@ mod tests {
     fn builds_positions_past_small_and_keeps_them() {
         let mut list = KeyList::default();
         for k in 0..=SMALL {
-            list.push(k * 10);
+            list.push(FetcherId(k * 10));
         }
         assert!(
             list.at.is_some(),
             "more than SMALL keys have a position map"
         );
-        assert!(list.remove(0));
-        assert!(!list.remove(0));
+        assert!(list.remove(FetcherId(0)));
+        assert!(!list.remove(FetcherId(0)));
         // The last key moved into the hole and the map says so.
-        assert_eq!(list.as_slice()[0], SMALL * 10);
-        let model: Vec<_> = (1..=SMALL).map(|k| k * 10).collect();
+        assert_eq!(list.as_slice()[0], FetcherId(SMALL * 10));
+        let model: Vec<_> = (1..=SMALL).map(|k| FetcherId(k * 10)).collect();
         check(&list, &model);
     }
 }

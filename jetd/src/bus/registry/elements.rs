@@ -7,13 +7,13 @@ use std::time::Duration;
 
 use jet_runtime::protocol::JsonText;
 
-use super::access::Access;
+use super::access::{allowed, Access, Op};
 use super::links::Attachment;
 use super::slab::Slab;
-use super::ConnId;
+use crate::auth::Groups;
+use crate::bus::ConnId;
 
-/// Index of an element in the registry; stable while the element lives.
-pub type ElemId = usize;
+pub use super::ids::ElemId;
 
 /// A state (it has a value) or a method (it has none), owned by the connection that added it.
 #[derive(Debug)]
@@ -39,12 +39,19 @@ impl Element {
     pub fn is_method(&self) -> bool {
         self.value.is_none()
     }
+
+    /// Whether a fetching peer with these groups sees this element as fetch-only: the
+    /// flag from `add`, or no set (state) / call (method) access for it.
+    pub fn fetch_only_for(&self, auth: Option<&Groups>) -> bool {
+        let op = if self.is_method() { Op::Call } else { Op::Set };
+        self.fetch_only || !allowed(self.access.as_deref(), auth, op)
+    }
 }
 
 /// All elements, with a sorted path index for exact and prefix lookups.
 #[derive(Debug, Default)]
 pub struct Elements {
-    slab: Slab<Element>,
+    slab: Slab<ElemId, Element>,
     by_path: BTreeMap<Arc<str>, ElemId>,
     next_seq: u64,
 }

@@ -19,11 +19,14 @@
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
+
+use jet_runtime::protocol::JsonText;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// How elements and nodes may share positions (the daemon's `hierarchy` option).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Hierarchy {
     /// An element may have the path of a node (`a` and `a/b` both elements), as classic
     /// peers expect.
@@ -304,6 +307,49 @@ impl Nodes {
             .map(|k| k.path.len() + 2 * std::mem::size_of::<usize>())
             .sum();
         self.map.capacity() * entry + own
+    }
+}
+
+/// What a `nodes:true` fetcher keeps: per matching node, how many elements with access
+/// rules below it its peer may fetch (nodes with none are absent).
+#[derive(Debug, Default)]
+pub struct NodeView {
+    restricted: HashMap<Box<str>, u32>,
+}
+
+impl NodeView {
+    pub fn restricted(&self, node: &str) -> u32 {
+        if self.restricted.is_empty() {
+            return 0;
+        }
+        self.restricted.get(node).copied().unwrap_or(0)
+    }
+
+    pub fn inc(&mut self, node: &str) {
+        match self.restricted.get_mut(node) {
+            Some(n) => *n += 1,
+            None => {
+                self.restricted.insert(node.into(), 1);
+            }
+        }
+    }
+
+    pub fn dec(&mut self, node: &str) {
+        if let Some(n) = self.restricted.get_mut(node) {
+            *n -= 1;
+            if *n == 0 {
+                self.restricted.remove(node);
+            }
+        }
+    }
+}
+
+/// The `type` an event of a node fetch carries for an element.
+pub fn element_type(value: Option<&JsonText>) -> &'static str {
+    if value.is_some() {
+        "state"
+    } else {
+        "method"
     }
 }
 

@@ -1,5 +1,5 @@
-//! The core: elements, fetchers, pending routes and access control, owned by one
-//! [`Core`] value behind one lock.
+//! The bus: elements, fetchers, pending routes and access control, owned by one
+//! [`Core`] value behind one lock; [`Bus`] is that lock plus the API connection tasks call.
 //!
 //! Connection tasks parse frames outside the lock (so both CPU cores work), then take the
 //! lock once per frame and run the messages against the core. The core never awaits and
@@ -7,24 +7,22 @@
 //! [`Outbox`]es, and their writer tasks do the writing. Because every operation runs to
 //! completion under the lock, the notifications an operation causes are always queued
 //! before its response, and every fetcher sees events in the order they happened.
+//!
+//! The rooms: `message` classifies a frame (before the lock) and `method` names the
+//! daemon methods; `dispatch` calls one (under the lock), reading its params through
+//! `params` and answering with a `reply`; `methods/` are the daemon methods by topic;
+//! `registry/` is the data they work on (elements, fetchers and their index, the links
+//! between them, routes, access rules, ids and the containers); `out` writes outgoing
+//! messages.
 
-mod access;
 mod dispatch;
-mod elements;
-mod elements_ops;
-mod fetchers;
-mod fetching;
-mod idhash;
-mod keylist;
-mod links;
 mod message;
-mod node_fetch;
-mod nodes;
+mod method;
+mod methods;
 mod out;
-mod routes;
-mod routing;
-mod session;
-mod slab;
+mod params;
+mod registry;
+mod reply;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -33,45 +31,28 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
-pub use access::{Access, Op};
-pub use fetchers::FetcherKey;
-pub use nodes::{Hierarchy, NodeOptions};
+pub use method::DaemonMethod;
+pub use registry::access::{Access, Op};
+pub use registry::fetchers::FetcherId;
+pub use registry::nodes::{Hierarchy, NodeOptions};
 
 use crate::auth::{Groups, Users};
 use crate::outbox::Outbox;
-use elements::Elements;
-use fetchers::{Fetcher, FetcherIndex};
-use idhash::{IdMap, IdSet};
-use routes::Routes;
-use slab::Slab;
+use registry::elements::Elements;
+use registry::fetchers::{Fetcher, FetcherIndex};
+use registry::idhash::{IdMap, IdSet};
+use registry::routes::Routes;
+use registry::slab::Slab;
 
-/// Identifies a connection for as long as the daemon runs (never reused).
-pub type ConnId = u64;
+pub use registry::ids::ConnId;
 
-/// Settings the core needs from the configuration.
-#[derive(Debug, Clone)]
-pub struct CoreConfig {
-    pub default_timeout: Duration,
-    pub users: Users,
-    pub max_elements_per_peer: usize,
-    pub max_fetchers_per_peer: usize,
-    pub max_pending_per_peer: usize,
-    /// Node separator and hierarchy (A.11).
-    pub nodes: NodeOptions,
-}
-
-impl CoreConfig {
-    /// The core settings of a daemon configuration.
-    pub fn from_config(config: &crate::Config) -> CoreConfig {
-        CoreConfig {
-            default_timeout: config.default_timeout,
-            users: config.users.clone(),
-            max_elements_per_peer: config.max_elements_per_peer,
-            max_fetchers_per_peer: config.max_fetchers_per_peer,
-            max_pending_per_peer: config.max_pending_per_peer,
-            nodes: config.nodes,
-        }
-    }
+/// The limits and defaults the bus applies, taken from the [`Config`](crate::Config).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    default_timeout: Duration,
+    max_elements_per_peer: usize,
+    max_fetchers_per_peer: usize,
+    max_pending_per_peer: usize,
 }
 
 /// One connected peer as the core sees it.
@@ -84,9 +65,9 @@ struct Conn {
     /// Set by a successful `authenticate`.
     auth: Option<Groups>,
     /// Fetch id (as JSON text) to fetcher.
-    fetchers: HashMap<Box<str>, FetcherKey>,
+    fetchers: HashMap<Box<str>, FetcherId>,
     /// Elements this connection added.
-    owned: IdSet<elements::ElemId>,
+    owned: IdSet<registry::elements::ElemId>,
     /// Routed requests this connection made that wait for an answer.
     pending: usize,
     /// Failed `authenticate` attempts (each one makes the next answer wait longer).
@@ -95,17 +76,17 @@ struct Conn {
 
 /// The daemon's state. See the module documentation.
 pub struct Core {
-    config: CoreConfig,
+    config: Limits,
     info: String,
     elements: Elements,
-    fetchers: Slab<Fetcher>,
+    fetchers: Slab<FetcherId, Fetcher>,
     index: FetcherIndex,
     conns: IdMap<ConnId, Conn>,
     routes: Routes,
     /// The nodes the element paths imply (A.11).
-    nodes: nodes::Nodes,
+    nodes: registry::nodes::Nodes,
     /// The `nodes:true` fetchers (usually none or few): told about every add and remove.
-    node_fetchers: Vec<FetcherKey>,
+    node_fetchers: Vec<FetcherId>,
     next_conn: ConnId,
     /// When the timer task will next look at the routes (`None`: it sleeps until woken).
     timer_next: Option<Instant>,
@@ -113,14 +94,14 @@ pub struct Core {
 }
 
 /// The core behind its lock, plus what connection tasks need next to it.
-pub struct Shared {
+pub struct Bus {
     core: Mutex<Core>,
     timer_wake: Arc<Notify>,
     users: Users,
 }
 
 /// An `authenticate` request, verified off the lock (password hashing is deliberately
-/// slow) and then completed with [`Shared::finish_authenticate`].
+/// slow) and then completed with [`Bus::finish_authenticate`].
 pub struct PendingAuth {
     pub id: Option<Box<str>>,
     pub user: String,
@@ -136,10 +117,19 @@ pub enum FrameOutcome {
     Authenticate { auth: PendingAuth, next: usize },
 }
 
-impl Shared {
-    pub fn new(config: CoreConfig) -> Arc<Shared> {
+impl Bus {
+    /// An empty bus for a daemon with this configuration.
+    pub fn new(config: &crate::Config) -> Arc<Bus> {
         let timer_wake = Arc::new(Notify::new());
         let users = config.users.clone();
+        let node_options = config.nodes;
+        let nodes = registry::nodes::Nodes::new(node_options);
+        let config = Limits {
+            default_timeout: config.default_timeout,
+            max_elements_per_peer: config.max_elements_per_peer,
+            max_fetchers_per_peer: config.max_fetchers_per_peer,
+            max_pending_per_peer: config.max_pending_per_peer,
+        };
         let info = serde_json::json!({
             "name": "jetd",
             "version": env!("CARGO_PKG_VERSION"),
@@ -150,14 +140,13 @@ impl Shared {
                 "fetch": "full",
                 "schemas": true,
                 "nodes": {
-                    "separator": config.nodes.separator.to_string(),
-                    "hierarchy": config.nodes.hierarchy.as_str(),
+                    "separator": node_options.separator.to_string(),
+                    "hierarchy": node_options.hierarchy.as_str(),
                 },
             }
         })
         .to_string();
-        let nodes = nodes::Nodes::new(config.nodes);
-        Arc::new(Shared {
+        Arc::new(Bus {
             core: Mutex::new(Core {
                 config,
                 info,
@@ -168,7 +157,7 @@ impl Shared {
                 routes: Routes::default(),
                 nodes,
                 node_fetchers: Vec::new(),
-                next_conn: 1,
+                next_conn: ConnId::FIRST,
                 timer_next: None,
                 timer_wake: timer_wake.clone(),
             }),
@@ -179,7 +168,8 @@ impl Shared {
 
     fn lock(&self) -> MutexGuard<'_, Core> {
         // A panic while holding the lock is a bug; the state is still consistent enough to
-        // keep serving the other peers, so do not poison everybody.
+        // keep serving the other peers, so do not poison everybody. (The outboxes the bus
+        // pushes into under this lock recover too, see `crate::outbox`.)
         self.core.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -196,7 +186,7 @@ impl Shared {
     ) -> ConnId {
         let mut core = self.lock();
         let id = core.next_conn;
-        core.next_conn += 1;
+        core.next_conn = id.next();
         core.conns.insert(
             id,
             Conn {
@@ -211,7 +201,7 @@ impl Shared {
                 auth_failures: 0,
             },
         );
-        tracing::debug!(conn = id, transport, ?addr, "peer connected");
+        tracing::debug!(conn = %id, transport, ?addr, "peer connected");
         id
     }
 
@@ -309,17 +299,29 @@ impl Shared {
         }
     }
 
-    /// Counts for logs and tests: (elements, fetchers, connections, pending routes).
-    pub fn stats(&self) -> (usize, usize, usize, usize) {
+    /// Counts for logs and tests.
+    pub fn stats(&self) -> Stats {
         let core = self.lock();
-        let fetchers = core.conns.values().map(|c| c.fetchers.len()).sum();
-        (
-            core.elements.len(),
-            fetchers,
-            core.conns.len(),
-            core.routes.len(),
-        )
+        Stats {
+            elements: core.elements.len(),
+            fetchers: core.conns.values().map(|c| c.fetchers.len()).sum(),
+            connections: core.conns.len(),
+            pending_routes: core.routes.len(),
+        }
     }
+}
+
+/// What the bus holds at one moment ([`Bus::stats`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Elements (states and methods) added and not removed.
+    pub elements: usize,
+    /// Fetchers, over all connections.
+    pub fetchers: usize,
+    /// Registered connections.
+    pub connections: usize,
+    /// Routed `set`/`call` requests waiting for their owner's answer.
+    pub pending_routes: usize,
 }
 
 async fn sleep_until_opt(when: Option<Instant>) {

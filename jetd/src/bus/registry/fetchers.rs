@@ -8,21 +8,21 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use jet_runtime::fetch::expr::{FetchExpr, PathHint};
-use jet_runtime::fetch::filter::{Event, EventFilter};
-use jet_runtime::fetch::sorter::{SortedUpdate, Sorter};
+use jet_runtime::fetch::engine::{Event, EventFilter};
+use jet_runtime::fetch::engine::{FetchExpr, PathHint};
+use jet_runtime::fetch::engine::{SortedUpdate, Sorter};
 use jet_runtime::protocol::JsonText;
 use serde_json::Value;
 
 use super::keylist::KeyList;
 use super::links::Attached;
-use super::node_fetch::{element_type, NodeView};
-use super::out::{self, Notification, SortedEntry};
-use super::ConnId;
+use super::nodes::{element_type, NodeView};
+use crate::bus::out::{self, Notification, SortedEntry};
+use crate::bus::ConnId;
 use crate::outbox::Outbox;
 
 /// Index of a fetcher in the registry.
-pub type FetcherKey = usize;
+pub use super::ids::FetcherId;
 
 /// One `fetch` of one connection.
 pub struct Fetcher {
@@ -231,7 +231,7 @@ pub struct FetcherIndex {
 }
 
 impl FetcherIndex {
-    pub fn insert(&mut self, key: FetcherKey, hint: &PathHint) {
+    pub fn insert(&mut self, key: FetcherId, hint: &PathHint) {
         match hint {
             PathHint::Equals(paths) => {
                 let mut paths = paths.clone();
@@ -252,9 +252,9 @@ impl FetcherIndex {
         }
     }
 
-    pub fn remove(&mut self, key: FetcherKey, hint: &PathHint) {
+    pub fn remove(&mut self, key: FetcherId, hint: &PathHint) {
         /// Whether the list of `p` became empty (and was dropped).
-        fn take(map: &mut HashMap<String, KeyList>, p: &str, key: FetcherKey) -> bool {
+        fn take(map: &mut HashMap<String, KeyList>, p: &str, key: FetcherId) -> bool {
             let Some(keys) = map.get_mut(p) else {
                 return false;
             };
@@ -288,7 +288,7 @@ impl FetcherIndex {
     }
 
     /// Every fetcher that might match `path` (each at most once).
-    pub fn candidates(&self, path: &str, out: &mut Vec<FetcherKey>) {
+    pub fn candidates(&self, path: &str, out: &mut Vec<FetcherId>) {
         if let Some(keys) = self.equals.get(path) {
             out.extend_from_slice(keys.as_slice());
         }
@@ -314,30 +314,39 @@ mod tests {
     #[test]
     fn index_finds_by_equals_prefix_and_scan() {
         let mut ix = FetcherIndex::default();
-        ix.insert(1, &PathHint::Equals(vec!["a/b".into(), "a/b".into()]));
-        ix.insert(2, &PathHint::Prefix("a/".into()));
-        ix.insert(3, &PathHint::Prefix("".into()));
-        ix.insert(4, &PathHint::Any);
-        ix.insert(5, &PathHint::Prefix("zz".into()));
+        ix.insert(
+            FetcherId(1),
+            &PathHint::Equals(vec!["a/b".into(), "a/b".into()]),
+        );
+        ix.insert(FetcherId(2), &PathHint::Prefix("a/".into()));
+        ix.insert(FetcherId(3), &PathHint::Prefix("".into()));
+        ix.insert(FetcherId(4), &PathHint::Any);
+        ix.insert(FetcherId(5), &PathHint::Prefix("zz".into()));
         let mut got = Vec::new();
         ix.candidates("a/b", &mut got);
         got.sort();
-        assert_eq!(got, vec![1, 2, 3, 4]);
-        ix.remove(2, &PathHint::Prefix("a/".into()));
-        ix.remove(1, &PathHint::Equals(vec!["a/b".into(), "a/b".into()]));
+        assert_eq!(
+            got,
+            vec![FetcherId(1), FetcherId(2), FetcherId(3), FetcherId(4)]
+        );
+        ix.remove(FetcherId(2), &PathHint::Prefix("a/".into()));
+        ix.remove(
+            FetcherId(1),
+            &PathHint::Equals(vec!["a/b".into(), "a/b".into()]),
+        );
         got.clear();
         ix.candidates("a/b", &mut got);
         got.sort();
-        assert_eq!(got, vec![3, 4]);
+        assert_eq!(got, vec![FetcherId(3), FetcherId(4)]);
     }
 
     #[test]
     fn prefixes_respect_char_boundaries() {
         let mut ix = FetcherIndex::default();
-        ix.insert(1, &PathHint::Prefix("ü".into()));
-        ix.insert(2, &PathHint::Prefix("x".into()));
+        ix.insert(FetcherId(1), &PathHint::Prefix("ü".into()));
+        ix.insert(FetcherId(2), &PathHint::Prefix("x".into()));
         let mut got = Vec::new();
         ix.candidates("üx", &mut got);
-        assert_eq!(got, vec![1]);
+        assert_eq!(got, vec![FetcherId(1)]);
     }
 }

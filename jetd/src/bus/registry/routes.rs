@@ -18,7 +18,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::idhash::IdMap;
-use super::ConnId;
+use super::ids::RouteId;
+use crate::bus::ConnId;
 
 /// A request forwarded to an element's owner, waiting for its answer.
 #[derive(Debug)]
@@ -36,12 +37,12 @@ pub struct Route {
 }
 
 /// A deadline queue entry: when, and which route.
-type Entry = (Instant, u64);
+type Entry = (Instant, RouteId);
 
 #[derive(Debug, Default)]
 pub struct Routes {
     next: u64,
-    pending: IdMap<u64, Route>,
+    pending: IdMap<RouteId, Route>,
     /// One queue per distinct timeout (SipHash: peers choose timeouts), each sorted by `(deadline, number)`; may hold
     /// stale entries (see the module documentation).
     deadlines: HashMap<Duration, VecDeque<Entry>>,
@@ -54,10 +55,10 @@ const COMPACT_SLACK: usize = 64;
 const PREFIX: &str = "r";
 
 impl Routes {
-    /// Store a route; returns its number (see [`Routes::write_id`] for its JSON text).
-    pub fn insert(&mut self, route: Route) -> u64 {
+    /// Store a route; returns its id (see [`Routes::write_id`] for its JSON text).
+    pub fn insert(&mut self, route: Route) -> RouteId {
         self.next += 1;
-        let n = self.next;
+        let n = RouteId(self.next);
         let queue = self.deadlines.entry(route.timeout).or_default();
         drop_stale_fronts(queue, &self.pending);
         if queue.len() > 2 * self.pending.len() + COMPACT_SLACK {
@@ -74,30 +75,31 @@ impl Routes {
     }
 
     /// Write the routed id of route `n` as JSON text (a string), without allocating.
-    pub fn write_id(b: &mut Vec<u8>, n: u64) {
+    pub fn write_id(b: &mut Vec<u8>, n: RouteId) {
         b.push(b'"');
         b.extend_from_slice(PREFIX.as_bytes());
-        write_decimal(b, n);
+        write_decimal(b, n.0);
         b.push(b'"');
     }
 
     /// Parse a routed id as an owner echoes it (the JSON text of its `id`).
-    pub fn parse_id(id_json: &str) -> Option<u64> {
+    pub fn parse_id(id_json: &str) -> Option<RouteId> {
         id_json
             .strip_prefix('"')?
             .strip_suffix('"')?
             .strip_prefix(PREFIX)?
             .parse()
             .ok()
+            .map(RouteId)
     }
 
-    pub fn take(&mut self, n: u64) -> Option<Route> {
+    pub fn take(&mut self, n: RouteId) -> Option<Route> {
         self.pending.remove(&n)
     }
 
     /// Take route `n` if `owner` is the peer it was sent to (only the owner answers it;
     /// a response from anybody else leaves it pending).
-    pub fn take_answer(&mut self, n: u64, owner: ConnId) -> Option<Route> {
+    pub fn take_answer(&mut self, n: RouteId, owner: ConnId) -> Option<Route> {
         if self.pending.get(&n)?.owner != owner {
             return None;
         }
@@ -136,7 +138,7 @@ impl Routes {
 
     /// Remove the routes matching `pred` (a connection went away).
     pub fn drain_where(&mut self, mut pred: impl FnMut(&Route) -> bool) -> Vec<Route> {
-        let ids: Vec<u64> = self
+        let ids: Vec<RouteId> = self
             .pending
             .iter()
             .filter(|(_, r)| pred(r))
@@ -151,7 +153,7 @@ impl Routes {
 }
 
 /// Pop the entries of routes that are no longer pending off the front of `queue`.
-fn drop_stale_fronts(queue: &mut VecDeque<Entry>, pending: &IdMap<u64, Route>) {
+fn drop_stale_fronts(queue: &mut VecDeque<Entry>, pending: &IdMap<RouteId, Route>) {
     while queue.front().is_some_and(|(_, n)| !pending.contains_key(n)) {
         queue.pop_front();
     }
@@ -190,15 +192,15 @@ mod tests {
     use proptest::prelude::*;
     use std::collections::BTreeMap;
 
-    fn route(deadline: Instant, requester: ConnId) -> Route {
+    fn route(deadline: Instant, requester: u64) -> Route {
         route_with(deadline, Duration::from_secs(1), requester, "1")
     }
 
-    fn route_with(deadline: Instant, timeout: Duration, requester: ConnId, id: &str) -> Route {
+    fn route_with(deadline: Instant, timeout: Duration, requester: u64, id: &str) -> Route {
         Route {
-            requester,
+            requester: ConnId(requester),
             requester_id: id.into(),
-            owner: 9,
+            owner: ConnId(9),
             path: Arc::from("p"),
             params: "{}".into(),
             timeout,
@@ -208,7 +210,7 @@ mod tests {
 
     fn id_text(n: u64) -> String {
         let mut b = Vec::new();
-        Routes::write_id(&mut b, n);
+        Routes::write_id(&mut b, RouteId(n));
         String::from_utf8(b).unwrap()
     }
 
@@ -218,10 +220,10 @@ mod tests {
         let now = Instant::now();
         let a = r.insert(route(now, 1));
         let b = r.insert(route(now, 1));
-        assert_ne!(id_text(a), id_text(b));
+        assert_ne!(id_text(a.0), id_text(b.0));
         assert_eq!(id_text(17), "\"r17\"");
-        assert_eq!(Routes::parse_id(&id_text(a)), Some(a));
-        assert_eq!(Routes::parse_id(&id_text(b)), Some(b));
+        assert_eq!(Routes::parse_id(&id_text(a.0)), Some(a));
+        assert_eq!(Routes::parse_id(&id_text(b.0)), Some(b));
         assert_eq!(Routes::parse_id("17"), None);
         assert_eq!(Routes::parse_id("\"x17\""), None);
     }
@@ -246,10 +248,10 @@ mod tests {
         let mut r = Routes::default();
         let now = Instant::now();
         let n = r.insert(route(now, 1));
-        assert!(r.take_answer(n, 8).is_none());
+        assert!(r.take_answer(n, ConnId(8)).is_none());
         assert_eq!(r.earliest_deadline(), Some(now));
-        assert!(r.take_answer(n, 9).is_some());
-        assert!(r.take_answer(n, 9).is_none());
+        assert!(r.take_answer(n, ConnId(9)).is_some());
+        assert!(r.take_answer(n, ConnId(9)).is_none());
     }
 
     #[test]
@@ -258,7 +260,7 @@ mod tests {
         let now = Instant::now();
         r.insert(route(now, 1));
         r.insert(route(now, 2));
-        assert_eq!(r.drain_where(|x| x.requester == 1).len(), 1);
+        assert_eq!(r.drain_where(|x| x.requester == ConnId(1)).len(), 1);
         assert_eq!(r.len(), 1);
         assert_eq!(r.earliest_deadline(), Some(now));
     }
@@ -306,7 +308,7 @@ mod tests {
     proptest! {
         #[test]
         fn decimal_ids_parse_back(n in any::<u64>()) {
-            prop_assert_eq!(Routes::parse_id(&id_text(n)), Some(n));
+            prop_assert_eq!(Routes::parse_id(&id_text(n)), Some(RouteId(n)));
             prop_assert_eq!(id_text(n), format!("\"r{n}\""));
         }
     }
@@ -345,15 +347,15 @@ mod tests {
             let mut clock = 0u64;
             let mut routes = Routes::default();
             // number -> (deadline ms, requester)
-            let mut model: BTreeMap<u64, (u64, ConnId)> = BTreeMap::new();
-            let mut made: Vec<u64> = Vec::new();
+            let mut model: BTreeMap<RouteId, (u64, u64)> = BTreeMap::new();
+            let mut made: Vec<RouteId> = Vec::new();
             for step in steps {
                 match step {
                     Step::Insert { advance, timeout } => {
                         clock += advance;
                         let ms = TIMEOUTS[timeout];
                         let deadline = clock + ms;
-                        let requester = made.len() as ConnId % 4;
+                        let requester = made.len() as u64 % 4;
                         let n = routes.insert(route_with(
                             start + Duration::from_millis(deadline),
                             Duration::from_millis(ms),
@@ -366,7 +368,7 @@ mod tests {
                     }
                     Step::Answer { k, by_owner } => {
                         let Some(&n) = made.get(k) else { continue };
-                        let owner = if by_owner { 9 } else { 8 };
+                        let owner = ConnId(if by_owner { 9 } else { 8 });
                         let got = routes.take_answer(n, owner).is_some();
                         let want = by_owner && model.remove(&n).is_some();
                         prop_assert_eq!(got, want);
@@ -378,7 +380,7 @@ mod tests {
                             .into_iter()
                             .map(|r| r.requester_id)
                             .collect();
-                        let mut due: Vec<(u64, u64)> = model
+                        let mut due: Vec<(u64, RouteId)> = model
                             .iter()
                             .filter(|(_, (d, _))| *d <= clock)
                             .map(|(n, (d, _))| (*d, *n))
@@ -395,8 +397,8 @@ mod tests {
                         prop_assert_eq!(got, want);
                     }
                     Step::Drain { k } => {
-                        let requester = k as ConnId % 4;
-                        let got = routes.drain_where(|r| r.requester == requester).len();
+                        let requester = k as u64 % 4;
+                        let got = routes.drain_where(|r| r.requester == ConnId(requester)).len();
                         let before = model.len();
                         model.retain(|_, (_, req)| *req != requester);
                         prop_assert_eq!(got, before - model.len());

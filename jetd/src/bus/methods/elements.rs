@@ -2,40 +2,32 @@
 
 use std::sync::Arc;
 
-use jet_runtime::fetch::filter::Event;
+use jet_runtime::fetch::engine::Event;
 use jet_runtime::protocol::{ErrorObject, JsonText};
-use serde_json::value::RawValue;
 use serde_json::Value;
 
-use super::access::{allowed, Access, Op};
-use super::elements::{ElemId, Element};
-use super::fetchers::{Fetcher, LazyValue};
-use super::idhash::IdMap;
-use super::message::{self, Params};
-use super::slab::Slab;
-use super::{links, Conn, ConnId, Core};
+use crate::bus::params::Params;
+use crate::bus::registry::access::{allowed, Access, Op};
+use crate::bus::registry::elements::{ElemId, Element};
+use crate::bus::registry::fetchers::{Fetcher, FetcherId, LazyValue};
+use crate::bus::registry::idhash::IdMap;
+use crate::bus::registry::links;
+use crate::bus::registry::slab::Slab;
+use crate::bus::{Conn, ConnId, Core};
 
-use super::dispatch::{fetch_only_for, optional_bool, optional_timeout, required_str, Reply, TRUE};
+use crate::bus::reply::{MethodResult, Reply, TRUE};
 
 impl Core {
-    // ---- add / remove / change -------------------------------------------------------
-
-    pub(super) fn add(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        let path = required_str(p.path, "path", raw)?;
-        let fetch_only = optional_bool(p.fetch_only, "fetchOnly", raw)?.unwrap_or(false);
-        let timeout = optional_timeout(p.timeout, raw)?;
-        let access = match p.access {
+    pub(in crate::bus) fn add(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        let path = p.path()?;
+        let fetch_only = p.flag(p.m.fetch_only, "fetchOnly")?;
+        let timeout = p.timeout()?;
+        let access = match p.m.access {
             None => None,
             Some(a) if a.get() == "null" => None,
             Some(a) => {
                 let value: Value = serde_json::from_str(a.get()).unwrap_or(Value::Null);
-                let access = Access::parse(&value)
-                    .map_err(|_| ErrorObject::wrong_type("access", message::got(raw)))?;
+                let access = Access::parse(&value).map_err(|_| p.wrong_type("access"))?;
                 Some(Box::new(access))
             }
         };
@@ -46,7 +38,7 @@ impl Core {
             .nodes
             .strict_conflict(&path, |p| self.elements.lookup(p).is_some())
         {
-            return Err(super::node_fetch::occupied(&path, by));
+            return Err(super::nodes::occupied(&path, by));
         }
         let limit = self.config.max_elements_per_peer;
         if self.conn(conn).owned.len() >= limit {
@@ -57,11 +49,11 @@ impl Core {
             path: path.clone(),
             seq: 0,
             owner: conn,
-            value: p.value.map(|v| JsonText::from_valid(v.get())),
+            value: p.m.value.map(|v| JsonText::from_valid(v.get())),
             fetch_only,
             access,
             timeout,
-            schema: p.schema.map(|s| JsonText::from_valid(s.get())),
+            schema: p.m.schema.map(|s| JsonText::from_valid(s.get())),
             fetchers: Vec::new(),
         });
         if let Some(c) = self.conns.get_mut(&conn) {
@@ -73,7 +65,7 @@ impl Core {
     }
 
     /// Find the fetchers that match a new element, attach them and report `add`.
-    pub(super) fn attach_new_element(&mut self, id: ElemId) {
+    pub(in crate::bus) fn attach_new_element(&mut self, id: ElemId) {
         let mut candidates = Vec::new();
         let el = self.elements.get(id);
         self.index.candidates(&el.path, &mut candidates);
@@ -95,7 +87,7 @@ impl Core {
             if !allowed(el.access.as_deref(), c.auth.as_ref(), Op::Fetch) {
                 continue;
             }
-            let fo = fetch_only_for(el, c.auth.as_ref());
+            let fo = el.fetch_only_for(c.auth.as_ref());
             f.deliver(&c.outbox, Event::Add, &el.path, &mut lazy, fo);
             attached.push((key, fo));
         }
@@ -107,21 +99,15 @@ impl Core {
         }
     }
 
-    pub(super) fn remove(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        let path = required_str(p.path, "path", raw)?;
-        let id = self.owned(conn, &path)?;
+    pub(in crate::bus) fn remove(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        let id = self.owned(conn, &p.path()?)?;
         self.remove_element(id);
         Ok(Reply::Result(TRUE.into()))
     }
 
     /// Report `remove` (with the last value) to every attached fetcher, then forget it.
     /// (A value-filtered fetcher's filter drops the path as it reports the removal.)
-    pub(super) fn remove_element(&mut self, id: ElemId) {
+    pub(in crate::bus) fn remove_element(&mut self, id: ElemId) {
         let el = self.elements.remove(id);
         self.deliver_to_attached(&el, Event::Remove);
         links::detach_element(&mut self.elements, &mut self.fetchers, &el);
@@ -131,16 +117,9 @@ impl Core {
         }
     }
 
-    pub(super) fn change(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        let path = required_str(p.path, "path", raw)?;
-        let value = p
-            .value
-            .ok_or_else(|| ErrorObject::missing_param("value", message::got(raw)))?;
+    pub(in crate::bus) fn change(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        let path = p.path()?;
+        let value = p.value()?;
         let id = self.owned(conn, &path)?;
         let el = self.elements.get_mut(id);
         if el.is_method() {
@@ -160,7 +139,7 @@ impl Core {
 /// Run one element event through every fetcher attached to the element. The value is
 /// parsed at most once, and only if a value-filtered or sorted fetcher needs it.
 fn deliver_to_attached(
-    fetchers: &mut Slab<Fetcher>,
+    fetchers: &mut Slab<FetcherId, Fetcher>,
     conns: &IdMap<ConnId, Conn>,
     el: &Element,
     event: Event,

@@ -9,8 +9,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::fetch::expr::FetchExpr;
-use crate::fetch::filter::EventFilter;
+use crate::fetch::engine::{EventFilter, FetchExpr};
 
 /// What a notification says, reduced to comparable parts: (path, index) per change, `n`,
 /// and whether it is the in-place form.

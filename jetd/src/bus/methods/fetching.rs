@@ -1,29 +1,30 @@
 //! `fetch`, `unfetch`, `get` and the `schema` extension (PROTOCOL.md A.6).
 
-use jet_runtime::fetch::expr::{FetchExpr, PathHint};
-use jet_runtime::fetch::sorter::Sorter;
+use jet_runtime::fetch::engine::Sorter;
+use jet_runtime::fetch::engine::{FetchExpr, PathHint};
 use jet_runtime::protocol::{ErrorObject, JsonText};
 use serde_json::value::RawValue;
 
-use super::access::{allowed, Op};
-use super::elements::{ElemId, Element};
-use super::fetchers::{write_entries, Fetcher, FetcherKey, LazyValue};
-use super::message::{self, Params};
-use super::{links, node_fetch, out, ConnId, Core};
+use crate::bus::message;
+use crate::bus::params::Params;
+use crate::bus::registry::access::{allowed, Op};
+use crate::bus::registry::elements::{ElemId, Element};
+use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherId, LazyValue};
+use crate::bus::registry::links;
+use crate::bus::{out, ConnId, Core};
 
-use super::dispatch::{fetch_id, fetch_only_for, parse_expr, Reply, TRUE};
+use super::nodes::parse_nodes;
+
+use crate::bus::reply::{MethodResult, Reply, TRUE};
 
 impl Core {
-    // ---- fetch -----------------------------------------------------------------------
-
-    pub(super) fn fetch(
+    pub(in crate::bus) fn fetch(
         &mut self,
         conn: ConnId,
         id: Option<&RawValue>,
         p: &Params<'_>,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        let fetch_id = fetch_id(p.id, raw)?;
+    ) -> MethodResult {
+        let fetch_id = p.fetch_id()?;
         if self.conn(conn).fetchers.contains_key(fetch_id.get()) {
             return Err(ErrorObject::fetch_id_in_use(message::got(Some(fetch_id))));
         }
@@ -31,8 +32,8 @@ impl Core {
         if self.conn(conn).fetchers.len() >= limit {
             return Err(ErrorObject::limit_exceeded("fetchersPerPeer", limit));
         }
-        let expr = parse_expr(raw)?;
-        let nodes = node_fetch::parse_nodes(&message::got(raw), &expr)?;
+        let expr = p.expr()?;
+        let nodes = parse_nodes(&p.got(), &expr)?;
         let hint = expr.path_hint();
         let mut fetcher = Fetcher::new(conn, fetch_id.get().into(), expr);
         if nodes {
@@ -55,7 +56,7 @@ impl Core {
     }
 
     /// Attach a new fetcher to every matching element, in insertion order, reporting each.
-    pub(super) fn setup_fetcher(&mut self, conn: ConnId, key: FetcherKey, hint: &PathHint) {
+    pub(in crate::bus) fn setup_fetcher(&mut self, conn: ConnId, key: FetcherId, hint: &PathHint) {
         let matching = self.matching_elements(
             conn,
             &self.fetchers.get(key).expect("new fetcher").expr,
@@ -65,7 +66,7 @@ impl Core {
         let f = self.fetchers.get_mut(key).expect("new fetcher");
         for id in matching {
             let el = self.elements.get_mut(id);
-            let fo = fetch_only_for(el, c.auth.as_ref());
+            let fo = el.fetch_only_for(c.auth.as_ref());
             links::attach(el, id, f, key, fo);
             f.initial(&c.outbox, &el.path, el.value.as_ref(), fo);
         }
@@ -73,7 +74,7 @@ impl Core {
     }
 
     /// Elements whose path matches and that `conn` may fetch, in insertion order.
-    pub(super) fn matching_elements(
+    pub(in crate::bus) fn matching_elements(
         &self,
         conn: ConnId,
         expr: &FetchExpr,
@@ -111,13 +112,8 @@ impl Core {
         found.into_iter().map(|(_, id)| id).collect()
     }
 
-    pub(super) fn unfetch(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        let fetch_id = fetch_id(p.id, raw)?;
+    pub(in crate::bus) fn unfetch(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        let fetch_id = p.fetch_id()?;
         let key = self
             .conns
             .get_mut(&conn)
@@ -129,7 +125,7 @@ impl Core {
 
     /// Detach a fetcher from its elements and the index and forget it: O(the elements it
     /// is attached to), not O(the elements its rule might match).
-    pub(super) fn drop_fetcher(&mut self, key: FetcherKey) {
+    pub(in crate::bus) fn drop_fetcher(&mut self, key: FetcherId) {
         let Some(f) = self.fetchers.remove(key) else {
             return;
         };
@@ -140,18 +136,13 @@ impl Core {
         links::detach_fetcher(&mut self.elements, &mut self.fetchers, &f);
     }
 
-    pub(super) fn get(
-        &mut self,
-        conn: ConnId,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        let expr = parse_expr(raw)?;
-        if node_fetch::parse_nodes(&message::got(raw), &expr)? {
+    pub(in crate::bus) fn get(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        let expr = p.expr()?;
+        if parse_nodes(&p.got(), &expr)? {
             return Ok(Reply::Result(self.get_with_nodes(conn, &expr).into()));
         }
-        let hint = expr.path_hint();
+        let matching = self.matching_elements(conn, &expr, &expr.path_hint());
         let auth = self.auth_of(conn);
-        let matching = self.matching_elements(conn, &expr, &hint);
         let mut b = Vec::new();
         if let Some(spec) = expr.sort() {
             let mut sorter: Sorter<JsonText> = Sorter::new(spec.clone());
@@ -165,13 +156,12 @@ impl Core {
                     el.path.clone(),
                     lazy.get(),
                     el.value.clone(),
-                    fetch_only_for(el, auth),
+                    el.fetch_only_for(auth),
                 );
             }
             write_entries(&mut b, &sorter.flush(), true);
         } else {
             b.push(b'[');
-            let mut first = true;
             for id in matching {
                 let el = self.elements.get(id);
                 if expr.has_value_rule() {
@@ -180,44 +170,34 @@ impl Core {
                         continue;
                     }
                 }
-                if !first {
+                if b.len() > 1 {
                     b.push(b',');
                 }
-                first = false;
                 out::write_get_entry(
                     &mut b,
                     &el.path,
                     el.value.as_ref(),
-                    fetch_only_for(el, auth),
+                    el.fetch_only_for(auth),
                     None,
                 );
             }
             b.push(b']');
         }
-        Ok(Reply::Result(
-            String::from_utf8(b).expect("JSON text is UTF-8").into(),
-        ))
+        Ok(Reply::json(b))
     }
 
     /// `schema`: the JSON Schemas given in `add` for the visible elements whose path
     /// matches the rule, as `[{"path","schema"}]` in insertion order (an extension of
     /// jetd, advertised as `features.schemas`).
-    pub(super) fn schema(
-        &mut self,
-        conn: ConnId,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        let expr = parse_expr(raw)?;
-        let hint = expr.path_hint();
+    pub(in crate::bus) fn schema(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        let (_, matching) = self.query(conn, p)?;
         let mut b = Vec::from(&b"["[..]);
-        let mut first = true;
-        for id in self.matching_elements(conn, &expr, &hint) {
+        for id in matching {
             let el = self.elements.get(id);
             let Some(schema) = &el.schema else { continue };
-            if !first {
+            if b.len() > 1 {
                 b.push(b',');
             }
-            first = false;
             b.extend_from_slice(b"{\"path\":");
             jet_runtime::protocol::write_json_str(&mut b, &el.path);
             b.extend_from_slice(b",\"schema\":");
@@ -225,8 +205,14 @@ impl Core {
             b.push(b'}');
         }
         b.push(b']');
-        Ok(Reply::Result(
-            String::from_utf8(b).expect("JSON text is UTF-8").into(),
-        ))
+        Ok(Reply::json(b))
+    }
+
+    /// The params as a fetch expression (`get`, `schema`) and the elements it matches
+    /// that `conn` may fetch, in insertion order.
+    fn query(&self, conn: ConnId, p: &Params<'_>) -> Result<(FetchExpr, Vec<ElemId>), ErrorObject> {
+        let expr = p.expr()?;
+        let matching = self.matching_elements(conn, &expr, &expr.path_hint());
+        Ok((expr, matching))
     }
 }

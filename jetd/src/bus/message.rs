@@ -6,6 +6,8 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::method::DaemonMethod;
+
 /// Deserialise a member as raw JSON text, keeping an explicit `null` as `Some("null")`
 /// (serde's `Option` would turn it into `None`, and `"result":null` is a valid response).
 fn present<'de, D>(d: D) -> Result<Option<&'de RawValue>, D::Error>
@@ -65,22 +67,27 @@ pub struct Message<'a> {
     pub env: Option<Envelope<'a>>,
     /// The method name, when `method` is a JSON string.
     pub method: Option<Cow<'a, str>>,
-    /// The params, for exactly the methods that read them ([`takes_params`]): `Err(())`
-    /// when they are not an object. `None` for every other message.
-    pub params: Option<Result<Params<'a>, ()>>,
+    /// The daemon method of that name (`None`: not one, or no name).
+    pub daemon_method: Option<DaemonMethod>,
+    /// The params, for exactly the methods that read them
+    /// ([`DaemonMethod::takes_params`]): `Err(())` when they are not an object. `None`
+    /// for every other message.
+    pub params: Option<Result<Members<'a>, ()>>,
 }
 
 impl<'a> Message<'a> {
     fn new(text: &'a str, env: Option<Envelope<'a>>) -> Message<'a> {
         let method = env.as_ref().and_then(|e| e.method).and_then(as_str);
-        let params = match (&env, &method) {
-            (Some(env), Some(m)) if takes_params(m) => Some(params(env.params)),
+        let daemon_method = method.as_deref().and_then(DaemonMethod::parse);
+        let params = match (&env, daemon_method) {
+            (Some(env), Some(m)) if m.takes_params() => Some(params(env.params)),
             _ => None,
         };
         Message {
             text,
             env,
             method,
+            daemon_method,
             params,
         }
     }
@@ -88,25 +95,6 @@ impl<'a> Message<'a> {
     fn from_raw(raw: &'a RawValue) -> Message<'a> {
         Message::new(raw.get(), envelope(raw))
     }
-}
-
-/// The daemon methods whose params are parsed into [`Params`] (all but `info` and
-/// `echo`, which take them as they are).
-pub fn takes_params(method: &str) -> bool {
-    matches!(
-        method,
-        "add"
-            | "remove"
-            | "change"
-            | "set"
-            | "call"
-            | "fetch"
-            | "unfetch"
-            | "get"
-            | "schema"
-            | "config"
-            | "authenticate"
-    )
 }
 
 /// Parse and classify a frame. `Err` carries the parse error text (-32700).
@@ -188,7 +176,7 @@ pub fn span_in(whole: &str, part: &str) -> std::ops::Range<usize> {
 /// was missing or mistyped and values pass through untouched.
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Params<'a> {
+pub struct Members<'a> {
     #[serde(default, borrow, deserialize_with = "present")]
     pub path: Option<&'a RawValue>,
     #[serde(default, borrow, deserialize_with = "present")]
@@ -216,9 +204,9 @@ pub struct Params<'a> {
 }
 
 /// Parse params for a daemon method: absent means `{}`; `Err(())` if they are not an object.
-pub fn params<'a>(raw: Option<&'a RawValue>) -> Result<Params<'a>, ()> {
+pub fn params<'a>(raw: Option<&'a RawValue>) -> Result<Members<'a>, ()> {
     match raw {
-        None => Ok(Params::default()),
+        None => Ok(Members::default()),
         Some(raw) if raw.get().starts_with('{') => serde_json::from_str(raw.get()).map_err(|_| ()),
         Some(_) => Err(()),
     }

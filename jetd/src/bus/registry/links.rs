@@ -12,13 +12,13 @@
 //! of the protocol; each fetcher still sees its own events in the order they happen.
 
 use super::elements::{ElemId, Element, Elements};
-use super::fetchers::{Fetcher, FetcherKey};
+use super::fetchers::{Fetcher, FetcherId};
 use super::slab::Slab;
 
 /// A fetcher attached to an element (an entry of `Element::fetchers`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Attachment {
-    pub key: FetcherKey,
+    pub key: FetcherId,
     /// Where this element sits in the fetcher's `attached` list.
     back: u32,
     /// The fetcher sees this element as fetch-only (computed when attached: access rules
@@ -39,7 +39,7 @@ fn position(len: usize) -> u32 {
 }
 
 /// Attach fetcher `key` to element `elem`. The caller makes sure it is not attached yet.
-pub fn attach(el: &mut Element, elem: ElemId, f: &mut Fetcher, key: FetcherKey, fetch_only: bool) {
+pub fn attach(el: &mut Element, elem: ElemId, f: &mut Fetcher, key: FetcherId, fetch_only: bool) {
     el.fetchers.push(Attachment {
         key,
         back: position(f.attached.len()),
@@ -53,7 +53,11 @@ pub fn attach(el: &mut Element, elem: ElemId, f: &mut Fetcher, key: FetcherKey, 
 
 /// Detach a fetcher that was just taken out of the registry from every element it is
 /// attached to: O(its attachments).
-pub fn detach_fetcher(elements: &mut Elements, fetchers: &mut Slab<Fetcher>, f: &Fetcher) {
+pub fn detach_fetcher(
+    elements: &mut Elements,
+    fetchers: &mut Slab<FetcherId, Fetcher>,
+    f: &Fetcher,
+) {
     for link in &f.attached {
         let list = &mut elements.get_mut(link.elem).fetchers;
         let at = link.at as usize;
@@ -71,7 +75,11 @@ pub fn detach_fetcher(elements: &mut Elements, fetchers: &mut Slab<Fetcher>, f: 
 
 /// Detach an element that was just taken out of the registry from every fetcher attached
 /// to it: O(its attachments).
-pub fn detach_element(elements: &mut Elements, fetchers: &mut Slab<Fetcher>, el: &Element) {
+pub fn detach_element(
+    elements: &mut Elements,
+    fetchers: &mut Slab<FetcherId, Fetcher>,
+    el: &Element,
+) {
     for a in &el.fetchers {
         let list = &mut fetchers
             .get_mut(a.key)
@@ -88,7 +96,10 @@ pub fn detach_element(elements: &mut Elements, fetchers: &mut Slab<Fetcher>, el:
 
 /// Every (element, fetcher) attachment, after checking that both ends agree on it.
 #[cfg(test)]
-pub fn checked_pairs(elements: &Elements, fetchers: &Slab<Fetcher>) -> Vec<(ElemId, FetcherKey)> {
+pub fn checked_pairs(
+    elements: &Elements,
+    fetchers: &Slab<FetcherId, Fetcher>,
+) -> Vec<(ElemId, FetcherId)> {
     let mut pairs = Vec::new();
     for (elem, el) in elements.iter() {
         for (at, a) in el.fetchers.iter().enumerate() {
@@ -122,11 +133,11 @@ mod tests {
     use proptest::prelude::*;
 
     use super::checked_pairs;
-    use crate::core::{ConnId, CoreConfig, FrameOutcome, Shared};
+    use crate::bus::{Bus, ConnId, FrameOutcome};
     use crate::outbox::Outbox;
 
     const PATHS: [&str; 5] = ["a/1", "a/2", "a/b/1", "b/1", "c"];
-    /// Path rules of every index kind: exact, shared and nested prefixes, scanned.
+    /// Path rules of every index kind: exact, bus and nested prefixes, scanned.
     const RULES: [&str; 6] = [
         r#"{"equals":"a/1"}"#,
         r#"{"equalsOneOf":["a/1","b/1","a/1"]}"#,
@@ -160,18 +171,18 @@ mod tests {
         ]
     }
 
-    fn connect(shared: &Shared) -> ConnId {
-        shared.connect(Arc::new(Outbox::new(usize::MAX)), "test", None)
+    fn connect(bus: &Bus) -> ConnId {
+        bus.connect(Arc::new(Outbox::new(usize::MAX)), "test", None)
     }
 
-    fn send(shared: &Shared, conn: ConnId, text: &str) {
+    fn send(bus: &Bus, conn: ConnId, text: &str) {
         assert!(matches!(
-            shared.handle_frame(conn, text.as_bytes(), 0),
+            bus.handle_frame(conn, text.as_bytes(), 0),
             FrameOutcome::Done
         ));
     }
 
-    fn run(shared: &Shared, peers: &mut [ConnId], op: &Op) {
+    fn run(bus: &Bus, peers: &mut [ConnId], op: &Op) {
         let text = match *op {
             Op::Add(p, i) => (
                 p,
@@ -206,12 +217,12 @@ mod tests {
                 format!(r#"{{"method":"unfetch","params":{{"id":{f}}}}}"#),
             ),
             Op::Disconnect(p) => {
-                shared.disconnect(peers[p]);
-                peers[p] = connect(shared);
+                bus.disconnect(peers[p]);
+                peers[p] = connect(bus);
                 return;
             }
         };
-        send(shared, peers[text.0], &text.1);
+        send(bus, peers[text.0], &text.1);
     }
 
     proptest! {
@@ -220,11 +231,11 @@ mod tests {
         /// (no access rules here, so every fetcher may fetch every element).
         #[test]
         fn attachments_match_the_path_rules(ops in prop::collection::vec(op(), 1..60)) {
-            let shared = Shared::new(CoreConfig::from_config(&crate::Config::default()));
-            let mut peers: Vec<ConnId> = (0..PEERS).map(|_| connect(&shared)).collect();
+            let bus = Bus::new(&crate::Config::default());
+            let mut peers: Vec<ConnId> = (0..PEERS).map(|_| connect(&bus)).collect();
             for op in &ops {
-                run(&shared, &mut peers, op);
-                let core = shared.lock();
+                run(&bus, &mut peers, op);
+                let core = bus.lock();
                 let got = checked_pairs(&core.elements, &core.fetchers);
                 let mut want = Vec::new();
                 for (elem, el) in core.elements.iter() {
@@ -239,9 +250,9 @@ mod tests {
                 prop_assert_eq!(got, want, "after {:?}", op);
             }
             for p in peers {
-                shared.disconnect(p);
+                bus.disconnect(p);
             }
-            let core = shared.lock();
+            let core = bus.lock();
             prop_assert_eq!(core.elements.len(), 0);
             prop_assert_eq!(core.fetchers.iter().count(), 0);
         }

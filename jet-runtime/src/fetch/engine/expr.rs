@@ -10,11 +10,11 @@ use std::fmt;
 
 use serde_json::Value;
 
-pub use super::accessor::Accessor;
+use super::accessor::Accessor;
 use super::path::{PathOp, PathRule};
 use super::sorter::{SortKey, SortSpec};
 use super::value::ValueRule;
-pub use super::value::ValueType;
+use super::value::ValueType;
 use crate::protocol::ErrorObject;
 
 /// Why a fetch expression was refused; the text becomes the error data

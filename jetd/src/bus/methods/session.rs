@@ -2,42 +2,29 @@
 //! (PROTOCOL.md A.7, A.9).
 
 use jet_runtime::protocol::ErrorObject;
-use serde_json::value::RawValue;
 
-use super::elements::ElemId;
-use super::fetchers::FetcherKey;
-use super::message::Params;
-use super::{out, ConnId, Core, PendingAuth};
 use crate::auth::Groups;
+use crate::bus::params::Params;
+use crate::bus::registry::elements::ElemId;
+use crate::bus::registry::fetchers::FetcherId;
+use crate::bus::{out, ConnId, Core, PendingAuth};
 
-use super::dispatch::{required_str, Reply, TRUE};
+use crate::bus::reply::{MethodResult, Reply, TRUE};
 
 impl Core {
-    // ---- config / authenticate -------------------------------------------------------
-
-    pub(super) fn config(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        if p.name.is_some() {
-            let name = required_str(p.name, "name", raw)?;
+    pub(in crate::bus) fn config(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        if p.m.name.is_some() {
+            let name = p.required_str(p.m.name, "name")?;
             let c = self.conns.get_mut(&conn).expect("live connection");
-            tracing::debug!(conn, name = %name, "peer named itself");
+            tracing::debug!(conn = %conn, name = %name, "peer named itself");
             c.name = Some(name.into_owned());
         }
         Ok(Reply::Result(TRUE.into()))
     }
 
-    pub(super) fn authenticate(
-        &mut self,
-        conn: ConnId,
-        p: &Params<'_>,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        let user = required_str(p.user, "user", raw)?;
-        let password = required_str(p.password, "password", raw)?;
+    pub(in crate::bus) fn authenticate(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
+        let user = p.required_str(p.m.user, "user")?;
+        let password = p.required_str(p.m.password, "password")?;
         if !self.conn(conn).fetchers.is_empty() {
             return Err(ErrorObject::already_fetching());
         }
@@ -47,7 +34,7 @@ impl Core {
         ))
     }
 
-    pub(super) fn finish_authenticate(
+    pub(in crate::bus) fn finish_authenticate(
         &mut self,
         conn: ConnId,
         auth: PendingAuth,
@@ -59,7 +46,7 @@ impl Core {
         let reply = match groups {
             None => {
                 c.auth_failures = c.auth_failures.saturating_add(1);
-                tracing::info!(conn, addr = ?c.addr, failures = c.auth_failures, "authentication failed");
+                tracing::info!(conn = %conn, addr = ?c.addr, failures = c.auth_failures, "authentication failed");
                 Err(ErrorObject::invalid_credentials())
             }
             Some(_) if !c.fetchers.is_empty() => Err(ErrorObject::already_fetching()),
@@ -76,15 +63,13 @@ impl Core {
         }
     }
 
-    // ---- lifecycle -------------------------------------------------------------------
-
-    pub(super) fn disconnect(&mut self, conn: ConnId) {
+    pub(in crate::bus) fn disconnect(&mut self, conn: ConnId) {
         let Some(c) = self.conns.get_mut(&conn) else {
             return;
         };
-        let fetchers: Vec<FetcherKey> = c.fetchers.drain().map(|(_, k)| k).collect();
+        let fetchers: Vec<FetcherId> = c.fetchers.drain().map(|(_, k)| k).collect();
         let mut owned: Vec<ElemId> = c.owned.iter().copied().collect();
-        tracing::debug!(conn, transport = c.transport, name = ?c.name, "peer disconnected");
+        tracing::debug!(conn = %conn, transport = c.transport, name = ?c.name, "peer disconnected");
         for key in fetchers {
             self.drop_fetcher(key);
         }

@@ -5,56 +5,13 @@
 //! (`"10" < 20` is false here, true in node-jet).
 
 use std::cmp::Ordering;
-use std::fmt;
 
 use serde_json::{Map, Value};
 
-/// The type names of `isType`, `sort.byValue` and `sort.byValueField`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ValueType {
-    Number,
-    String,
-    Boolean,
-    /// Objects and, as in node-jet, arrays; never `null`.
-    Object,
-    Array,
-    Null,
-}
+// The type names are defined once, with the builder; what they match is defined here.
+pub(crate) use crate::fetch::builder::ValueType;
 
 impl ValueType {
-    const NAMES: &'static str = "`number`, `string`, `boolean`, `object`, `array`, `null`";
-
-    /// Parses a type name; `what` names the member in the error text, which lists the
-    /// accepted names.
-    pub(crate) fn parse_named(name: &str, what: &str) -> Result<ValueType, String> {
-        Ok(match name {
-            "number" => ValueType::Number,
-            "string" => ValueType::String,
-            "boolean" => ValueType::Boolean,
-            "object" => ValueType::Object,
-            "array" => ValueType::Array,
-            "null" => ValueType::Null,
-            other => {
-                return Err(format!(
-                    "unknown type `{other}` in {what}, expected one of {}",
-                    Self::NAMES
-                ))
-            }
-        })
-    }
-
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ValueType::Number => "number",
-            ValueType::String => "string",
-            ValueType::Boolean => "boolean",
-            ValueType::Object => "object",
-            ValueType::Array => "array",
-            ValueType::Null => "null",
-        }
-    }
-
     /// Whether `value` is of this type.
     pub fn matches(self, value: &Value) -> bool {
         match self {
@@ -65,20 +22,6 @@ impl ValueType {
             ValueType::Array => value.is_array(),
             ValueType::Null => value.is_null(),
         }
-    }
-}
-
-impl std::str::FromStr for ValueType {
-    type Err = String;
-
-    fn from_str(name: &str) -> Result<ValueType, String> {
-        ValueType::parse_named(name, "a type name")
-    }
-}
-
-impl fmt::Display for ValueType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -18,63 +18,22 @@
 //! registry is updated before the element's fetchers are told), its `remove` after the
 //! `remove` of the last element below it.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use jet_runtime::fetch::expr::{FetchExpr, PathHint};
-use jet_runtime::protocol::{ErrorObject, JsonText};
+use jet_runtime::fetch::engine::{FetchExpr, PathHint};
+use jet_runtime::protocol::ErrorObject;
 use serde_json::Value;
 
-use super::access::{allowed, Op};
-use super::dispatch::fetch_only_for;
-use super::elements::{ElemId, Element};
-use super::fetchers::{Fetcher, FetcherKey};
-use super::nodes;
-use super::out::{self, Notification};
-use super::{links, Core};
+use crate::bus::out::{self, Notification};
+use crate::bus::registry::access::{allowed, Op};
+use crate::bus::registry::elements::{ElemId, Element};
+use crate::bus::registry::fetchers::{Fetcher, FetcherId};
+use crate::bus::registry::idhash::IdMap;
+use crate::bus::registry::links;
+use crate::bus::registry::nodes::{self, element_type};
+use crate::bus::registry::slab::Slab;
+use crate::bus::{Conn, ConnId, Core};
 use crate::outbox::Outbox;
-
-/// What a `nodes:true` fetcher keeps: per matching node, how many elements with access
-/// rules below it its peer may fetch (nodes with none are absent).
-#[derive(Debug, Default)]
-pub struct NodeView {
-    restricted: HashMap<Box<str>, u32>,
-}
-
-impl NodeView {
-    fn restricted(&self, node: &str) -> u32 {
-        if self.restricted.is_empty() {
-            return 0;
-        }
-        self.restricted.get(node).copied().unwrap_or(0)
-    }
-
-    fn inc(&mut self, node: &str) {
-        match self.restricted.get_mut(node) {
-            Some(n) => *n += 1,
-            None => {
-                self.restricted.insert(node.into(), 1);
-            }
-        }
-    }
-
-    fn dec(&mut self, node: &str) {
-        if let Some(n) = self.restricted.get_mut(node) {
-            *n -= 1;
-            if *n == 0 {
-                self.restricted.remove(node);
-            }
-        }
-    }
-}
-
-/// The `type` an event of a node fetch carries for an element.
-pub fn element_type(value: Option<&JsonText>) -> &'static str {
-    if value.is_some() {
-        "state"
-    } else {
-        "method"
-    }
-}
 
 /// `nodes` of a `fetch`/`get` expression: absent, `null` or `false` is off. `nodes` with
 /// a value, valueField or sort rule is `invalidFetch` (A.11).
@@ -120,7 +79,7 @@ fn write_node_event(out: &Outbox, fetch_id: &str, node: &str, event: &str) {
 impl Core {
     /// A new element: count it in its nodes and report the nodes that become visible to
     /// node fetchers (before the element itself is reported).
-    pub(super) fn nodes_element_added(&mut self, id: ElemId) {
+    pub(in crate::bus) fn nodes_element_added(&mut self, id: ElemId) {
         let Core {
             nodes,
             elements,
@@ -162,7 +121,7 @@ impl Core {
         // With access rules: only the fetchers that may see it count it, level by level.
         nodes.add(&el.path, false, |_| {});
         let sep = nodes.separator();
-        for node in super::nodes::prefixes(&el.path, sep) {
+        for node in nodes::prefixes(&el.path, sep) {
             let open_below = nodes.get(node).is_some_and(|c| c.open > 0);
             for &key in viewers.iter() {
                 let Some(f) = fetchers.get_mut(key) else {
@@ -185,7 +144,7 @@ impl Core {
 
     /// An element is gone (its fetchers have heard): uncount it and report the nodes that
     /// stop being visible to node fetchers, leaf first.
-    pub(super) fn nodes_element_removed(&mut self, el: &Element) {
+    pub(in crate::bus) fn nodes_element_removed(&mut self, el: &Element) {
         let Core {
             nodes,
             fetchers,
@@ -222,7 +181,7 @@ impl Core {
         }
         nodes.remove(&el.path, false, |_| {});
         let sep = nodes.separator();
-        for node in super::nodes::prefixes(&el.path, sep).rev() {
+        for node in nodes::prefixes(&el.path, sep).rev() {
             let open_below = nodes.get(node).is_some_and(|c| c.open > 0);
             for &key in viewers.iter() {
                 let Some(f) = fetchers.get_mut(key) else {
@@ -245,7 +204,7 @@ impl Core {
     /// Elements that `conn` may fetch and that may lie below a node (or be an element)
     /// the rule matches, in insertion order. Unlike [`Core::matching_elements`] the
     /// element itself need not match: a node matches by its own path.
-    fn visible_for_nodes(&self, conn: super::ConnId, hint: &PathHint) -> Vec<ElemId> {
+    fn visible_for_nodes(&self, conn: ConnId, hint: &PathHint) -> Vec<ElemId> {
         let auth = self.auth_of(conn);
         let mut found: Vec<(u64, ElemId)> = Vec::new();
         let mut consider = |id: ElemId, el: &Element| {
@@ -282,10 +241,10 @@ impl Core {
     /// Set up a new `nodes:true` fetcher (its response is sent): attach it to the
     /// matching elements and report them, each preceded by its nodes not yet reported,
     /// in element insertion order.
-    pub(super) fn setup_node_fetcher(
+    pub(in crate::bus) fn setup_node_fetcher(
         &mut self,
-        conn: super::ConnId,
-        key: FetcherKey,
+        conn: ConnId,
+        key: FetcherId,
         hint: &PathHint,
     ) {
         let candidates = self.visible_for_nodes(conn, hint);
@@ -317,7 +276,7 @@ impl Core {
                 }
             }
             if f.expr.matches_path(&el.path) {
-                let fo = fetch_only_for(el, c.auth.as_ref());
+                let fo = el.fetch_only_for(c.auth.as_ref());
                 links::attach(el, id, f, key, fo);
                 f.initial(&c.outbox, &el.path, el.value.as_ref(), fo);
             }
@@ -326,7 +285,7 @@ impl Core {
 
     /// The result of `get` with `nodes:true`: nodes and elements in the order a new
     /// fetch would report them, each entry with its `type`.
-    pub(super) fn get_with_nodes(&self, conn: super::ConnId, expr: &FetchExpr) -> String {
+    pub(in crate::bus) fn get_with_nodes(&self, conn: ConnId, expr: &FetchExpr) -> String {
         let hint = expr.path_hint();
         let auth = self.auth_of(conn);
         let sep = self.nodes.separator();
@@ -350,7 +309,7 @@ impl Core {
             if expr.matches_path(&el.path) {
                 comma(&mut b);
                 let kind = element_type(el.value.as_ref());
-                let fo = fetch_only_for(el, auth);
+                let fo = el.fetch_only_for(auth);
                 out::write_get_entry(&mut b, &el.path, el.value.as_ref(), fo, Some(kind));
             }
         }
@@ -359,7 +318,7 @@ impl Core {
     }
 
     /// A node fetcher is being dropped.
-    pub(super) fn forget_node_fetcher(&mut self, key: FetcherKey) {
+    pub(in crate::bus) fn forget_node_fetcher(&mut self, key: FetcherId) {
         self.node_fetchers.retain(|&k| k != key);
         if self.node_fetchers.is_empty() && !self.nodes.always_kept() {
             self.nodes.clear();
@@ -367,7 +326,7 @@ impl Core {
     }
 }
 
-impl super::Shared {
+impl crate::bus::Bus {
     /// Node figures for benchmarks and tests: (live nodes, bytes the registry holds
     /// beyond the element paths it shares with the element registry).
     pub fn node_stats(&self) -> (usize, usize) {
@@ -384,11 +343,11 @@ impl super::Shared {
 /// The node fetchers whose peer may fetch `el`: all of them for an element without
 /// access rules (borrowed, the common case), else those allowed.
 fn viewers<'a>(
-    node_fetchers: &'a [FetcherKey],
-    fetchers: &super::slab::Slab<Fetcher>,
-    conns: &super::idhash::IdMap<super::ConnId, super::Conn>,
+    node_fetchers: &'a [FetcherId],
+    fetchers: &Slab<FetcherId, Fetcher>,
+    conns: &IdMap<ConnId, Conn>,
     el: &Element,
-) -> std::borrow::Cow<'a, [FetcherKey]> {
+) -> std::borrow::Cow<'a, [FetcherId]> {
     if el.access.is_none() {
         return std::borrow::Cow::Borrowed(node_fetchers);
     }

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use super::*;
-use crate::fetch::sorter::SortKey;
+use crate::fetch::engine::SortKey;
 
 fn expr(params: Value) -> FetchExpr {
     FetchExpr::parse(&params).unwrap_or_else(|e| panic!("{params} should parse: {e}"))

@@ -1,5 +1,5 @@
-//! The peer's shared core: what the public handles, the reader task and the reconnect
-//! supervisor all see.
+//! The peer's registry: what the peer owns on the daemon and the way to reach it, which the
+//! public handles, the reader task and the reconnect supervisor all see.
 //!
 //! One `std::sync::Mutex` guards the registry. It is never held across an `.await`, and
 //! user handlers never run while it is held, so it cannot deadlock and stays uncontended in
@@ -122,7 +122,7 @@ impl Shared {
             Ok(Ok(outcome)) => outcome,
             // The sender is dropped only when the table is torn down.
             Ok(Err(_)) => Err(PeerError::ConnectionClosed),
-            Err(_) => Err(PeerError::local_timeout(timeout)),
+            Err(_) => Err(PeerError::local_timeout()),
         };
         drop(guard);
         outcome

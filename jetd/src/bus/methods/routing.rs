@@ -6,32 +6,28 @@ use std::time::Instant;
 use jet_runtime::protocol::ErrorObject;
 use serde_json::value::RawValue;
 
-use super::access::{allowed, Op};
-use super::message::{self, Envelope, Params};
-use super::routes::{Route, Routes};
-use super::{Conn, ConnId, Core};
+use crate::bus::message::{self, Envelope};
+use crate::bus::params::Params;
+use crate::bus::registry::access::{allowed, Op};
+use crate::bus::registry::routes::{Route, Routes};
+use crate::bus::{Conn, ConnId, Core};
 
-use super::dispatch::{optional_bool, optional_timeout, required_str, Reply};
+use crate::bus::reply::{MethodResult, Reply};
 
 impl Core {
-    // ---- routing ---------------------------------------------------------------------
-
-    pub(super) fn route_request(
+    pub(in crate::bus) fn route_request(
         &mut self,
         conn: ConnId,
         op: Op,
         id: Option<&RawValue>,
         p: &Params<'_>,
-        raw: Option<&RawValue>,
-    ) -> Result<Reply, ErrorObject> {
-        let path = required_str(p.path, "path", raw)?;
-        let timeout = optional_timeout(p.timeout, raw)?;
+    ) -> MethodResult {
+        let path = p.path()?;
+        let timeout = p.timeout()?;
         let routed_params: String = match op {
             Op::Set => {
-                let value = p
-                    .value
-                    .ok_or_else(|| ErrorObject::missing_param("value", message::got(raw)))?;
-                let vas = optional_bool(p.value_as_result, "valueAsResult", raw)?.unwrap_or(false);
+                let value = p.value()?;
+                let vas = p.flag(p.m.value_as_result, "valueAsResult")?;
                 let mut s = String::with_capacity(value.get().len() + 32);
                 s.push_str("{\"value\":");
                 s.push_str(value.get());
@@ -41,12 +37,12 @@ impl Core {
                 s.push('}');
                 s
             }
-            _ => match p.args {
+            _ => match p.m.args {
                 None => "{}".to_owned(),
                 Some(a) if a.get().starts_with('[') || a.get().starts_with('{') => {
                     a.get().to_owned()
                 }
-                Some(_) => return Err(ErrorObject::wrong_type("args", message::got(raw))),
+                Some(_) => return Err(p.wrong_type("args")),
             },
         };
         let el_id = self.visible(conn, &path)?;
@@ -78,7 +74,7 @@ impl Core {
                 requester_id: id.get().into(),
                 owner,
                 path: el_path,
-                params: raw.map_or_else(|| "{}".into(), |r| r.get().into()),
+                params: p.raw().map_or_else(|| "{}".into(), |r| r.get().into()),
                 timeout,
                 deadline,
             });
@@ -92,7 +88,7 @@ impl Core {
             n
         });
         let owner_out = &self.conn(owner).outbox;
-        let method_json = p.path.expect("checked above").get();
+        let method_json = p.m.path.expect("checked by p.path()").get();
         owner_out.push_with(|b| {
             b.push(b'{');
             if let Some(n) = routed {
@@ -112,7 +108,7 @@ impl Core {
     /// A response from a peer: if it answers a pending route of which this peer is the
     /// owner, relay it to the requester with only the id replaced. Anything else is
     /// dropped silently (late answers, unknown ids).
-    pub(super) fn route_response(&mut self, conn: ConnId, text: &str, env: &Envelope<'_>) {
+    pub(in crate::bus) fn route_response(&mut self, conn: ConnId, text: &str, env: &Envelope<'_>) {
         let Some(id) = env.id else { return };
         let Some(n) = Routes::parse_id(id.get()) else {
             return;
@@ -134,13 +130,13 @@ impl Core {
 
     /// A route ended (answered, timed out, owner gone): the requester has one request
     /// less in flight. Returns the requester if it is still connected.
-    pub(super) fn route_done(&mut self, route: &Route) -> Option<&Conn> {
+    pub(in crate::bus) fn route_done(&mut self, route: &Route) -> Option<&Conn> {
         let c = self.conns.get_mut(&route.requester)?;
         c.pending = c.pending.saturating_sub(1);
         Some(c)
     }
 
-    pub(super) fn expire_routes(&mut self, now: Instant) {
+    pub(in crate::bus) fn expire_routes(&mut self, now: Instant) {
         for route in self.routes.expire(now) {
             if let Some(c) = self.route_done(&route) {
                 tracing::debug!(path = %route.path, "routed request timed out");
