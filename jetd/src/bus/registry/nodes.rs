@@ -443,6 +443,35 @@ mod tests {
     }
 
     proptest! {
+        /// Under strict placement, `strict_conflict` (two lookups at most) says what the
+        /// definition says: the path is a node, or an element lies above it.
+        #[test]
+        fn strict_conflict_matches_its_definition(
+            ops in prop::collection::vec((path(), any::<bool>()), 1..60),
+        ) {
+            let sep = '/';
+            let mut n = nodes(Hierarchy::Strict, sep);
+            let mut live: BTreeMap<String, bool> = BTreeMap::new();
+            for (path, add) in ops {
+                let below = format!("{path}{sep}");
+                let naive = if !path.is_empty() && live.keys().any(|p| p.starts_with(&below)) {
+                    Some(path.clone())
+                } else {
+                    prefixes(&path, sep).find(|p| live.contains_key(*p)).map(str::to_owned)
+                };
+                let got = n.strict_conflict(&path, |p| live.contains_key(p)).map(str::to_owned);
+                prop_assert_eq!(&got, &naive, "{}", path);
+                if add && got.is_none() && !live.contains_key(&path) {
+                    n.add(&Arc::from(path.as_str()), true, |_| {});
+                    live.insert(path, true);
+                } else if !add && live.remove(&path).is_some() {
+                    n.remove(&path, true, |_| {});
+                }
+            }
+        }
+    }
+
+    proptest! {
         #[test]
         fn registry_matches_the_model(
             ops in prop::collection::vec((path(), any::<bool>(), any::<bool>()), 1..60),
