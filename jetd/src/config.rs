@@ -40,6 +40,8 @@ pub struct Config {
     pub max_fetchers_per_peer: usize,
     /// Routed `set`/`call` requests one connection may have waiting for an answer.
     pub max_pending_per_peer: usize,
+    /// Node separator and hierarchy (PROTOCOL.md A.11).
+    pub nodes: crate::bus::NodeOptions,
 }
 
 /// The default TCP port (PROTOCOL.md A.1).
@@ -63,6 +65,7 @@ impl Default for Config {
             max_elements_per_peer: 1_000_000,
             max_fetchers_per_peer: 10_000,
             max_pending_per_peer: 10_000,
+            nodes: crate::bus::NodeOptions::default(),
         }
     }
 }
@@ -126,6 +129,13 @@ pub struct Settings {
     /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
     #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
     pub ws_allowed_origins: Option<Vec<String>>,
+    /// Character that separates the levels of the node hierarchy (PROTOCOL.md A.11)
+    #[arg(long, value_name = "CHAR")]
+    pub node_separator: Option<char>,
+    /// `relaxed` (an element may have the path of a node) or `strict` (a position holds
+    /// either a node or an element)
+    #[arg(long, value_name = "MODE")]
+    pub hierarchy: Option<crate::bus::Hierarchy>,
 }
 
 /// Settings that cannot make a configuration; the message names the flag and what to do.
@@ -162,6 +172,8 @@ impl Settings {
                 .or(fallback.max_fetchers_per_peer),
             max_pending_per_peer: self.max_pending_per_peer.or(fallback.max_pending_per_peer),
             ws_allowed_origins: self.ws_allowed_origins.or(fallback.ws_allowed_origins),
+            node_separator: self.node_separator.or(fallback.node_separator),
+            hierarchy: self.hierarchy.or(fallback.hierarchy),
         }
     }
 
@@ -180,6 +192,8 @@ impl Settings {
             ("max_elements_per_peer", d.max_elements_per_peer.to_string()),
             ("max_fetchers_per_peer", d.max_fetchers_per_peer.to_string()),
             ("max_pending_per_peer", d.max_pending_per_peer.to_string()),
+            ("node_separator", d.nodes.separator.to_string()),
+            ("hierarchy", d.nodes.hierarchy.as_str().to_owned()),
         ]
     }
 
@@ -249,6 +263,12 @@ impl Settings {
         }
         if let Some(origins) = self.ws_allowed_origins {
             config.ws_allowed_origins = Some(origins);
+        }
+        if let Some(sep) = self.node_separator {
+            config.nodes.separator = sep;
+        }
+        if let Some(hierarchy) = self.hierarchy {
+            config.nodes.hierarchy = hierarchy;
         }
         if config.tcp.is_none() && config.ws.is_none() {
             return refuse("both listeners are off: give --tcp or --ws an address".to_owned());

@@ -140,6 +140,31 @@ mod tests {
     }
 
     #[test]
+    fn node_options_from_flags_and_toml() {
+        use jetd::bus::Hierarchy;
+        let c = config_from(&[]).unwrap();
+        assert_eq!(c.nodes.separator, '/');
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Relaxed);
+        let c = config_from(&["--node-separator", ".", "--hierarchy", "strict"]).unwrap();
+        assert_eq!(c.nodes.separator, '.');
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Strict);
+        assert!(config_from(&["--hierarchy", "loose"]).is_err());
+        assert!(config_from(&["--node-separator", "ab"]).is_err());
+        let path =
+            std::env::temp_dir().join(format!("jetd-nodes-test-{}.toml", std::process::id()));
+        std::fs::write(&path, "node-separator = \":\"\nhierarchy = \"strict\"\n").unwrap();
+        let file = path.to_str().unwrap();
+        let c = config_from(&["--config", file]).unwrap();
+        assert_eq!(c.nodes.separator, ':');
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Strict);
+        let c = config_from(&["--config", file, "--hierarchy", "relaxed"]).unwrap();
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Relaxed);
+        std::fs::write(&path, "hierarchy = \"loose\"\n").unwrap();
+        assert!(config_from(&["--config", file]).is_err());
+        std::fs::remove_file(&path).ok();
+    }
+
+    #[test]
     fn toml_file_sets_values_and_flags_win() {
         let path =
             std::env::temp_dir().join(format!("jetd-config-test-{}.toml", std::process::id()));

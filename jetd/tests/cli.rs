@@ -169,26 +169,26 @@ async fn tree_draws_the_hierarchy() {
     assert_eq!(
         done.lines(),
         [
-            "other",
-            "└── x = 1",
-            "plant",
-            "├── boiler",
+            "other (1 element)",
+            "└── x = 1 [read-only]",
+            "plant (4 elements)",
+            "├── boiler (2 elements)",
             "│   ├── setpoint = 70",
             "│   └── sum()",
-            "├── pump = \"on\"",
-            "└── sensor = {\"temp\":80}",
+            "├── pump = \"on\" [read-only]",
+            "└── sensor = {\"temp\":80} [read-only]",
         ]
     );
-    let done = jet(&bus.tcp, &["tree", "--json", "boiler"]).await;
+    let done = jet(&bus.tcp, &["tree", "--json", "plant/boiler"]).await;
     done.assert_ok();
     assert_eq!(
         done.json_lines(),
-        [json!({"name":"plant","path":"plant","children":[
-            {"name":"boiler","path":"plant/boiler","children":[
+        [
+            json!({"name":"boiler","path":"plant/boiler","count":2,"children":[
                 {"name":"setpoint","path":"plant/boiler/setpoint","value":70},
                 {"name":"sum","path":"plant/boiler/sum","method":true}
-            ]}
-        ]})]
+            ]})
+        ]
     );
     bus.shutdown().await;
 }
@@ -826,5 +826,188 @@ async fn piped_output_has_no_colour_codes() {
     fetch.interrupt().await.assert_ok();
     let done = jet(&bus.tcp, &["tree"]).await;
     assert!(!done.stdout.contains('\x1b'));
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn tree_takes_a_prefix_and_a_depth() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let done = jet(&bus.tcp, &["tree", "plant/boiler"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.lines(),
+        [
+            "plant/boiler (2 elements)",
+            "├── setpoint = 70",
+            "└── sum()"
+        ]
+    );
+    let done = jet(&bus.tcp, &["tree", "--depth", "1"]).await;
+    done.assert_ok();
+    assert_eq!(done.lines(), ["other (1 element)", "plant (4 elements)"]);
+    let done = jet(&bus.tcp, &["tree", "--depth", "2", "plant"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.lines(),
+        [
+            "plant (4 elements)",
+            "├── boiler (2 elements)",
+            "├── pump = \"on\" [read-only]",
+            "└── sensor = {\"temp\":80} [read-only]",
+        ]
+    );
+    // A prefix that is no node: what lies below it, from its highest level.
+    let done = jet(&bus.tcp, &["tree", "nothing"]).await;
+    done.assert_ok();
+    assert_eq!(done.stdout, "");
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn ls_lists_direct_children() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let done = jet(&bus.tcp, &["ls", "plant"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.lines(),
+        [
+            "plant/boiler/",
+            "plant/pump = \"on\" [read-only]",
+            "plant/sensor = {\"temp\":80} [read-only]",
+        ]
+    );
+    let done = jet(&bus.tcp, &["ls"]).await;
+    done.assert_ok();
+    assert_eq!(done.lines(), ["plant/", "other/"]);
+    let done = jet(&bus.tcp, &["ls", "--json", "plant/boiler"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [
+            json!({"path":"plant/boiler/setpoint","type":"state","value":70}),
+            json!({"path":"plant/boiler/sum","type":"method"}),
+        ]
+    );
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn fetch_nodes_reports_nodes_first() {
+    let bus = Bus::start().await;
+    let plant = plant(&bus).await;
+    let mut fetch = Running::spawn(
+        &bus.tcp,
+        &["fetch", "--json", "--nodes", "--starts-with", "plant/b"],
+    );
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(fetch.json().await);
+    }
+    assert_eq!(
+        got,
+        [
+            json!({"event":"add","path":"plant/boiler","node":true}),
+            json!({"event":"add","path":"plant/boiler/setpoint","value":70}),
+            json!({"event":"add","path":"plant/boiler/sum","method":true}),
+        ]
+    );
+    let valve = timeout(STEP, plant.peer.add_state("plant/burner/on", json!(true)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"add","path":"plant/burner","node":true})
+    );
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"add","path":"plant/burner/on","value":true,"fetchOnly":true})
+    );
+    drop(valve);
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"remove","path":"plant/burner/on","value":true})
+    );
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"remove","path":"plant/burner","node":true})
+    );
+    fetch.interrupt().await.assert_ok();
+    let done = jet(&bus.tcp, &["fetch", "--nodes", "--sort", "path"]).await;
+    done.assert_fails(2, "cannot be used with");
+    bus.shutdown().await;
+}
+
+/// Read frames of `jet tree --watch` (blocks separated by a blank line) until one equals
+/// `want`; the frames seen on the way are returned for the failure message.
+async fn frame_until(watch: &mut Running, want: &[&str]) {
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    let mut frame: Vec<String> = Vec::new();
+    for _ in 0..200 {
+        let line = watch.line().await;
+        if line.is_empty() {
+            seen.push(std::mem::take(&mut frame));
+            continue;
+        }
+        frame.push(line);
+        if frame == want {
+            return;
+        }
+    }
+    panic!("no frame {want:?} among {seen:?} (current {frame:?})");
+}
+
+#[tokio::test]
+async fn tree_watch_redraws_and_stops_on_interrupt() {
+    let bus = Bus::start().await;
+    let plant = plant(&bus).await;
+    let mut watch = Running::spawn(&bus.tcp, &["tree", "--watch", "plant/boiler"]);
+    frame_until(
+        &mut watch,
+        &[
+            "plant/boiler (2 elements)",
+            "├── setpoint = 70",
+            "└── sum()",
+        ],
+    )
+    .await;
+    let flame = timeout(
+        STEP,
+        plant.peer.add_state("plant/boiler/flame", json!(true)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(watch.line().await, "", "a new frame");
+    frame_until(
+        &mut watch,
+        &[
+            "plant/boiler (3 elements)",
+            "├── flame = true [read-only]",
+            "├── setpoint = 70",
+            "└── sum()",
+        ],
+    )
+    .await;
+    timeout(STEP, plant.setpoint.change(json!(75)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(watch.line().await, "");
+    frame_until(
+        &mut watch,
+        &[
+            "plant/boiler (3 elements)",
+            "├── flame = true [read-only]",
+            "├── setpoint = 75",
+            "└── sum()",
+        ],
+    )
+    .await;
+    drop(flame);
+    let done = watch.interrupt().await;
+    done.assert_ok();
     bus.shutdown().await;
 }

@@ -16,6 +16,7 @@ use futures_util::Stream;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::nodes::{Deriver, Plan, Subject};
 use super::{Peer, PeerError};
 use crate::fetch::builder::Fetch;
 
@@ -57,6 +58,11 @@ pub struct ElementEvent {
     pub value: Option<Value>,
     /// This peer may not set or call the element.
     pub fetch_only: bool,
+    /// What the event is about: a node (only in [`Fetch::nodes`] fetches), a state or a
+    /// method.
+    ///
+    /// [`Fetch::nodes`]: crate::fetch::builder::Fetch::nodes
+    pub subject: Subject,
 }
 
 /// An element in a sorted window or a `get` result.
@@ -162,6 +168,8 @@ pub(crate) struct FetchEntry {
     tx: mpsc::UnboundedSender<FetchEvent>,
     /// `Some` for sorted fetches.
     window: Option<WindowState>,
+    /// `Some` for a nodes fetch on a daemon without nodes (see `nodes`).
+    deriver: Option<Box<Deriver>>,
 }
 
 impl FetchEntry {
@@ -200,8 +208,18 @@ impl FetchEntry {
                     .get("fetchOnly")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
+                subject: Subject::of(&params),
             })
         };
+        // A nodes fetch on a daemon without nodes: derive the node events.
+        if let (Some(deriver), FetchEvent::Element(ev)) = (self.deriver.as_mut(), &event) {
+            let mut out = Vec::new();
+            deriver.apply(ev.clone(), &mut out);
+            for ev in out {
+                let _ = self.tx.send(FetchEvent::Element(ev));
+            }
+            return;
+        }
         // The stream may be gone already (dropped, unfetch on its way).
         let _ = self.tx.send(event);
     }
@@ -210,6 +228,9 @@ impl FetchEntry {
     pub(crate) fn resume(&mut self) {
         if let Some(w) = &mut self.window {
             w.reset();
+        }
+        if let Some(d) = &mut self.deriver {
+            d.reset();
         }
         let _ = self.tx.send(FetchEvent::Resumed);
     }
@@ -270,7 +291,14 @@ impl Drop for FetchStream {
 /// Start a fetch: register the stream, send `fetch`, wait for the answer.
 pub(crate) async fn fetch(peer: &Peer, expr: &Fetch) -> Result<FetchStream, PeerError> {
     let shared = &peer.inner.shared;
-    let mut params = expr.to_json();
+    let (mut params, deriver) = if expr.is_nodes() {
+        match peer.node_plan(expr).await? {
+            Plan::Native(params) => (params, None),
+            Plan::Derived(params, deriver) => (params, Some(deriver)),
+        }
+    } else {
+        (expr.to_json(), None)
+    };
     let (tx, rx) = mpsc::unbounded_channel();
     let id = {
         let mut reg = shared.lock();
@@ -292,6 +320,7 @@ pub(crate) async fn fetch(peer: &Peer, expr: &Fetch) -> Result<FetchStream, Peer
                 expr: params.clone(),
                 tx,
                 window,
+                deriver,
             },
         );
         id
@@ -393,6 +422,7 @@ mod tests {
             expr: json!({}),
             tx,
             window: None,
+            deriver: None,
         };
         entry.on_notification(json!({"path":"a","event":"Add","value":1,"fetchOnly":true}));
         entry.on_notification(json!({"path":"m","event":"remove"}));

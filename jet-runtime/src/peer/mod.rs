@@ -48,6 +48,7 @@ mod dispatch;
 mod error;
 mod fetch;
 mod method;
+mod nodes;
 mod owned;
 mod registry;
 mod state;
@@ -67,6 +68,7 @@ pub use builder::{PeerBuilder, ReconnectPolicy};
 pub use error::PeerError;
 pub use fetch::{Element, ElementEvent, EventKind, FetchEvent, FetchStream, Window};
 pub use method::{CallResult, Method, MethodBuilder};
+pub use nodes::{node_prefixes, parent_of, Entry, Subject, Tree, TreeEntry};
 pub use state::{SetReply, SetResult, State, StateBuilder};
 
 use crate::fetch::builder::Fetch;
@@ -149,8 +151,13 @@ impl Peer {
     }
 
     /// The elements matching `expr` right now (`get`, one round trip, no subscription).
+    /// (Nodes are not elements: [`Fetch::nodes`] is ignored here, see [`Peer::get_nodes`].)
     pub async fn get(&self, expr: &Fetch) -> Result<Vec<Element>, PeerError> {
-        fetch::parse_get(self.request("get", expr.to_json(), None).await?)
+        let mut params = expr.to_json();
+        if let Value::Object(m) = &mut params {
+            m.remove("nodes");
+        }
+        fetch::parse_get(self.request("get", params, None).await?)
     }
 
     /// Subscribe to the elements matching `expr`. See [`FetchEvent`] for what the stream

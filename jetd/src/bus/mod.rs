@@ -34,6 +34,7 @@ use tokio::sync::Notify;
 pub use method::DaemonMethod;
 pub use registry::access::{Access, Op};
 pub use registry::fetchers::FetcherId;
+pub use registry::nodes::{Hierarchy, NodeOptions};
 
 use crate::auth::{Groups, Users};
 use crate::outbox::Outbox;
@@ -82,6 +83,10 @@ pub struct Core {
     index: FetcherIndex,
     conns: IdMap<ConnId, Conn>,
     routes: Routes,
+    /// The nodes the element paths imply (A.11).
+    nodes: registry::nodes::Nodes,
+    /// The `nodes:true` fetchers (usually none or few): told about every add and remove.
+    node_fetchers: Vec<FetcherId>,
     next_conn: ConnId,
     /// When the timer task will next look at the routes (`None`: it sleeps until woken).
     timer_next: Option<Instant>,
@@ -117,6 +122,8 @@ impl Bus {
     pub fn new(config: &crate::Config) -> Arc<Bus> {
         let timer_wake = Arc::new(Notify::new());
         let users = config.users.clone();
+        let node_options = config.nodes;
+        let nodes = registry::nodes::Nodes::new(node_options);
         let config = Limits {
             default_timeout: config.default_timeout,
             max_elements_per_peer: config.max_elements_per_peer,
@@ -132,6 +139,10 @@ impl Bus {
                 "authentication": true,
                 "fetch": "full",
                 "schemas": true,
+                "nodes": {
+                    "separator": node_options.separator.to_string(),
+                    "hierarchy": node_options.hierarchy.as_str(),
+                },
             }
         })
         .to_string();
@@ -144,6 +155,8 @@ impl Bus {
                 index: FetcherIndex::default(),
                 conns: IdMap::default(),
                 routes: Routes::default(),
+                nodes,
+                node_fetchers: Vec::new(),
                 next_conn: ConnId::FIRST,
                 timer_next: None,
                 timer_wake: timer_wake.clone(),

@@ -42,6 +42,8 @@ pub struct Notification<'a> {
     pub path: &'a str,
     pub event: &'a str,
     pub value: Option<&'a JsonText>,
+    /// `type` (`node`, `state`, `method`): only in the events of a `nodes:true` fetch.
+    pub kind: Option<&'a str>,
 }
 
 /// `{"method":<fetch id>,"params":{"fetchOnly":true?,"path":..,"event":..,"value":..?}}`
@@ -49,13 +51,19 @@ pub fn write_notification(b: &mut Vec<u8>, n: &Notification<'_>) {
     b.extend_from_slice(b"{\"method\":");
     b.extend_from_slice(n.fetch_id.as_bytes());
     b.extend_from_slice(b",\"params\":");
-    write_notification_params(b, n.fetch_only, n.path, n.event, n.value);
+    write_notification_params(b, n.fetch_only, n.path, n.event, n.value, n.kind);
     b.push(b'}');
 }
 
 /// One entry of an unsorted `get` result: `{"fetchOnly":true?,"path","event":"add","value"?}`.
-pub fn write_get_entry(b: &mut Vec<u8>, path: &str, value: Option<&JsonText>, fetch_only: bool) {
-    write_notification_params(b, fetch_only, path, "add", value);
+pub fn write_get_entry(
+    b: &mut Vec<u8>,
+    path: &str,
+    value: Option<&JsonText>,
+    fetch_only: bool,
+    kind: Option<&str>,
+) {
+    write_notification_params(b, fetch_only, path, "add", value, kind);
 }
 
 fn write_notification_params(
@@ -64,6 +72,7 @@ fn write_notification_params(
     path: &str,
     event: &str,
     value: Option<&JsonText>,
+    kind: Option<&str>,
 ) {
     b.push(b'{');
     if fetch_only {
@@ -74,6 +83,11 @@ fn write_notification_params(
     b.extend_from_slice(b",\"event\":\"");
     b.extend_from_slice(event.as_bytes());
     b.push(b'"');
+    if let Some(kind) = kind {
+        b.extend_from_slice(b",\"type\":\"");
+        b.extend_from_slice(kind.as_bytes());
+        b.push(b'"');
+    }
     if let Some(v) = value {
         b.extend_from_slice(b",\"value\":");
         b.extend_from_slice(v.as_str().as_bytes());
@@ -125,6 +139,7 @@ mod tests {
                 path: "a/b",
                 event: "add",
                 value: Some(&v),
+                kind: None,
             },
         );
         assert_eq!(

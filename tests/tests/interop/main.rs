@@ -3,6 +3,7 @@
 //! driving a typed service.
 
 mod nodejet;
+mod nodes;
 mod rust_peer;
 mod typed;
 

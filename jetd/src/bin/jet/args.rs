@@ -42,8 +42,12 @@ pub enum Command {
     Info,
     /// The elements matching RULE right now: states with their values, methods marked.
     Get(RuleArgs),
-    /// The matching paths as a hierarchy: states with values, methods marked `()`.
-    Tree(RuleArgs),
+    /// The hierarchy (nodes) at and below PREFIX: states with values, methods marked `()`,
+    /// read-only states marked, element counts per node; --watch redraws it as it changes.
+    Tree(TreeArgs),
+    /// The direct children of node PATH (the top level without PATH): nodes with a
+    /// trailing separator, states with their values, methods marked `()`.
+    Ls(LsArgs),
     /// Watch the matching elements until interrupted (Ctrl-C). Sorted fetches (--sort,
     /// --from/--to, --descending) redraw their window on every change.
     Fetch(FetchArgs),
@@ -142,6 +146,29 @@ pub struct FetchArgs {
     /// Sort in descending order.
     #[arg(long)]
     pub descending: bool,
+    /// Report the nodes of the hierarchy too (events of nodes, states and methods).
+    #[arg(long, conflicts_with_all = ["sort", "from", "to", "descending"])]
+    pub nodes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// Only this node (or path prefix) and what lies below it.
+    #[arg(value_name = "PREFIX")]
+    pub prefix: Option<String>,
+    /// Draw this many levels (the first level is 1); deeper nodes show only their counts.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub depth: Option<usize>,
+    /// Keep the tree up to date, redrawing it as the bus changes, until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// The node whose children to list (the top level without it).
+    #[arg(value_name = "PATH")]
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -3,15 +3,13 @@
 //!
 //! Module map: `args` (the command line), `rule` (words to JSON values and fetch
 //! expressions), `commands` (connecting, one module per group of commands), `output`
-//! (columns, colours, JSON lines), `tree` (the `jet tree` hierarchy), `error` (errors in
-//! words, exit statuses).
+//! (columns, colours, JSON lines), `error` (errors in words, exit statuses).
 
 mod args;
 mod commands;
 mod error;
 mod output;
 mod rule;
-mod tree;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

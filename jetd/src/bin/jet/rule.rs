@@ -306,6 +306,7 @@ mod tests {
             from,
             to,
             descending: desc,
+            nodes: false,
         }
     }
 

@@ -34,6 +34,12 @@ impl Core {
         if self.elements.lookup(&path).is_some() {
             return Err(ErrorObject::path_already_exists(&path));
         }
+        if let Some(by) = self
+            .nodes
+            .strict_conflict(&path, |p| self.elements.lookup(p).is_some())
+        {
+            return Err(super::nodes::occupied(&path, by));
+        }
         let limit = self.config.max_elements_per_peer;
         if self.conn(conn).owned.len() >= limit {
             return Err(ErrorObject::limit_exceeded("elementsPerPeer", limit));
@@ -53,6 +59,7 @@ impl Core {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.owned.insert(id);
         }
+        self.nodes_element_added(id);
         self.attach_new_element(id);
         Ok(Reply::Result(TRUE.into()))
     }
@@ -104,6 +111,7 @@ impl Core {
         let el = self.elements.remove(id);
         self.deliver_to_attached(&el, Event::Remove);
         links::detach_element(&mut self.elements, &mut self.fetchers, &el);
+        self.nodes_element_removed(&el);
         if let Some(c) = self.conns.get_mut(&el.owner) {
             c.owned.remove(&id);
         }

@@ -13,6 +13,8 @@ use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherId, LazyValu
 use crate::bus::registry::links;
 use crate::bus::{out, ConnId, Core};
 
+use super::nodes::parse_nodes;
+
 use crate::bus::reply::{MethodResult, Reply, TRUE};
 
 impl Core {
@@ -31,10 +33,13 @@ impl Core {
             return Err(ErrorObject::limit_exceeded("fetchersPerPeer", limit));
         }
         let expr = p.expr()?;
+        let nodes = parse_nodes(&p.got(), &expr)?;
         let hint = expr.path_hint();
-        let key = self
-            .fetchers
-            .insert(Fetcher::new(conn, fetch_id.get().into(), expr));
+        let mut fetcher = Fetcher::new(conn, fetch_id.get().into(), expr);
+        if nodes {
+            fetcher.nodes = Some(Box::default());
+        }
+        let key = self.fetchers.insert(fetcher);
         self.index.insert(key, &hint);
         let c = self.conns.get_mut(&conn).expect("live connection");
         c.fetchers.insert(fetch_id.get().into(), key);
@@ -42,7 +47,11 @@ impl Core {
         if let Some(id) = id {
             out::result(&c.outbox, id.get(), TRUE);
         }
-        self.setup_fetcher(conn, key, &hint);
+        if nodes {
+            self.setup_node_fetcher(conn, key, &hint);
+        } else {
+            self.setup_fetcher(conn, key, &hint);
+        }
         Ok(Reply::Later)
     }
 
@@ -121,11 +130,18 @@ impl Core {
             return;
         };
         self.index.remove(key, &f.expr.path_hint());
+        if f.nodes.is_some() {
+            self.forget_node_fetcher(key);
+        }
         links::detach_fetcher(&mut self.elements, &mut self.fetchers, &f);
     }
 
     pub(in crate::bus) fn get(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
-        let (expr, matching) = self.query(conn, p)?;
+        let expr = p.expr()?;
+        if parse_nodes(&p.got(), &expr)? {
+            return Ok(Reply::Result(self.get_with_nodes(conn, &expr).into()));
+        }
+        let matching = self.matching_elements(conn, &expr, &expr.path_hint());
         let auth = self.auth_of(conn);
         let mut b = Vec::new();
         if let Some(spec) = expr.sort() {
@@ -157,7 +173,13 @@ impl Core {
                 if b.len() > 1 {
                     b.push(b',');
                 }
-                out::write_get_entry(&mut b, &el.path, el.value.as_ref(), el.fetch_only_for(auth));
+                out::write_get_entry(
+                    &mut b,
+                    &el.path,
+                    el.value.as_ref(),
+                    el.fetch_only_for(auth),
+                    None,
+                );
             }
             b.push(b']');
         }

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::keylist::KeyList;
 use super::links::Attached;
+use super::nodes::{element_type, NodeView};
 use crate::bus::out::{self, Notification, SortedEntry};
 use crate::bus::ConnId;
 use crate::outbox::Outbox;
@@ -35,6 +36,8 @@ pub struct Fetcher {
     /// The elements this fetcher is attached to (see `links`), so that dropping it visits
     /// only them.
     pub attached: Vec<Attached>,
+    /// `Some` for a `nodes:true` fetch (A.11): node visibility, and events carry `type`.
+    pub nodes: Option<Box<NodeView>>,
 }
 
 impl Fetcher {
@@ -48,6 +51,7 @@ impl Fetcher {
             filter,
             sorter,
             attached: Vec::new(),
+            nodes: None,
         }
     }
 
@@ -80,7 +84,7 @@ impl Fetcher {
         }
         match self.sorter.as_mut() {
             Some(sorter) => sorter.initial(path.clone(), lazy.get(), value.cloned(), fetch_only),
-            None => write_event(out, &self.id_json, Event::Add, path, value, fetch_only),
+            None => write_event(out, self, Event::Add, path, value, fetch_only),
         }
     }
 
@@ -113,7 +117,7 @@ impl Fetcher {
                     write_sorted(out, &self.id_json, &update, false);
                 }
             }
-            None => write_event(out, &self.id_json, event, path, text, fetch_only),
+            None => write_event(out, self, event, path, text, fetch_only),
         }
     }
 }
@@ -144,7 +148,7 @@ impl<'a> LazyValue<'a> {
 
 fn write_event(
     out: &Outbox,
-    fetch_id: &str,
+    f: &Fetcher,
     event: Event,
     path: &str,
     value: Option<&JsonText>,
@@ -154,11 +158,12 @@ fn write_event(
         out::write_notification(
             b,
             &Notification {
-                fetch_id,
+                fetch_id: &f.id_json,
                 fetch_only: fetch_only && event == Event::Add,
                 path,
                 event: event.as_str(),
                 value,
+                kind: f.nodes.is_some().then(|| element_type(value)),
             },
         )
     });

@@ -16,7 +16,10 @@ use crate::output::{columns, element_json, value_cell, Output, Paint};
 use crate::rule;
 
 pub async fn run(ctx: &Ctx<'_>, args: &FetchArgs) -> Result<(), CliError> {
-    let expr = rule::fetch_expression(args)?;
+    let mut expr = rule::fetch_expression(args)?;
+    if args.nodes {
+        expr = expr.nodes();
+    }
     let mut interrupt = Interrupt::listen()?;
     let peer = ctx.connect().await?;
     let mut stream = peer.fetch(&expr).await.map_err(|e| ctx.error(e))?;
@@ -80,6 +83,16 @@ impl View {
     fn event_line(&mut self, e: &ElementEvent) -> String {
         self.path_width = self.path_width.max(e.path.chars().count());
         let kind = format!("{:<6}", kind_name(e.kind));
+        if e.subject == jet_runtime::peer::Subject::Node {
+            // A node: its path and what it is (it has no value).
+            return format!(
+                "{}  {:<w$}  {}",
+                self.out.paint(&kind, Paint::of_event(e.kind)),
+                e.path,
+                self.out.paint("(node)", Paint::Dim),
+                w = self.path_width
+            );
+        }
         format!(
             "{}  {:<w$}  {}",
             self.out.paint(&kind, Paint::of_event(e.kind)),
@@ -139,6 +152,9 @@ fn event_json(event: &FetchEvent) -> Value {
             let mut v = json!({"event": kind_name(e.kind), "path": e.path});
             match &e.value {
                 Some(value) => v["value"] = value.clone(),
+                None if e.subject == jet_runtime::peer::Subject::Node => {
+                    v["node"] = Value::Bool(true)
+                }
                 None => v["method"] = Value::Bool(true),
             }
             if e.fetch_only {
@@ -178,6 +194,11 @@ mod tests {
         FetchEvent::Element(ElementEvent {
             kind,
             path: path.into(),
+            subject: if value.is_some() {
+                jet_runtime::peer::Subject::State
+            } else {
+                jet_runtime::peer::Subject::Method
+            },
             value,
             fetch_only: false,
         })

@@ -3,6 +3,7 @@
 //! add, add-method).
 
 mod fetch;
+mod nodes;
 mod provide;
 mod query;
 mod request;
@@ -66,7 +67,8 @@ pub async fn run(cli: &Cli, out: Output) -> Result<(), CliError> {
     match &cli.command {
         Command::Info => query::info(&ctx).await,
         Command::Get(rule) => query::get(&ctx, rule).await,
-        Command::Tree(rule) => query::tree(&ctx, rule).await,
+        Command::Tree(args) => nodes::tree(&ctx, args).await,
+        Command::Ls(args) => nodes::ls(&ctx, args).await,
         Command::Schema(rule) => query::schema(&ctx, rule).await,
         Command::Fetch(args) => fetch::run(&ctx, args).await,
         Command::Set(args) => request::set(&ctx, args).await,

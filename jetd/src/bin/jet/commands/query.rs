@@ -1,4 +1,4 @@
-//! One-shot questions: `info`, `get`, `tree`, `schema`.
+//! One-shot questions: `info`, `get`, `schema` (`tree` and `ls` are in `nodes`).
 
 use jet_runtime::peer::{DaemonInfo, PeerError};
 use serde_json::{json, Value};
@@ -8,7 +8,6 @@ use crate::args::RuleArgs;
 use crate::error::CliError;
 use crate::output::{columns, element_json, element_rows, Paint};
 use crate::rule;
-use crate::tree::Node;
 
 pub async fn info(ctx: &Ctx<'_>) -> Result<(), CliError> {
     let peer = ctx.connect().await?;
@@ -62,21 +61,6 @@ pub async fn get(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
     let rows = element_rows(&elements);
     ctx.out
         .lines(&columns(&rows, &ctx.out, &[Some(Paint::Bold)]))
-}
-
-pub async fn tree(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
-    let expr = rule::expression(rule)?;
-    let peer = ctx.connect().await?;
-    let elements = peer.get(&expr).await.map_err(|e| ctx.error(e));
-    peer.close().await;
-    let tree = Node::build(elements?);
-    if ctx.out.json {
-        for node in tree.to_json() {
-            ctx.out.json_line(&node)?;
-        }
-        return Ok(());
-    }
-    ctx.out.lines(&tree.render(&ctx.out))
 }
 
 /// `schema`: the daemon answers `[{"path","schema"}]` for a path rule. Only jetd with
