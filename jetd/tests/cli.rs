@@ -13,7 +13,7 @@ use jet_runtime::peer::{
 use serde_json::{json, Value};
 use tokio::time::timeout;
 
-use support::{jet, jet_command, reply, run, Bus, FakeDaemon, Running, STEP};
+use support::{jet, jet_command, reply, run, silent_listener, Bus, FakeDaemon, Running, STEP};
 
 /// A small plant: a writable setpoint clamped to 90, a read-only pump, a sensor with an
 /// object value, a method that sums its arguments, and something outside `plant/`.
@@ -702,6 +702,97 @@ async fn an_unreachable_daemon_is_named_and_exits_3() {
     jet(&ws, &["get"])
         .await
         .assert_fails(3, &format!("cannot connect to the daemon at {ws}"));
+}
+
+/// A daemon that accepts the connection but never answers (TCP: no answer to `config`;
+/// WebSocket: no answer to the upgrade) is unreachable, status 3, every time: the connect
+/// timeout (5 s by default) ends it before the 10 s request timeout could.
+#[tokio::test]
+async fn a_daemon_that_never_answers_is_unreachable_with_status_3() {
+    let (addr, _listener) = silent_listener().await;
+    let tcp = format!("tcp://{addr}");
+    let ws = format!("ws://{addr}/");
+    let started = std::time::Instant::now();
+    let (by_default, over_ws, quick, quick_ws) = tokio::join!(
+        jet(&tcp, &["get"]),
+        jet(&ws, &["info"]),
+        jet(&tcp, &["--connect-timeout", "0.3", "set", "x", "1"]),
+        jet(&ws, &["call", "m", "--connect-timeout", "0.3"]),
+    );
+    let elapsed = started.elapsed();
+    by_default.assert_fails(
+        3,
+        &format!("cannot connect to the daemon at {tcp}: no answer to the handshake within 5 s"),
+    );
+    over_ws.assert_fails(
+        3,
+        &format!("cannot connect to the daemon at {ws}: no connection within 5 s"),
+    );
+    quick.assert_fails(3, "no answer to the handshake within 0.3 s");
+    quick_ws.assert_fails(3, "no connection within 0.3 s");
+    assert!(
+        elapsed < std::time::Duration::from_secs(9),
+        "took {elapsed:?}: the connect timeout must be shorter than the request timeout"
+    );
+    jet(&tcp, &["--connect-timeout", "0", "info"])
+        .await
+        .assert_fails(2, "positive number of seconds");
+}
+
+/// `jet set` and `jet call` send numbers as written (the daemon passes them on as they are);
+/// values the daemon sends are printed with the digits they have.
+#[tokio::test]
+async fn numbers_pass_through_as_written() {
+    let mut fake = FakeDaemon::start(fetch_script).await;
+    jet(&fake.url(), &["set", "x", "1e3"]).await.assert_ok();
+    let (_, text) = fake.text_with_method("set").await;
+    assert!(text.contains(r#""value":1e3"#), "{text}");
+    jet(&fake.url(), &["call", "m", "1E-7", "2.50", "word"])
+        .await
+        .assert_ok();
+    let (_, text) = fake.text_with_method("call").await;
+    assert!(text.contains(r#""args":[1E-7,2.50,"word"]"#), "{text}");
+    jet(&fake.url(), &["set", "x", r#"{"t": 19.0895346879861560}"#])
+        .await
+        .assert_ok();
+    let (_, text) = fake.text_with_method("set").await;
+    assert!(
+        text.contains(r#""value":{"t": 19.0895346879861560}"#),
+        "{text}"
+    );
+    // `01` is not JSON: an error, not the string "01".
+    jet(&fake.url(), &["set", "x", "01"])
+        .await
+        .assert_fails(2, "`01` is not a valid JSON number");
+
+    // Through a real daemon: a C peer's 17 digits and a big integer come back as they are.
+    let bus = Bus::start().await;
+    let provider = bus.peer().await;
+    let texts = ["19.0895346879861560", "123456789012345678901234", "1.50"];
+    let mut states = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let value: Value = serde_json::from_str(text).unwrap();
+        let add = provider.add_state(format!("n/{i}"), value);
+        states.push(timeout(STEP, add).await.unwrap().unwrap());
+    }
+    let done = jet(&bus.tcp, &["get", "n/"]).await;
+    done.assert_ok();
+    for (i, text) in texts.iter().enumerate() {
+        let start = format!("n/{i}  {text} ");
+        assert!(
+            done.lines().iter().any(|l| l.starts_with(&start)),
+            "no line starting {start:?} in {:?}",
+            done.lines()
+        );
+    }
+    let done = jet(&bus.tcp, &["get", "--json", "--equals", "n/0"]).await;
+    done.assert_ok();
+    assert!(
+        done.stdout.contains(r#""value":19.0895346879861560"#),
+        "{}",
+        done.stdout
+    );
+    bus.shutdown().await;
 }
 
 #[tokio::test]

@@ -1,9 +1,16 @@
 //! Connecting: [`PeerBuilder`], the handshake (`config`, `authenticate`), and the supervisor
 //! task that notices a dropped connection and, with a [`ReconnectPolicy`], reconnects with
 //! backoff and restores everything the peer owned.
+//!
+//! Connecting and the handshake share one deadline, the connect timeout (default 5 s, less
+//! than the 10 s request timeout): a daemon that accepts the connection but never answers
+//! (a wrong port, a hung host) is a [`PeerError::Connect`], never a request timeout, so
+//! callers can tell "not reachable" from "reachable but slow".
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use serde_json::{json, Value};
 use tokio::sync::watch;
@@ -41,6 +48,7 @@ pub(crate) struct Settings {
     pub(crate) name: Option<String>,
     pub(crate) credentials: Option<(String, String)>,
     pub(crate) request_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
     pub(crate) reconnect: Option<ReconnectPolicy>,
     pub(crate) max_message_size: usize,
 }
@@ -52,6 +60,7 @@ pub struct PeerBuilder {
     name: Option<String>,
     credentials: Option<(String, String)>,
     request_timeout: Duration,
+    connect_timeout: Duration,
     reconnect: Option<ReconnectPolicy>,
     max_message_size: usize,
 }
@@ -62,6 +71,7 @@ impl Default for PeerBuilder {
             name: None,
             credentials: None,
             request_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
             reconnect: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
         }
@@ -89,7 +99,17 @@ impl PeerBuilder {
         self
     }
 
+    /// How long connecting, including the WebSocket upgrade and the handshake (`config`,
+    /// `authenticate`), may take before it fails with [`PeerError::Connect`] (default 5 s).
+    /// Applies to the first connection and to every reconnect attempt.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
     /// Reconnect after the connection drops (default: don't; the peer is closed then).
+    /// With a policy, the first connection is retried the same way: a peer started before
+    /// its daemon connects once the daemon is up (or fails after `max_attempts`).
     pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
         self.reconnect = Some(policy);
         self
@@ -102,19 +122,22 @@ impl PeerBuilder {
     }
 
     /// Connect to `addr` (`host:port` for TCP, `ws://host:port/path` for WebSocket), send
-    /// `config` and `authenticate` as configured, and return the peer. The first connection
-    /// is not retried: a daemon that is not there is reported at once.
+    /// `config` and `authenticate` as configured, and return the peer. Without a reconnect
+    /// policy the first connection is not retried: a daemon that is not there is reported at
+    /// once. With one, failed attempts are retried with its backoff, and the last failure is
+    /// returned once `max_attempts` is reached (a refused authentication is not retried).
     pub async fn connect(self, addr: &str) -> Result<Peer, PeerError> {
         let settings = Settings {
             addr: Address::parse(addr)?,
             name: self.name,
             credentials: self.credentials,
             request_timeout: self.request_timeout,
+            connect_timeout: self.connect_timeout,
             reconnect: self.reconnect,
             max_message_size: self.max_message_size,
         };
         let shared = Arc::new(Shared::new(settings));
-        let conn = establish(&shared).await?;
+        let conn = first_connection(&shared).await?;
         let (shutdown_tx, shutdown_rx) = watch::channel(());
         let supervisor = tokio::spawn(supervise(shared.clone(), conn, shutdown_rx));
         Ok(Peer {
@@ -127,17 +150,64 @@ impl PeerBuilder {
     }
 }
 
+/// The first connection: one attempt, or as many as the reconnect policy allows.
+async fn first_connection(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
+    let Some(policy) = shared.settings.reconnect.clone() else {
+        return establish(shared).await;
+    };
+    let mut delay = policy.initial_delay;
+    let mut failures = 0u32;
+    loop {
+        match establish(shared).await {
+            Ok(conn) => return Ok(conn),
+            // Retrying cannot fix a refused login or a bad address.
+            Err(e) if !e.is_connection_error() => return Err(e),
+            Err(e) => {
+                failures += 1;
+                if policy.max_attempts.is_some_and(|max| failures >= max) {
+                    return Err(e);
+                }
+                tracing::debug!(error = %e, failures, "first connection failed, retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(policy.max_delay);
+            }
+        }
+    }
+}
+
 /// Open a connection, install it, run the handshake and restore what the peer owns.
+/// Opening and the handshake must finish within the connect timeout.
 async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
+    let settings = &shared.settings;
+    let deadline = Instant::now() + settings.connect_timeout;
+    let no_answer = |what: &str| PeerError::Connect {
+        addr: settings.addr.to_string(),
+        reason: format!("{what} within {} s", settings.connect_timeout.as_secs_f64()),
+    };
     let for_reader = shared.clone();
-    let (conn, out) = Connection::open(
-        &shared.settings.addr,
-        shared.settings.max_message_size,
+    let open = Connection::open(
+        &settings.addr,
+        settings.max_message_size,
         Box::new(move |payload| dispatch::frame(&for_reader, payload)),
-    )
-    .await?;
+    );
+    let (conn, out) = match tokio::time::timeout_at(deadline, open).await {
+        Ok(opened) => opened?,
+        Err(_) => return Err(no_answer("no connection")),
+    };
     shared.lock().out = Some(out);
-    match handshake_and_restore(shared).await {
+    let result = match tokio::time::timeout_at(deadline, handshake(shared)).await {
+        Ok(Ok(())) => restore(shared).await,
+        // The daemon's own answers (refused credentials, ...) stay what they are.
+        Ok(Err(PeerError::Timeout { details: None })) | Err(_) => {
+            Err(no_answer("no answer to the handshake"))
+        }
+        Ok(Err(e)) if e.is_connection_error() => Err(PeerError::Connect {
+            addr: settings.addr.to_string(),
+            reason: format!("the connection ended during the handshake ({e})"),
+        }),
+        Ok(Err(e)) => Err(e),
+    };
+    match result {
         Ok(()) => Ok(conn),
         Err(e) => {
             shared.connection_lost();
@@ -146,7 +216,8 @@ async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
     }
 }
 
-async fn handshake_and_restore(shared: &Shared) -> Result<(), PeerError> {
+/// `config` and `authenticate`, as configured.
+async fn handshake(shared: &Shared) -> Result<(), PeerError> {
     let settings = &shared.settings;
     if let Some(name) = &settings.name {
         shared
@@ -162,6 +233,11 @@ async fn handshake_and_restore(shared: &Shared) -> Result<(), PeerError> {
             )
             .await?;
     }
+    Ok(())
+}
+
+/// After a reconnect: add the elements and fetches again.
+async fn restore(shared: &Shared) -> Result<(), PeerError> {
     // Restore elements with their current values, then fetches. Requests go out together
     // and are awaited together, so a restore costs one round trip, not one per element.
     let (adds, fetches): (Vec<Value>, Vec<Value>) = {

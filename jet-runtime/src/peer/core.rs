@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 
@@ -76,6 +77,15 @@ pub(crate) fn message(id: Option<u64>, method: &str, params: Value) -> String {
     Value::Object(m).to_string()
 }
 
+/// A request whose params are JSON text, sent as they are (numbers keep their spelling).
+pub(crate) fn raw_message(id: u64, method: &str, params: &RawValue) -> String {
+    let method = Value::String(method.into());
+    format!(
+        r#"{{"id":{id},"method":{method},"params":{}}}"#,
+        params.get()
+    )
+}
+
 /// The shared core of one peer.
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
@@ -105,10 +115,31 @@ impl Shared {
         params: Value,
         timeout: Option<Duration>,
     ) -> Result<Value, PeerError> {
+        self.request_with(|id| message(Some(id), method, params), timeout)
+            .await
+    }
+
+    /// [`Shared::request`] with params given as JSON text.
+    pub(crate) async fn request_raw(
+        &self,
+        method: &str,
+        params: &RawValue,
+        timeout: Option<Duration>,
+    ) -> Result<Value, PeerError> {
+        self.request_with(|id| raw_message(id, method, params), timeout)
+            .await
+    }
+
+    /// Send the request `build` writes for a fresh id and wait for its response.
+    async fn request_with(
+        &self,
+        build: impl FnOnce(u64) -> String,
+        timeout: Option<Duration>,
+    ) -> Result<Value, PeerError> {
         let (id, rx) = {
             let mut reg = self.lock();
             let (id, rx) = reg.requests.register();
-            if let Err(e) = reg.send(message(Some(id), method, params)) {
+            if let Err(e) = reg.send(build(id)) {
                 reg.requests.cancel(id);
                 return Err(e);
             }
@@ -176,6 +207,11 @@ mod tests {
         assert_eq!(
             message(None, "change", json!({"path":"a","value":2})),
             r#"{"method":"change","params":{"path":"a","value":2}}"#
+        );
+        let params = RawValue::from_string(r#"{"path":"a","value":1e3}"#.into()).unwrap();
+        assert_eq!(
+            raw_message(8, "set", &params),
+            r#"{"id":8,"method":"set","params":{"path":"a","value":1e3}}"#
         );
     }
 

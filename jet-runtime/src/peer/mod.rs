@@ -55,8 +55,9 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -126,7 +127,19 @@ impl Peer {
         SetRequest {
             peer: self,
             path: path.into(),
-            value,
+            value: Payload::Value(value),
+            timeout: None,
+            value_as_result: false,
+        }
+    }
+
+    /// [`Peer::set`] with the value as JSON text, sent exactly as written (`1e3` stays
+    /// `1e3`; a [`Value`] cannot keep a number's spelling).
+    pub fn set_raw(&self, path: impl Into<String>, value: Box<RawValue>) -> SetRequest<'_> {
+        SetRequest {
+            peer: self,
+            path: path.into(),
+            value: Payload::Raw(value),
             timeout: None,
             value_as_result: false,
         }
@@ -137,7 +150,17 @@ impl Peer {
         CallRequest {
             peer: self,
             path: path.into(),
-            args,
+            args: Payload::Value(args),
+            timeout: None,
+        }
+    }
+
+    /// [`Peer::call`] with the arguments as JSON text, sent exactly as written.
+    pub fn call_raw(&self, path: impl Into<String>, args: Box<RawValue>) -> CallRequest<'_> {
+        CallRequest {
+            peer: self,
+            path: path.into(),
+            args: Payload::Raw(args),
             timeout: None,
         }
     }
@@ -209,6 +232,16 @@ impl Peer {
         self.inner.shared.request(method, params, timeout).await
     }
 
+    /// [`Peer::request`] with the params as JSON text, sent exactly as written.
+    pub async fn request_raw(
+        &self,
+        method: &str,
+        params: &RawValue,
+        timeout: Option<Duration>,
+    ) -> Result<Value, PeerError> {
+        self.inner.shared.request_raw(method, params, timeout).await
+    }
+
     /// Whether a connection is up right now (false while reconnecting and after close).
     pub fn is_connected(&self) -> bool {
         self.inner.shared.lock().out.is_some()
@@ -236,7 +269,7 @@ impl Peer {
 pub struct SetRequest<'a> {
     peer: &'a Peer,
     path: String,
-    value: Value,
+    value: Payload,
     timeout: Option<Duration>,
     value_as_result: bool,
 }
@@ -260,13 +293,18 @@ impl<'a> IntoFuture for SetRequest<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let mut p = Map::new();
-        p.insert("path".into(), Value::String(self.path));
-        p.insert("value".into(), self.value);
-        if self.value_as_result {
-            p.insert("valueAsResult".into(), Value::Bool(true));
+        async move {
+            let value = self.value.into_raw()?;
+            let params = RoutedParams {
+                path: &self.path,
+                value: Some(&value),
+                args: None,
+                value_as_result: self.value_as_result,
+                timeout: None,
+            };
+            routed(self.peer, "set", params, self.timeout).await
         }
-        routed(self.peer, "set", p, self.timeout).boxed()
+        .boxed()
     }
 }
 
@@ -275,7 +313,7 @@ impl<'a> IntoFuture for SetRequest<'a> {
 pub struct CallRequest<'a> {
     peer: &'a Peer,
     path: String,
-    args: Value,
+    args: Payload,
     timeout: Option<Duration>,
 }
 
@@ -292,11 +330,50 @@ impl<'a> IntoFuture for CallRequest<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let mut p = Map::new();
-        p.insert("path".into(), Value::String(self.path));
-        p.insert("args".into(), self.args);
-        routed(self.peer, "call", p, self.timeout).boxed()
+        async move {
+            let args = self.args.into_raw()?;
+            let params = RoutedParams {
+                path: &self.path,
+                value: None,
+                args: Some(&args),
+                value_as_result: false,
+                timeout: None,
+            };
+            routed(self.peer, "call", params, self.timeout).await
+        }
+        .boxed()
     }
+}
+
+/// A set value or call arguments: parsed, or JSON text to send as it is.
+enum Payload {
+    Value(Value),
+    Raw(Box<RawValue>),
+}
+
+impl Payload {
+    fn into_raw(self) -> Result<Box<RawValue>, PeerError> {
+        match self {
+            Payload::Raw(raw) => Ok(raw),
+            Payload::Value(v) => serde_json::value::to_raw_value(&v)
+                .map_err(|e| PeerError::Protocol(format!("cannot encode the value: {e}"))),
+        }
+    }
+}
+
+/// The params of a routed `set`/`call`, in the member order peers have always sent.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RoutedParams<'a> {
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    value_as_result: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeout: Option<f64>,
 }
 
 /// Send a routed request. With an explicit timeout the daemon enforces it; the peer waits a
@@ -304,14 +381,16 @@ impl<'a> IntoFuture for CallRequest<'a> {
 async fn routed(
     peer: &Peer,
     method: &str,
-    mut params: Map<String, Value>,
+    mut params: RoutedParams<'_>,
     timeout: Option<Duration>,
 ) -> Result<Value, PeerError> {
     let local = timeout.map(|t| {
-        params.insert("timeout".into(), json!(t.as_secs_f64()));
+        params.timeout = Some(t.as_secs_f64());
         (t + Duration::from_secs(1)).max(peer.inner.shared.settings.request_timeout)
     });
-    peer.request(method, Value::Object(params), local).await
+    let params = serde_json::value::to_raw_value(&params)
+        .map_err(|e| PeerError::Protocol(format!("cannot encode the request: {e}")))?;
+    peer.request_raw(method, &params, local).await
 }
 
 /// An error for a handler to return: `-32602 Invalid params` with

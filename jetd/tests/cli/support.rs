@@ -219,7 +219,8 @@ impl Running {
 /// requests from a script: `answer(message)` returns the messages to send back.
 pub struct FakeDaemon {
     pub addr: SocketAddr,
-    received: mpsc::UnboundedReceiver<Value>,
+    /// Each message, parsed and as the JSON text `jet` sent.
+    received: mpsc::UnboundedReceiver<(Value, String)>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -244,8 +245,8 @@ impl FakeDaemon {
         format!("tcp://{}", self.addr)
     }
 
-    /// The next message `jet` sent.
-    pub async fn next(&mut self) -> Value {
+    /// The next message `jet` sent, parsed and as its text.
+    pub async fn next_with_text(&mut self) -> (Value, String) {
         timeout(STEP, self.received.recv())
             .await
             .expect("no message from jet in time")
@@ -254,10 +255,15 @@ impl FakeDaemon {
 
     /// Skip messages until one with this method arrives.
     pub async fn next_with_method(&mut self, method: &str) -> Value {
+        self.text_with_method(method).await.0
+    }
+
+    /// Skip messages until one with this method arrives; it and its text.
+    pub async fn text_with_method(&mut self, method: &str) -> (Value, String) {
         loop {
-            let m = self.next().await;
+            let (m, text) = self.next_with_text().await;
             if m["method"] == method {
-                return m;
+                return (m, text);
             }
         }
     }
@@ -269,6 +275,25 @@ impl Drop for FakeDaemon {
     }
 }
 
+/// A listener on 127.0.0.1 that accepts connections and never sends or reads anything (a
+/// hung host, a port that is not a Jet daemon's). Dropping the task closes them.
+pub async fn silent_listener() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        // Bounded: a test opens a handful of connections.
+        while held.len() < 64 {
+            match listener.accept().await {
+                Ok((socket, _)) => held.push(socket),
+                Err(_) => return,
+            }
+        }
+        std::future::pending::<()>().await;
+    });
+    (addr, task)
+}
+
 /// A response `{"id":..,"result":..}` to `request`.
 pub fn reply(request: &Value, result: Value) -> Value {
     json!({"id": request["id"], "result": result})
@@ -276,7 +301,7 @@ pub fn reply(request: &Value, result: Value) -> Value {
 
 async fn serve(
     mut socket: TcpStream,
-    tx: mpsc::UnboundedSender<Value>,
+    tx: mpsc::UnboundedSender<(Value, String)>,
     answer: fn(&Value) -> Vec<Value>,
 ) {
     loop {
@@ -291,10 +316,16 @@ async fn serve(
             return;
         };
         let messages = match parsed {
-            Value::Array(batch) => batch,
-            one => vec![one],
+            Value::Array(batch) => batch
+                .into_iter()
+                .map(|m| {
+                    let text = m.to_string();
+                    (m, text)
+                })
+                .collect(),
+            one => vec![(one, String::from_utf8_lossy(&buf).into_owned())],
         };
-        for m in messages {
+        for (m, text) in messages {
             for out in answer(&m) {
                 let text = out.to_string();
                 let frame_len = u32::try_from(text.len()).expect("small frame");
@@ -304,7 +335,7 @@ async fn serve(
                     return;
                 }
             }
-            let _ = tx.send(m);
+            let _ = tx.send((m, text));
         }
     }
 }

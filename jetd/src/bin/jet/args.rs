@@ -32,6 +32,10 @@ pub struct Cli {
     /// Show the raw error next to the explanation.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// How long connecting and the handshake may take, in seconds (a daemon that does not
+    /// answer in time is unreachable: exit status 3).
+    #[arg(long, global = true, value_name = "S", default_value_t = 5.0)]
+    pub connect_timeout: f64,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -15,9 +15,6 @@ use crate::args::{Cli, Command};
 use crate::error::CliError;
 use crate::output::Output;
 
-/// How long connecting (and the handshake) may take before `jet` gives up.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// How long the goodbye (unfetch, remove) after an interrupt may take: the user wants out.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -36,7 +33,10 @@ impl Ctx<'_> {
     /// Connect (and authenticate) as the global options say.
     pub async fn connect(&self) -> Result<Peer, CliError> {
         let addr = daemon_address(&self.cli.daemon)?;
-        let mut builder = Peer::builder().name("jet");
+        // Connecting and the handshake get less time than a request (10 s), so a daemon
+        // that accepts but never answers is "unreachable" (exit 3), not a request timeout.
+        let connect_timeout = seconds("--connect-timeout", self.cli.connect_timeout)?;
+        let mut builder = Peer::builder().name("jet").connect_timeout(connect_timeout);
         if let (Some(user), Some(var)) = (&self.cli.user, &self.cli.password_env) {
             let password = std::env::var(var).map_err(|_| {
                 CliError::Usage(format!(
@@ -46,17 +46,7 @@ impl Ctx<'_> {
             })?;
             builder = builder.credentials(user.clone(), password);
         }
-        match tokio::time::timeout(CONNECT_TIMEOUT, builder.connect(&addr)).await {
-            Ok(result) => result.map_err(|e| self.error(e)),
-            Err(_) => Err(CliError::Connection {
-                words: format!(
-                    "cannot connect to the daemon at {}: no answer within {} s",
-                    self.cli.daemon,
-                    CONNECT_TIMEOUT.as_secs()
-                ),
-                raw: None,
-            }),
-        }
+        builder.connect(&addr).await.map_err(|e| self.error(e))
     }
 }
 

@@ -9,10 +9,11 @@ use crate::error::CliError;
 use crate::rule;
 
 pub async fn set(ctx: &Ctx<'_>, args: &SetArgs) -> Result<(), CliError> {
-    let value = rule::parse_value(&args.value)?;
+    // As JSON text: the value goes out exactly as written (`1e3` stays `1e3`).
+    let value = rule::raw_value(&args.value)?;
     let timeout = args.timeout.map(|s| seconds("--timeout", s)).transpose()?;
     let peer = ctx.connect().await?;
-    let mut request = peer.set(args.path.clone(), value);
+    let mut request = peer.set_raw(args.path.clone(), value);
     if let Some(t) = timeout {
         request = request.timeout(t);
     }
@@ -25,10 +26,10 @@ pub async fn set(ctx: &Ctx<'_>, args: &SetArgs) -> Result<(), CliError> {
 }
 
 pub async fn call(ctx: &Ctx<'_>, args: &CallArgs) -> Result<(), CliError> {
-    let call_args = rule::call_args(&args.args)?;
+    let call_args = rule::raw_call_args(&args.args)?;
     let timeout = args.timeout.map(|s| seconds("--timeout", s)).transpose()?;
     let peer = ctx.connect().await?;
-    let mut request = peer.call(args.path.clone(), call_args);
+    let mut request = peer.call_raw(args.path.clone(), call_args);
     if let Some(t) = timeout {
         request = request.timeout(t);
     }
