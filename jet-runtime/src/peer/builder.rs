@@ -208,7 +208,10 @@ async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
         Ok(Err(e)) => Err(e),
     };
     match result {
-        Ok(()) => Ok(conn),
+        Ok(()) => {
+            shared.link_up();
+            Ok(conn)
+        }
         Err(e) => {
             shared.connection_lost();
             Err(e)
@@ -221,16 +224,12 @@ async fn handshake(shared: &Shared) -> Result<(), PeerError> {
     let settings = &shared.settings;
     if let Some(name) = &settings.name {
         shared
-            .request("config", json!({"name": name}), None)
+            .handshake_request("config", json!({"name": name}))
             .await?;
     }
     if let Some((user, password)) = &settings.credentials {
         shared
-            .request(
-                "authenticate",
-                json!({"user": user, "password": password}),
-                None,
-            )
+            .handshake_request("authenticate", json!({"user": user, "password": password}))
             .await?;
     }
     Ok(())
@@ -240,25 +239,39 @@ async fn handshake(shared: &Shared) -> Result<(), PeerError> {
 async fn restore(shared: &Shared) -> Result<(), PeerError> {
     // Restore elements with their current values, then fetches. Requests go out together
     // and are awaited together, so a restore costs one round trip, not one per element.
+    // Only what existed when the connection was lost: elements and fetches created while
+    // reconnecting are added by their own requests, which wait for the connection.
     let (adds, fetches): (Vec<Value>, Vec<Value>) = {
-        let mut reg = shared.lock();
+        let mut guard = shared.lock();
+        let reg = &mut *guard;
         let mut adds: Vec<Value> = reg
             .states
             .iter()
+            .filter(|(_, s)| reg.restores_token(s.token))
             .map(|(path, s)| s.add_params(path))
             .collect();
-        adds.extend(reg.methods.iter().map(|(path, m)| m.add_params(path)));
-        let fetches = reg
+        adds.extend(
+            reg.methods
+                .iter()
+                .filter(|(_, m)| reg.restores_token(m.token))
+                .map(|(path, m)| m.add_params(path)),
+        );
+        let restored: Vec<String> = reg
             .fetches
-            .values_mut()
-            .map(|f| {
-                f.resume();
-                f.expr.clone()
-            })
+            .keys()
+            .filter(|id| reg.restores_fetch(id))
+            .cloned()
             .collect();
+        let mut fetches = Vec::with_capacity(restored.len());
+        for id in &restored {
+            if let Some(f) = reg.fetches.get_mut(id) {
+                f.resume();
+                fetches.push(f.expr.clone());
+            }
+        }
         (adds, fetches)
     };
-    let adds = adds.into_iter().map(|p| shared.request("add", p, None));
+    let adds = adds.into_iter().map(|p| shared.handshake_request("add", p));
     for result in futures_util::future::join_all(adds).await {
         match result {
             Ok(_) => {}
@@ -273,7 +286,7 @@ async fn restore(shared: &Shared) -> Result<(), PeerError> {
     }
     let fetches = fetches
         .into_iter()
-        .map(|p| shared.request("fetch", p, None));
+        .map(|p| shared.handshake_request("fetch", p));
     for result in futures_util::future::join_all(fetches).await {
         match result {
             Ok(_) => {}

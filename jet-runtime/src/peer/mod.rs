@@ -247,6 +247,17 @@ impl Peer {
         self.inner.shared.lock().out.is_some()
     }
 
+    /// Resolves when the peer is closed for good: by [`close`](Peer::close), when the
+    /// connection is lost and no reconnect policy is set, or when the policy gives up. (A
+    /// connection lost while reconnecting is not "closed": the peer comes back.) For a
+    /// program that serves elements until the daemon goes away:
+    /// `tokio::select! { _ = peer.closed() => ..., _ = ctrl_c => ... }`.
+    pub async fn closed(&self) {
+        let mut link = self.inner.shared.link();
+        // The sender lives as long as `self`, so this only returns once closed.
+        let _ = link.wait_for(|l| *l == core::Link::Closed).await;
+    }
+
     /// Close the connection: pending requests fail with [`PeerError::Closed`], fetch streams
     /// end, and the daemon removes this peer's elements. Waits until the tasks have ended.
     pub async fn close(&self) {
