@@ -795,6 +795,86 @@ async fn numbers_pass_through_as_written() {
     bus.shutdown().await;
 }
 
+/// A daemon like cjet: `get` ignores value rules and sorting (every element, unsorted),
+/// `fetch` sends every element as a plain `add`, and a `set` is answered `true`.
+fn ignoring_script(m: &Value) -> Vec<Value> {
+    let all = [("t/a", json!(10)), ("t/b", json!(60)), ("t/c", json!(80))];
+    match m["method"].as_str() {
+        Some("get") => vec![reply(
+            m,
+            all.iter()
+                .map(|(p, v)| json!({"path": p, "value": v}))
+                .collect(),
+        )],
+        Some("fetch") => {
+            let mut out = vec![reply(m, json!(true))];
+            for (p, v) in &all {
+                let params = json!({"path": p, "event": "add", "value": v});
+                out.push(json!({"method": m["params"]["id"], "params": params}));
+            }
+            out
+        }
+        Some(_) if m.get("id").is_some() => vec![reply(m, json!(true))],
+        _ => Vec::new(),
+    }
+}
+
+/// `jet` gives the answer the rules ask for even when the daemon ignores them, and says so
+/// on stderr.
+#[tokio::test]
+async fn rules_the_daemon_ignores_are_applied_with_a_note() {
+    let fake = FakeDaemon::start(ignoring_script).await;
+    let done = jet(&fake.url(), &["get", "--value-greater-than", "50"]).await;
+    assert_eq!(done.code, Some(0), "{done:#?}");
+    assert_eq!(done.lines(), ["t/b  60", "t/c  80"]);
+    assert_eq!(
+        done.stderr,
+        "jet: note: the daemon does not apply value rules; the peer applied them to its answer\n"
+    );
+    let done = jet(&fake.url(), &["--json", "get", "--value-less-than", "50"]).await;
+    assert_eq!(done.json_lines(), [json!({"path": "t/a", "value": 10})]);
+    let note: Value = serde_json::from_str(done.stderr.trim()).expect("a JSON note");
+    assert!(
+        note["note"].as_str().unwrap().contains("value rules"),
+        "{note}"
+    );
+
+    // A sorted window from plain events.
+    let mut fetch = Running::spawn(
+        &fake.url(),
+        &[
+            "fetch",
+            "--json",
+            "--sort",
+            "value",
+            "--descending",
+            "--to",
+            "2",
+        ],
+    );
+    let mut last = Value::Null;
+    for _ in 0..3 {
+        last = fetch.json().await;
+    }
+    let paths: Vec<&str> = last["window"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{last}"))
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["t/c", "t/b"], "{last}");
+    let done = fetch.interrupt().await;
+    assert!(done.stderr.contains("does not sort"), "{done:#?}");
+
+    // valueAsResult answered `true`: the value is read back.
+    let done = jet(&fake.url(), &["set", "t/b", "61", "--value-as-result"]).await;
+    assert_eq!(done.stdout, "60\n", "{done:#?}");
+    assert!(
+        done.stderr.contains("does not pass on valueAsResult"),
+        "{done:#?}"
+    );
+}
+
 #[tokio::test]
 async fn a_lost_connection_ends_fetch_and_add_with_status_3() {
     let bus = Bus::start().await;

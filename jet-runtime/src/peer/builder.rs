@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use super::connection::{Address, Connection};
 use super::core::Shared;
+use super::local::{Notice, NoticeFn};
 use super::{dispatch, Peer, PeerError, PeerInner};
 use crate::codec::DEFAULT_MAX_MESSAGE_SIZE;
 
@@ -51,6 +52,7 @@ pub(crate) struct Settings {
     pub(crate) connect_timeout: Duration,
     pub(crate) reconnect: Option<ReconnectPolicy>,
     pub(crate) max_message_size: usize,
+    pub(crate) on_notice: Option<NoticeFn>,
 }
 
 /// Options for a [`Peer`]; see [`Peer::builder`].
@@ -63,6 +65,7 @@ pub struct PeerBuilder {
     connect_timeout: Duration,
     reconnect: Option<ReconnectPolicy>,
     max_message_size: usize,
+    on_notice: Option<NoticeFn>,
 }
 
 impl Default for PeerBuilder {
@@ -74,6 +77,7 @@ impl Default for PeerBuilder {
             connect_timeout: Duration::from_secs(5),
             reconnect: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            on_notice: None,
         }
     }
 }
@@ -115,6 +119,14 @@ impl PeerBuilder {
         self
     }
 
+    /// Where [`Notice`]s go: what the daemon left out of an answer and the peer did itself
+    /// (value rules, sorting, `valueAsResult`; cjet ignores them). Default: a `tracing`
+    /// warning. The handler runs on the peer's tasks and must not block.
+    pub fn on_notice(mut self, handler: impl Fn(&Notice) + Send + Sync + 'static) -> Self {
+        self.on_notice = Some(NoticeFn(Arc::new(handler)));
+        self
+    }
+
     /// The largest message accepted from the daemon (default 10 MiB).
     pub fn max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
@@ -135,6 +147,7 @@ impl PeerBuilder {
             connect_timeout: self.connect_timeout,
             reconnect: self.reconnect,
             max_message_size: self.max_message_size,
+            on_notice: self.on_notice,
         };
         let shared = Arc::new(Shared::new(settings));
         let conn = first_connection(&shared).await?;

@@ -16,6 +16,7 @@ use futures_util::Stream;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::local::{Checked, LocalRules, Notice};
 use super::{Peer, PeerError};
 use crate::fetch::builder::Fetch;
 
@@ -158,11 +159,15 @@ pub(crate) struct FetchEntry {
     tx: mpsc::UnboundedSender<FetchEvent>,
     /// `Some` for sorted fetches.
     window: Option<WindowState>,
+    /// The value rules and sorting, applied here if the daemon does not (`None`: nothing
+    /// to check).
+    local: Option<LocalRules>,
 }
 
 impl FetchEntry {
-    /// Turn one notification's params into a stream item.
-    pub(crate) fn on_notification(&mut self, params: Value) {
+    /// Turn one notification's params into a stream item. Returns a notice when the peer
+    /// had to apply a rule the daemon did not (for the caller to report, unlocked).
+    pub(crate) fn on_notification(&mut self, params: Value) -> Option<Notice> {
         let event = if let Some(changes) = params.get("changes") {
             // lua-jet encodes an empty list as `{}`.
             let changes: Vec<Element> = changes
@@ -183,12 +188,10 @@ impl FetchEntry {
                 .and_then(EventKind::parse)
             else {
                 tracing::debug!(%params, "ignoring a fetch notification without a known event");
-                return;
+                return None;
             };
-            let Some(path) = params.get("path").and_then(Value::as_str) else {
-                return;
-            };
-            FetchEvent::Element(ElementEvent {
+            let path = params.get("path").and_then(Value::as_str)?;
+            let element = ElementEvent {
                 kind,
                 path: path.to_owned(),
                 value: params.get("value").cloned(),
@@ -196,16 +199,35 @@ impl FetchEntry {
                     .get("fetchOnly")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
-            })
+            };
+            let Some(local) = &mut self.local else {
+                let _ = self.tx.send(FetchEvent::Element(element));
+                return None;
+            };
+            let (checked, notice) = local.element(element);
+            let event = match checked {
+                Checked::Event(e) => FetchEvent::Element(e),
+                Checked::Window(changes, n) => {
+                    let window = self.window.get_or_insert_with(|| WindowState::new(1));
+                    FetchEvent::Window(window.apply(changes, n))
+                }
+                Checked::Nothing => return notice,
+            };
+            let _ = self.tx.send(event);
+            return notice;
         };
         // The stream may be gone already (dropped, unfetch on its way).
         let _ = self.tx.send(event);
+        None
     }
 
     /// Tell the stream the fetch starts over after a reconnect.
     pub(crate) fn resume(&mut self) {
         if let Some(w) = &mut self.window {
             w.reset();
+        }
+        if let Some(local) = &mut self.local {
+            local.reset();
         }
         let _ = self.tx.send(FetchEvent::Resumed);
     }
@@ -285,6 +307,7 @@ pub(crate) async fn fetch(peer: &Peer, expr: &Fetch) -> Result<FetchStream, Peer
         reg.fetches.insert(
             id.clone(),
             FetchEntry {
+                local: LocalRules::new(&params),
                 expr: params.clone(),
                 tx,
                 window,
@@ -389,6 +412,7 @@ mod tests {
             expr: json!({}),
             tx,
             window: None,
+            local: None,
         };
         entry.on_notification(json!({"path":"a","event":"Add","value":1,"fetchOnly":true}));
         entry.on_notification(json!({"path":"m","event":"remove"}));

@@ -33,7 +33,8 @@
 //!
 //! Module map (private modules): `connection` (transports, reader/writer tasks),
 //! `correlation` (pending requests), `dispatch` (incoming messages), `core` (the shared
-//! registry), `state`, `method`, `fetch`, `builder` (options, handshake, reconnect), `error`.
+//! registry), `state`, `method`, `fetch`, `builder` (options, handshake, reconnect), `local` (rules
+//! a daemon left out, applied here), `error`.
 //!
 //! Handlers: synchronous set/call handlers run on the connection's reader task, in arrival
 //! order, and must not block; asynchronous ones run on their own tasks. A panicking sync
@@ -46,6 +47,7 @@ mod correlation;
 mod dispatch;
 mod error;
 mod fetch;
+mod local;
 mod method;
 mod state;
 
@@ -64,6 +66,7 @@ use tokio::task::JoinHandle;
 pub use builder::{PeerBuilder, ReconnectPolicy};
 pub use error::PeerError;
 pub use fetch::{Element, ElementEvent, EventKind, FetchEvent, FetchStream, Window};
+pub use local::Notice;
 pub use method::{CallResult, Method, MethodBuilder};
 pub use state::{SetReply, SetResult, State, StateBuilder};
 
@@ -166,8 +169,16 @@ impl Peer {
     }
 
     /// The elements matching `expr` right now (`get`, one round trip, no subscription).
+    /// Value rules and sorting are applied here if the daemon left them out (a [`Notice`]
+    /// says so).
     pub async fn get(&self, expr: &Fetch) -> Result<Vec<Element>, PeerError> {
-        fetch::parse_get(self.request("get", expr.to_json(), None).await?)
+        let params = expr.to_json();
+        let elements = fetch::parse_get(self.request("get", params.clone(), None).await?)?;
+        let (elements, notices) = local::check_get(&params, elements);
+        for notice in &notices {
+            local::report(&self.inner.shared.settings, notice);
+        }
+        Ok(elements)
     }
 
     /// Subscribe to the elements matching `expr`. See [`FetchEvent`] for what the stream
@@ -313,7 +324,13 @@ impl<'a> IntoFuture for SetRequest<'a> {
                 value_as_result: self.value_as_result,
                 timeout: None,
             };
-            routed(self.peer, "set", params, self.timeout).await
+            let result = routed(self.peer, "set", params, self.timeout).await?;
+            // `true` for a value that is not `true`: the flag did not reach the owner (cjet
+            // does not forward it). Read the value instead.
+            if self.value_as_result && result == Value::Bool(true) && value.get().trim() != "true" {
+                return value_after_set(self.peer, &self.path, result).await;
+            }
+            Ok(result)
         }
         .boxed()
     }
@@ -353,6 +370,26 @@ impl<'a> IntoFuture for CallRequest<'a> {
             routed(self.peer, "call", params, self.timeout).await
         }
         .boxed()
+    }
+}
+
+/// The value of `path` after a `set` whose `valueAsResult` answer was only `true`.
+async fn value_after_set(peer: &Peer, path: &str, answer: Value) -> Result<Value, PeerError> {
+    let elements = peer.get(&Fetch::all().path_equals(path)).await?;
+    match elements
+        .into_iter()
+        .find(|e| e.path == path)
+        .and_then(|e| e.value)
+    {
+        // The owner adjusted the value to `true`, and said so.
+        Some(Value::Bool(true)) | None => Ok(answer),
+        Some(value) => {
+            let notice = Notice::ValueAsResultIgnored {
+                path: path.to_owned(),
+            };
+            local::report(&peer.inner.shared.settings, &notice);
+            Ok(value)
+        }
     }
 }
 

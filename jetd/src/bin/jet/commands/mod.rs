@@ -36,7 +36,19 @@ impl Ctx<'_> {
         // Connecting and the handshake get less time than a request (10 s), so a daemon
         // that accepts but never answers is "unreachable" (exit 3), not a request timeout.
         let connect_timeout = seconds("--connect-timeout", self.cli.connect_timeout)?;
-        let mut builder = Peer::builder().name("jet").connect_timeout(connect_timeout);
+        // What the daemon left out and the peer did itself (cjet ignores value rules,
+        // sorting and valueAsResult): the answer is right, but say so, on stderr.
+        let json = self.out.json;
+        let mut builder = Peer::builder()
+            .name("jet")
+            .connect_timeout(connect_timeout)
+            .on_notice(move |notice| {
+                if json {
+                    eprintln!("{}", serde_json::json!({"note": notice.to_string()}));
+                } else {
+                    eprintln!("jet: note: {notice}");
+                }
+            });
         if let (Some(user), Some(var)) = (&self.cli.user, &self.cli.password_env) {
             let password = std::env::var(var).map_err(|_| {
                 CliError::Usage(format!(
