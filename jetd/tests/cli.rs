@@ -875,6 +875,80 @@ async fn rules_the_daemon_ignores_are_applied_with_a_note() {
     );
 }
 
+/// cjet's words: one data key for "set of a method" and "call of a state", and an HTTP/1.0
+/// 404 for a WebSocket path it does not serve.
+fn cjet_errors_script(m: &Value) -> Vec<Value> {
+    let refused = |key: &str| {
+        json!({"id": m["id"], "error": {"message": "Invalid params", "code": -32602,
+            "data": {key: m["params"]["path"]}}})
+    };
+    match m["method"].as_str() {
+        Some("set" | "call") => vec![refused("set/call on element not possible")],
+        Some("get") => vec![refused("request not authorized")],
+        Some(_) if m.get("id").is_some() => vec![reply(m, json!(true))],
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn errors_are_worded_for_what_refused_them() {
+    // cjet's error keys become the typed errors.
+    let fake = FakeDaemon::start(cjet_errors_script).await;
+    jet(&fake.url(), &["set", "m", "1"])
+        .await
+        .assert_fails(1, "jet: not a state: m is a method");
+    jet(&fake.url(), &["call", "s"])
+        .await
+        .assert_fails(1, "jet: not a method: s is a state");
+
+    // A WebSocket path the daemon does not serve (cjet answers HTTP/1.0 404).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let http = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        for _ in 0..2 {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 2048];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let ws = format!("ws://{addr}/wrong");
+    let done = jet(&ws, &["info"]).await;
+    done.assert_fails(
+        3,
+        &format!("cannot connect to the daemon at {ws}: the daemon refused the WebSocket path (HTTP 404)"),
+    );
+    assert!(!done.stderr.contains("is jetd running"), "{done:#?}");
+    http.abort();
+
+    // An owner's refusal is the owner's, in its words.
+    let bus = Bus::start().await;
+    let peer = bus.peer().await;
+    let _strict = timeout(
+        STEP,
+        peer.add_state("plant/setpoint", json!(60)).on_set(|_| {
+            Err(jet_runtime::peer::invalid_argument(
+                "the setpoint must be within 30 to 90 °C",
+            ))
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let done = jet(&bus.tcp, &["set", "plant/setpoint", "95"]).await;
+    done.assert_fails(
+        1,
+        "jet: the owner refused: the setpoint must be within 30 to 90 °C\n",
+    );
+    assert!(!done.stderr.contains("daemon"), "{done:#?}");
+    bus.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_lost_connection_ends_fetch_and_add_with_status_3() {
     let bus = Bus::start().await;

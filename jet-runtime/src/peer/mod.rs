@@ -33,8 +33,8 @@
 //!
 //! Module map (private modules): `connection` (transports, reader/writer tasks),
 //! `correlation` (pending requests), `dispatch` (incoming messages), `core` (the shared
-//! registry), `state`, `method`, `fetch`, `builder` (options, handshake, reconnect), `local` (rules
-//! a daemon left out, applied here), `error`.
+//! registry), `state`, `method`, `fetch`, `builder` (options, handshake, reconnect),
+//! `local` (rules a daemon left out, applied here), `error`.
 //!
 //! Handlers: synchronous set/call handlers run on the connection's reader task, in arrival
 //! order, and must not block; asynchronous ones run on their own tasks. A panicking sync
@@ -438,7 +438,9 @@ async fn routed(
     });
     let params = serde_json::value::to_raw_value(&params)
         .map_err(|e| PeerError::Protocol(format!("cannot encode the request: {e}")))?;
-    peer.request_raw(method, &params, local).await
+    peer.request_raw(method, &params, local)
+        .await
+        .map_err(|e| e.for_routed(method))
 }
 
 /// An error for a handler to return: `-32602 Invalid params` with

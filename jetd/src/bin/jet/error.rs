@@ -50,6 +50,28 @@ impl CliError {
         matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
+    /// Explain the error of a routed `set` or `call`: an error that is not one of the
+    /// daemon's own is the element owner's answer, and is worded as such.
+    pub fn from_routed(e: PeerError, daemon: &str) -> CliError {
+        match &e {
+            PeerError::Remote {
+                code,
+                message,
+                data,
+            } => {
+                let words = match data {
+                    Some(d) => format!("the owner refused: {message} (error {code}): {d}"),
+                    None => format!("the owner refused: {message} (error {code})"),
+                };
+                CliError::Refused {
+                    words,
+                    raw: Box::new(e),
+                }
+            }
+            _ => CliError::from_peer(e, daemon),
+        }
+    }
+
     /// Explain a peer error; `daemon` is the address as the user gave it.
     pub fn from_peer(e: PeerError, daemon: &str) -> CliError {
         let words = match &e {
@@ -67,6 +89,17 @@ impl CliError {
                     ),
                     raw: Some(Box::new(e)),
                 }
+            }
+            PeerError::WebSocketRefused { status, .. } => {
+                let what = if *status == 404 { "path" } else { "upgrade" };
+                return CliError::Connection {
+                    words: format!(
+                        "cannot connect to the daemon at {daemon}: the daemon refused the \
+                         WebSocket {what} (HTTP {status}); check the path in --daemon (jetd \
+                         serves any path, cjet ws://HOST:PORT/api/jet/)"
+                    ),
+                    raw: Some(Box::new(e)),
+                };
             }
             PeerError::ConnectionClosed | PeerError::Closed | PeerError::Io(_) => {
                 return CliError::Connection {
@@ -118,10 +151,13 @@ impl CliError {
                 };
                 format!("the daemon at {daemon} does not support `{method}` (Method not found)")
             }
-            PeerError::InvalidParams { message, data } => match data {
-                Some(d) => format!("the daemon refused the request: {message}: {d}"),
-                None => format!("the daemon refused the request: {message}"),
-            },
+            // A value the owner refused, in its words (the peer's Display says so).
+            PeerError::InvalidParams { data: Some(d), .. }
+                if d.get("invalidArgument").is_some() =>
+            {
+                e.to_string()
+            }
+            PeerError::InvalidParams { .. } => format!("the daemon refused the request: {e}"),
             PeerError::Remote {
                 code,
                 message,
@@ -177,6 +213,43 @@ mod tests {
         let e = CliError::from_peer(PeerError::ConnectionClosed, "ws://h:1/");
         assert_eq!(e.exit_code(), 3);
         assert!(e.to_string().contains("ws://h:1/"));
+    }
+
+    #[test]
+    fn refusals_say_who_refused() {
+        let owner = PeerError::from_error_value(json!({"message":"Invalid params",
+            "code":-32602,"data":{"invalidArgument":{"message":"must be within 30 to 90 °C"}}}));
+        assert_eq!(
+            CliError::from_peer(owner, "d").to_string(),
+            "the owner refused: must be within 30 to 90 °C"
+        );
+        let daemon = PeerError::from_error_value(json!({"message":"Invalid params",
+            "code":-32602,"data":{"reason":"no path given"}}));
+        assert_eq!(
+            CliError::from_peer(daemon, "d").to_string(),
+            "the daemon refused the request: Invalid params: no path given"
+        );
+        let custom = PeerError::Remote {
+            code: 123,
+            message: "too hot".into(),
+            data: None,
+        };
+        assert_eq!(
+            CliError::from_routed(custom, "d").to_string(),
+            "the owner refused: too hot (error 123)"
+        );
+        let e = CliError::from_peer(
+            PeerError::WebSocketRefused {
+                addr: "ws://h:1/x".into(),
+                status: 404,
+            },
+            "ws://h:1/x",
+        );
+        assert_eq!(e.exit_code(), 3);
+        assert!(e
+            .to_string()
+            .starts_with("cannot connect to the daemon at ws://h:1/x: the daemon refused the WebSocket path (HTTP 404)"));
+        assert!(!e.to_string().contains("is jetd running"));
     }
 
     #[test]

@@ -30,6 +30,11 @@ impl Ctx<'_> {
         CliError::from_peer(e, &self.cli.daemon)
     }
 
+    /// Explain the error of a `set` or `call` (the owner's own errors say so).
+    pub fn routed_error(&self, e: PeerError) -> CliError {
+        CliError::from_routed(e, &self.cli.daemon)
+    }
+
     /// Connect (and authenticate) as the global options say.
     pub async fn connect(&self) -> Result<Peer, CliError> {
         let addr = daemon_address(&self.cli.daemon)?;

@@ -20,7 +20,7 @@ pub async fn set(ctx: &Ctx<'_>, args: &SetArgs) -> Result<(), CliError> {
     if args.value_as_result {
         request = request.value_as_result();
     }
-    let result = request.await.map_err(|e| ctx.error(e));
+    let result = request.await.map_err(|e| ctx.routed_error(e));
     peer.close().await;
     print_result(ctx, result?)
 }
@@ -33,7 +33,7 @@ pub async fn call(ctx: &Ctx<'_>, args: &CallArgs) -> Result<(), CliError> {
     if let Some(t) = timeout {
         request = request.timeout(t);
     }
-    let result = request.await.map_err(|e| ctx.error(e));
+    let result = request.await.map_err(|e| ctx.routed_error(e));
     peer.close().await;
     print_result(ctx, result?)
 }
