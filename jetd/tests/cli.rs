@@ -104,12 +104,11 @@ async fn get_lists_states_and_methods_and_applies_rules() {
     let bus = Bus::start().await;
     let _plant = plant(&bus).await;
 
+    // Sorted by path (the daemon answers in the order the elements were added).
     let done = jet(&bus.tcp, &["get", "plant/"]).await;
     done.assert_ok();
-    let mut lines = done.lines();
-    lines.sort_unstable();
     assert_eq!(
-        lines,
+        done.lines(),
         [
             "plant/boiler/setpoint  70",
             "plant/boiler/sum       (method)",
@@ -152,8 +151,15 @@ async fn get_lists_states_and_methods_and_applies_rules() {
         done.json_lines(),
         [json!({"path":"plant/boiler/sum","method":true})]
     );
+    // Nothing: said on stderr, stdout stays empty (and under --json, nothing at all).
     let done = jet(&bus.tcp, &["get", "--equals", "nothing/here"]).await;
-    done.assert_ok();
+    assert_eq!(
+        (done.code, done.stdout.as_str(), done.stderr.as_str()),
+        (Some(0), "", "jet: no element matches\n")
+    );
+    jet(&bus.tcp, &["tree", "--json", "--equals", "nothing/here"])
+        .await
+        .assert_ok();
     assert_eq!(done.stdout, "");
     bus.shutdown().await;
 }
@@ -168,13 +174,13 @@ async fn tree_draws_the_hierarchy() {
         done.lines(),
         [
             "other",
-            "└── x = 1",
+            "└── x = 1  read-only",
             "plant",
             "├── boiler",
             "│   ├── setpoint = 70",
             "│   └── sum()",
-            "├── pump = \"on\"",
-            "└── sensor = {\"temp\":80}",
+            "├── pump = \"on\"  read-only",
+            "└── sensor = {\"temp\":80}  read-only",
         ]
     );
     let done = jet(&bus.tcp, &["tree", "--json", "boiler"]).await;
@@ -217,9 +223,16 @@ async fn fetch_streams_events_until_interrupted() {
     .await
     .unwrap()
     .unwrap();
-    assert_eq!(fetch.line().await, "add     plant/boiler/flame     true");
+    // Read-only, as `get` and `tree` mark it (the daemon says so on the add only).
+    assert_eq!(
+        fetch.line().await,
+        "add     plant/boiler/flame     true  read-only"
+    );
     timeout(STEP, extra.remove()).await.unwrap().unwrap();
-    assert_eq!(fetch.line().await, "remove  plant/boiler/flame     true");
+    assert_eq!(
+        fetch.line().await,
+        "remove  plant/boiler/flame     true  read-only"
+    );
 
     let done = fetch.interrupt().await;
     done.assert_ok();
@@ -272,8 +285,8 @@ async fn sorted_fetch_redraws_its_window() {
     ];
 
     let mut people = Running::spawn(&bus.tcp, &args);
-    assert_eq!(people.line().await, "#1  n/b  1");
-    assert_eq!(people.line().await, "#2  n/c  2");
+    assert_eq!(people.line().await, "#1  n/b  1  read-only");
+    assert_eq!(people.line().await, "#2  n/c  2  read-only");
     let mut json_args = args.to_vec();
     json_args.push("--json");
     let mut script = Running::spawn(&bus.tcp, &json_args);
@@ -291,8 +304,8 @@ async fn sorted_fetch_redraws_its_window() {
         "",
         "windows are separated by a blank line"
     );
-    assert_eq!(people.line().await, "#1  n/a  0");
-    assert_eq!(people.line().await, "#2  n/b  1");
+    assert_eq!(people.line().await, "#1  n/a  0  read-only");
+    assert_eq!(people.line().await, "#2  n/b  1  read-only");
     assert_eq!(
         script.json().await,
         json!({"from":1,"window":[{"index":1,"path":"n/a","value":0,"fetchOnly":true},{"index":2,"path":"n/b","value":1,"fetchOnly":true}]})
@@ -949,6 +962,56 @@ async fn errors_are_worded_for_what_refused_them() {
     bus.shutdown().await;
 }
 
+/// Under --json every error is one JSON object on stderr (command line errors too), and
+/// commands that find nothing say so for people.
+#[tokio::test]
+async fn errors_as_json_and_a_word_on_nothing() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let err = |done: &support::Done| -> Value {
+        serde_json::from_str(done.stderr.trim())
+            .unwrap_or_else(|e| panic!("stderr is not one JSON object ({e}): {done:#?}"))
+    };
+    let done = jet(&bus.tcp, &["--json", "set", "plant/nothing", "1"]).await;
+    assert_eq!(done.code, Some(1));
+    assert_eq!(
+        err(&done),
+        json!({"error": "no such path: plant/nothing", "kind": "refused", "exitCode": 1})
+    );
+    let done = jet(&bus.tcp, &["--json", "call", "plant/boiler/sum", "x"]).await;
+    let e = err(&done);
+    assert_eq!(e["kind"], "refused");
+    assert_eq!(e["daemonError"]["code"], 123);
+    assert_eq!(e["daemonError"]["data"], json!(["x"]));
+    let done = jet(&bus.tcp, &["get", "--json", "--field", "temp>5"]).await;
+    assert_eq!(done.code, Some(2));
+    assert_eq!(err(&done)["kind"], "usage");
+    let done = jet(&bus.tcp, &["--json", "frobnicate"]).await;
+    assert_eq!(done.code, Some(2));
+    let e = err(&done);
+    assert_eq!(e["kind"], "usage");
+    assert!(e["error"].as_str().unwrap().contains("frobnicate"), "{e}");
+    let done = jet("tcp://127.0.0.1:9", &["--json", "info"]).await;
+    assert_eq!(
+        (done.code, err(&done)["kind"].clone()),
+        (Some(3), json!("connection"))
+    );
+
+    // Nothing found: a word for people on stderr, stdout empty.
+    let done = jet(&bus.tcp, &["schema", "--equals", "plant/pump"]).await;
+    assert_eq!(
+        (done.code, done.stdout.as_str(), done.stderr.as_str()),
+        (
+            Some(0),
+            "",
+            "jet: no schemas: no matching element has one\n"
+        )
+    );
+    let done = jet(&bus.tcp, &["tree", "nothing"]).await;
+    assert_eq!(done.stderr, "jet: no element matches\n");
+    bus.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_lost_connection_ends_fetch_and_add_with_status_3() {
     let bus = Bus::start().await;
@@ -1026,7 +1089,7 @@ async fn credentials_come_from_an_environment_variable() {
     .unwrap();
 
     // Anonymous: the element is invisible.
-    let done = jet(&bus.tcp, &["get", "ops/"]).await;
+    let done = jet(&bus.tcp, &["get", "--json", "ops/"]).await;
     done.assert_ok();
     assert_eq!(done.stdout, "");
 

@@ -5,6 +5,7 @@
 //! next. The original error is kept for `--verbose`.
 
 use jet_runtime::peer::PeerError;
+use serde_json::{json, Value};
 
 /// A failed `jet` run.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,37 @@ impl CliError {
             CliError::Connection { raw, .. } => raw.as_deref(),
             _ => None,
         }
+    }
+
+    /// The error as one JSON object, for `--json`: `{"error": words, "kind", "exitCode"}`,
+    /// and `daemonError` with the error object when the daemon or owner sent one.
+    pub fn to_json(&self) -> Value {
+        let kind = match self {
+            CliError::Usage(_) => "usage",
+            CliError::Refused { .. } => "refused",
+            CliError::Connection { .. } => "connection",
+            CliError::Output(_) => "output",
+        };
+        let mut v = json!({"error": self.to_string(), "kind": kind, "exitCode": self.exit_code()});
+        let object = match self.raw() {
+            Some(PeerError::Remote {
+                code,
+                message,
+                data,
+            }) => Some((*code, message.as_str(), data)),
+            Some(PeerError::InvalidParams { message, data }) => {
+                Some((-32602, message.as_str(), data))
+            }
+            _ => None,
+        };
+        if let Some((code, message, data)) = object {
+            let mut e = json!({"code": code, "message": message});
+            if let Some(d) = data {
+                e["data"] = d.clone();
+            }
+            v["daemonError"] = e;
+        }
+        v
     }
 
     /// Whether the reader of our output went away (`jet fetch | head -3`): not a failure.
@@ -175,6 +207,11 @@ impl CliError {
     }
 }
 
+/// A command line error (from clap) as `--json` reports errors.
+pub fn usage_json(words: &str) -> Value {
+    json!({"error": words, "kind": "usage", "exitCode": 2})
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,6 +287,29 @@ mod tests {
             .to_string()
             .starts_with("cannot connect to the daemon at ws://h:1/x: the daemon refused the WebSocket path (HTTP 404)"));
         assert!(!e.to_string().contains("is jetd running"));
+    }
+
+    #[test]
+    fn errors_as_json() {
+        let e = CliError::from_routed(
+            PeerError::Remote {
+                code: 123,
+                message: "too hot".into(),
+                data: Some(json!({"max": 90})),
+            },
+            "d",
+        );
+        assert_eq!(
+            e.to_json(),
+            json!({"error": "the owner refused: too hot (error 123): {\"max\":90}",
+                "kind": "refused", "exitCode": 1,
+                "daemonError": {"code": 123, "message": "too hot", "data": {"max": 90}}})
+        );
+        let e = CliError::Usage("bad".into());
+        assert_eq!(
+            e.to_json(),
+            json!({"error": "bad", "kind": "usage", "exitCode": 2})
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use jet_runtime::peer::Element;
 use serde_json::{Map, Value};
 
-use crate::output::{Output, Paint};
+use crate::output::{Output, Paint, READ_ONLY};
 
 /// One level of the hierarchy. A node may be an element and have children at the same time
 /// (`a` and `a/b` both exist).
@@ -55,12 +55,17 @@ impl Node {
     }
 
     fn label(&self, name: &str, out: &Output) -> String {
-        match &self.element {
+        let label = match &self.element {
             Some(Element { value: Some(v), .. }) => {
                 format!("{} = {}", out.paint(name, Paint::Bold), v)
             }
             Some(Element { value: None, .. }) => out.paint(&format!("{name}()"), Paint::Cyan),
             None => name.to_owned(),
+        };
+        // Marked as `get` and `fetch` mark it.
+        match &self.element {
+            Some(e) if e.fetch_only => format!("{label}  {}", out.paint(READ_ONLY, Paint::Dim)),
+            _ => label,
         }
     }
 
@@ -81,6 +86,9 @@ impl Node {
                 Some(v) => m.insert("value".into(), v.clone()),
                 None => m.insert("method".into(), Value::Bool(true)),
             };
+            if e.fetch_only {
+                m.insert("fetchOnly".into(), Value::Bool(true));
+            }
         }
         if !self.children.is_empty() {
             let children = self
