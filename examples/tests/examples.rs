@@ -1,9 +1,8 @@
 //! Runs the `provider` and `consumer` examples against jetd in-process, so the test command
 //! proves the examples work, not just that they compile.
 
-use std::time::Duration;
-
 use jet_runtime::peer::PeerError;
+use jet_test_support::STEP;
 use serde_json::json;
 
 #[allow(dead_code)]
@@ -13,8 +12,6 @@ mod provider;
 #[allow(dead_code)]
 #[path = "../examples/consumer.rs"]
 mod consumer;
-
-const STEP: Duration = Duration::from_secs(10);
 
 #[tokio::test]
 async fn consumer_example_drives_the_provider_example() {

@@ -1,4 +1,4 @@
-//! The message parser and dispatcher: `jetd::core::Shared` driven directly, no sockets.
+//! The message parser and dispatcher: `jetd::bus::Bus` driven directly, no sockets.
 //!
 //! Input: lines of text, one action each, so seeds are readable and libFuzzer's mutations
 //! keep the JSON mostly intact:
@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use jetd::auth::Groups;
-use jetd::core::{ConnId, CoreConfig, FrameOutcome, Shared};
+use jetd::bus::{ConnId, FrameOutcome, Bus};
 use jetd::outbox::{frames, Closed, Outbox};
 use libfuzzer_sys::fuzz_target;
 use serde_json::value::RawValue;
@@ -37,17 +37,17 @@ struct Peer {
     outbox: Arc<Outbox>,
 }
 
-fn connect(shared: &Shared) -> Peer {
+fn connect(bus: &Bus) -> Peer {
     let outbox = Arc::new(Outbox::new(OUTBOX_LIMIT));
-    let conn = shared.connect(outbox.clone(), "fuzz", None);
+    let conn = bus.connect(outbox.clone(), "fuzz", None);
     Peer { conn, outbox }
 }
 
 /// What `process_frame` in the server does, with a fake password check.
-fn feed(shared: &Shared, conn: ConnId, frame: &[u8]) {
+fn feed(bus: &Bus, conn: ConnId, frame: &[u8]) {
     let mut start = 0;
     loop {
-        match shared.handle_frame(conn, frame, start) {
+        match bus.handle_frame(conn, frame, start) {
             FrameOutcome::Done => return,
             FrameOutcome::Authenticate { auth, next } => {
                 let groups = (auth.password == "pw").then(|| Groups {
@@ -55,7 +55,7 @@ fn feed(shared: &Shared, conn: ConnId, frame: &[u8]) {
                     set_groups: vec![auth.user.clone()],
                     call_groups: vec![auth.user.clone()],
                 });
-                shared.finish_authenticate(conn, auth, groups);
+                bus.finish_authenticate(conn, auth, groups);
                 assert!(next > start, "authenticate continuation must advance");
                 start = next;
             }
@@ -104,48 +104,47 @@ fn check_frame(frame: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let shared = Shared::new(CoreConfig {
+    let bus = Bus::new(&jetd::Config {
         default_timeout: Duration::from_secs(5),
-        users: jetd::auth::Users::default(),
         // Small, so that the limit paths are reached too.
         max_elements_per_peer: 8,
         max_fetchers_per_peer: 3,
         max_pending_per_peer: 3,
+        ..jetd::Config::default()
     });
-    let mut peers: Vec<Peer> = (0..CONNS).map(|_| connect(&shared)).collect();
+    let mut peers: Vec<Peer> = (0..CONNS).map(|_| connect(&bus)).collect();
     for line in data.split(|&b| b == b'\n') {
         let (slot, frame) = match line {
             [d @ b'0'..=b'3', rest @ ..] => (usize::from(d - b'0'), Some(rest)),
             [b'd', d @ b'0'..=b'3', ..] => (usize::from(d - b'0'), None),
             [b't', ..] => {
-                shared.expire_routes(Instant::now() + Duration::from_secs(2_000_000_000));
+                bus.expire_routes(Instant::now() + Duration::from_secs(2_000_000_000));
                 (0, Some(&b""[..]))
             }
             _ => (0, Some(line)),
         };
         match frame {
-            Some(frame) if !frame.is_empty() => feed(&shared, peers[slot].conn, frame),
+            Some(frame) if !frame.is_empty() => feed(&bus, peers[slot].conn, frame),
             Some(_) => {}
             None => {
-                shared.disconnect(peers[slot].conn);
+                bus.disconnect(peers[slot].conn);
                 drain(&peers[slot]);
-                peers[slot] = connect(&shared);
+                peers[slot] = connect(&bus);
             }
         }
         for peer in peers.iter_mut() {
             if !drain(peer) {
-                shared.disconnect(peer.conn);
-                *peer = connect(&shared);
+                bus.disconnect(peer.conn);
+                *peer = connect(&bus);
             }
         }
     }
     for peer in &peers {
-        shared.disconnect(peer.conn);
+        bus.disconnect(peer.conn);
     }
-    let (elements, fetchers, conns, routes) = shared.stats();
     assert_eq!(
-        (elements, fetchers, conns, routes),
-        (0, 0, 0, 0),
+        bus.stats(),
+        jetd::Stats::default(),
         "state left over after every peer disconnected"
     );
 });

@@ -13,14 +13,14 @@
 //! rebuilds from the notifications (each entry written at its index, the view truncated to
 //! `n` items) always equals the window of the fully sorted list, with `n` its length: the
 //! invariant of PROTOCOL.md A.6, whatever `from` is. (This target found the stale window
-//! with `from > 1` that A.6's correction fixes; see tests/tests/regressions.rs.)
+//! with `from > 1` that A.6's correction fixes; see tests/tests/hardening/regressions.rs.)
 #![no_main]
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use jet_runtime::fetch::{Event, EventFilter, FetchExpr, PathHint, SortKey, SortedUpdate, Sorter};
+use jet_runtime::fetch::engine::{Event, EventFilter, FetchExpr, PathHint, SortKey, SortedUpdate, Sorter};
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

@@ -2,9 +2,10 @@
 //!
 //! Input: the bytes a client sends (an HTTP upgrade request, then WebSocket frames), written
 //! into an in-memory `tokio::io::duplex` whose client side then closes. The server side runs
-//! tokio-tungstenite's accept with jetd's settings (message and frame size limits, the `jet`
-//! subprotocol echoed when offered) and feeds every text or binary message to a
-//! `jetd::core::Shared` connection, as the daemon's read loop does.
+//! tokio-tungstenite's accept with jetd's settings (message and frame size limits) and
+//! jetd's own handshake callback (the `jet` subprotocol echoed when offered, origins
+//! outside the allow-list refused), and feeds every text or binary message to a
+//! `jetd::bus::Bus` connection, as the daemon's read loop does.
 //!
 //! Checked: nothing panics and nothing hangs (the stream ends, so everything must finish);
 //! what the core queues for the connection is valid JSON.
@@ -14,12 +15,11 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use jetd::core::{CoreConfig, FrameOutcome, Shared};
+use jetd::bus::{FrameOutcome, Bus};
 use jetd::outbox::{frames, Outbox};
 use libfuzzer_sys::fuzz_target;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
-use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -35,22 +35,17 @@ fn runtime() -> &'static tokio::runtime::Runtime {
     })
 }
 
-/// The same decision as jetd's handshake callback: echo `jet` when the client offers it.
+/// The origins the fuzzed daemon allows: a request with any other `Origin` is refused by
+/// the handshake, so both of its answers are reached.
+fn allowed_origins() -> &'static Vec<String> {
+    static ALLOWED: OnceLock<Vec<String>> = OnceLock::new();
+    ALLOWED.get_or_init(|| vec!["http://localhost".to_owned()])
+}
+
+/// jetd's own handshake callback (`jetd::fuzzing::check_handshake`), with the allow-list.
 #[allow(clippy::result_large_err)]
-fn echo_jet(request: &Request, mut response: Response) -> Result<Response, ErrorResponse> {
-    let offers_jet = request
-        .headers()
-        .get_all("sec-websocket-protocol")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|p| p.trim() == "jet");
-    if offers_jet {
-        response
-            .headers_mut()
-            .insert("sec-websocket-protocol", HeaderValue::from_static("jet"));
-    }
-    Ok(response)
+fn callback(request: &Request, response: Response) -> Result<Response, ErrorResponse> {
+    jetd::fuzzing::check_handshake(Some(allowed_origins()), request, response)
 }
 
 async fn serve(server: tokio::io::DuplexStream) {
@@ -58,13 +53,13 @@ async fn serve(server: tokio::io::DuplexStream) {
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE));
     let Ok(mut ws) =
-        tokio_tungstenite::accept_hdr_async_with_config(server, echo_jet, Some(config)).await
+        tokio_tungstenite::accept_hdr_async_with_config(server, callback, Some(config)).await
     else {
         return;
     };
-    let shared = Shared::new(CoreConfig::from_config(&jetd::Config::default()));
+    let bus = Bus::new(&jetd::Config::default());
     let outbox = Arc::new(Outbox::new(1024 * 1024));
-    let conn = shared.connect(outbox.clone(), "ws", None);
+    let conn = bus.connect(outbox.clone(), "ws", None);
     while let Some(msg) = ws.next().await {
         let frame = match msg {
             Ok(Message::Text(text)) => text.as_bytes().to_vec(),
@@ -74,13 +69,13 @@ async fn serve(server: tokio::io::DuplexStream) {
         };
         let mut start = 0;
         while let FrameOutcome::Authenticate { auth, next } =
-            shared.handle_frame(conn, &frame, start)
+            bus.handle_frame(conn, &frame, start)
         {
-            shared.finish_authenticate(conn, auth, None);
+            bus.finish_authenticate(conn, auth, None);
             start = next;
         }
     }
-    shared.disconnect(conn);
+    bus.disconnect(conn);
     let mut buf = Vec::new();
     if let Some(Ok(())) = outbox.take(&mut buf).now_or_never() {
         for frame in frames(&buf) {

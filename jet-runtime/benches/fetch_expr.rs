@@ -7,7 +7,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use jet_runtime::fetch::FetchExpr;
+use jet_runtime::fetch::engine::FetchExpr;
 use serde_json::{json, Value};
 
 fn expressions() -> Vec<(&'static str, Value)> {

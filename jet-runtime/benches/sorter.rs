@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use jet_runtime::fetch::{Event, SortKey, SortSpec, Sorter, ValueType};
+use jet_runtime::fetch::builder::ValueType;
+use jet_runtime::fetch::engine::{Event, SortKey, SortSpec, Sorter};
 use serde_json::Value;
 
 /// A small deterministic generator (no `rand` dependency): values spread over 0..1e6.

@@ -10,16 +10,26 @@
 //! The daemon (`jetd`) and every peer use the same types, so what one sends the other
 //! understands by construction.
 
+// On top of the workspace lints (Cargo cannot extend `[lints] workspace = true` per crate):
+// `pub` means reachable by users, and everything users can reach is documented.
+#![warn(unreachable_pub, missing_docs)]
+
 pub mod codec;
 pub mod fetch;
+#[cfg(feature = "peer")]
 pub mod peer;
 pub mod protocol;
+#[cfg(feature = "typed")]
 pub mod typed;
 
+#[cfg(feature = "typed")]
 pub mod prelude;
 
+#[cfg(feature = "typed")]
 #[doc(hidden)]
 pub mod __private;
 
+#[cfg(feature = "typed")]
 pub use jet_derive::{methods, Node};
+#[cfg(feature = "typed")]
 pub use typed::Node;

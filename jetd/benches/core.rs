@@ -1,5 +1,5 @@
 //! The daemon core's hot paths without sockets: frames go straight into
-//! `Shared::handle_frame`, and each connection's outbox is drained the way the writer task
+//! `Bus::handle_frame`, and each connection's outbox is drained the way the writer task
 //! does it (`Outbox::take` swaps buffers, so allocations are reused). What is measured is
 //! the daemon's work under its lock plus frame splitting and JSON scanning; the kernel
 //! (read/write syscalls) and the tokio tasks are not in these figures.
@@ -14,7 +14,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use futures_util::FutureExt;
-use jetd::core::{ConnId, CoreConfig, FrameOutcome, Shared};
+use jetd::bus::{Bus, ConnId, FrameOutcome};
 use jetd::outbox::{frames, Outbox};
 
 /// One connection of the bench: its id in the core and its outbox.
@@ -26,9 +26,9 @@ struct Peer {
 }
 
 impl Peer {
-    fn connect(shared: &Shared) -> Peer {
+    fn connect(bus: &Bus) -> Peer {
         let outbox = Arc::new(Outbox::new(usize::MAX));
-        let id = shared.connect(outbox.clone(), "bench", None);
+        let id = bus.connect(outbox.clone(), "bench", None);
         Peer {
             id,
             outbox,
@@ -36,8 +36,8 @@ impl Peer {
         }
     }
 
-    fn send(&self, shared: &Shared, text: &[u8]) {
-        match shared.handle_frame(self.id, text, 0) {
+    fn send(&self, bus: &Bus, text: &[u8]) {
+        match bus.handle_frame(self.id, text, 0) {
             FrameOutcome::Done => {}
             FrameOutcome::Authenticate { .. } => unreachable!("the benches never authenticate"),
         }
@@ -61,13 +61,13 @@ impl Peer {
     }
 }
 
-fn new_core() -> Arc<Shared> {
-    Shared::new(CoreConfig::from_config(&jetd::Config::default()))
+fn new_core() -> Arc<Bus> {
+    Bus::new(&jetd::Config::default())
 }
 
 /// Send a request and check that the answer is a `result`.
-fn request_ok(shared: &Shared, peer: &mut Peer, text: &str) {
-    peer.send(shared, text.as_bytes());
+fn request_ok(bus: &Bus, peer: &mut Peer, text: &str) {
+    peer.send(bus, text.as_bytes());
     let got = peer.drain_text();
     assert!(
         got.iter().any(|m| m.contains("\"result\"")),
@@ -91,11 +91,11 @@ fn routed_id(msg: &[u8]) -> &[u8] {
 
 /// `set` from a requester, routed to the owner, answered by the owner, relayed back.
 fn routed_set(c: &mut Criterion) {
-    let shared = new_core();
-    let mut owner = Peer::connect(&shared);
-    let mut requester = Peer::connect(&shared);
+    let bus = new_core();
+    let mut owner = Peer::connect(&bus);
+    let mut requester = Peer::connect(&bus);
     request_ok(
-        &shared,
+        &bus,
         &mut owner,
         r#"{"id":1,"method":"add","params":{"path":"bench/s","value":0}}"#,
     );
@@ -105,35 +105,35 @@ fn routed_set(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("round_trip", |b| {
         b.iter(|| {
-            requester.send(&shared, set);
+            requester.send(&bus, set);
             assert_eq!(owner.drain(), 1);
             response.clear();
             response.extend_from_slice(br#"{"id":"#);
             response.extend_from_slice(routed_id(&owner.buf[4..]));
             response.extend_from_slice(br#","result":true}"#);
-            owner.send(&shared, &response);
+            owner.send(&bus, &response);
             assert_eq!(requester.drain(), 1);
         })
     });
     group.finish();
-    assert_eq!(shared.stats().3, 0, "every route was answered");
+    assert_eq!(bus.stats().pending_routes, 0, "every route was answered");
 }
 
 /// One `change` delivered to N fetchers, each on its own connection (`equals` fetch).
 fn fanout(c: &mut Criterion) {
     let mut group = c.benchmark_group("core/change_fanout");
     for n in [10usize, 100, 1000] {
-        let shared = new_core();
-        let mut owner = Peer::connect(&shared);
+        let bus = new_core();
+        let mut owner = Peer::connect(&bus);
         request_ok(
-            &shared,
+            &bus,
             &mut owner,
             r#"{"id":1,"method":"add","params":{"path":"bench/s","value":0}}"#,
         );
-        let mut fetchers: Vec<Peer> = (0..n).map(|_| Peer::connect(&shared)).collect();
+        let mut fetchers: Vec<Peer> = (0..n).map(|_| Peer::connect(&bus)).collect();
         for f in &mut fetchers {
             request_ok(
-                &shared,
+                &bus,
                 f,
                 r#"{"id":1,"method":"fetch","params":{"id":"f","path":{"equals":"bench/s"}}}"#,
             );
@@ -142,7 +142,7 @@ fn fanout(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         group.bench_function(BenchmarkId::new("fetchers", n), |b| {
             b.iter(|| {
-                owner.send(&shared, change);
+                owner.send(&bus, change);
                 assert_eq!(owner.drain(), 1);
                 let mut delivered = 0;
                 for f in &mut fetchers {
@@ -161,13 +161,13 @@ fn fanout(c: &mut Criterion) {
 fn churn(c: &mut Criterion) {
     let mut group = c.benchmark_group("core/add_remove");
     for (states, fetchers_n) in [(100usize, 10usize), (100_000, 10)] {
-        let shared = new_core();
-        let mut owner = Peer::connect(&shared);
-        add_states(&shared, &mut owner, "live/s", states);
-        let mut fetchers: Vec<Peer> = (0..fetchers_n).map(|_| Peer::connect(&shared)).collect();
+        let bus = new_core();
+        let mut owner = Peer::connect(&bus);
+        add_states(&bus, &mut owner, "live/s", states);
+        let mut fetchers: Vec<Peer> = (0..fetchers_n).map(|_| Peer::connect(&bus)).collect();
         for f in &mut fetchers {
             request_ok(
-                &shared,
+                &bus,
                 f,
                 r#"{"id":1,"method":"fetch","params":{"id":"f","path":{"startsWith":"churn/"}}}"#,
             );
@@ -181,8 +181,8 @@ fn churn(c: &mut Criterion) {
             BenchmarkId::new(format!("fetchers{fetchers_n}"), format!("states{states}")),
             |b| {
                 b.iter(|| {
-                    owner.send(&shared, add);
-                    owner.send(&shared, remove);
+                    owner.send(&bus, add);
+                    owner.send(&bus, remove);
                     assert_eq!(owner.drain(), 2);
                     let mut delivered = 0;
                     for f in &mut fetchers {
@@ -203,10 +203,10 @@ fn teardown(c: &mut Criterion) {
     let mut group = c.benchmark_group("core/teardown");
     group.sampling_mode(SamplingMode::Flat).sample_size(10);
     for (fetchers_n, states) in [(1000usize, 100usize), (10, 10_000)] {
-        let shared = new_core();
-        let mut owner = Peer::connect(&shared);
-        add_states(&shared, &mut owner, "td/s", states);
-        let mut fetchers: Vec<Peer> = (0..fetchers_n).map(|_| Peer::connect(&shared)).collect();
+        let bus = new_core();
+        let mut owner = Peer::connect(&bus);
+        add_states(&bus, &mut owner, "td/s", states);
+        let mut fetchers: Vec<Peer> = (0..fetchers_n).map(|_| Peer::connect(&bus)).collect();
         let fetch = br#"{"id":1,"method":"fetch","params":{"id":"f","path":{"startsWith":"td/"}}}"#;
         let unfetch = br#"{"id":2,"method":"unfetch","params":{"id":"f"}}"#;
         group.throughput(Throughput::Elements(fetchers_n as u64));
@@ -219,13 +219,13 @@ fn teardown(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     timed(iters, || {
                         for f in &mut fetchers {
-                            f.send(&shared, fetch);
+                            f.send(&bus, fetch);
                             // The response and one `add` per state.
                             assert_eq!(f.drain(), 1 + states);
                         }
                         let start = Instant::now();
                         for f in &mut fetchers {
-                            f.send(&shared, unfetch);
+                            f.send(&bus, unfetch);
                             assert_eq!(f.drain(), 1);
                         }
                         start.elapsed()
@@ -233,7 +233,7 @@ fn teardown(c: &mut Criterion) {
                 })
             },
         );
-        assert_eq!(shared.stats().1, 0, "every fetcher was dropped");
+        assert_eq!(bus.stats().fetchers, 0, "every fetcher was dropped");
     }
     group.finish();
 }
@@ -244,10 +244,10 @@ fn unfetch_contains(c: &mut Criterion) {
     let mut group = c.benchmark_group("core/teardown");
     group.sampling_mode(SamplingMode::Flat).sample_size(20);
     let states = 100_000;
-    let shared = new_core();
-    let mut owner = Peer::connect(&shared);
-    add_states(&shared, &mut owner, "live/s", states);
-    let mut fetcher = Peer::connect(&shared);
+    let bus = new_core();
+    let mut owner = Peer::connect(&bus);
+    add_states(&bus, &mut owner, "live/s", states);
+    let mut fetcher = Peer::connect(&bus);
     let fetch = br#"{"id":1,"method":"fetch","params":{"id":"f","path":{"contains":"zz-none"}}}"#;
     let unfetch = br#"{"id":2,"method":"unfetch","params":{"id":"f"}}"#;
     group.throughput(Throughput::Elements(1));
@@ -256,10 +256,10 @@ fn unfetch_contains(c: &mut Criterion) {
         |b| {
             b.iter_custom(|iters| {
                 timed(iters, || {
-                    fetcher.send(&shared, fetch);
+                    fetcher.send(&bus, fetch);
                     assert_eq!(fetcher.drain(), 1);
                     let start = Instant::now();
-                    fetcher.send(&shared, unfetch);
+                    fetcher.send(&bus, unfetch);
                     assert_eq!(fetcher.drain(), 1);
                     start.elapsed()
                 })
@@ -276,16 +276,16 @@ fn timed(iters: u64, mut once: impl FnMut() -> Duration) -> Duration {
 }
 
 /// Add `n` states `<prefix><i>` (without ids: no responses).
-fn add_states(shared: &Shared, owner: &mut Peer, prefix: &str, n: usize) {
+fn add_states(bus: &Bus, owner: &mut Peer, prefix: &str, n: usize) {
     for i in 0..n {
         owner.send(
-            shared,
+            bus,
             format!(r#"{{"method":"add","params":{{"path":"{prefix}{i}","value":{i}}}}}"#)
                 .as_bytes(),
         );
     }
     assert_eq!(owner.drain(), 0);
-    assert_eq!(shared.stats().0, n);
+    assert_eq!(bus.stats().elements, n);
 }
 
 fn config() -> Criterion {

@@ -1,7 +1,13 @@
-//! Daemon configuration: what the command line and the optional TOML file set.
+//! Daemon configuration, in one place: the [`Config`] a running daemon uses (and its
+//! defaults, [`Config::default`]), the [`Settings`] a user writes (the same struct is the
+//! command line and the TOML file, so flag names and file keys cannot drift apart), and
+//! the one validation that turns settings into a configuration ([`Settings::resolve`]).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::time::Duration;
+
+use serde::Deserialize;
 
 use crate::auth::Users;
 
@@ -36,11 +42,17 @@ pub struct Config {
     pub max_pending_per_peer: usize,
 }
 
+/// The default TCP port (PROTOCOL.md A.1).
+pub const DEFAULT_TCP_PORT: u16 = 11122;
+/// The default WebSocket port.
+pub const DEFAULT_WS_PORT: u16 = 11123;
+
 impl Default for Config {
+    /// The defaults of every setting (the command line's help shows these).
     fn default() -> Self {
         Config {
-            tcp: Some(SocketAddr::from(([0, 0, 0, 0], 11122))),
-            ws: Some(SocketAddr::from(([0, 0, 0, 0], 11123))),
+            tcp: Some(SocketAddr::from(([0, 0, 0, 0], DEFAULT_TCP_PORT))),
+            ws: Some(SocketAddr::from(([0, 0, 0, 0], DEFAULT_WS_PORT))),
             users: Users::default(),
             default_timeout: Duration::from_secs(5),
             max_message_size: jet_runtime::codec::DEFAULT_MAX_MESSAGE_SIZE,
@@ -64,4 +76,217 @@ impl Config {
             ..Config::default()
         }
     }
+}
+
+/// A timeout given in seconds (`--timeout`, a request's `timeout`): positive, finite and
+/// below 10⁹ s. `None` for anything else. The one check for both.
+pub fn timeout_from_secs(secs: f64) -> Option<Duration> {
+    (secs.is_finite() && secs > 0.0 && secs < 1e9).then(|| Duration::from_secs_f64(secs))
+}
+
+/// What a user sets, on the command line or in the TOML file: the same names in both
+/// (`--max-queue` and `max-queue = ...`). `None` = not given (the file's value or the
+/// default applies). Unknown keys in the file are refused.
+#[derive(Debug, Default, Clone, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// TCP listener, HOST:PORT, PORT or `off`
+    #[arg(long, value_name = "ADDR")]
+    pub tcp: Option<String>,
+    /// WebSocket listener, HOST:PORT, PORT or `off`
+    #[arg(long, value_name = "ADDR")]
+    pub ws: Option<String>,
+    /// Listen on this address instead of all interfaces (for listeners given as a bare port)
+    #[arg(long, value_name = "HOST")]
+    pub listen: Option<IpAddr>,
+    /// Users file (TOML with password hashes) for `authenticate`; see docs/AUTHENTICATION.md
+    #[arg(long, value_name = "FILE")]
+    pub users: Option<PathBuf>,
+    /// Default timeout of routed set/call requests, in seconds
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Largest accepted message in bytes
+    #[arg(long, value_name = "BYTES")]
+    pub max_message_size: Option<usize>,
+    /// Bytes that may wait for one peer before it is disconnected as too slow
+    #[arg(long, value_name = "BYTES")]
+    pub max_queue: Option<usize>,
+    /// Connections served at once; more are closed at once
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Elements one peer may own
+    #[arg(long, value_name = "N")]
+    pub max_elements_per_peer: Option<usize>,
+    /// Fetches one peer may have
+    #[arg(long, value_name = "N")]
+    pub max_fetchers_per_peer: Option<usize>,
+    /// Routed set/call requests one peer may have waiting for an answer
+    #[arg(long, value_name = "N")]
+    pub max_pending_per_peer: Option<usize>,
+    /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
+    #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
+    pub ws_allowed_origins: Option<Vec<String>>,
+}
+
+/// Settings that cannot make a configuration; the message names the flag and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingsError(String);
+
+fn refuse<T>(message: String) -> Result<T, SettingsError> {
+    Err(SettingsError(message))
+}
+
+impl Settings {
+    /// The TOML file's settings.
+    pub fn from_toml(text: &str) -> Result<Settings, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// These settings, with `fallback`'s (the file's) where these give none: flags win.
+    pub fn or(self, fallback: Settings) -> Settings {
+        Settings {
+            tcp: self.tcp.or(fallback.tcp),
+            ws: self.ws.or(fallback.ws),
+            listen: self.listen.or(fallback.listen),
+            users: self.users.or(fallback.users),
+            timeout: self.timeout.or(fallback.timeout),
+            max_message_size: self.max_message_size.or(fallback.max_message_size),
+            max_queue: self.max_queue.or(fallback.max_queue),
+            max_connections: self.max_connections.or(fallback.max_connections),
+            max_elements_per_peer: self
+                .max_elements_per_peer
+                .or(fallback.max_elements_per_peer),
+            max_fetchers_per_peer: self
+                .max_fetchers_per_peer
+                .or(fallback.max_fetchers_per_peer),
+            max_pending_per_peer: self.max_pending_per_peer.or(fallback.max_pending_per_peer),
+            ws_allowed_origins: self.ws_allowed_origins.or(fallback.ws_allowed_origins),
+        }
+    }
+
+    /// The default of each flag as the help shows it (`[default: ...]`), from
+    /// [`Config::default`], so the help cannot disagree with what the daemon does.
+    pub fn defaults_for_help() -> Vec<(&'static str, String)> {
+        let d = Config::default();
+        let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
+        vec![
+            ("tcp", show(d.tcp)),
+            ("ws", show(d.ws)),
+            ("timeout", d.default_timeout.as_secs_f64().to_string()),
+            ("max_message_size", d.max_message_size.to_string()),
+            ("max_queue", d.max_outbound_queue.to_string()),
+            ("max_connections", d.max_connections.to_string()),
+            ("max_elements_per_peer", d.max_elements_per_peer.to_string()),
+            ("max_fetchers_per_peer", d.max_fetchers_per_peer.to_string()),
+            ("max_pending_per_peer", d.max_pending_per_peer.to_string()),
+        ]
+    }
+
+    /// Check every setting and build the configuration (defaults for what is not given).
+    /// The users file is read here.
+    pub fn resolve(self) -> Result<Config, SettingsError> {
+        let mut config = Config::default();
+        let listen = self.listen.unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        config.tcp = parse_listener("tcp", self.tcp.as_deref(), listen, DEFAULT_TCP_PORT)?;
+        config.ws = parse_listener("ws", self.ws.as_deref(), listen, DEFAULT_WS_PORT)?;
+        if let Some(path) = self.users {
+            config.users = Users::load(&path).map_err(|e| SettingsError(e.to_string()))?;
+        }
+        if let Some(secs) = self.timeout {
+            let Some(timeout) = timeout_from_secs(secs) else {
+                return refuse(format!(
+                    "--timeout must be a positive number of seconds, got {secs}"
+                ));
+            };
+            config.default_timeout = timeout;
+        }
+        if let Some(max) = self.max_message_size {
+            if max == 0 || max > u32::MAX as usize {
+                return refuse(format!(
+                    "--max-message-size must be between 1 and {} bytes, got {max}",
+                    u32::MAX
+                ));
+            }
+            config.max_message_size = max;
+        }
+        if let Some(max) = self.max_queue {
+            if max < 1024 {
+                return refuse(format!(
+                    "--max-queue must be at least 1024 bytes, got {max}"
+                ));
+            }
+            config.max_outbound_queue = max;
+        }
+        let counts = [
+            (
+                "max-connections",
+                self.max_connections,
+                &mut config.max_connections,
+            ),
+            (
+                "max-elements-per-peer",
+                self.max_elements_per_peer,
+                &mut config.max_elements_per_peer,
+            ),
+            (
+                "max-fetchers-per-peer",
+                self.max_fetchers_per_peer,
+                &mut config.max_fetchers_per_peer,
+            ),
+            (
+                "max-pending-per-peer",
+                self.max_pending_per_peer,
+                &mut config.max_pending_per_peer,
+            ),
+        ];
+        for (name, given, setting) in counts {
+            match given {
+                None => {}
+                Some(0) => return refuse(format!("--{name} must be at least 1")),
+                Some(n) => *setting = n,
+            }
+        }
+        if let Some(origins) = self.ws_allowed_origins {
+            config.ws_allowed_origins = Some(origins);
+        }
+        if config.tcp.is_none() && config.ws.is_none() {
+            return refuse("both listeners are off: give --tcp or --ws an address".to_owned());
+        }
+        Ok(config)
+    }
+}
+
+/// `off`, `PORT`, or `HOST:PORT` (IPv6 as `[::1]:PORT`).
+pub fn parse_listener(
+    kind: &str,
+    arg: Option<&str>,
+    listen: IpAddr,
+    default_port: u16,
+) -> Result<Option<SocketAddr>, SettingsError> {
+    let Some(arg) = arg else {
+        return Ok(Some(SocketAddr::new(listen, default_port)));
+    };
+    if arg == "off" {
+        return Ok(None);
+    }
+    if let Ok(port) = arg.parse::<u16>() {
+        return Ok(Some(SocketAddr::new(listen, port)));
+    }
+    if let Ok(addr) = arg.parse::<SocketAddr>() {
+        return Ok(Some(addr));
+    }
+    if let Some((host, port)) = arg.rsplit_once(':') {
+        if let (Ok(port), Some(addr)) = (port.parse::<u16>(), resolve(host)) {
+            return Ok(Some(SocketAddr::new(addr, port)));
+        }
+    }
+    refuse(format!(
+        "--{kind} {arg:?}: expected HOST:PORT (e.g. 127.0.0.1:{default_port}), a port, or `off`"
+    ))
+}
+
+fn resolve(host: &str) -> Option<IpAddr> {
+    use std::net::ToSocketAddrs;
+    (host, 0).to_socket_addrs().ok()?.next().map(|a| a.ip())
 }

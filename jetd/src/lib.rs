@@ -9,10 +9,18 @@
 //! ```
 
 pub mod auth;
+pub mod bus;
 pub mod config;
-pub mod core;
 pub mod outbox;
 pub mod server;
 
+/// What the fuzz targets in `fuzz/` drive directly besides [`bus`] and [`outbox`]: the
+/// real functions, not copies. Not an API: it may change with any release.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::server::ws::check_handshake;
+}
+
+pub use bus::Stats;
 pub use config::Config;
 pub use server::{Daemon, StartError};

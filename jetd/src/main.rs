@@ -2,15 +2,12 @@
 //! "listening" line, run until SIGINT/SIGTERM.
 
 use std::io::{BufRead, Write};
-use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand};
-use serde::Deserialize;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use jetd::auth::Users;
+use jetd::config::Settings;
 use jetd::{Config, Daemon};
 
 /// jetd, the Jet routing daemon.
@@ -21,42 +18,8 @@ use jetd::{Config, Daemon};
 #[derive(Debug, Parser)]
 #[command(version, about, long_about)]
 struct Cli {
-    /// TCP listener, HOST:PORT, PORT or `off` [default: 0.0.0.0:11122]
-    #[arg(long, value_name = "ADDR")]
-    tcp: Option<String>,
-    /// WebSocket listener, HOST:PORT, PORT or `off` [default: 0.0.0.0:11123]
-    #[arg(long, value_name = "ADDR")]
-    ws: Option<String>,
-    /// Listen on this address instead of all interfaces (for listeners given as a bare port)
-    #[arg(long, value_name = "HOST")]
-    listen: Option<IpAddr>,
-    /// Users file (TOML with password hashes) for `authenticate`; see docs/AUTHENTICATION.md
-    #[arg(long, value_name = "FILE")]
-    users: Option<PathBuf>,
-    /// Default timeout of routed set/call requests, in seconds [default: 5]
-    #[arg(long, value_name = "SECS")]
-    timeout: Option<f64>,
-    /// Largest accepted message in bytes [default: 10485760]
-    #[arg(long, value_name = "BYTES")]
-    max_message_size: Option<usize>,
-    /// Bytes that may wait for one peer before it is disconnected as too slow [default: 67108864]
-    #[arg(long, value_name = "BYTES")]
-    max_queue: Option<usize>,
-    /// Connections served at once; more are closed at once [default: 4096]
-    #[arg(long, value_name = "N")]
-    max_connections: Option<usize>,
-    /// Elements one peer may own [default: 1000000]
-    #[arg(long, value_name = "N")]
-    max_elements_per_peer: Option<usize>,
-    /// Fetches one peer may have [default: 10000]
-    #[arg(long, value_name = "N")]
-    max_fetchers_per_peer: Option<usize>,
-    /// Routed set/call requests one peer may have waiting for an answer [default: 10000]
-    #[arg(long, value_name = "N")]
-    max_pending_per_peer: Option<usize>,
-    /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
-    #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
-    ws_allowed_origins: Vec<String>,
+    #[command(flatten)]
+    settings: Settings,
     /// Read settings from a TOML file (same names as the flags; flags win)
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -73,26 +36,8 @@ enum Command {
     },
 }
 
-/// The optional TOML configuration file.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct FileConfig {
-    tcp: Option<String>,
-    ws: Option<String>,
-    listen: Option<IpAddr>,
-    users: Option<PathBuf>,
-    timeout: Option<f64>,
-    max_message_size: Option<usize>,
-    max_queue: Option<usize>,
-    max_connections: Option<usize>,
-    max_elements_per_peer: Option<usize>,
-    max_fetchers_per_peer: Option<usize>,
-    max_pending_per_peer: Option<usize>,
-    ws_allowed_origins: Option<Vec<String>>,
-}
-
 fn main() -> Result<()> {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     if let Some(Command::HashPassword { user }) = &cli.command {
         return hash_password(user);
     }
@@ -137,117 +82,31 @@ async fn wait_for_signal() {
     }
 }
 
+/// The command line, with each flag's default (from `Config::default`) in its help.
+fn parse_cli() -> Cli {
+    let mut command = Cli::command();
+    for (id, default) in Settings::defaults_for_help() {
+        command = command.mut_arg(id, |arg| {
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            arg.help(format!("{help} [default: {default}]"))
+        });
+    }
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+/// The flags, over the TOML file's settings (flags win), checked and resolved.
 fn build_config(cli: Cli) -> Result<Config> {
     let file = match &cli.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read config file {}", path.display()))?;
-            toml::from_str::<FileConfig>(&text)
+            Settings::from_toml(&text)
                 .with_context(|| format!("invalid config file {}", path.display()))?
         }
-        None => FileConfig::default(),
+        None => Settings::default(),
     };
-    let listen = cli
-        .listen
-        .or(file.listen)
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    let mut config = Config {
-        tcp: parse_listener("tcp", cli.tcp.or(file.tcp).as_deref(), listen, 11122)?,
-        ws: parse_listener("ws", cli.ws.or(file.ws).as_deref(), listen, 11123)?,
-        ..Config::default()
-    };
-    if let Some(path) = cli.users.or(file.users) {
-        config.users = Users::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    if let Some(secs) = cli.timeout.or(file.timeout) {
-        if !(secs.is_finite() && secs > 0.0 && secs < 1e9) {
-            bail!("--timeout must be a positive number of seconds, got {secs}");
-        }
-        config.default_timeout = Duration::from_secs_f64(secs);
-    }
-    if let Some(max) = cli.max_message_size.or(file.max_message_size) {
-        if max == 0 || max > u32::MAX as usize {
-            bail!(
-                "--max-message-size must be between 1 and {} bytes, got {max}",
-                u32::MAX
-            );
-        }
-        config.max_message_size = max;
-    }
-    if let Some(max) = cli.max_queue.or(file.max_queue) {
-        if max < 1024 {
-            bail!("--max-queue must be at least 1024 bytes, got {max}");
-        }
-        config.max_outbound_queue = max;
-    }
-    let positive = |name: &str, v: Option<usize>, default: usize| -> Result<usize> {
-        match v {
-            None => Ok(default),
-            Some(0) => bail!("--{name} must be at least 1"),
-            Some(n) => Ok(n),
-        }
-    };
-    config.max_connections = positive(
-        "max-connections",
-        cli.max_connections.or(file.max_connections),
-        config.max_connections,
-    )?;
-    config.max_elements_per_peer = positive(
-        "max-elements-per-peer",
-        cli.max_elements_per_peer.or(file.max_elements_per_peer),
-        config.max_elements_per_peer,
-    )?;
-    config.max_fetchers_per_peer = positive(
-        "max-fetchers-per-peer",
-        cli.max_fetchers_per_peer.or(file.max_fetchers_per_peer),
-        config.max_fetchers_per_peer,
-    )?;
-    config.max_pending_per_peer = positive(
-        "max-pending-per-peer",
-        cli.max_pending_per_peer.or(file.max_pending_per_peer),
-        config.max_pending_per_peer,
-    )?;
-    if !cli.ws_allowed_origins.is_empty() {
-        config.ws_allowed_origins = Some(cli.ws_allowed_origins);
-    } else if let Some(origins) = file.ws_allowed_origins {
-        config.ws_allowed_origins = Some(origins);
-    }
-    if config.tcp.is_none() && config.ws.is_none() {
-        bail!("both listeners are off: give --tcp or --ws an address");
-    }
-    Ok(config)
-}
-
-/// `off`, `PORT`, or `HOST:PORT` (IPv6 as `[::1]:PORT`).
-fn parse_listener(
-    kind: &str,
-    arg: Option<&str>,
-    listen: IpAddr,
-    default_port: u16,
-) -> Result<Option<SocketAddr>> {
-    let Some(arg) = arg else {
-        return Ok(Some(SocketAddr::new(listen, default_port)));
-    };
-    if arg == "off" {
-        return Ok(None);
-    }
-    if let Ok(port) = arg.parse::<u16>() {
-        return Ok(Some(SocketAddr::new(listen, port)));
-    }
-    if let Ok(addr) = arg.parse::<SocketAddr>() {
-        return Ok(Some(addr));
-    }
-    if let Some((host, port)) = arg.rsplit_once(':') {
-        if let (Ok(port), Some(addr)) = (port.parse::<u16>(), resolve(host)) {
-            return Ok(Some(SocketAddr::new(addr, port)));
-        }
-    }
-    bail!("--{kind} {arg:?}: expected HOST:PORT (e.g. 127.0.0.1:{default_port}), a port, or `off`")
-}
-
-fn resolve(host: &str) -> Option<IpAddr> {
-    use std::net::ToSocketAddrs;
-    (host, 0).to_socket_addrs().ok()?.next().map(|a| a.ip())
+    Ok(cli.settings.or(file).resolve()?)
 }
 
 fn hash_password(user: &str) -> Result<()> {
@@ -267,6 +126,11 @@ fn hash_password(user: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::net::{IpAddr, SocketAddr};
+    use std::time::Duration;
+
+    use jetd::config::parse_listener;
+
     use super::*;
 
     fn config_from(args: &[&str]) -> Result<Config> {

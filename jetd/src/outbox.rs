@@ -9,8 +9,14 @@
 //! The queue is bounded in bytes. A push that takes it over the limit marks the connection
 //! overflowed: the queued bytes are dropped, later pushes are ignored, and the writer ends
 //! the connection. Nothing else waits for a slow peer, and it cannot cost unbounded memory.
+//!
+//! Lock poisoning: like the bus's lock, the outbox's recovers instead of panicking (the
+//! bus pushes into outboxes while it holds its own lock, so a panic here would take the
+//! bus down with it). A panic while an outbox is locked can only have come from inside a
+//! push, which may have left half a message: so a poisoned outbox is emptied and closed
+//! (that one connection ends; every other peer carries on).
 
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
@@ -58,10 +64,23 @@ impl Outbox {
         }
     }
 
+    /// The queue, locked. See the module documentation for a poisoned lock.
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| {
+            let mut inner = poisoned.into_inner();
+            inner.buf = Vec::new();
+            inner.closed.get_or_insert(Closed::Shutdown);
+            self.inner.clear_poison();
+            // The writer may be waiting for data: let it see the close.
+            self.ready.notify_one();
+            inner
+        })
+    }
+
     /// Append one message: `write` puts the JSON text into the buffer, the length prefix is
     /// filled in afterwards. Returns false when the connection is closed or just overflowed.
     pub fn push_with(&self, write: impl FnOnce(&mut Vec<u8>)) -> bool {
-        let mut inner = self.inner.lock().expect("outbox lock poisoned");
+        let mut inner = self.lock();
         if inner.closed.is_some() {
             return false;
         }
@@ -102,7 +121,7 @@ impl Outbox {
 
     /// Stop accepting data; the writer ends after what is queued was written.
     pub fn close(&self, why: Closed) {
-        let mut inner = self.inner.lock().expect("outbox lock poisoned");
+        let mut inner = self.lock();
         if inner.closed.is_none() {
             inner.closed = Some(why);
         }
@@ -118,7 +137,7 @@ impl Outbox {
         debug_assert!(out.is_empty());
         loop {
             {
-                let mut inner = self.inner.lock().expect("outbox lock poisoned");
+                let mut inner = self.lock();
                 if !inner.buf.is_empty() {
                     std::mem::swap(&mut inner.buf, out);
                     return Ok(());
@@ -143,15 +162,13 @@ impl Outbox {
 
     /// Drop whatever is queued (the connection is being closed without a goodbye).
     pub fn discard(&self) {
-        self.inner.lock().expect("outbox lock poisoned").buf = Vec::new();
+        self.lock().buf = Vec::new();
     }
 
     /// Resolves when the queue has overflowed.
     pub async fn overflowed(&self) -> Closed {
         loop {
-            if let Some(why @ Closed::Overflow { .. }) =
-                self.inner.lock().expect("outbox lock poisoned").closed
-            {
+            if let Some(why @ Closed::Overflow { .. }) = self.lock().closed {
                 return why;
             }
             self.overflow.notified().await;
@@ -160,7 +177,7 @@ impl Outbox {
 
     /// Bytes currently queued.
     pub fn queued(&self) -> usize {
-        self.inner.lock().expect("outbox lock poisoned").buf.len()
+        self.lock().buf.len()
     }
 }
 
@@ -242,6 +259,25 @@ mod tests {
         );
         // The queue's next buffer is the one the waiter handed in: released, not kept.
         assert_eq!(ob.inner.lock().unwrap().buf.capacity(), 0);
+    }
+
+    /// A panic inside a push (half a message written) closes that outbox instead of
+    /// poisoning it for everybody who pushes into it later (the bus, under its lock).
+    #[tokio::test]
+    async fn a_panic_inside_a_push_closes_the_outbox() {
+        let ob = Outbox::new(100);
+        assert!(ob.push(b"1"));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ob.push_with(|b| {
+                b.extend_from_slice(b"{\"half\":");
+                panic!("a bug while writing");
+            })
+        }));
+        assert!(panicked.is_err());
+        assert!(!ob.push(b"2"), "a poisoned outbox is closed");
+        assert_eq!(ob.queued(), 0, "and holds no half message");
+        let mut out = Vec::new();
+        assert_eq!(ob.take(&mut out).await, Err(Closed::Shutdown));
     }
 
     #[tokio::test]

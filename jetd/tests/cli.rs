@@ -13,7 +13,9 @@ use jet_runtime::peer::{
 use serde_json::{json, Value};
 use tokio::time::timeout;
 
-use support::{jet, jet_command, reply, run, silent_listener, Bus, FakeDaemon, Running, STEP};
+use jet_test_support::fake::{reply, FakeDaemon};
+use jet_test_support::STEP;
+use support::{jet, jet_command, run, silent_listener, Bus, Running};
 
 /// A small plant: a writable setpoint clamped to 90, a read-only pump, a sensor with an
 /// object value, a method that sums its arguments, and something outside `plant/`.

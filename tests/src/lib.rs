@@ -1,16 +1,23 @@
-//! Shared helpers for the end-to-end tests: start a daemon, talk raw JSON to it, run
-//! node-jet peers.
+//! The support library of the end-to-end tests (`tests/README.md` says which test is where):
+//! start a daemon, talk raw JSON to it, stand in for a daemon, run node-jet peers.
 //!
-//! * [`raw`]: a raw Jet client over TCP framing or WebSocket, for wire-level tests.
+//! * [`raw`]: the raw Jet client over TCP framing or WebSocket, for wire-level tests (and
+//!   the daemon side of a fake daemon's connections), with helpers for a `jetd::Daemon`.
+//! * [`fake`]: a fake daemon for tests of clients: scripted step by step, or answering
+//!   from a function and recording what it received.
 //! * [`node`]: runs node-jet 2.1.2 scripts (installed by `npm ci` in `tests/interop`).
+//! * Here: [`STEP`] and [`within`], the one time limit of every wait, and helpers to start,
+//!   watch and stop an in-process jetd.
+//!
+//! `raw`, `fake`, `STEP` and `within` come from `jet-test-support`, which does not depend on
+//! jetd, so that jetd's and the examples' own tests share them without a dependency cycle.
 
 pub mod node;
 pub mod raw;
 
-use std::time::Duration;
+pub use jet_test_support::{fake, within, STEP};
 
-/// How long a test waits for anything before it fails instead of hanging.
-pub const STEP: Duration = Duration::from_secs(10);
+use std::time::Duration;
 
 /// Start a daemon on 127.0.0.1 with OS-chosen ports.
 pub async fn start_daemon() -> jetd::Daemon {
@@ -23,4 +30,34 @@ pub async fn start_daemon_with(config: jetd::Config) -> jetd::Daemon {
         .await
         .expect("daemon start timed out")
         .expect("daemon failed to start")
+}
+
+/// A loopback configuration with the TCP listener only (OS-chosen port).
+pub fn tcp_only() -> jetd::Config {
+    jetd::Config {
+        ws: None,
+        ..jetd::Config::loopback_ephemeral()
+    }
+}
+
+/// Wait (bounded by [`STEP`]) until the daemon's counts satisfy `pred`: for events inside
+/// the daemon (a connection it has noticed is gone) that no socket can observe.
+pub async fn until_stats(daemon: &jetd::Daemon, what: &str, pred: impl Fn(jetd::Stats) -> bool) {
+    let deadline = tokio::time::Instant::now() + STEP;
+    loop {
+        let stats = daemon.stats();
+        if pred(stats) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "daemon never reached: {what} ({stats:?})"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// A JSON array nested `depth` deep (`[[[]]]`), as text: deeper than serde_json parses.
+pub fn nested_array(depth: usize) -> String {
+    format!("{}{}", "[".repeat(depth), "]".repeat(depth))
 }

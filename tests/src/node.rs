@@ -14,7 +14,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::task::JoinHandle;
@@ -149,6 +149,39 @@ impl NodeProcess {
                     .await
             }
         }
+    }
+
+    /// `provider.js` on `addr` (the daemon's TCP `HOST:PORT` or a `ws://` URL), once it
+    /// has added all its elements; returns its first line too, `{"ready":true,..}`.
+    pub async fn start_provider(addr: &str) -> (NodeProcess, Value) {
+        let mut provider = NodeProcess::spawn("provider.js", &[addr]).await;
+        let ready = provider.next_json().await;
+        assert_eq!(ready["ready"], json!(true), "provider not ready: {ready}");
+        (provider, ready)
+    }
+
+    /// The lines up to `end` (which is left out), none of them a `{"fatal":..}`; then the
+    /// script must exit successfully.
+    pub async fn finish(mut self, end: &Value) -> Vec<Value> {
+        let mut lines = Vec::new();
+        loop {
+            let line = self.next_json().await;
+            assert!(
+                line.get("fatal").is_none(),
+                "node {} failed: {line}",
+                self.script
+            );
+            if line == *end {
+                break;
+            }
+            lines.push(line);
+        }
+        let script = self.script.clone();
+        assert!(
+            self.wait_success().await,
+            "node {script} exited with an error"
+        );
+        lines
     }
 
     /// Wait for the process to exit (with timeout) and return its exit status success flag.

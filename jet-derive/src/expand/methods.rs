@@ -16,7 +16,7 @@ pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
     let client_fns = ir.methods.iter().map(client_fn);
     quote! {
         impl ::jet_runtime::typed::Methods for #self_ty {
-            fn describe_methods() -> #p::Vec<::jet_runtime::typed::MethodInfo<Self>> {
+            fn describe_methods() -> #p::Vec<#p::MethodInfo<Self>> {
                 let mut __jet_methods = #p::Vec::new();
                 #(__jet_methods.push(#infos);)*
                 __jet_methods
@@ -71,7 +71,7 @@ fn info(m: &MethodIr) -> TokenStream {
         Output::Unit => quote!(#p::call_ok(__jet_outcome)),
     };
     let publish = (m.receiver == Receiver::Exclusive)
-        .then(|| quote!(__jet_this.publish_after_method(&*__jet_guard).await;));
+        .then(|| quote!(__jet_this.publish_after_method(&__jet_guard).await;));
     let doc = (!m.doc.is_empty()).then(|| {
         let doc = &m.doc;
         quote!(.doc(#doc))
@@ -81,7 +81,7 @@ fn info(m: &MethodIr) -> TokenStream {
         quote!(.access(#a))
     });
     quote! {
-        ::jet_runtime::typed::MethodInfo::new(
+        #p::MethodInfo::new(
             #name,
             || #p::MethodSchema::new() #(#schema_args)* #result_schema,
             |__jet_this, __jet_path, __jet_args| async move {

@@ -22,13 +22,13 @@ pub(crate) fn node(ir: &NodeIr) -> TokenStream {
         impl ::jet_runtime::typed::Node for #ident {
             type Client = #client;
 
-            fn states() -> #p::Vec<::jet_runtime::typed::StateInfo<Self>> {
+            fn states() -> #p::Vec<#p::StateInfo<Self>> {
                 let mut __jet_states = #p::Vec::new();
                 #(#states)*
                 __jet_states
             }
 
-            fn methods() -> #p::Vec<::jet_runtime::typed::MethodInfo<Self>> {
+            fn methods() -> #p::Vec<#p::MethodInfo<Self>> {
                 use #p::{NoMethods as _, ViaMethods as _};
                 (&&#p::MethodsOf::<Self>::new()).jet_methods()
             }
@@ -84,7 +84,7 @@ fn state(f: &FieldIr) -> TokenStream {
         } => {
             let ctor = if *read_only {
                 quote_spanned! {span=>
-                    ::jet_runtime::typed::StateInfo::read_only::<#ty>(
+                    #p::StateInfo::read_only::<#ty>(
                         #name, |__jet_v: &Self| &__jet_v.#ident)
                 }
             } else {
@@ -98,7 +98,7 @@ fn state(f: &FieldIr) -> TokenStream {
                     None => quote!(#p::None),
                 };
                 quote_spanned! {span=>
-                    ::jet_runtime::typed::StateInfo::writable::<#ty>(
+                    #p::StateInfo::writable::<#ty>(
                         #name,
                         |__jet_v: &Self| &__jet_v.#ident,
                         |__jet_v: &mut Self| &mut __jet_v.#ident,

@@ -18,7 +18,9 @@ pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 10 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("frame of {len} bytes exceeds the maximum message size of {max} bytes")]
 pub struct FrameTooLarge {
+    /// The announced payload length.
     pub len: usize,
+    /// The connection's maximum message size.
     pub max: usize,
 }
 
@@ -35,10 +37,12 @@ impl Default for FrameDecoder {
 }
 
 impl FrameDecoder {
+    /// A decoder that refuses frames longer than `max_len` bytes.
     pub fn new(max_len: usize) -> Self {
         FrameDecoder { max_len }
     }
 
+    /// The longest payload accepted, in bytes.
     pub fn max_len(&self) -> usize {
         self.max_len
     }

@@ -31,13 +31,21 @@ use serde_json::{Map, Value};
 /// A path operator (PROTOCOL.md A.6, B §6.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PathOp {
+    /// `equals`: the path is the operand.
     Equals,
+    /// `equalsNot`: the path is not the operand.
     EqualsNot,
+    /// `startsWith`: the path starts with the operand.
     StartsWith,
+    /// `startsNotWith`: the path does not start with the operand.
     StartsNotWith,
+    /// `endsWith`: the path ends with the operand.
     EndsWith,
+    /// `endsNotWith`: the path does not end with the operand.
     EndsNotWith,
+    /// `contains`: the path contains the operand.
     Contains,
+    /// `containsNot`: the path does not contain the operand.
     ContainsNot,
     /// Operand: array of strings.
     ContainsAllOf,
@@ -104,9 +112,13 @@ impl PathOp {
 /// A value operator, for `value` and for each `valueField` accessor (A.6, B §6.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValueOp {
+    /// `equals`: the value equals the operand (type-strict, deep).
     Equals,
+    /// `equalsNot`: the value does not equal the operand.
     EqualsNot,
+    /// `lessThan`: a number less than a number, or a string before a string.
     LessThan,
+    /// `greaterThan`: a number greater than a number, or a string after a string.
     GreaterThan,
     /// Operand: a [`ValueType`] name.
     IsType,
@@ -117,6 +129,7 @@ pub enum ValueOp {
 }
 
 impl ValueOp {
+    /// Every value operator.
     pub const ALL: [ValueOp; 7] = [
         ValueOp::Equals,
         ValueOp::EqualsNot,
@@ -127,6 +140,7 @@ impl ValueOp {
         ValueOp::HasAllOf,
     ];
 
+    /// The operator's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             ValueOp::Equals => "equals",
@@ -139,24 +153,32 @@ impl ValueOp {
         }
     }
 
+    /// The operator with this wire name.
     pub fn parse(name: &str) -> Option<ValueOp> {
         ValueOp::ALL.into_iter().find(|op| op.as_str() == name)
     }
 }
 
-/// A JSON type name, for `isType` and for sorting by value.
+/// A JSON type name: the operand of `isType`, and what `sort.byValue` and
+/// `sort.byValueField` order by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValueType {
+    /// `"number"`.
     Number,
+    /// `"string"`.
     String,
+    /// `"boolean"`.
     Boolean,
-    /// Objects and (as in node-jet) arrays.
+    /// `"object"`: objects and, as in node-jet, arrays; never `null`.
     Object,
+    /// `"array"`.
     Array,
+    /// `"null"`.
     Null,
 }
 
 impl ValueType {
+    /// Every type name.
     pub const ALL: [ValueType; 6] = [
         ValueType::Number,
         ValueType::String,
@@ -166,6 +188,7 @@ impl ValueType {
         ValueType::Null,
     ];
 
+    /// The type's name on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
             ValueType::Number => "number",
@@ -177,8 +200,38 @@ impl ValueType {
         }
     }
 
+    /// The type with this wire name.
     pub fn parse(name: &str) -> Option<ValueType> {
         ValueType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// Parses a type name; `what` names the member in the error text, which lists the
+    /// accepted names.
+    pub(crate) fn parse_named(name: &str, what: &str) -> Result<ValueType, String> {
+        ValueType::parse(name).ok_or_else(|| {
+            let names: Vec<String> = ValueType::ALL
+                .iter()
+                .map(|t| format!("`{}`", t.as_str()))
+                .collect();
+            format!(
+                "unknown type `{name}` in {what}, expected one of {}",
+                names.join(", ")
+            )
+        })
+    }
+}
+
+impl std::str::FromStr for ValueType {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<ValueType, String> {
+        ValueType::parse_named(name, "a type name")
+    }
+}
+
+impl std::fmt::Display for ValueType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -232,39 +285,51 @@ impl Fetch {
         self.path(op, Value::Array(list))
     }
 
+    /// Add `equals`: the path is `s`.
     pub fn path_equals(self, s: impl Into<String>) -> Self {
         self.path_str(PathOp::Equals, s)
     }
+    /// Add `equalsNot`: the path is not `s`.
     pub fn path_equals_not(self, s: impl Into<String>) -> Self {
         self.path_str(PathOp::EqualsNot, s)
     }
+    /// Add `startsWith`: the path starts with `s`.
     pub fn path_starts_with(self, s: impl Into<String>) -> Self {
         self.path_str(PathOp::StartsWith, s)
     }
+    /// Add `startsNotWith`: the path does not start with `s`.
     pub fn path_starts_not_with(self, s: impl Into<String>) -> Self {
         self.path_str(PathOp::StartsNotWith, s)
     }
+    /// Add `endsWith`: the path ends with `s`.
     pub fn path_ends_with(self, s: impl Into<String>) -> Self {
         self.path_str(PathOp::EndsWith, s)
     }
+    /// Add `endsNotWith`: the path does not end with `s`.
     pub fn path_ends_not_with(self, s: impl Into<String>) -> Self {
         self.path_str(PathOp::EndsNotWith, s)
     }
+    /// Add `contains`: the path contains `s`.
     pub fn path_contains(self, s: impl Into<String>) -> Self {
         self.path_str(PathOp::Contains, s)
     }
+    /// Add `containsNot`: the path does not contain `s`.
     pub fn path_contains_not(self, s: impl Into<String>) -> Self {
         self.path_str(PathOp::ContainsNot, s)
     }
+    /// Add `containsAllOf`: the path contains every one of `s`.
     pub fn path_contains_all_of<I: IntoIterator<Item = S>, S: Into<String>>(self, s: I) -> Self {
         self.path_list(PathOp::ContainsAllOf, s)
     }
+    /// Add `containsOneOf`: the path contains at least one of `s`.
     pub fn path_contains_one_of<I: IntoIterator<Item = S>, S: Into<String>>(self, s: I) -> Self {
         self.path_list(PathOp::ContainsOneOf, s)
     }
+    /// Add `equalsOneOf`: the path is one of `s`.
     pub fn path_equals_one_of<I: IntoIterator<Item = S>, S: Into<String>>(self, s: I) -> Self {
         self.path_list(PathOp::EqualsOneOf, s)
     }
+    /// Add `equalsNotOneOf`: the path is none of `s`.
     pub fn path_equals_not_one_of<I: IntoIterator<Item = S>, S: Into<String>>(self, s: I) -> Self {
         self.path_list(PathOp::EqualsNotOneOf, s)
     }
@@ -281,18 +346,23 @@ impl Fetch {
         self
     }
 
+    /// Add a value rule `equals`: the value equals `operand`.
     pub fn value_equals(self, operand: Value) -> Self {
         self.value(ValueOp::Equals, operand)
     }
+    /// Add a value rule `equalsNot`: the value does not equal `operand`.
     pub fn value_equals_not(self, operand: Value) -> Self {
         self.value(ValueOp::EqualsNot, operand)
     }
+    /// Add a value rule `lessThan` `operand`.
     pub fn value_less_than(self, operand: Value) -> Self {
         self.value(ValueOp::LessThan, operand)
     }
+    /// Add a value rule `greaterThan` `operand`.
     pub fn value_greater_than(self, operand: Value) -> Self {
         self.value(ValueOp::GreaterThan, operand)
     }
+    /// Add a value rule `isType`: the value is of type `ty`.
     pub fn value_is_type(self, ty: ValueType) -> Self {
         self.value(ValueOp::IsType, Value::String(ty.as_str().into()))
     }

@@ -16,8 +16,8 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::connection::{Address, Connection};
-use super::core::Shared;
 use super::local::{Notice, NoticeFn};
+use super::registry::Shared;
 use super::{dispatch, Peer, PeerError, PeerInner};
 use crate::codec::DEFAULT_MAX_MESSAGE_SIZE;
 
@@ -26,8 +26,11 @@ use crate::codec::DEFAULT_MAX_MESSAGE_SIZE;
 /// row (`None`: never give up).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconnectPolicy {
+    /// The wait before the first attempt.
     pub initial_delay: Duration,
+    /// The longest wait between attempts.
     pub max_delay: Duration,
+    /// Failed attempts in a row before giving up; `None`: never.
     pub max_attempts: Option<u32>,
 }
 

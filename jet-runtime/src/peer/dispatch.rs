@@ -13,8 +13,8 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::core::Shared;
 use super::method::handle_call;
+use super::registry::Shared;
 use super::state::{handle_set, respond};
 use super::PeerError;
 use crate::protocol::ErrorObject;

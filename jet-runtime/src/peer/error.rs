@@ -8,7 +8,6 @@
 //! either daemon.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::Value;
 
@@ -23,11 +22,21 @@ pub enum PeerError {
     InvalidAddress(String),
     /// The daemon could not be reached or the WebSocket handshake failed.
     #[error("cannot connect to {addr}: {reason}")]
-    Connect { addr: String, reason: String },
+    Connect {
+        /// The address as given.
+        addr: String,
+        /// What failed.
+        reason: String,
+    },
     /// Something answered at the address but refused the WebSocket upgrade with this HTTP
     /// status (404: a daemon that serves another path, such as cjet's `/api/jet/`).
     #[error("cannot connect to {addr}: the daemon refused the WebSocket {} (HTTP {status})", if *.status == 404 { "path" } else { "upgrade" })]
-    WebSocketRefused { addr: String, status: u16 },
+    WebSocketRefused {
+        /// The address as given.
+        addr: String,
+        /// The HTTP status of the daemon's answer.
+        status: u16,
+    },
     /// No element at this path (`pathNotExists`).
     #[error("no element at path `{0}`")]
     NotFound(String),
@@ -52,7 +61,10 @@ pub enum PeerError {
     /// No answer in time. `details` is the daemon's data for a routed timeout (`-32001`, the
     /// original params); `None` when the peer's own request timeout expired.
     #[error("no response in time{}", match .details { Some(d) => format!(" (daemon reported {d})"), None => String::new() })]
-    Timeout { details: Option<Value> },
+    Timeout {
+        /// The daemon's error data, if the daemon timed out.
+        details: Option<Value>,
+    },
     /// The owner of the element disconnected while the request was pending.
     #[error("the owner of `{}` disconnected before answering", .0.as_deref().unwrap_or("the element"))]
     OwnerDisconnected(Option<String>),
@@ -67,7 +79,9 @@ pub enum PeerError {
     /// shown as "the owner refused: <its message>").
     #[error("{}", fmt_invalid_params(.message, .data))]
     InvalidParams {
+        /// The error object's message.
         message: String,
+        /// The error object's data.
         data: Option<Value>,
     },
     /// The daemon does not know the method (e.g. `info` on lua-jet).
@@ -82,8 +96,11 @@ pub enum PeerError {
     /// Any other error, as sent by the daemon or relayed from the element's owner.
     #[error("error {code}: {message}{}", fmt_data(.data))]
     Remote {
+        /// The error object's code.
         code: i64,
+        /// The error object's message.
         message: String,
+        /// The error object's data.
         data: Option<Value>,
     },
     /// The daemon sent something this peer cannot understand.
@@ -136,8 +153,9 @@ fn reason(data: &Value) -> Option<&str> {
 }
 
 impl PeerError {
-    /// The peer's own request timeout expired.
-    pub(crate) fn local_timeout(_after: Duration) -> Self {
+    /// The peer's own request timeout expired. (Which timeout is the caller's to say: the
+    /// error carries no details for a local timeout, see [`PeerError::Timeout`].)
+    pub(crate) fn local_timeout() -> Self {
         PeerError::Timeout { details: None }
     }
 

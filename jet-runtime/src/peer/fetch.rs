@@ -50,7 +50,9 @@ impl EventKind {
 /// One notification of an unsorted fetch.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ElementEvent {
+    /// Added, changed or removed (for this fetch).
     pub kind: EventKind,
+    /// The element's path.
     pub path: String,
     /// The state's value (for `Remove`: its last value); `None` for methods.
     pub value: Option<Value>,
@@ -61,9 +63,11 @@ pub struct ElementEvent {
 /// An element in a sorted window or a `get` result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Element {
+    /// The element's path.
     pub path: String,
     /// `None` for methods.
     pub value: Option<Value>,
+    /// This peer may not set or call the element.
     pub fetch_only: bool,
     /// 1-based position in the sorted list (sorted fetches only).
     pub index: Option<usize>,

@@ -19,9 +19,7 @@ use serde_json::Value;
 
 use super::builder::Settings;
 use super::fetch::{Element, ElementEvent, EventKind};
-use crate::fetch::expr::FetchExpr;
-use crate::fetch::filter::{Event, EventFilter};
-use crate::fetch::sorter::{SortedUpdate, Sorter};
+use crate::fetch::engine::{Event, EventFilter, FetchExpr, SortedUpdate, Sorter};
 
 /// Something the daemon did not do that the peer did in its place.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,10 +9,11 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
-use super::core::Shared;
-use super::state::{register, respond};
+use super::owned::{Kind, Owned};
+use super::registry::Shared;
+use super::state::respond;
 use super::{Peer, PeerError};
 use crate::protocol::ErrorObject;
 
@@ -113,32 +114,15 @@ impl MethodBuilder {
             schema: self.schema,
             token: 0,
         };
-        let (token, params) = register(&self.peer, &self.path, |reg, token| {
-            let params = entry.add_params(&self.path);
+        let path = self.path;
+        let owned = Owned::add(self.peer, path.clone(), Kind::Method, |reg, token| {
+            let params = entry.add_params(&path);
             reg.methods
-                .insert(self.path.clone(), MethodEntry { token, ..entry });
+                .insert(path.clone(), MethodEntry { token, ..entry });
             params
-        })?;
-        let shared = &self.peer.inner.shared;
-        match shared.request("add", params, None).await {
-            Ok(_) => Ok(Method {
-                peer: self.peer,
-                path: self.path,
-                token,
-                keep: false,
-            }),
-            Err(e) => {
-                let mut reg = shared.lock();
-                if reg
-                    .methods
-                    .get(&self.path)
-                    .is_some_and(|m| m.token == token)
-                {
-                    reg.methods.remove(&self.path);
-                }
-                Err(e)
-            }
-        }
+        })
+        .await?;
+        Ok(Method { owned })
     }
 }
 
@@ -154,63 +138,31 @@ impl IntoFuture for MethodBuilder {
 /// A method this peer owns. Dropping it removes the method from the daemon, unless
 /// [`detach`](Method::detach)ed.
 pub struct Method {
-    peer: Peer,
-    path: String,
-    token: u64,
-    keep: bool,
+    owned: Owned,
 }
 
 impl std::fmt::Debug for Method {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Method").field("path", &self.path).finish()
+        f.debug_struct("Method")
+            .field("path", &self.path())
+            .finish()
     }
 }
 
 impl Method {
+    /// Where the method is.
     pub fn path(&self) -> &str {
-        &self.path
+        self.owned.path()
     }
 
     /// Remove the method from the daemon and wait for the answer.
-    pub async fn remove(mut self) -> Result<(), PeerError> {
-        self.keep = true;
-        let shared = &self.peer.inner.shared;
-        {
-            let mut reg = shared.lock();
-            if reg
-                .methods
-                .get(&self.path)
-                .is_some_and(|m| m.token == self.token)
-            {
-                reg.methods.remove(&self.path);
-            }
-        }
-        shared
-            .request("remove", json!({"path": self.path}), None)
-            .await
-            .map(drop)
+    pub async fn remove(self) -> Result<(), PeerError> {
+        self.owned.remove().await
     }
 
     /// Keep serving the method for as long as the peer lives, without holding this handle.
-    pub fn detach(mut self) {
-        self.keep = true;
-    }
-}
-
-impl Drop for Method {
-    fn drop(&mut self) {
-        if self.keep {
-            return;
-        }
-        let mut reg = self.peer.inner.shared.lock();
-        if reg
-            .methods
-            .get(&self.path)
-            .is_some_and(|m| m.token == self.token)
-        {
-            reg.methods.remove(&self.path);
-            let _ = reg.notify("remove", json!({"path": self.path}));
-        }
+    pub fn detach(self) {
+        self.owned.detach();
     }
 }
 

@@ -32,9 +32,11 @@
 //! remove it when dropped.
 //!
 //! Module map (private modules): `connection` (transports, reader/writer tasks),
-//! `correlation` (pending requests), `dispatch` (incoming messages), `core` (the shared
-//! registry), `state`, `method`, `fetch`, `builder` (options, handshake, reconnect),
-//! `local` (rules a daemon left out, applied here), `error`.
+//! `correlation` (pending requests), `dispatch` (incoming messages), `registry` (what the
+//! peer owns and the way to reach the daemon, behind one lock), `owned` (what the `State`
+//! and `Method` handles share), `state`, `method`, `fetch`, `builder` (options, handshake,
+//! reconnect), `local`
+//! (rules a daemon left out, applied here), `error`.
 //!
 //! Handlers: synchronous set/call handlers run on the connection's reader task, in arrival
 //! order, and must not block; asynchronous ones run on their own tasks. A panicking sync
@@ -42,13 +44,14 @@
 
 mod builder;
 mod connection;
-mod core;
 mod correlation;
 mod dispatch;
 mod error;
 mod fetch;
 mod local;
 mod method;
+mod owned;
+mod registry;
 mod state;
 
 use std::future::{Future, IntoFuture};
@@ -82,7 +85,7 @@ pub struct Peer {
 }
 
 pub(crate) struct PeerInner {
-    pub(crate) shared: Arc<core::Shared>,
+    pub(crate) shared: Arc<registry::Shared>,
     /// Dropping it (with the last handle) tells the supervisor to stop.
     shutdown: watch::Sender<()>,
     supervisor: std::sync::Mutex<Option<JoinHandle<()>>>,
@@ -100,8 +103,11 @@ impl std::fmt::Debug for Peer {
 #[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub struct DaemonInfo {
+    /// The daemon's name (`"jetd"`, `"node-jet"`, ...).
     pub name: String,
+    /// The daemon's version.
     pub version: String,
+    /// The Jet protocol version it speaks.
     pub protocol_version: String,
     /// `{"batches":..,"authentication":..,"fetch":"full",...}` and extensions.
     pub features: Value,
@@ -266,7 +272,7 @@ impl Peer {
     pub async fn closed(&self) {
         let mut link = self.inner.shared.link();
         // The sender lives as long as `self`, so this only returns once closed.
-        let _ = link.wait_for(|l| *l == core::Link::Closed).await;
+        let _ = link.wait_for(|l| *l == registry::Link::Closed).await;
     }
 
     /// Close the connection: pending requests fail with [`PeerError::Closed`], fetch streams

@@ -13,7 +13,8 @@ use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
 use serde_json::{json, Map, Value};
 
-use super::core::{Registry, Shared};
+use super::owned::{Kind, Owned};
+use super::registry::{Registry, Shared};
 use super::{Peer, PeerError};
 use crate::protocol::ErrorObject;
 
@@ -158,48 +159,16 @@ impl StateBuilder {
             schema: self.schema,
             token: 0,
         };
-        let (token, params) = register(&self.peer, &self.path, |reg, token| {
-            let params = entry.add_params(&self.path);
+        let path = self.path;
+        let owned = Owned::add(self.peer, path.clone(), Kind::State, |reg, token| {
+            let params = entry.add_params(&path);
             reg.states
-                .insert(self.path.clone(), StateEntry { token, ..entry });
+                .insert(path.clone(), StateEntry { token, ..entry });
             params
-        })?;
-        let shared = &self.peer.inner.shared;
-        match shared.request("add", params, None).await {
-            Ok(_) => Ok(State {
-                peer: self.peer,
-                path: self.path,
-                token,
-                keep: false,
-            }),
-            Err(e) => {
-                let mut reg = shared.lock();
-                if reg.states.get(&self.path).is_some_and(|s| s.token == token) {
-                    reg.states.remove(&self.path);
-                }
-                Err(e)
-            }
-        }
+        })
+        .await?;
+        Ok(State { owned })
     }
-}
-
-/// Reserve `path` in the local registry (so a routed request arriving right after the
-/// daemon's `add` response finds its handler). Fails if this peer already owns the path.
-pub(crate) fn register(
-    peer: &Peer,
-    path: &str,
-    insert: impl FnOnce(&mut Registry, u64) -> Value,
-) -> Result<(u64, Value), PeerError> {
-    let mut reg = peer.inner.shared.lock();
-    if reg.closed {
-        return Err(PeerError::Closed);
-    }
-    if reg.states.contains_key(path) || reg.methods.contains_key(path) {
-        return Err(PeerError::Occupied(path.to_owned()));
-    }
-    let token = reg.token();
-    let params = insert(&mut reg, token);
-    Ok((token, params))
 }
 
 impl IntoFuture for StateBuilder {
@@ -214,29 +183,27 @@ impl IntoFuture for StateBuilder {
 /// A state this peer owns. Dropping it removes the state from the daemon, unless
 /// [`detach`](State::detach)ed.
 pub struct State {
-    peer: Peer,
-    path: String,
-    token: u64,
-    keep: bool,
+    owned: Owned,
 }
 
 impl std::fmt::Debug for State {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("State").field("path", &self.path).finish()
+        f.debug_struct("State").field("path", &self.path()).finish()
     }
 }
 
 impl State {
+    /// Where the state is.
     pub fn path(&self) -> &str {
-        &self.path
+        self.owned.path()
     }
 
     /// The current value (the last one published).
     pub fn value(&self) -> Value {
-        let reg = self.peer.inner.shared.lock();
+        let reg = self.owned.peer().inner.shared.lock();
         reg.states
-            .get(&self.path)
-            .filter(|s| s.token == self.token)
+            .get(self.path())
+            .filter(|s| s.token == self.owned.token())
             .map(|s| s.value.clone())
             .unwrap_or(Value::Null)
     }
@@ -244,62 +211,29 @@ impl State {
     /// Publish a new value: fetchers see `change`. The value is also what a reconnect
     /// restores.
     pub async fn change(&self, value: Value) -> Result<(), PeerError> {
-        let shared = &self.peer.inner.shared;
+        let shared = &self.owned.peer().inner.shared;
         {
             let mut reg = shared.lock();
-            match reg.states.get_mut(&self.path) {
-                Some(s) if s.token == self.token => s.value = value.clone(),
-                _ => return Err(PeerError::NotFound(self.path.clone())),
+            match reg.states.get_mut(self.path()) {
+                Some(s) if s.token == self.owned.token() => s.value = value.clone(),
+                _ => return Err(PeerError::NotFound(self.path().to_owned())),
             }
         }
         shared
-            .request("change", json!({"path": self.path, "value": value}), None)
+            .request("change", json!({"path": self.path(), "value": value}), None)
             .await
             .map(drop)
     }
 
     /// Remove the state from the daemon and wait for the answer.
-    pub async fn remove(mut self) -> Result<(), PeerError> {
-        self.keep = true;
-        let shared = &self.peer.inner.shared;
-        {
-            let mut reg = shared.lock();
-            if reg
-                .states
-                .get(&self.path)
-                .is_some_and(|s| s.token == self.token)
-            {
-                reg.states.remove(&self.path);
-            }
-        }
-        shared
-            .request("remove", json!({"path": self.path}), None)
-            .await
-            .map(drop)
+    pub async fn remove(self) -> Result<(), PeerError> {
+        self.owned.remove().await
     }
 
     /// Keep the state (and keep answering sets) for as long as the peer lives, without
     /// holding this handle.
-    pub fn detach(mut self) {
-        self.keep = true;
-    }
-}
-
-impl Drop for State {
-    fn drop(&mut self) {
-        if self.keep {
-            return;
-        }
-        let mut reg = self.peer.inner.shared.lock();
-        if reg
-            .states
-            .get(&self.path)
-            .is_some_and(|s| s.token == self.token)
-        {
-            reg.states.remove(&self.path);
-            // Fire and forget: a closed connection has removed it already.
-            let _ = reg.notify("remove", json!({"path": self.path}));
-        }
+    pub fn detach(self) {
+        self.owned.detach();
     }
 }
 

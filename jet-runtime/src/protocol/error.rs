@@ -25,9 +25,12 @@ pub mod codes {
 /// `code`, `data`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorObject {
+    /// Human-readable text.
     pub message: String,
+    /// The error code ([`codes`]).
     pub code: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Details; for Jet errors `{kind: detail}`.
     pub data: Option<Value>,
 }
 
@@ -48,14 +51,17 @@ impl ErrorObject {
         Self::new(codes::INVALID_PARAMS, Some(Value::Object(data)))
     }
 
+    /// `-32700 Parse error`; data = why the message is not JSON.
     pub fn parse_error(reason: impl Into<String>) -> Self {
         Self::new(codes::PARSE_ERROR, Some(Value::String(reason.into())))
     }
 
+    /// `-32600 Invalid Request`; data = what is wrong with it.
     pub fn invalid_request(data: Value) -> Self {
         Self::new(codes::INVALID_REQUEST, Some(data))
     }
 
+    /// `-32601 Method not found`; data = the method.
     pub fn method_not_found(method: Value) -> Self {
         Self::new(codes::METHOD_NOT_FOUND, Some(method))
     }
@@ -76,50 +82,62 @@ impl ErrorObject {
         Self::new(codes::INVALID_PARAMS, Some(Value::Object(data)))
     }
 
+    /// `pathAlreadyExists`: `add` of a path that exists.
     pub fn path_already_exists(path: &str) -> Self {
         Self::invalid_params_with("pathAlreadyExists", Value::String(path.into()))
     }
 
+    /// `pathNotExists`: no element at the path (or one this peer may not see).
     pub fn path_not_exists(path: &str) -> Self {
         Self::invalid_params_with("pathNotExists", Value::String(path.into()))
     }
 
+    /// `foreignPath`: `change` or `remove` of an element another peer owns.
     pub fn foreign_path(path: &str) -> Self {
         Self::invalid_params_with("foreignPath", Value::String(path.into()))
     }
 
+    /// `fetchOnly`: `set` of a state added fetch-only.
     pub fn fetch_only(path: &str) -> Self {
         Self::invalid_params_with("fetchOnly", Value::String(path.into()))
     }
 
+    /// `noAccess`: the peer's groups do not allow this.
     pub fn no_access(path: &str) -> Self {
         Self::invalid_params_with("noAccess", Value::String(path.into()))
     }
 
+    /// `notAState`: `set` of a method.
     pub fn not_a_state(path: &str) -> Self {
         Self::invalid_params_with("notAState", Value::String(path.into()))
     }
 
+    /// `notAMethod`: `call` of a state.
     pub fn not_a_method(path: &str) -> Self {
         Self::invalid_params_with("notAMethod", Value::String(path.into()))
     }
 
+    /// `fetchIdInUse`: a fetch with this id exists on this connection.
     pub fn fetch_id_in_use(id: Value) -> Self {
         Self::invalid_params_with("fetchIdInUse", id)
     }
 
+    /// `fetchNotFound`: `unfetch` of an unknown id.
     pub fn fetch_not_found(id: Value) -> Self {
         Self::invalid_params_with("fetchNotFound", id)
     }
 
+    /// `invalidFetch`: the expression is refused; `what` says why.
     pub fn invalid_fetch(what: impl Into<String>) -> Self {
         Self::invalid_params_with("invalidFetch", Value::String(what.into()))
     }
 
+    /// `invalidCredentials`: `authenticate` refused.
     pub fn invalid_credentials() -> Self {
         Self::invalid_params_with("invalidCredentials", Value::Bool(true))
     }
 
+    /// `alreadyFetching`: `authenticate` after a fetch.
     pub fn already_fetching() -> Self {
         Self::invalid_params_with("alreadyFetching", Value::Bool(true))
     }
@@ -144,6 +162,7 @@ impl ErrorObject {
         Self::new(codes::LIMIT_EXCEEDED, Some(Value::Object(data)))
     }
 
+    /// `-32603 Internal error` with `data`.
     pub fn internal(data: Value) -> Self {
         Self::new(codes::INTERNAL_ERROR, Some(data))
     }
@@ -171,7 +190,7 @@ impl std::fmt::Display for ErrorObject {
 impl std::error::Error for ErrorObject {}
 
 /// The message text JSON-RPC and the Jet implementations use for each code.
-pub fn standard_message(code: i64) -> &'static str {
+pub(crate) fn standard_message(code: i64) -> &'static str {
     match code {
         codes::PARSE_ERROR => "Parse error",
         codes::INVALID_REQUEST => "Invalid Request",

@@ -44,6 +44,7 @@ impl JsonText {
         JsonText(Arc::from(value.to_string()))
     }
 
+    /// The JSON text.
     pub fn as_str(&self) -> &str {
         &self.0
     }

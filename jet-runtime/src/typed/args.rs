@@ -130,6 +130,7 @@ pub struct ArgsOut {
 }
 
 impl ArgsOut {
+    /// Arguments for the method at `path` (for error messages).
     pub fn new(path: String) -> Self {
         ArgsOut {
             path,
@@ -137,6 +138,7 @@ impl ArgsOut {
         }
     }
 
+    /// Add the argument `name`, serialised.
     pub fn push<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), TypedError> {
         let value = serde_json::to_value(value).map_err(|e| TypedError::Encode {
             path: self.path.clone(),

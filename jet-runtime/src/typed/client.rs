@@ -23,7 +23,10 @@ use crate::peer::{EventKind, FetchEvent, FetchStream, Peer};
 /// Implemented by every generated `<Name>Client`.
 pub trait NodeClient: Sized {
     /// A client for the node served at `core`'s path.
+    #[doc(hidden)]
     fn from_core(core: ClientCore) -> Self;
+    /// The peer and the path.
+    #[doc(hidden)]
     fn core(&self) -> &ClientCore;
 
     /// A client for the node served at `path`.
@@ -40,6 +43,7 @@ pub struct ClientCore {
 }
 
 impl ClientCore {
+    /// The node served at `path` (trailing slashes dropped) on `peer`.
     pub fn new(peer: &Peer, path: impl Into<String>) -> Self {
         let mut path = path.into();
         while path.ends_with('/') {
@@ -56,6 +60,7 @@ impl ClientCore {
         &self.path
     }
 
+    /// The peer requests go through.
     pub fn peer(&self) -> &Peer {
         &self.peer
     }
@@ -140,8 +145,8 @@ fn decode<F: DeserializeOwned>(path: &str, value: Value) -> Result<F, TypedError
     })
 }
 
-/// The values of one state as a stream of `F`; see [`ClientCore::watch`]. Dropping it
-/// unfetches.
+/// The values of one state as a stream of `F`, as a generated client's `watch_<field>()`
+/// returns them. Dropping it unfetches.
 pub struct Watch<F> {
     stream: FetchStream,
     path: String,

@@ -20,14 +20,22 @@ pub enum TypedError {
     /// built from different definitions, or someone else serves that path.
     #[error("`{path}` sent a value that is not {expected}: {message}")]
     Decode {
+        /// The element.
         path: String,
+        /// The Rust type it should fit.
         expected: String,
+        /// The deserialiser's error.
         message: String,
     },
     /// A value could not be serialised to JSON (a map with non-string keys, a failing
     /// `Serialize` impl, ...).
     #[error("cannot serialise the value for `{path}`: {message}")]
-    Encode { path: String, message: String },
+    Encode {
+        /// The element.
+        path: String,
+        /// The serialiser's error.
+        message: String,
+    },
     /// Two elements of one served value would get the same path (a field renamed to a
     /// method's name, ...): rename one of them with `#[jet(rename = "..")]`.
     #[error("`{0}` would be served twice: give one of the fields or methods another name with #[jet(rename = \"..\")]")]
@@ -39,8 +47,7 @@ pub enum TypedError {
 
 /// How a remote `set` of a state was refused, before the path is known.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum SetError {
+pub(crate) enum SetError {
     /// The value does not deserialise into the field's type.
     Type { expected: String, message: String },
     /// The field's validator refused it.
@@ -54,7 +61,7 @@ impl SetError {
     /// `{"invalidArgument":{"message":..,"path":..[,"expected":..]}}` (node-jet's kind for a
     /// refused value), or `-32603` for a value that cannot be serialised.
     #[cold]
-    pub fn into_error_object(self, path: &str) -> ErrorObject {
+    pub(crate) fn into_error_object(self, path: &str) -> ErrorObject {
         let mut detail = Map::new();
         let message = match self {
             SetError::Type { expected, message } => {
@@ -105,6 +112,7 @@ impl SetError {
     note = "implement `jet_runtime::typed::IntoErrorObject` for `{Self}`, or return `Result<_, jet_runtime::protocol::ErrorObject>`"
 )]
 pub trait IntoErrorObject {
+    /// The error object the caller receives.
     fn into_error_object(self) -> ErrorObject;
 }
 

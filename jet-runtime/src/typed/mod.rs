@@ -73,16 +73,20 @@ mod node;
 mod schema;
 mod serve;
 
-pub use client::{ClientCore, NodeClient, Watch};
-pub use error::{IntoErrorObject, SetError, TypedError};
-pub use node::{MethodInfo, Methods, Node, StateInfo};
-pub use schema::{ElementKind, ElementSchema, MethodSchema, Schemas};
-pub use serve::{Instance, Served};
+pub use client::{NodeClient, Watch};
+pub use error::{IntoErrorObject, TypedError};
+pub use node::{Methods, Node};
+pub use schema::{ElementKind, ElementSchema, Schemas};
+pub use serve::Served;
 
-/// Helpers only the generated code calls (through `jet_runtime::__private`).
+/// What only the generated code names, through `jet_runtime::__private` (hidden, not user
+/// API): the descriptions of states and methods, the served value, the client core and
+/// the helpers the expanded code calls.
 pub(crate) mod support {
     pub use super::args::{short_type_name, ArgsIn, ArgsOut};
+    pub use super::client::ClientCore;
     pub use super::error::{call_ok, call_result, validation};
-    pub use super::node::{MethodsOf, NoMethods, ViaMethods};
+    pub use super::node::{MethodInfo, MethodsOf, NoMethods, StateInfo, Validator, ViaMethods};
     pub use super::schema::{access, MethodSchema};
+    pub use super::serve::Instance;
 }

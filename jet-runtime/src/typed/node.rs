@@ -17,8 +17,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::short_type_name;
+use super::error::SetError;
 use super::schema::{self, Schemas};
-use super::{Instance, NodeClient, SetError};
+use super::serve::Instance;
+use super::NodeClient;
 use crate::peer::CallResult;
 
 /// A struct whose fields are Jet states. Implemented by `#[derive(Node)]`; see the derive's
@@ -33,9 +35,11 @@ pub trait Node: Sized + Send + Sync + 'static {
     type Client: NodeClient;
 
     /// The states, with paths relative to where the value is served.
+    #[doc(hidden)]
     fn states() -> Vec<StateInfo<Self>>;
 
     /// The methods of the `#[jet_runtime::methods]` block, if the type has one.
+    #[doc(hidden)]
     fn methods() -> Vec<MethodInfo<Self>>;
 
     /// The JSON Schema of every state and method, offline: the same documents
@@ -45,8 +49,10 @@ pub trait Node: Sized + Send + Sync + 'static {
     }
 }
 
-/// The methods of an `impl` block marked `#[jet_runtime::methods]`.
+/// The methods of an `impl` block marked `#[jet_runtime::methods]`, which implements it.
 pub trait Methods: Node {
+    /// The methods, with paths relative to where the value is served.
+    #[doc(hidden)]
     fn describe_methods() -> Vec<MethodInfo<Self>>;
 }
 
@@ -238,13 +244,21 @@ impl<T: 'static> MethodInfo<T> {
 pub struct MethodsOf<T>(PhantomData<fn() -> T>);
 
 impl<T> MethodsOf<T> {
-    #[allow(clippy::new_without_default)]
+    /// The probe for `T`.
     pub fn new() -> Self {
         MethodsOf(PhantomData)
     }
 }
 
+impl<T> Default for MethodsOf<T> {
+    fn default() -> Self {
+        MethodsOf::new()
+    }
+}
+
+/// Picked when `T: Methods`: its methods.
 pub trait ViaMethods<T> {
+    /// The methods of `T`.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
 }
 
@@ -254,7 +268,9 @@ impl<T: Methods> ViaMethods<T> for &MethodsOf<T> {
     }
 }
 
+/// The fallback: no methods.
 pub trait NoMethods<T> {
+    /// An empty list.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
 }
 

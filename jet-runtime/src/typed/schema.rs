@@ -53,8 +53,14 @@ pub struct MethodSchema {
     result: Option<Schema>,
 }
 
+impl Default for MethodSchema {
+    fn default() -> Self {
+        MethodSchema::new()
+    }
+}
+
 impl MethodSchema {
-    #[allow(clippy::new_without_default)]
+    /// An empty schema: no arguments, no result yet.
     pub fn new() -> Self {
         MethodSchema {
             generator: generator(),
@@ -129,15 +135,20 @@ pub fn access(fetch: &[&str], write: &[&str], write_key: &str) -> Value {
 /// Whether a schema document belongs to a state or a method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ElementKind {
+    /// A state (has a value).
     State,
+    /// A method.
     Method,
 }
 
 /// The schema of one element, with its path relative to where the node is served.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ElementSchema {
+    /// The full path.
     pub path: String,
+    /// State or method.
     pub kind: ElementKind,
+    /// The state's value schema, or the method's `{"description","params","result"}`.
     pub schema: Value,
 }
 
@@ -161,14 +172,17 @@ impl Schemas {
         Schemas(states.chain(methods).collect())
     }
 
+    /// The documents, in the order the elements are added.
     pub fn iter(&self) -> std::slice::Iter<'_, ElementSchema> {
         self.0.iter()
     }
 
+    /// How many elements.
     pub fn len(&self) -> usize {
         self.0.len()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -9,8 +9,9 @@ use futures_util::future::try_join_all;
 use serde_json::Value;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::node::StateInfo;
 use super::schema::join;
-use super::{Node, StateInfo, TypedError};
+use super::{Node, TypedError};
 use crate::fetch::builder::Fetch;
 use crate::peer::{Method, Peer, PeerError, SetReply, State};
 
@@ -165,13 +166,14 @@ impl<T: Node> Instance<T> {
     }
 
     /// Publish `change` for each state whose serialised value differs from the last
-    /// published one. Call it with the write lock held (pass the guarded value).
-    pub async fn publish(&self, value: &T) -> Result<(), TypedError> {
+    /// published one. It takes the write guard, so the published values follow the order
+    /// of the writes.
+    pub(crate) async fn publish(&self, value: &RwLockWriteGuard<'_, T>) -> Result<(), TypedError> {
         let mut changes = Vec::new();
         {
             let mut published = self.lock_published();
             for ((info, full), last) in self.states.iter().zip(published.iter_mut()) {
-                let now = (info.get)(value).map_err(|e| TypedError::Encode {
+                let now = (info.get)(&**value).map_err(|e| TypedError::Encode {
                     path: full.clone(),
                     message: e.to_string(),
                 })?;
@@ -187,7 +189,7 @@ impl<T: Node> Instance<T> {
 
     /// [`publish`](Self::publish) after a `&mut self` method: a failure cannot be reported
     /// to anyone but the log (the caller gets the method's own answer).
-    pub async fn publish_after_method(&self, value: &T) {
+    pub async fn publish_after_method(&self, value: &RwLockWriteGuard<'_, T>) {
         if let Err(e) = self.publish(value).await {
             tracing::debug!(error = %e, "publishing the changes of a method failed");
         }

@@ -1,17 +1,36 @@
-//! What every connection does, whatever the transport: register with the core, feed it
-//! frames, run the writer, and clean up when either side ends.
+//! What every connection does, whatever the transport: register with the bus, feed it
+//! frames, run the writer, and clean up when either side ends. It knows no transport
+//! (`tcp` and `ws` call it, never the other way round).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinSet;
+use tokio::sync::watch;
 
-use super::{tcp, ws, ConnSettings, StopSignal};
-use crate::core::{ConnId, FrameOutcome, Shared};
+use crate::bus::{Bus, ConnId, FrameOutcome};
 use crate::outbox::{Closed, Outbox};
+use crate::Config;
+
+/// What connections need besides the bus: the daemon's configuration (shared, not
+/// copied) and the count of connections being served over both listeners.
+#[derive(Debug, Clone)]
+pub struct ConnSettings {
+    pub config: Arc<Config>,
+    pub connections: Arc<ConnCount>,
+}
+
+/// Resolves when shutdown was asked for.
+#[derive(Clone)]
+pub struct StopSignal(pub watch::Receiver<bool>);
+
+impl StopSignal {
+    pub async fn wait(mut self) {
+        // An error means the sender is gone, which also means stop.
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Transport {
@@ -32,7 +51,7 @@ impl Transport {
 #[derive(Debug)]
 pub struct ConnCount {
     live: AtomicUsize,
-    max: usize,
+    pub max: usize,
 }
 
 /// One counted connection; dropping it frees the slot.
@@ -85,90 +104,52 @@ pub enum WriteEnd {
     Io(std::io::Error),
 }
 
-/// Accept connections until stopped; each connection is a task owned by this loop.
-pub async fn accept_loop(
-    listener: TcpListener,
-    transport: Transport,
-    shared: Arc<Shared>,
-    settings: ConnSettings,
-    stop: StopSignal,
-) {
-    let mut conns = JoinSet::new();
-    let stopped = stop.clone().wait();
-    tokio::pin!(stopped);
-    loop {
-        tokio::select! {
-            _ = &mut stopped => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, addr)) => {
-                    let Some(slot) = settings.connections.acquire() else {
-                        tracing::warn!(%addr, "refusing a {} connection: already serving {} (--max-connections)", transport.name(), settings.connections.max);
-                        drop(stream);
-                        continue;
-                    };
-                    let (shared, settings, stop) = (shared.clone(), settings.clone(), stop.clone());
-                    conns.spawn(async move {
-                        serve(stream, addr, transport, shared, settings, stop).await;
-                        drop(slot);
-                    });
-                }
-                Err(e) => {
-                    // Typically out of file descriptors: back off instead of spinning.
-                    tracing::warn!("accept failed on {} listener: {e}", transport.name());
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                }
-            },
-            Some(_) = conns.join_next(), if !conns.is_empty() => {}
-        }
-    }
-    while conns.join_next().await.is_some() {}
+/// What serving an accepted connection needs besides its socket (`listen` hands it to
+/// a transport's `serve`, together with the socket).
+pub struct Incoming {
+    pub addr: SocketAddr,
+    pub bus: Arc<Bus>,
+    pub settings: ConnSettings,
+    pub stop: StopSignal,
 }
 
-async fn serve(
-    stream: TcpStream,
-    addr: SocketAddr,
-    transport: Transport,
-    shared: Arc<Shared>,
-    settings: ConnSettings,
-    stop: StopSignal,
-) {
-    let _ = stream.set_nodelay(true);
-    match transport {
-        Transport::Tcp => tcp::serve(stream, addr, shared, settings, stop).await,
-        Transport::WebSocket => ws::serve(stream, addr, shared, settings, stop).await,
-    }
-}
-
-/// A registered connection: who it is and where its outgoing messages wait.
+/// A registered connection: who it is, where its outgoing messages wait, and what it
+/// runs with.
 pub struct ConnCtx {
-    pub shared: Arc<Shared>,
+    pub bus: Arc<Bus>,
     pub conn: ConnId,
     pub outbox: Arc<Outbox>,
     pub addr: SocketAddr,
     pub transport: Transport,
+    pub config: Arc<Config>,
+    stop: StopSignal,
 }
 
 impl ConnCtx {
-    pub fn register(
-        shared: Arc<Shared>,
-        addr: SocketAddr,
-        transport: Transport,
-        settings: &ConnSettings,
-    ) -> ConnCtx {
-        let outbox = Arc::new(Outbox::new(settings.max_outbound_queue));
-        let conn = shared.connect(outbox.clone(), transport.name(), Some(addr));
+    /// Register an accepted connection with the bus.
+    pub fn register(incoming: Incoming, transport: Transport) -> ConnCtx {
+        let Incoming {
+            addr,
+            bus,
+            settings,
+            stop,
+        } = incoming;
+        let outbox = Arc::new(Outbox::new(settings.config.max_outbound_queue));
+        let conn = bus.connect(outbox.clone(), transport.name(), Some(addr));
         ConnCtx {
-            shared,
+            bus,
             conn,
             outbox,
             addr,
             transport,
+            config: settings.config,
+            stop,
         }
     }
 
     /// Feed one frame to the core.
     pub async fn process_frame(&self, frame: &[u8]) {
-        process_frame(&self.shared, self.conn, frame).await
+        process_frame(&self.bus, self.conn, frame).await
     }
 }
 
@@ -177,11 +158,11 @@ pub async fn run_connection(
     ctx: &ConnCtx,
     reader: impl std::future::Future<Output = ReadEnd>,
     writer: impl std::future::Future<Output = WriteEnd>,
-    stop: StopSignal,
 ) {
+    let stop = ctx.stop.clone();
     tokio::pin!(reader);
     tokio::pin!(writer);
-    let (shared, conn, outbox, addr) = (&ctx.shared, ctx.conn, &ctx.outbox, ctx.addr);
+    let (bus, conn, outbox, addr) = (&ctx.bus, ctx.conn, &ctx.outbox, ctx.addr);
     let kind = ctx.transport.name();
     tokio::select! {
         end = &mut reader => {
@@ -191,7 +172,7 @@ pub async fn run_connection(
                 ReadEnd::Io(e) => tracing::debug!(%addr, kind, "read error: {e}"),
                 ReadEnd::Protocol(e) => tracing::info!(%addr, kind, "closing connection: {e}"),
             }
-            shared.disconnect(conn);
+            bus.disconnect(conn);
             // Let what is queued (e.g. responses to the last requests) go out, briefly.
             outbox.close(Closed::Shutdown);
             let _ = tokio::time::timeout(Duration::from_secs(1), &mut writer).await;
@@ -202,17 +183,17 @@ pub async fn run_connection(
                 WriteEnd::Closed(Closed::Shutdown) => {}
                 WriteEnd::Io(e) => tracing::debug!(%addr, kind, "write error: {e}"),
             }
-            shared.disconnect(conn);
+            bus.disconnect(conn);
         }
         // The writer may be stuck writing to a peer that does not read: do not wait for it.
         why = outbox.overflowed() => {
             if let Closed::Overflow { queued, limit } = why {
                 log_overflow(addr, kind, queued, limit);
             }
-            shared.disconnect(conn);
+            bus.disconnect(conn);
         }
         _ = stop.wait() => {
-            shared.disconnect(conn);
+            bus.disconnect(conn);
         }
     }
 }
@@ -225,23 +206,23 @@ fn log_overflow(addr: SocketAddr, kind: &str, queued: usize, limit: usize) {
 }
 
 /// Feed one frame to the core, verifying `authenticate` requests off the core lock.
-pub async fn process_frame(shared: &Arc<Shared>, conn: ConnId, frame: &[u8]) {
+pub async fn process_frame(bus: &Arc<Bus>, conn: ConnId, frame: &[u8]) {
     let mut start = 0;
     loop {
-        match shared.handle_frame(conn, frame, start) {
+        match bus.handle_frame(conn, frame, start) {
             FrameOutcome::Done => return,
             FrameOutcome::Authenticate { auth, next } => {
-                let delay = shared.auth_delay(conn);
+                let delay = bus.auth_delay(conn);
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;
                 }
-                let users = shared.users().clone();
+                let users = bus.users().clone();
                 let (user, password) = (auth.user.clone(), auth.password.clone());
                 let groups = tokio::task::spawn_blocking(move || users.verify(&user, &password))
                     .await
                     .ok()
                     .flatten();
-                shared.finish_authenticate(conn, auth, groups);
+                bus.finish_authenticate(conn, auth, groups);
                 start = next;
             }
         }

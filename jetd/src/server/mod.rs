@@ -1,9 +1,13 @@
-//! Listeners and connections: one task per connection, reading frames into the core and
-//! writing what the core queued for it.
+//! Listeners and connections: one task per connection, reading frames into the bus and
+//! writing what the bus queued for it.
+//!
+//! Imports go one way: `mod.rs` (the [`Daemon`]) → `listen` (accept loops) → `tcp`/`ws`
+//! (transports) → `conn` (what every connection does, and its settings).
 
 mod conn;
+mod listen;
 mod tcp;
-mod ws;
+pub(crate) mod ws;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,7 +16,9 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
-use crate::core::{CoreConfig, Shared};
+use conn::{ConnSettings, StopSignal};
+
+use crate::bus::Bus;
 use crate::Config;
 
 /// A daemon could not start (a listener could not bind).
@@ -26,70 +32,49 @@ pub enum StartError {
     },
 }
 
-/// Per-connection settings, copied from the configuration.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnSettings {
-    pub max_message_size: usize,
-    pub max_outbound_queue: usize,
-    pub ws_ping_interval: Option<std::time::Duration>,
-    pub ws_allowed_origins: Option<Arc<Vec<String>>>,
-    /// Connections being served, over both listeners.
-    pub connections: Arc<conn::ConnCount>,
-}
-
-/// Resolves when shutdown was asked for.
-#[derive(Clone)]
-pub(crate) struct StopSignal(watch::Receiver<bool>);
-
-impl StopSignal {
-    pub async fn wait(mut self) {
-        // An error means the sender is gone, which also means stop.
-        let _ = self.0.wait_for(|stop| *stop).await;
-    }
-}
-
-/// A running daemon. Dropping it does not stop it; call [`Daemon::shutdown`].
+/// A running daemon.
+///
+/// Dropping it stops it at once: its tasks (listeners, connections, the route timer) are
+/// owned by a `JoinSet`, which aborts them when dropped, so sockets close without the
+/// orderly clean-up. Call [`Daemon::shutdown`] to stop it and wait until it has.
 pub struct Daemon {
     tcp_addr: Option<SocketAddr>,
     ws_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
-    shared: Arc<Shared>,
+    bus: Arc<Bus>,
 }
 
 impl Daemon {
     /// Bind the configured listeners and start serving.
     pub async fn start(config: Config) -> Result<Daemon, StartError> {
-        let shared = Shared::new(CoreConfig::from_config(&config));
+        let bus = Bus::new(&config);
         let settings = ConnSettings {
-            max_message_size: config.max_message_size,
-            max_outbound_queue: config.max_outbound_queue,
-            ws_ping_interval: config.ws_ping_interval,
-            ws_allowed_origins: config.ws_allowed_origins.clone().map(Arc::new),
             connections: Arc::new(conn::ConnCount::new(config.max_connections)),
+            config: Arc::new(config),
         };
-        let tcp = bind("tcp", config.tcp).await?;
-        let ws = bind("ws", config.ws).await?;
+        let tcp = bind("tcp", settings.config.tcp).await?;
+        let ws = bind("ws", settings.config.ws).await?;
         let tcp_addr = tcp.as_ref().and_then(|l| l.local_addr().ok());
         let ws_addr = ws.as_ref().and_then(|l| l.local_addr().ok());
         let (stop, stop_rx) = watch::channel(false);
         let stop_signal = StopSignal(stop_rx);
         let mut tasks = JoinSet::new();
-        tasks.spawn(shared.clone().run_timer(stop_signal.clone().wait()));
+        tasks.spawn(bus.clone().run_timer(stop_signal.clone().wait()));
         if let Some(listener) = tcp {
-            tasks.spawn(conn::accept_loop(
+            tasks.spawn(listen::accept_loop(
                 listener,
                 conn::Transport::Tcp,
-                shared.clone(),
+                bus.clone(),
                 settings.clone(),
                 stop_signal.clone(),
             ));
         }
         if let Some(listener) = ws {
-            tasks.spawn(conn::accept_loop(
+            tasks.spawn(listen::accept_loop(
                 listener,
                 conn::Transport::WebSocket,
-                shared.clone(),
+                bus.clone(),
                 settings,
                 stop_signal,
             ));
@@ -99,7 +84,7 @@ impl Daemon {
             ws_addr,
             stop,
             tasks,
-            shared,
+            bus,
         })
     }
 
@@ -124,14 +109,14 @@ impl Daemon {
         )
     }
 
-    /// Counts: (elements, fetchers, connections, pending routed requests).
-    pub fn stats(&self) -> (usize, usize, usize, usize) {
-        self.shared.stats()
+    /// Counts of elements, fetchers, connections and pending routed requests.
+    pub fn stats(&self) -> crate::bus::Stats {
+        self.bus.stats()
     }
 
     /// Stop listening, close every connection and wait until all tasks have ended.
     pub async fn shutdown(mut self) {
-        self.shared.close_all();
+        self.bus.close_all();
         let _ = self.stop.send(true);
         while let Some(result) = self.tasks.join_next().await {
             if let Err(e) = result {

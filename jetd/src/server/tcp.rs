@@ -1,8 +1,5 @@
 //! The TCP transport: 4-byte big-endian length prefix + JSON (PROTOCOL.md A.1).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
-
 use bytes::BytesMut;
 use futures_util::FutureExt;
 use jet_runtime::codec::FrameDecoder;
@@ -10,9 +7,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
-use super::conn::{run_connection, ConnCtx, ReadEnd, Transport, WriteEnd};
-use super::{ConnSettings, StopSignal};
-use crate::core::Shared;
+use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
 use crate::outbox::Outbox;
 
 /// Read buffer allocated when data arrives (an idle connection holds none, see
@@ -24,18 +19,13 @@ const READ_MIN_FREE: usize = 512;
 /// A write buffer that grew past this is not kept for reuse.
 const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 
-pub async fn serve(
-    stream: TcpStream,
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    settings: ConnSettings,
-    stop: StopSignal,
-) {
-    let ctx = ConnCtx::register(shared, addr, Transport::Tcp, &settings);
+/// Serve one accepted TCP connection until it ends.
+pub async fn serve(stream: TcpStream, incoming: Incoming) {
+    let ctx = ConnCtx::register(incoming, Transport::Tcp);
     let (rd, wr) = stream.into_split();
-    let reader = read_loop(rd, &ctx, FrameDecoder::new(settings.max_message_size));
+    let reader = read_loop(rd, &ctx, FrameDecoder::new(ctx.config.max_message_size));
     let writer = write_loop(wr, &ctx.outbox);
-    run_connection(&ctx, reader, writer, stop).await;
+    run_connection(&ctx, reader, writer).await;
 }
 
 async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {

@@ -1,8 +1,6 @@
 //! The WebSocket transport: one JSON text per message, any request path, subprotocol
 //! `jet` echoed when the client offers it (node-jet peers refuse a server that does not).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
@@ -14,29 +12,23 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
-use super::conn::{run_connection, ConnCtx, ReadEnd, Transport, WriteEnd};
-use super::{ConnSettings, StopSignal};
-use crate::core::Shared;
+use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
 use crate::outbox::{frames, Outbox};
 
 /// How long a client may take to complete the upgrade handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub async fn serve(
-    stream: TcpStream,
-    addr: SocketAddr,
-    shared: Arc<Shared>,
-    settings: ConnSettings,
-    stop: StopSignal,
-) {
+/// Serve one accepted connection: the upgrade handshake, then messages until it ends.
+pub async fn serve(stream: TcpStream, incoming: Incoming) {
+    let addr = incoming.addr;
+    let daemon = incoming.settings.config.clone();
     let config = WebSocketConfig::default()
-        .max_message_size(Some(settings.max_message_size))
-        .max_frame_size(Some(settings.max_message_size));
-    let origins = settings.ws_allowed_origins.clone();
+        .max_message_size(Some(daemon.max_message_size))
+        .max_frame_size(Some(daemon.max_message_size));
     // The error type is tungstenite's callback signature.
     #[allow(clippy::result_large_err)]
     let callback = move |request: &Request, response: Response| {
-        check_handshake(origins.as_deref(), request, response)
+        check_handshake(daemon.ws_allowed_origins.as_ref(), request, response)
     };
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
     let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
@@ -50,18 +42,19 @@ pub async fn serve(
             return;
         }
     };
-    let ctx = ConnCtx::register(shared, addr, Transport::WebSocket, &settings);
+    let ctx = ConnCtx::register(incoming, Transport::WebSocket);
     let (sink, stream) = ws.split();
     let reader = read_loop(stream, &ctx);
-    let writer = write_loop(sink, &ctx.outbox, settings.ws_ping_interval);
-    run_connection(&ctx, reader, writer, stop).await;
+    let writer = write_loop(sink, &ctx.outbox, ctx.config.ws_ping_interval);
+    run_connection(&ctx, reader, writer).await;
 }
 
 /// Handshake callback: refuse browsers from origins not on the allow-list (when there is
 /// one), and answer `Sec-WebSocket-Protocol: jet` when the client offers `jet`.
+/// (Public for the fuzz target only, through [`crate::fuzzing`].)
 // The error type is tungstenite's callback signature.
 #[allow(clippy::result_large_err)]
-fn check_handshake(
+pub fn check_handshake(
     allowed_origins: Option<&Vec<String>>,
     request: &Request,
     mut response: Response,

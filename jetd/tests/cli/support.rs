@@ -1,21 +1,17 @@
-//! Helpers for the `jet` tests: an in-process jetd, the built `jet` binary run as a child
-//! process (one-shot or until interrupted), and a scripted fake daemon that records what
-//! `jet` sends.
+//! Helpers for the `jet` tests: an in-process jetd and the built `jet` binary run as a child
+//! process (one-shot or until interrupted). The fake daemon that records what `jet` sends,
+//! and the time limit `STEP`, come from the shared test library (`jet_test_support`).
 
 use std::net::SocketAddr;
 use std::process::Stdio;
-use std::time::Duration;
 
 use jet_runtime::peer::Peer;
-use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::{TcpListener, TcpStream};
+use jet_test_support::STEP;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
+use tokio::net::TcpListener;
 use tokio::process::{Child, ChildStdout, Command};
-use tokio::sync::mpsc;
 use tokio::time::timeout;
-
-/// How long any step may take before the test fails instead of hanging.
-pub const STEP: Duration = Duration::from_secs(15);
 
 /// A jetd on 127.0.0.1 with OS-chosen ports.
 pub struct Bus {
@@ -214,67 +210,6 @@ impl Running {
         }
     }
 }
-
-/// A daemon stand-in on 127.0.0.1 that records every message it receives and answers
-/// requests from a script: `answer(message)` returns the messages to send back.
-pub struct FakeDaemon {
-    pub addr: SocketAddr,
-    /// Each message, parsed and as the JSON text `jet` sent.
-    received: mpsc::UnboundedReceiver<(Value, String)>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl FakeDaemon {
-    pub async fn start(answer: fn(&Value) -> Vec<Value>) -> FakeDaemon {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("local addr");
-        let (tx, received) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve(socket, tx.clone(), answer));
-            }
-        });
-        FakeDaemon {
-            addr,
-            received,
-            task,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("tcp://{}", self.addr)
-    }
-
-    /// The next message `jet` sent, parsed and as its text.
-    pub async fn next_with_text(&mut self) -> (Value, String) {
-        timeout(STEP, self.received.recv())
-            .await
-            .expect("no message from jet in time")
-            .expect("fake daemon stopped")
-    }
-
-    /// Skip messages until one with this method arrives.
-    pub async fn next_with_method(&mut self, method: &str) -> Value {
-        self.text_with_method(method).await.0
-    }
-
-    /// Skip messages until one with this method arrives; it and its text.
-    pub async fn text_with_method(&mut self, method: &str) -> (Value, String) {
-        loop {
-            let (m, text) = self.next_with_text().await;
-            if m["method"] == method {
-                return (m, text);
-            }
-        }
-    }
-}
-
-impl Drop for FakeDaemon {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// A listener on 127.0.0.1 that accepts connections and never sends or reads anything (a
 /// hung host, a port that is not a Jet daemon's). Dropping the task closes them.
 pub async fn silent_listener() -> (SocketAddr, tokio::task::JoinHandle<()>) {
@@ -292,50 +227,4 @@ pub async fn silent_listener() -> (SocketAddr, tokio::task::JoinHandle<()>) {
         std::future::pending::<()>().await;
     });
     (addr, task)
-}
-
-/// A response `{"id":..,"result":..}` to `request`.
-pub fn reply(request: &Value, result: Value) -> Value {
-    json!({"id": request["id"], "result": result})
-}
-
-async fn serve(
-    mut socket: TcpStream,
-    tx: mpsc::UnboundedSender<(Value, String)>,
-    answer: fn(&Value) -> Vec<Value>,
-) {
-    loop {
-        let Ok(len) = socket.read_u32().await else {
-            return;
-        };
-        let mut buf = vec![0; len as usize];
-        if socket.read_exact(&mut buf).await.is_err() {
-            return;
-        }
-        let Ok(parsed) = serde_json::from_slice::<Value>(&buf) else {
-            return;
-        };
-        let messages = match parsed {
-            Value::Array(batch) => batch
-                .into_iter()
-                .map(|m| {
-                    let text = m.to_string();
-                    (m, text)
-                })
-                .collect(),
-            one => vec![(one, String::from_utf8_lossy(&buf).into_owned())],
-        };
-        for (m, text) in messages {
-            for out in answer(&m) {
-                let text = out.to_string();
-                let frame_len = u32::try_from(text.len()).expect("small frame");
-                if socket.write_u32(frame_len).await.is_err()
-                    || socket.write_all(text.as_bytes()).await.is_err()
-                {
-                    return;
-                }
-            }
-            let _ = tx.send((m, text));
-        }
-    }
 }

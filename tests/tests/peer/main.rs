@@ -1,0 +1,6 @@
+//! The Rust peer (`jet_runtime::peer`) end to end: against jetd in-process, against a
+//! scripted fake daemon that behaves like the other daemons, and across reconnects.
+
+mod e2e;
+mod quirks;
+mod reconnect;
