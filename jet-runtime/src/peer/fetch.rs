@@ -16,6 +16,7 @@ use futures_util::Stream;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::local::{Checked, LocalRules, Notice};
 use super::nodes::{Deriver, Plan, Subject};
 use super::{Peer, PeerError};
 use crate::fetch::builder::Fetch;
@@ -170,11 +171,15 @@ pub(crate) struct FetchEntry {
     window: Option<WindowState>,
     /// `Some` for a nodes fetch on a daemon without nodes (see `nodes`).
     deriver: Option<Box<Deriver>>,
+    /// The value rules and sorting, applied here if the daemon does not (`None`: nothing
+    /// to check).
+    local: Option<LocalRules>,
 }
 
 impl FetchEntry {
-    /// Turn one notification's params into a stream item.
-    pub(crate) fn on_notification(&mut self, params: Value) {
+    /// Turn one notification's params into a stream item. Returns a notice when the peer
+    /// had to apply a rule the daemon did not (for the caller to report, unlocked).
+    pub(crate) fn on_notification(&mut self, params: Value) -> Option<Notice> {
         let event = if let Some(changes) = params.get("changes") {
             // lua-jet encodes an empty list as `{}`.
             let changes: Vec<Element> = changes
@@ -195,12 +200,10 @@ impl FetchEntry {
                 .and_then(EventKind::parse)
             else {
                 tracing::debug!(%params, "ignoring a fetch notification without a known event");
-                return;
+                return None;
             };
-            let Some(path) = params.get("path").and_then(Value::as_str) else {
-                return;
-            };
-            FetchEvent::Element(ElementEvent {
+            let path = params.get("path").and_then(Value::as_str)?;
+            let element = ElementEvent {
                 kind,
                 path: path.to_owned(),
                 value: params.get("value").cloned(),
@@ -209,19 +212,39 @@ impl FetchEntry {
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
                 subject: Subject::of(&params),
-            })
-        };
-        // A nodes fetch on a daemon without nodes: derive the node events.
-        if let (Some(deriver), FetchEvent::Element(ev)) = (self.deriver.as_mut(), &event) {
-            let mut out = Vec::new();
-            deriver.apply(ev.clone(), &mut out);
-            for ev in out {
-                let _ = self.tx.send(FetchEvent::Element(ev));
+            };
+            let Some(local) = &mut self.local else {
+                self.send_element(element);
+                return None;
+            };
+            let (checked, notice) = local.element(element);
+            match checked {
+                Checked::Event(e) => self.send_element(e),
+                Checked::Window(changes, n) => {
+                    let window = self.window.get_or_insert_with(|| WindowState::new(1));
+                    let _ = self.tx.send(FetchEvent::Window(window.apply(changes, n)));
+                }
+                Checked::Nothing => {}
             }
-            return;
-        }
+            return notice;
+        };
         // The stream may be gone already (dropped, unfetch on its way).
         let _ = self.tx.send(event);
+        None
+    }
+
+    /// Send one element event, through the node deriver when this is a nodes fetch on a
+    /// daemon without nodes.
+    fn send_element(&mut self, event: ElementEvent) {
+        let Some(deriver) = self.deriver.as_mut() else {
+            let _ = self.tx.send(FetchEvent::Element(event));
+            return;
+        };
+        let mut out = Vec::new();
+        deriver.apply(event, &mut out);
+        for ev in out {
+            let _ = self.tx.send(FetchEvent::Element(ev));
+        }
     }
 
     /// Tell the stream the fetch starts over after a reconnect.
@@ -231,6 +254,9 @@ impl FetchEntry {
         }
         if let Some(d) = &mut self.deriver {
             d.reset();
+        }
+        if let Some(local) = &mut self.local {
+            local.reset();
         }
         let _ = self.tx.send(FetchEvent::Resumed);
     }
@@ -317,6 +343,7 @@ pub(crate) async fn fetch(peer: &Peer, expr: &Fetch) -> Result<FetchStream, Peer
         reg.fetches.insert(
             id.clone(),
             FetchEntry {
+                local: LocalRules::new(&params),
                 expr: params.clone(),
                 tx,
                 window,
@@ -423,6 +450,7 @@ mod tests {
             tx,
             window: None,
             deriver: None,
+            local: None,
         };
         entry.on_notification(json!({"path":"a","event":"Add","value":1,"fetchOnly":true}));
         entry.on_notification(json!({"path":"m","event":"remove"}));

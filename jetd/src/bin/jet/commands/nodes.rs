@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use super::{goodbye, Ctx, Interrupt};
 use crate::args::{LsArgs, TreeArgs};
 use crate::error::CliError;
-use crate::output::{Output, Paint};
+use crate::output::{say_nothing_matched, Output, Paint, READ_ONLY};
 
 /// Whether `path` is at or below `prefix` (`""`: everything).
 fn within(path: &str, prefix: &str, sep: char) -> bool {
@@ -70,6 +70,9 @@ pub async fn tree(ctx: &Ctx<'_>, args: &TreeArgs) -> Result<(), CliError> {
         tree: &tree,
         depth: args.depth,
     };
+    if tree.is_empty() {
+        say_nothing_matched(&ctx.out, "no element matches");
+    }
     if ctx.out.json {
         for node in view.json(&prefix) {
             ctx.out.json_line(&node)?;
@@ -204,7 +207,7 @@ impl View<'_> {
             None => name.to_owned(),
         };
         if let Some((_, _, true)) = &e.element {
-            label.push_str(&self.out.paint(" [read-only]", Paint::Dim));
+            label.push_str(&self.out.paint(&format!("  {READ_ONLY}"), Paint::Dim));
         }
         if e.node {
             let n = self.count(path);
@@ -319,7 +322,7 @@ pub async fn ls(ctx: &Ctx<'_>, args: &LsArgs) -> Result<(), CliError> {
             (Subject::State, v) => {
                 let mut s = format!("{} = {}", e.path, v.clone().unwrap_or(Value::Null));
                 if e.fetch_only {
-                    s.push_str(&ctx.out.paint(" [read-only]", Paint::Dim));
+                    s.push_str(&ctx.out.paint(&format!("  {READ_ONLY}"), Paint::Dim));
                 }
                 s
             }

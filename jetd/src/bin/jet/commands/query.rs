@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::Ctx;
 use crate::args::RuleArgs;
 use crate::error::CliError;
-use crate::output::{columns, element_json, element_rows, Paint};
+use crate::output::{by_path, columns, element_json, element_rows, say_nothing_matched, Paint};
 use crate::rule;
 
 pub async fn info(ctx: &Ctx<'_>) -> Result<(), CliError> {
@@ -51,7 +51,12 @@ pub async fn get(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
     let peer = ctx.connect().await?;
     let elements = peer.get(&expr).await.map_err(|e| ctx.error(e));
     peer.close().await;
-    let elements = elements?;
+    let mut elements = elements?;
+    // Sorted by path as `tree` shows them (daemons answer in the order elements were added).
+    elements.sort_by(|a, b| by_path(&a.path, &b.path));
+    if elements.is_empty() {
+        say_nothing_matched(&ctx.out, "no element matches");
+    }
     if ctx.out.json {
         for e in &elements {
             ctx.out.json_line(&element_json(e))?;
@@ -59,8 +64,11 @@ pub async fn get(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let rows = element_rows(&elements);
-    ctx.out
-        .lines(&columns(&rows, &ctx.out, &[Some(Paint::Bold)]))
+    ctx.out.lines(&columns(
+        &rows,
+        &ctx.out,
+        &[Some(Paint::Bold), None, Some(Paint::Dim)],
+    ))
 }
 
 /// `schema`: the daemon answers `[{"path","schema"}]` for a path rule. Only jetd with
@@ -85,6 +93,9 @@ pub async fn schema(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
         Err(e) => return Err(ctx.error(e)),
     };
     let entries = parse_schemas(result).map_err(|e| ctx.error(e))?;
+    if entries.is_empty() {
+        say_nothing_matched(&ctx.out, "no schemas: no matching element has one");
+    }
     if ctx.out.json {
         for (path, schema) in &entries {
             ctx.out
