@@ -76,7 +76,7 @@ pub enum PeerError {
     AlreadyFetching,
     /// The parameters were refused: by the daemon (missing or mistyped member, malformed
     /// fetch, ...) or by the element's owner (a refused value: node-jet's `invalidArgument`,
-    /// shown as "the owner refused: <its message>").
+    /// shown as "the owner refused: `<its message>`").
     #[error("{}", fmt_invalid_params(.message, .data))]
     InvalidParams {
         /// The error object's message.
