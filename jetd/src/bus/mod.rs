@@ -54,9 +54,17 @@ struct Limits {
     max_pending_per_peer: usize,
 }
 
+/// Asks a connection's transport, without waiting, whether its peer has already closed
+/// it (`true`: gone). The bus calls it under its lock, only when an `add` conflicts with
+/// an element that connection owns (PROTOCOL.md A.7: a peer that closed and came back
+/// must not be refused because its old connection's task has not yet seen the end).
+pub type ClosedProbe = Box<dyn Fn() -> bool + Send>;
+
 /// One connected peer as the core sees it.
 struct Conn {
     outbox: Arc<Outbox>,
+    /// See [`ClosedProbe`]; `None` for connections without a socket (tests, benches).
+    closed_probe: Option<ClosedProbe>,
     addr: Option<SocketAddr>,
     transport: &'static str,
     /// Set by `config`; used in log lines.
@@ -171,6 +179,18 @@ impl Bus {
         transport: &'static str,
         addr: Option<SocketAddr>,
     ) -> ConnId {
+        self.connect_probed(outbox, transport, addr, None)
+    }
+
+    /// Register a new connection whose transport can tell whether its peer already
+    /// closed it (see [`ClosedProbe`]).
+    pub fn connect_probed(
+        &self,
+        outbox: Arc<Outbox>,
+        transport: &'static str,
+        addr: Option<SocketAddr>,
+        closed_probe: Option<ClosedProbe>,
+    ) -> ConnId {
         let mut core = self.lock();
         let id = core.next_conn;
         core.next_conn = id.next();
@@ -178,6 +198,7 @@ impl Bus {
             id,
             Conn {
                 outbox,
+                closed_probe,
                 addr,
                 transport,
                 name: None,
@@ -213,6 +234,11 @@ impl Bus {
             }
         };
         let mut core = self.lock();
+        if !core.conns.contains_key(&conn) {
+            // Already cleaned up: its peer closed it and a conflicting `add` of another
+            // connection found out first (see `Core::owner_is_gone`).
+            return FrameOutcome::Done;
+        }
         match frame {
             message::Frame::One(_) if start > 0 => FrameOutcome::Done,
             message::Frame::One(msg) => match core.handle_message(conn, &msg) {

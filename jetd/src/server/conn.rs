@@ -3,7 +3,7 @@
 //! (`tcp` and `ws` call it, never the other way round).
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -123,11 +123,20 @@ pub struct ConnCtx {
     pub transport: Transport,
     pub config: Arc<Config>,
     stop: StopSignal,
+    /// Set when the reader has seen the end of the stream, before the clean-up waits for
+    /// the core lock (read by the bus's closed-peer probe, see `probe`).
+    seen_end: Arc<AtomicBool>,
 }
 
 impl ConnCtx {
     /// Register an accepted connection with the bus.
-    pub fn register(incoming: Incoming, transport: Transport) -> ConnCtx {
+    pub fn register(
+        incoming: Incoming,
+        transport: Transport,
+        closed_probe: impl FnOnce(Arc<AtomicBool>) -> crate::bus::ClosedProbe,
+    ) -> ConnCtx {
+        let seen_end = Arc::new(AtomicBool::new(false));
+        let closed_probe = Some(closed_probe(seen_end.clone()));
         let Incoming {
             addr,
             bus,
@@ -135,7 +144,7 @@ impl ConnCtx {
             stop,
         } = incoming;
         let outbox = Arc::new(Outbox::new(settings.config.max_outbound_queue));
-        let conn = bus.connect(outbox.clone(), transport.name(), Some(addr));
+        let conn = bus.connect_probed(outbox.clone(), transport.name(), Some(addr), closed_probe);
         ConnCtx {
             bus,
             conn,
@@ -144,6 +153,7 @@ impl ConnCtx {
             transport,
             config: settings.config,
             stop,
+            seen_end,
         }
     }
 
@@ -166,6 +176,9 @@ pub async fn run_connection(
     let kind = ctx.transport.name();
     tokio::select! {
         end = &mut reader => {
+            if !matches!(end, ReadEnd::TooLarge { .. }) {
+                ctx.seen_end.store(true, Ordering::Release);
+            }
             match &end {
                 ReadEnd::Eof => tracing::debug!(%addr, kind, "peer closed the connection"),
                 ReadEnd::TooLarge { len, max } => tracing::warn!(%addr, kind, "closing connection: frame of {len} bytes exceeds --max-message-size {max}"),

@@ -6,6 +6,7 @@
 
 mod conn;
 mod listen;
+mod probe;
 mod tcp;
 pub(crate) mod ws;
 

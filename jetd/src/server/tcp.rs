@@ -21,7 +21,9 @@ const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 
 /// Serve one accepted TCP connection until it ends.
 pub async fn serve(stream: TcpStream, incoming: Incoming) {
-    let ctx = ConnCtx::register(incoming, Transport::Tcp);
+    let socket = super::probe::dup(&stream);
+    let probe = |seen_end| super::probe::closed_probe(socket, Transport::Tcp, seen_end);
+    let ctx = ConnCtx::register(incoming, Transport::Tcp, probe);
     let (rd, wr) = stream.into_split();
     let reader = read_loop(rd, &ctx, FrameDecoder::new(ctx.config.max_message_size));
     let writer = write_loop(wr, &ctx.outbox);

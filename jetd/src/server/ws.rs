@@ -21,6 +21,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Serve one accepted connection: the upgrade handshake, then messages until it ends.
 pub async fn serve(stream: TcpStream, incoming: Incoming) {
     let addr = incoming.addr;
+    let socket = super::probe::dup(&stream);
     let daemon = incoming.settings.config.clone();
     let config = WebSocketConfig::default()
         .max_message_size(Some(daemon.max_message_size))
@@ -42,7 +43,9 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
             return;
         }
     };
-    let ctx = ConnCtx::register(incoming, Transport::WebSocket);
+    let ctx = ConnCtx::register(incoming, Transport::WebSocket, |seen_end| {
+        super::probe::closed_probe(socket, Transport::WebSocket, seen_end)
+    });
     let (sink, stream) = ws.split();
     let reader = read_loop(stream, &ctx);
     let writer = write_loop(sink, &ctx.outbox, ctx.config.ws_ping_interval);
