@@ -40,6 +40,9 @@ pub struct Config {
     pub max_fetchers_per_peer: usize,
     /// Routed `set`/`call` requests one connection may have waiting for an answer.
     pub max_pending_per_peer: usize,
+    /// Levels of arrays and objects a message may nest (the whole message counts); a
+    /// deeper one is refused with `-32700` (PROTOCOL.md A.1).
+    pub max_nesting_depth: usize,
 }
 
 /// The default TCP port (PROTOCOL.md A.1).
@@ -63,6 +66,7 @@ impl Default for Config {
             max_elements_per_peer: 1_000_000,
             max_fetchers_per_peer: 10_000,
             max_pending_per_peer: 10_000,
+            max_nesting_depth: 128,
         }
     }
 }
@@ -123,6 +127,9 @@ pub struct Settings {
     /// Routed set/call requests one peer may have waiting for an answer
     #[arg(long, value_name = "N")]
     pub max_pending_per_peer: Option<usize>,
+    /// Levels of arrays and objects a message may nest (envelope included); deeper ones are refused
+    #[arg(long, value_name = "N")]
+    pub max_nesting_depth: Option<usize>,
     /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
     #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
     pub ws_allowed_origins: Option<Vec<String>>,
@@ -161,6 +168,7 @@ impl Settings {
                 .max_fetchers_per_peer
                 .or(fallback.max_fetchers_per_peer),
             max_pending_per_peer: self.max_pending_per_peer.or(fallback.max_pending_per_peer),
+            max_nesting_depth: self.max_nesting_depth.or(fallback.max_nesting_depth),
             ws_allowed_origins: self.ws_allowed_origins.or(fallback.ws_allowed_origins),
         }
     }
@@ -180,6 +188,7 @@ impl Settings {
             ("max_elements_per_peer", d.max_elements_per_peer.to_string()),
             ("max_fetchers_per_peer", d.max_fetchers_per_peer.to_string()),
             ("max_pending_per_peer", d.max_pending_per_peer.to_string()),
+            ("max_nesting_depth", d.max_nesting_depth.to_string()),
         ]
     }
 
@@ -238,6 +247,11 @@ impl Settings {
                 "max-pending-per-peer",
                 self.max_pending_per_peer,
                 &mut config.max_pending_per_peer,
+            ),
+            (
+                "max-nesting-depth",
+                self.max_nesting_depth,
+                &mut config.max_nesting_depth,
             ),
         ];
         for (name, given, setting) in counts {

@@ -146,7 +146,7 @@ mod tests {
         std::fs::write(
             &path,
             "tcp = \"127.0.0.1:0\"\nws = \"off\"\ntimeout = 0.5\nmax-queue = 4096\n\
-             max-elements-per-peer = 7\nws-allowed-origins = [\"https://hmi.local\"]\n",
+             max-elements-per-peer = 7\nmax-nesting-depth = 64\nws-allowed-origins = [\"https://hmi.local\"]\n",
         )
         .unwrap();
         let file = path.to_str().unwrap();
@@ -156,6 +156,7 @@ mod tests {
         assert_eq!(c.default_timeout, Duration::from_millis(500));
         assert_eq!(c.max_outbound_queue, 4096);
         assert_eq!(c.max_elements_per_peer, 7);
+        assert_eq!(c.max_nesting_depth, 64);
         assert_eq!(
             c.ws_allowed_origins,
             Some(vec!["https://hmi.local".to_string()])

@@ -19,6 +19,7 @@ mod dispatch;
 mod message;
 mod method;
 mod methods;
+mod nesting;
 mod out;
 mod params;
 mod registry;
@@ -99,6 +100,8 @@ pub struct Core {
 /// The core behind its lock, plus what connection tasks need next to it.
 pub struct Bus {
     core: Mutex<Core>,
+    /// `--max-nesting-depth`, checked before the lock.
+    max_nesting_depth: usize,
     timer_wake: Arc<Notify>,
     users: Users,
 }
@@ -125,6 +128,7 @@ impl Bus {
     pub fn new(config: &crate::Config) -> Arc<Bus> {
         let timer_wake = Arc::new(Notify::new());
         let users = config.users.clone();
+        let max_nesting_depth = config.max_nesting_depth;
         let config = Limits {
             default_timeout: config.default_timeout,
             max_elements_per_peer: config.max_elements_per_peer,
@@ -144,6 +148,7 @@ impl Bus {
         })
         .to_string();
         Arc::new(Bus {
+            max_nesting_depth,
             core: Mutex::new(Core {
                 config,
                 info,
@@ -219,7 +224,13 @@ impl Bus {
     /// scanning is most of a message's work), so another connection's task can use the
     /// core meanwhile.
     pub fn handle_frame(&self, conn: ConnId, text: &[u8], start: usize) -> FrameOutcome {
-        let frame = match message::parse_frame(text) {
+        let max_depth = self.max_nesting_depth;
+        let parsed = if nesting::deeper_than(text, max_depth) {
+            Err(nesting::reason(max_depth))
+        } else {
+            message::parse_frame(text)
+        };
+        let frame = match parsed {
             Ok(frame) => frame,
             Err(reason) => {
                 let core = self.lock();
