@@ -43,6 +43,13 @@ pub struct Config {
     /// Levels of arrays and objects a message may nest (the whole message counts); a
     /// deeper one is refused with `-32700` (PROTOCOL.md A.1).
     pub max_nesting_depth: usize,
+    /// TCP keepalive idle time on accepted sockets (probes then every `/ 6`, up to 5 of
+    /// them), so that a peer whose host vanished is found and its elements removed;
+    /// `None` = off.
+    pub tcp_keepalive: Option<Duration>,
+    /// A TCP connection that sends nothing for this long is closed; `None` (the default)
+    /// = never. (WebSocket connections are pinged instead, see `ws_ping_interval`.)
+    pub idle_timeout: Option<Duration>,
 }
 
 /// The default TCP port (PROTOCOL.md A.1).
@@ -67,6 +74,8 @@ impl Default for Config {
             max_fetchers_per_peer: 10_000,
             max_pending_per_peer: 10_000,
             max_nesting_depth: 128,
+            tcp_keepalive: Some(Duration::from_secs(60)),
+            idle_timeout: None,
         }
     }
 }
@@ -130,6 +139,12 @@ pub struct Settings {
     /// Levels of arrays and objects a message may nest (envelope included); deeper ones are refused
     #[arg(long, value_name = "N")]
     pub max_nesting_depth: Option<usize>,
+    /// TCP keepalive idle time in seconds on accepted sockets; 0 = off
+    #[arg(long, value_name = "SECS")]
+    pub tcp_keepalive: Option<f64>,
+    /// Close a TCP connection that sends nothing for this many seconds (default: never)
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<f64>,
     /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
     #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
     pub ws_allowed_origins: Option<Vec<String>>,
@@ -169,6 +184,8 @@ impl Settings {
                 .or(fallback.max_fetchers_per_peer),
             max_pending_per_peer: self.max_pending_per_peer.or(fallback.max_pending_per_peer),
             max_nesting_depth: self.max_nesting_depth.or(fallback.max_nesting_depth),
+            tcp_keepalive: self.tcp_keepalive.or(fallback.tcp_keepalive),
+            idle_timeout: self.idle_timeout.or(fallback.idle_timeout),
             ws_allowed_origins: self.ws_allowed_origins.or(fallback.ws_allowed_origins),
         }
     }
@@ -189,6 +206,10 @@ impl Settings {
             ("max_fetchers_per_peer", d.max_fetchers_per_peer.to_string()),
             ("max_pending_per_peer", d.max_pending_per_peer.to_string()),
             ("max_nesting_depth", d.max_nesting_depth.to_string()),
+            (
+                "tcp_keepalive",
+                d.tcp_keepalive.map_or(0.0, |t| t.as_secs_f64()).to_string(),
+            ),
         ]
     }
 
@@ -218,6 +239,25 @@ impl Settings {
                 ));
             }
             config.max_message_size = max;
+        }
+        if let Some(secs) = self.tcp_keepalive {
+            config.tcp_keepalive = match (secs, timeout_from_secs(secs)) {
+                (0.0, _) => None,
+                (_, Some(t)) if t >= Duration::from_secs(1) => Some(t),
+                _ => {
+                    return refuse(format!(
+                        "--tcp-keepalive must be 0 (off) or at least 1 second, got {secs}"
+                    ))
+                }
+            };
+        }
+        if let Some(secs) = self.idle_timeout {
+            let Some(t) = timeout_from_secs(secs) else {
+                return refuse(format!(
+                    "--idle-timeout must be a positive number of seconds, got {secs}"
+                ));
+            };
+            config.idle_timeout = Some(t);
         }
         if let Some(max) = self.max_queue {
             if max < 1024 {

@@ -146,7 +146,7 @@ mod tests {
         std::fs::write(
             &path,
             "tcp = \"127.0.0.1:0\"\nws = \"off\"\ntimeout = 0.5\nmax-queue = 4096\n\
-             max-elements-per-peer = 7\nmax-nesting-depth = 64\nws-allowed-origins = [\"https://hmi.local\"]\n",
+             max-elements-per-peer = 7\nmax-nesting-depth = 64\ntcp-keepalive = 0\nidle-timeout = 2\nws-allowed-origins = [\"https://hmi.local\"]\n",
         )
         .unwrap();
         let file = path.to_str().unwrap();
@@ -157,6 +157,8 @@ mod tests {
         assert_eq!(c.max_outbound_queue, 4096);
         assert_eq!(c.max_elements_per_peer, 7);
         assert_eq!(c.max_nesting_depth, 64);
+        assert_eq!(c.tcp_keepalive, None);
+        assert_eq!(c.idle_timeout, Some(Duration::from_secs(2)));
         assert_eq!(
             c.ws_allowed_origins,
             Some(vec!["https://hmi.local".to_string()])

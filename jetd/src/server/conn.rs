@@ -95,6 +95,8 @@ pub enum ReadEnd {
     Io(std::io::Error),
     /// A WebSocket protocol error.
     Protocol(String),
+    /// Nothing arrived for `--idle-timeout`.
+    Idle(Duration),
 }
 
 /// How a connection's writing side ended.
@@ -176,7 +178,7 @@ pub async fn run_connection(
     let kind = ctx.transport.name();
     tokio::select! {
         end = &mut reader => {
-            if !matches!(end, ReadEnd::TooLarge { .. }) {
+            if !matches!(end, ReadEnd::TooLarge { .. } | ReadEnd::Idle(_)) {
                 ctx.seen_end.store(true, Ordering::Release);
             }
             match &end {
@@ -184,6 +186,7 @@ pub async fn run_connection(
                 ReadEnd::TooLarge { len, max } => tracing::warn!(%addr, kind, "closing connection: frame of {len} bytes exceeds --max-message-size {max}"),
                 ReadEnd::Io(e) => tracing::debug!(%addr, kind, "read error: {e}"),
                 ReadEnd::Protocol(e) => tracing::info!(%addr, kind, "closing connection: {e}"),
+                ReadEnd::Idle(t) => tracing::info!(%addr, kind, "closing connection: nothing received for {t:?} (--idle-timeout)"),
             }
             bus.disconnect(conn);
             // Let what is queued (e.g. responses to the last requests) go out, briefly.

@@ -46,18 +46,33 @@ async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) 
             }
         }
         if buf.is_empty() {
-            if let Err(e) = wait_readable(&rd, &mut buf).await {
-                return ReadEnd::Io(e);
+            match within_idle(ctx, wait_readable(&rd, &mut buf)).await {
+                Err(end) | Ok(Err(end)) => return end,
+                Ok(Ok(())) => {}
             }
         }
         if buf.capacity() - buf.len() < READ_MIN_FREE {
             buf.reserve(buf.capacity().max(READ_START));
         }
-        match rd.read_buf(&mut buf).await {
-            Ok(0) => return ReadEnd::Eof,
-            Ok(_) => {}
-            Err(e) => return ReadEnd::Io(e),
+        match within_idle(ctx, rd.read_buf(&mut buf)).await {
+            Err(end) | Ok(Err(end)) => return end,
+            Ok(Ok(0)) => return ReadEnd::Eof,
+            Ok(Ok(_)) => {}
         }
+    }
+}
+
+/// Run a read step, bounded by `--idle-timeout` when there is one (`Err`: it passed).
+async fn within_idle<T>(
+    ctx: &ConnCtx,
+    step: impl std::future::Future<Output = std::io::Result<T>>,
+) -> Result<Result<T, ReadEnd>, ReadEnd> {
+    let step = async { step.await.map_err(ReadEnd::Io) };
+    match ctx.config.idle_timeout {
+        None => Ok(step.await),
+        Some(idle) => tokio::time::timeout(idle, step)
+            .await
+            .map_err(|_| ReadEnd::Idle(idle)),
     }
 }
 

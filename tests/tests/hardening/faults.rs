@@ -215,10 +215,11 @@ async fn requester_killed_mid_request_drops_the_late_answer() {
 // ---- half-open connections ---------------------------------------------------------
 
 /// What jetd does about a TCP peer that went silent (the half-open case: its host vanished
-/// without a FIN): nothing. The TCP transport has no idle timeout and no keepalive probes,
-/// so such a connection, and its elements, stay until a write to it fails (the kernel's
-/// retransmission timeout) or its outbound queue overflows. This test pins that down, so a
-/// change of the behaviour is a conscious one; SECURITY.md documents it.
+/// without a FIN): by default nothing for a while. The TCP transport has no idle timeout
+/// unless `--idle-timeout` is given; keepalive probes (`--tcp-keepalive`, 60 s) find a
+/// vanished host after a few minutes. This test pins the short-term behaviour down, so a
+/// change of it is a conscious one; SECURITY.md documents it. (With `--idle-timeout`:
+/// `an_idle_tcp_connection_is_closed_after_the_idle_timeout` below.)
 #[tokio::test]
 async fn silent_tcp_peer_is_kept() {
     let daemon = start_daemon_with(tcp_only()).await;
@@ -239,6 +240,45 @@ async fn silent_tcp_peer_is_kept() {
         .request_as(json!(1), "get", json!({"path": {"equals": "silent"}}))
         .await;
     assert_eq!(r["result"][0]["value"], json!(1));
+    shutdown(daemon).await;
+}
+
+/// `--idle-timeout`: a TCP connection that sends nothing (not even half a frame's rest) for
+/// that long is closed and its elements removed; one that keeps talking stays.
+#[tokio::test]
+async fn an_idle_tcp_connection_is_closed_after_the_idle_timeout() {
+    const IDLE: Duration = Duration::from_millis(300);
+    let daemon = start_daemon_with(jetd::Config {
+        idle_timeout: Some(IDLE),
+        ..tcp_only()
+    })
+    .await;
+    let addr = daemon.tcp_addr().unwrap();
+    let mut idle = RawClient::tcp(addr).await;
+    idle.request_as_ok(json!(1), "add", json!({"path": "idle", "value": 1}))
+        .await;
+    let mut half = RawClient::tcp(addr).await;
+    // A length prefix of 10 bytes and only 3 of them: silent mid-frame.
+    half.send_raw_bytes(&[0, 0, 0, 10, b'{', b'"', b'a']).await;
+    let mut busy = RawClient::tcp(addr).await;
+    let started = tokio::time::Instant::now();
+    // The busy peer talks every 100 ms for three idle timeouts.
+    for i in 0..9 {
+        let r = busy.request_as(json!(i), "echo", json!(i)).await;
+        assert_eq!(r["result"], json!(i));
+        tokio::time::sleep(IDLE / 3).await;
+    }
+    idle.expect_closed().await;
+    half.expect_closed().await;
+    assert!(started.elapsed() >= IDLE);
+    until_stats(
+        &daemon,
+        "the idle peers' connections and elements gone",
+        |s| s.connections == 1 && s.elements == 0,
+    )
+    .await;
+    let r = busy.request_as(json!("last"), "echo", json!("alive")).await;
+    assert_eq!(r["result"], json!("alive"));
     shutdown(daemon).await;
 }
 
