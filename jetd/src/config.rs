@@ -29,8 +29,9 @@ pub struct Config {
     pub max_outbound_queue: usize,
     /// How often idle WebSocket clients are pinged; `None` = never.
     pub ws_ping_interval: Option<Duration>,
-    /// `Origin` values a browser WebSocket client may come from; `None` = any (and
-    /// clients that send no `Origin`, i.e. non-browser peers, are always accepted).
+    /// `Origin` values a browser WebSocket client may come from (`*` = any); `None` =
+    /// pages of the host the client connected to and of loopback hosts only. Clients that
+    /// send no `Origin` (non-browser peers) are always accepted.
     pub ws_allowed_origins: Option<Vec<String>>,
     /// Connections served at once (TCP and WebSocket together); more are closed at once.
     pub max_connections: usize,
@@ -145,7 +146,7 @@ pub struct Settings {
     /// Close a TCP connection that sends nothing for this many seconds (default: never)
     #[arg(long, value_name = "SECS")]
     pub idle_timeout: Option<f64>,
-    /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
+    /// Accept browser WebSocket clients only from this Origin (repeatable; `*` = any; default: pages of the same host or loopback)
     #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
     pub ws_allowed_origins: Option<Vec<String>>,
 }

@@ -52,9 +52,9 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
     run_connection(&ctx, reader, writer).await;
 }
 
-/// Handshake callback: refuse browsers from origins not on the allow-list (when there is
-/// one), and answer `Sec-WebSocket-Protocol: jet` when the client offers `jet`.
-/// (Public for the fuzz target only, through [`crate::fuzzing`].)
+/// Handshake callback: refuse browsers from origins jetd does not accept (see
+/// [`origin_allowed`]), and answer `Sec-WebSocket-Protocol: jet` when the client offers
+/// `jet`. (Public for the fuzz target only, through [`crate::fuzzing`].)
 // The error type is tungstenite's callback signature.
 #[allow(clippy::result_large_err)]
 pub fn check_handshake(
@@ -62,11 +62,19 @@ pub fn check_handshake(
     request: &Request,
     mut response: Response,
 ) -> Result<Response, ErrorResponse> {
-    if let (Some(allowed), Some(origin)) = (allowed_origins, request.headers().get("origin")) {
+    if let Some(origin) = request.headers().get("origin") {
         let origin = origin.to_str().unwrap_or("");
-        if !allowed.iter().any(|a| a == origin) {
-            let mut refusal = ErrorResponse::new(Some(format!("origin {origin:?} is not allowed")));
+        let host = request
+            .headers()
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("");
+        if !origin_allowed(allowed_origins, origin, host) {
+            let mut refusal = ErrorResponse::new(Some(format!(
+                "origin {origin:?} is not allowed (see --ws-allowed-origin)"
+            )));
             *refusal.status_mut() = tokio_tungstenite::tungstenite::http::StatusCode::FORBIDDEN;
+            tracing::info!(origin, host, "refused a WebSocket handshake from a browser page of another site (--ws-allowed-origin)");
             return Err(refusal);
         }
     }
@@ -83,6 +91,51 @@ pub fn check_handshake(
             .insert("sec-websocket-protocol", HeaderValue::from_static("jet"));
     }
     Ok(response)
+}
+
+/// Whether a browser page from `origin` may connect (clients without `Origin` are not
+/// browsers and always may). With an allow-list (`--ws-allowed-origin`), exactly the
+/// listed origins, or any when the list holds `*`. Without one (the default), pages served
+/// by the host the client connected to (the `Host` header's host, any scheme and port: an
+/// HMI on the same device) and pages from a loopback host; any other site, and the opaque
+/// `null` origin, are refused, so a web page a user visits cannot drive a jetd on their
+/// machine or LAN (SECURITY.md).
+pub fn origin_allowed(allowed: Option<&Vec<String>>, origin: &str, host_header: &str) -> bool {
+    if let Some(allowed) = allowed {
+        return allowed.iter().any(|a| a == "*" || a == origin);
+    }
+    let Some(origin_host) = origin
+        .split_once("://")
+        .map(|(_, rest)| strip_port(rest.split('/').next().unwrap_or("")))
+    else {
+        return false;
+    };
+    if origin_host.is_empty() {
+        return false;
+    }
+    origin_host.eq_ignore_ascii_case(strip_port(host_header)) || is_loopback(origin_host)
+}
+
+/// `host:port` → `host` (`[v6]:port` → `[v6]`); a bare host stays.
+fn strip_port(authority: &str) -> &str {
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    if authority.starts_with('[') {
+        return authority
+            .find(']')
+            .map_or(authority, |end| &authority[..=end]);
+    }
+    match authority.rsplit_once(':') {
+        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+        _ => authority,
+    }
+}
+
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 async fn read_loop(mut stream: SplitStream<WebSocketStream<TcpStream>>, ctx: &ConnCtx) -> ReadEnd {
@@ -141,5 +194,50 @@ async fn tick(interval: &mut Option<tokio::time::Interval>) {
             i.tick().await;
         }
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_allowed;
+
+    #[test]
+    fn default_accepts_the_same_host_and_loopback_only() {
+        let ok = |origin, host| origin_allowed(None, origin, host);
+        assert!(ok("http://hmi.plant:8080", "hmi.plant:11123"));
+        assert!(ok("https://HMI.plant", "hmi.plant"));
+        assert!(ok("http://192.168.1.20:3000", "192.168.1.20:11123"));
+        assert!(ok("http://[fe80::1]:80", "[fe80::1]:11123"));
+        assert!(ok("http://localhost:5173", "192.168.1.20:11123"));
+        assert!(ok("http://127.0.0.1:5173", "jetd.local:11123"));
+        assert!(ok("http://[::1]:5173", "jetd.local:11123"));
+        assert!(!ok("https://evil.example", "127.0.0.1:11123"));
+        assert!(!ok("https://hmi.plant.evil.example", "hmi.plant:11123"));
+        assert!(!ok("null", "127.0.0.1:11123"));
+        assert!(!ok("", "127.0.0.1:11123"));
+        assert!(!ok("http://", ""));
+    }
+
+    #[test]
+    fn a_list_is_exact_and_star_allows_any() {
+        let list = vec!["https://panel.example".to_owned()];
+        assert!(origin_allowed(Some(&list), "https://panel.example", "x"));
+        assert!(!origin_allowed(
+            Some(&list),
+            "https://panel.example:8443",
+            "panel.example"
+        ));
+        assert!(!origin_allowed(
+            Some(&list),
+            "http://localhost",
+            "localhost"
+        ));
+        let any = vec!["*".to_owned()];
+        assert!(origin_allowed(
+            Some(&any),
+            "https://evil.example",
+            "127.0.0.1"
+        ));
+        assert!(origin_allowed(Some(&any), "null", "127.0.0.1"));
     }
 }

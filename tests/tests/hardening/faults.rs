@@ -880,6 +880,71 @@ async fn pending_limit_holds_against_a_silent_owner() {
     shutdown(daemon).await;
 }
 
+/// The default without `--ws-allowed-origin`: a page of another site (cross-site
+/// WebSocket) is refused with 403; clients without `Origin`, pages served by the host the
+/// client connected to (any port) and loopback pages are served. `*` allows any origin.
+#[tokio::test]
+async fn websocket_origins_by_default_same_host_and_loopback_only() {
+    let handshake = |ws, host: &'static str, origin: &'static str| async move {
+        let mut s = TcpStream::connect(ws).await.unwrap();
+        let mut request = UPGRADE.replacen("Host: 127.0.0.1", &format!("Host: {host}"), 1);
+        if !origin.is_empty() {
+            request = request.replacen("\r\n\r\n", &format!("\r\nOrigin: {origin}\r\n\r\n"), 1);
+        }
+        s.write_all(request.as_bytes()).await.unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            tokio::time::timeout(STEP, s.read_exact(&mut byte))
+                .await
+                .expect("handshake answer timed out")
+                .expect("handshake answer");
+            head.push(byte[0]);
+        }
+        String::from_utf8_lossy(&head).into_owned()
+    };
+    let daemon = start_daemon_with(jetd::Config::loopback_ephemeral()).await;
+    let ws = daemon.ws_addr().unwrap();
+    let cases = [
+        ("127.0.0.1:11123", "", true),
+        ("127.0.0.1:11123", "https://evil.example", false),
+        ("127.0.0.1:11123", "null", false),
+        ("127.0.0.1:11123", "http://127.0.0.1:8080", true),
+        ("127.0.0.1:11123", "http://localhost:3000", true),
+        ("hmi.plant:11123", "http://hmi.plant:8080", true),
+        ("hmi.plant:11123", "https://hmi.plant", true),
+        ("hmi.plant:11123", "http://other.plant:8080", false),
+        ("hmi.plant:11123", "http://hmi.plant.evil.example", false),
+    ];
+    for (host, origin, accepted) in cases {
+        let head = handshake(ws, host, origin).await;
+        let want = if accepted {
+            "HTTP/1.1 101"
+        } else {
+            "HTTP/1.1 403"
+        };
+        assert!(
+            head.starts_with(want),
+            "Host {host}, Origin {origin:?}: {head}"
+        );
+    }
+    shutdown(daemon).await;
+    let daemon = start_daemon_with(jetd::Config {
+        ws_allowed_origins: Some(vec!["*".into()]),
+        ..jetd::Config::loopback_ephemeral()
+    })
+    .await;
+    let ws = daemon.ws_addr().unwrap();
+    for origin in ["https://evil.example", "null", ""] {
+        let head = handshake(ws, "127.0.0.1", origin).await;
+        assert!(
+            head.starts_with("HTTP/1.1 101"),
+            "{origin:?} with `*`: {head}"
+        );
+    }
+    shutdown(daemon).await;
+}
+
 /// `ws_allowed_origins`: a browser from another origin is refused in the handshake (403);
 /// an allowed origin and a client without `Origin` (not a browser) are served.
 #[tokio::test]
