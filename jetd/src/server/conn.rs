@@ -97,6 +97,8 @@ pub enum ReadEnd {
     Protocol(String),
     /// Nothing arrived for `--idle-timeout`.
     Idle(Duration),
+    /// The peer speaks another protocol (e.g. HTTP on the TCP port); says which.
+    WrongProtocol(&'static str),
 }
 
 /// How a connection's writing side ended.
@@ -178,7 +180,7 @@ pub async fn run_connection(
     let kind = ctx.transport.name();
     tokio::select! {
         end = &mut reader => {
-            if !matches!(end, ReadEnd::TooLarge { .. } | ReadEnd::Idle(_)) {
+            if matches!(end, ReadEnd::Eof | ReadEnd::Io(_) | ReadEnd::Protocol(_)) {
                 ctx.seen_end.store(true, Ordering::Release);
             }
             match &end {
@@ -186,6 +188,7 @@ pub async fn run_connection(
                 ReadEnd::TooLarge { len, max } => tracing::warn!(%addr, kind, "closing connection: frame of {len} bytes exceeds --max-message-size {max}"),
                 ReadEnd::Io(e) => tracing::debug!(%addr, kind, "read error: {e}"),
                 ReadEnd::Protocol(e) => tracing::info!(%addr, kind, "closing connection: {e}"),
+                ReadEnd::WrongProtocol(what) => tracing::warn!(%addr, kind, "closing connection: {what}"),
                 ReadEnd::Idle(t) => tracing::info!(%addr, kind, "closing connection: nothing received for {t:?} (--idle-timeout)"),
             }
             bus.disconnect(conn);

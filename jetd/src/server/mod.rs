@@ -7,6 +7,7 @@
 mod conn;
 mod listen;
 mod probe;
+mod shared;
 mod tcp;
 pub(crate) mod ws;
 

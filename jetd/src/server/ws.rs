@@ -12,7 +12,10 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
+use std::sync::Arc;
+
 use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
+use super::shared::Shared;
 use crate::outbox::{frames, Outbox};
 
 /// How long a client may take to complete the upgrade handshake.
@@ -21,7 +24,8 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Serve one accepted connection: the upgrade handshake, then messages until it ends.
 pub async fn serve(stream: TcpStream, incoming: Incoming) {
     let addr = incoming.addr;
-    let socket = super::probe::dup(&stream);
+    let stream = Shared(Arc::new(stream));
+    let socket = stream.0.clone();
     let daemon = incoming.settings.config.clone();
     let config = WebSocketConfig::default()
         .max_message_size(Some(daemon.max_message_size))
@@ -31,8 +35,16 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
     let callback = move |request: &Request, response: Response| {
         check_handshake(daemon.ws_allowed_origins.as_ref(), request, response)
     };
+    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+    let mut first = [0u8; 1];
+    if let Ok(Ok(1)) = tokio::time::timeout_at(deadline, stream.0.peek(&mut first)).await {
+        if let Some(what) = not_http(first[0]) {
+            tracing::warn!(%addr, kind = "ws", "closing connection: {what}");
+            return;
+        }
+    }
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
-    let ws = match tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake).await {
+    let ws = match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => {
             tracing::info!(%addr, "WebSocket handshake failed: {e}");
@@ -44,7 +56,7 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
         }
     };
     let ctx = ConnCtx::register(incoming, Transport::WebSocket, |seen_end| {
-        super::probe::closed_probe(socket, Transport::WebSocket, seen_end)
+        super::probe::closed_probe(socket, seen_end)
     });
     let (sink, stream) = ws.split();
     let reader = read_loop(stream, &ctx);
@@ -93,6 +105,20 @@ pub fn check_handshake(
     Ok(response)
 }
 
+/// What a connection whose first byte is `first` speaks, when it cannot be an HTTP
+/// request (whose method begins with a capital letter); `None` when it may be one.
+fn not_http(first: u8) -> Option<&'static str> {
+    match first {
+        b'A'..=b'Z' => None,
+        // A length prefix below 16 MiB, or bare JSON.
+        0 | b'{' | b'[' => Some(
+            "Jet TCP framing (or bare JSON) on the WebSocket port; TCP peers must use the TCP port (--tcp)",
+        ),
+        0x16 => Some("a TLS handshake on the WebSocket port, which serves plain ws://"),
+        _ => Some("not an HTTP request on the WebSocket port"),
+    }
+}
+
 /// Whether a browser page from `origin` may connect (clients without `Origin` are not
 /// browsers and always may). With an allow-list (`--ws-allowed-origin`), exactly the
 /// listed origins, or any when the list holds `*`. Without one (the default), pages served
@@ -138,7 +164,7 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-async fn read_loop(mut stream: SplitStream<WebSocketStream<TcpStream>>, ctx: &ConnCtx) -> ReadEnd {
+async fn read_loop(mut stream: SplitStream<WebSocketStream<Shared>>, ctx: &ConnCtx) -> ReadEnd {
     while let Some(msg) = stream.next().await {
         match msg {
             Ok(Message::Text(text)) => ctx.process_frame(text.as_bytes()).await,
@@ -153,7 +179,7 @@ async fn read_loop(mut stream: SplitStream<WebSocketStream<TcpStream>>, ctx: &Co
 }
 
 async fn write_loop(
-    mut sink: SplitSink<WebSocketStream<TcpStream>, Message>,
+    mut sink: SplitSink<WebSocketStream<Shared>, Message>,
     outbox: &Outbox,
     ping_every: Option<Duration>,
 ) -> WriteEnd {
