@@ -6,12 +6,16 @@ use std::time::Duration;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::WebSocketStream;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
@@ -59,8 +63,9 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
         super::probe::closed_probe(socket, seen_end)
     });
     let (sink, stream) = ws.split();
-    let reader = read_loop(stream, &ctx);
-    let writer = write_loop(sink, &ctx.outbox, ctx.config.ws_ping_interval);
+    let too_large = AtomicBool::new(false);
+    let reader = read_loop(stream, &ctx, &too_large);
+    let writer = write_loop(sink, &ctx.outbox, ctx.config.ws_ping_interval, &too_large);
     run_connection(&ctx, reader, writer).await;
 }
 
@@ -164,7 +169,13 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-async fn read_loop(mut stream: SplitStream<WebSocketStream<Shared>>, ctx: &ConnCtx) -> ReadEnd {
+/// Reads messages into the bus. An oversized message sets `too_large`, so that the writer
+/// closes with status 1009 (message too big).
+async fn read_loop(
+    mut stream: SplitStream<WebSocketStream<Shared>>,
+    ctx: &ConnCtx,
+    too_large: &AtomicBool,
+) -> ReadEnd {
     while let Some(msg) = stream.next().await {
         match msg {
             Ok(Message::Text(text)) => ctx.process_frame(text.as_bytes()).await,
@@ -172,6 +183,13 @@ async fn read_loop(mut stream: SplitStream<WebSocketStream<Shared>>, ctx: &ConnC
             Ok(Message::Close(_)) => return ReadEnd::Eof,
             // Pings are answered by the WebSocket layer; pongs and raw frames need nothing.
             Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {}
+            Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size })) => {
+                too_large.store(true, Ordering::Release);
+                return ReadEnd::TooLarge {
+                    len: size,
+                    max: max_size,
+                };
+            }
             Err(e) => return ReadEnd::Protocol(e.to_string()),
         }
     }
@@ -182,6 +200,7 @@ async fn write_loop(
     mut sink: SplitSink<WebSocketStream<Shared>, Message>,
     outbox: &Outbox,
     ping_every: Option<Duration>,
+    too_large: &AtomicBool,
 ) -> WriteEnd {
     let mut buf = Vec::new();
     let mut ping = ping_every
@@ -197,6 +216,13 @@ async fn write_loop(
             }
         };
         if let Err(closed) = taken {
+            if too_large.load(Ordering::Acquire) {
+                let frame = CloseFrame {
+                    code: CloseCode::Size,
+                    reason: "message exceeds --max-message-size".into(),
+                };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+            }
             let _ = sink.close().await;
             return WriteEnd::Closed(closed);
         }

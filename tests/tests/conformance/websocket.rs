@@ -230,3 +230,37 @@ async fn the_wrong_protocol_on_a_port_is_answered_at_once() {
     assert_eq!(w.request("echo", json!(2)).await["result"], json!(2));
     stop(d).await;
 }
+
+/// A WebSocket message over `--max-message-size` closes that WebSocket with status 1009
+/// (message too big), so the client can tell why.
+#[tokio::test]
+async fn an_oversized_websocket_message_is_closed_with_1009() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::Message;
+    let d = start_daemon_with(jetd::Config {
+        max_message_size: 1024,
+        ..jetd::Config::loopback_ephemeral()
+    })
+    .await;
+    let url = format!("ws://{}/", d.ws_addr().unwrap());
+    let (mut ws, _) = timeout(STEP, tokio_tungstenite::connect_async(url))
+        .await
+        .unwrap()
+        .unwrap();
+    let big = format!(
+        r#"{{"id":1,"method":"echo","params":"{}"}}"#,
+        "x".repeat(2000)
+    );
+    ws.send(Message::text(big)).await.unwrap();
+    let close = loop {
+        match timeout(STEP, ws.next()).await.expect("no close in time") {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    let frame = close.expect("the close frame carries a status");
+    assert_eq!(frame.code, CloseCode::Size, "{frame:?}");
+    stop(d).await;
+}
