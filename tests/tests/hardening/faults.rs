@@ -468,22 +468,6 @@ async fn flood_of_adds_and_changes() {
 
 // ---- huge and deeply nested values -----------------------------------------------------
 
-/// Read one frame's payload from a raw socket (for messages too deep for serde_json's
-/// recursion limit, which the test client cannot parse).
-async fn read_frame(stream: &mut TcpStream) -> Vec<u8> {
-    let mut len = [0u8; 4];
-    tokio::time::timeout(STEP, stream.read_exact(&mut len))
-        .await
-        .expect("no frame in time")
-        .expect("read frame header");
-    let mut payload = vec![0u8; u32::from_be_bytes(len) as usize];
-    tokio::time::timeout(STEP, stream.read_exact(&mut payload))
-        .await
-        .expect("frame payload timed out")
-        .expect("read frame payload");
-    payload
-}
-
 /// 100,000-deep arrays and objects anywhere in a message (a value, a batch item, fetch
 /// params) are refused by the nesting limit (PROTOCOL.md A.1) before anything parses them:
 /// no stack overflow, nothing forwarded, and the connection and its elements stay.
