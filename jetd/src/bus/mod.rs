@@ -19,6 +19,7 @@ mod dispatch;
 mod message;
 mod method;
 mod methods;
+mod nesting;
 mod out;
 mod params;
 mod registry;
@@ -55,9 +56,17 @@ struct Limits {
     max_pending_per_peer: usize,
 }
 
+/// Asks a connection's transport, without waiting, whether its peer has already closed
+/// it (`true`: gone). The bus calls it under its lock, only when an `add` conflicts with
+/// an element that connection owns (PROTOCOL.md A.7: a peer that closed and came back
+/// must not be refused because its old connection's task has not yet seen the end).
+pub type ClosedProbe = Box<dyn Fn() -> bool + Send>;
+
 /// One connected peer as the core sees it.
 struct Conn {
     outbox: Arc<Outbox>,
+    /// See [`ClosedProbe`]; `None` for connections without a socket (tests, benches).
+    closed_probe: Option<ClosedProbe>,
     addr: Option<SocketAddr>,
     transport: &'static str,
     /// Set by `config`; used in log lines.
@@ -96,6 +105,8 @@ pub struct Core {
 /// The core behind its lock, plus what connection tasks need next to it.
 pub struct Bus {
     core: Mutex<Core>,
+    /// `--max-nesting-depth`, checked before the lock.
+    max_nesting_depth: usize,
     timer_wake: Arc<Notify>,
     users: Users,
 }
@@ -124,6 +135,7 @@ impl Bus {
         let users = config.users.clone();
         let node_options = config.nodes;
         let nodes = registry::nodes::Nodes::new(node_options);
+        let max_nesting_depth = config.max_nesting_depth;
         let config = Limits {
             default_timeout: config.default_timeout,
             max_elements_per_peer: config.max_elements_per_peer,
@@ -147,6 +159,7 @@ impl Bus {
         })
         .to_string();
         Arc::new(Bus {
+            max_nesting_depth,
             core: Mutex::new(Core {
                 config,
                 info,
@@ -184,6 +197,18 @@ impl Bus {
         transport: &'static str,
         addr: Option<SocketAddr>,
     ) -> ConnId {
+        self.connect_probed(outbox, transport, addr, None)
+    }
+
+    /// Register a new connection whose transport can tell whether its peer already
+    /// closed it (see [`ClosedProbe`]).
+    pub fn connect_probed(
+        &self,
+        outbox: Arc<Outbox>,
+        transport: &'static str,
+        addr: Option<SocketAddr>,
+        closed_probe: Option<ClosedProbe>,
+    ) -> ConnId {
         let mut core = self.lock();
         let id = core.next_conn;
         core.next_conn = id.next();
@@ -191,6 +216,7 @@ impl Bus {
             id,
             Conn {
                 outbox,
+                closed_probe,
                 addr,
                 transport,
                 name: None,
@@ -211,7 +237,13 @@ impl Bus {
     /// scanning is most of a message's work), so another connection's task can use the
     /// core meanwhile.
     pub fn handle_frame(&self, conn: ConnId, text: &[u8], start: usize) -> FrameOutcome {
-        let frame = match message::parse_frame(text) {
+        let max_depth = self.max_nesting_depth;
+        let parsed = if nesting::deeper_than(text, max_depth) {
+            Err(nesting::reason(max_depth))
+        } else {
+            message::parse_frame(text)
+        };
+        let frame = match parsed {
             Ok(frame) => frame,
             Err(reason) => {
                 let core = self.lock();
@@ -226,6 +258,11 @@ impl Bus {
             }
         };
         let mut core = self.lock();
+        if !core.conns.contains_key(&conn) {
+            // Already cleaned up: its peer closed it and a conflicting `add` of another
+            // connection found out first (see `Core::owner_is_gone`).
+            return FrameOutcome::Done;
+        }
         match frame {
             message::Frame::One(_) if start > 0 => FrameOutcome::Done,
             message::Frame::One(msg) => match core.handle_message(conn, &msg) {

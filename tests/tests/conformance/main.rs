@@ -9,6 +9,7 @@ mod fetch;
 mod ids_and_errors;
 mod lifecycle;
 mod limits;
+mod nesting;
 mod nodes;
 mod routing;
 mod sorted;
