@@ -1164,10 +1164,12 @@ async fn tree_takes_a_prefix_and_a_depth() {
             "└── sensor = {\"temp\":80}  read-only",
         ]
     );
-    // A prefix that is no node: what lies below it, from its highest level.
+    // A prefix nothing lies below: stdout stays empty, a word on stderr.
     let done = jet(&bus.tcp, &["tree", "nothing"]).await;
-    done.assert_ok();
-    assert_eq!(done.stdout, "");
+    assert_eq!(
+        (done.code, done.stdout.as_str(), done.stderr.as_str()),
+        (Some(0), "", "jet: no element matches\n")
+    );
     bus.shutdown().await;
 }
 
