@@ -15,30 +15,48 @@ async fn main() -> anyhow::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:11122".into());
-    let peer = Peer::connect(&addr).await?;
+    for line in run(&addr).await? {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// Drive the boiler at `addr`; returns what `main` prints, one line each.
+pub async fn run(addr: &str) -> anyhow::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let peer = Peer::connect(addr).await?;
     let boiler = BoilerClient::new(&peer, "plant/line1/boiler");
 
     let mut temperatures = boiler.watch_temperature().await?;
-    println!("temperature now: {:.1} °C", next(&mut temperatures).await?);
+    out.push(format!(
+        "temperature now: {:.1} °C",
+        next(&mut temperatures).await?
+    ));
 
     boiler.set_mode(Mode::Comfort).await?;
     boiler.set_setpoint(70.0).await?;
     // The service's validator refuses what is outside the limits.
     if let Err(e) = boiler.set_setpoint(120.0).await {
-        println!("setpoint 120 refused: {e}");
+        out.push(format!("setpoint 120 refused: {e}"));
     }
     let reached = boiler.heat(30, Some(90)).await?;
-    println!("heated for 30 minutes at 90 %: {reached:.1} °C");
-    println!("after heating: {:.1} °C", next(&mut temperatures).await?);
-    println!("status: {:?}", boiler.status().await?);
-    println!(
+    out.push(format!("heated for 30 minutes at 90 %: {reached:.1} °C"));
+    out.push(format!(
+        "after heating: {:.1} °C",
+        next(&mut temperatures).await?
+    ));
+    out.push(format!("status: {:?}", boiler.status().await?));
+    out.push(format!(
         "burner: power {} %, {:.2} h",
         boiler.burner().get_power().await?,
         boiler.burner().get_operating_hours().await?
-    );
-    println!("reset hours (were {:.2})", boiler.reset_hours().await?);
+    ));
+    out.push(format!(
+        "reset hours (were {:.2})",
+        boiler.reset_hours().await?
+    ));
     peer.close().await;
-    Ok(())
+    Ok(out)
 }
 
 /// The next temperature, or an error if none arrives within a few seconds.

@@ -21,10 +21,20 @@ async fn main() -> anyhow::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:11122".into());
-    let peer = Peer::connect(&addr).await?;
+    serve(&addr, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Serve the boiler at `addr` until `stop` completes (Ctrl-C in `main`, the end of the
+/// test in `tests/examples.rs`).
+pub async fn serve(addr: &str, stop: impl std::future::Future<Output = ()>) -> anyhow::Result<()> {
+    let peer = Peer::connect(addr).await?;
     let boiler = peer.serve("plant/line1/boiler", Boiler::default()).await?;
     println!("serving {} on {addr}", boiler.path());
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tokio::pin!(stop);
     loop {
         tokio::select! {
             _ = tick.tick() => {
@@ -33,7 +43,7 @@ async fn main() -> anyhow::Result<()> {
                     .update(|b| b.temperature = (b.temperature - (b.temperature - 15.0) * 0.01).max(15.0))
                     .await?;
             }
-            _ = tokio::signal::ctrl_c() => break,
+            _ = &mut stop => break,
         }
     }
     // Dropping the handle removes the elements; closing waits for the connection to end.

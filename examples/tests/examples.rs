@@ -13,6 +13,14 @@ mod provider;
 #[path = "../examples/consumer.rs"]
 mod consumer;
 
+#[allow(dead_code)]
+#[path = "../examples/boiler_service.rs"]
+mod boiler_service;
+
+#[allow(dead_code)]
+#[path = "../examples/boiler_client.rs"]
+mod boiler_client;
+
 #[tokio::test]
 async fn consumer_example_drives_the_provider_example() {
     let daemon = tokio::time::timeout(
@@ -57,5 +65,64 @@ async fn consumer_example_drives_the_provider_example() {
     assert_eq!(provider.temperature.value(), json!(31.0));
 
     provider.peer.close().await;
+    daemon.shutdown().await;
+}
+
+#[tokio::test]
+async fn boiler_client_example_drives_the_boiler_service_example() {
+    let daemon = tokio::time::timeout(
+        STEP,
+        jetd::Daemon::start(jetd::Config::loopback_ephemeral()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let addr = daemon.tcp_addr().unwrap().to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn({
+        let addr = addr.clone();
+        async move {
+            boiler_service::serve(&addr, async {
+                let _ = stopped.await;
+            })
+            .await
+        }
+    });
+    // The client may start before the service has added its states: retry until it is there.
+    let deadline = tokio::time::Instant::now() + STEP;
+    let lines = loop {
+        match tokio::time::timeout(STEP, boiler_client::run(&addr)).await {
+            Ok(Ok(lines)) => break lines,
+            Ok(Err(e)) if tokio::time::Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            other => panic!("the boiler client failed: {other:?}"),
+        }
+    };
+    assert!(lines[0].starts_with("temperature now: "), "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("setpoint 120 refused: ")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("heated for 30 minutes at 90 %: ")),
+        "{lines:?}"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("status: ")), "{lines:?}");
+    assert!(
+        lines.last().unwrap().starts_with("reset hours (were "),
+        "{lines:?}"
+    );
+    stop.send(()).unwrap();
+    tokio::time::timeout(STEP, service)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     daemon.shutdown().await;
 }

@@ -1,7 +1,7 @@
 //! The macros of jet-runtime's typed layer. Use them through `jet_runtime` (re-exported
 //! there, with the traits they implement); this crate is an implementation detail.
 //!
-//! Layout: [`attr`] parses `#[jet(...)]` (closed key lists, spanned errors), [`ir`] is the
+//! Layout: `attr` parses `#[jet(...)]` (closed key lists, spanned errors), `ir` is the
 //! plain model, `parse` turns syn items into it and checks every rule, `expand` renders it.
 
 // On top of the workspace lints (Cargo cannot extend `[lints] workspace = true` per crate).

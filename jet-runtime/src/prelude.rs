@@ -1,5 +1,5 @@
 //! `use jet_runtime::prelude::*;` brings what a typed service and its clients need: the
-//! [`Node`](crate::Node) derive and trait, the [`methods`](crate::methods) attribute, the
+//! [`Node`] derive and trait, the [`methods`] attribute, the
 //! peer, the typed errors, and the `Serialize`/`Deserialize`/`JsonSchema` traits and
 //! derives (deriving those needs `serde` and `schemars` as dependencies of your crate, as
 //! their derives name them by path).

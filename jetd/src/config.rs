@@ -29,8 +29,9 @@ pub struct Config {
     pub max_outbound_queue: usize,
     /// How often idle WebSocket clients are pinged; `None` = never.
     pub ws_ping_interval: Option<Duration>,
-    /// `Origin` values a browser WebSocket client may come from; `None` = any (and
-    /// clients that send no `Origin`, i.e. non-browser peers, are always accepted).
+    /// `Origin` values a browser WebSocket client may come from (`*` = any); `None` =
+    /// pages of the host the client connected to and of loopback hosts only. Clients that
+    /// send no `Origin` (non-browser peers) are always accepted.
     pub ws_allowed_origins: Option<Vec<String>>,
     /// Connections served at once (TCP and WebSocket together); more are closed at once.
     pub max_connections: usize,
@@ -40,6 +41,18 @@ pub struct Config {
     pub max_fetchers_per_peer: usize,
     /// Routed `set`/`call` requests one connection may have waiting for an answer.
     pub max_pending_per_peer: usize,
+    /// Node separator and hierarchy (PROTOCOL.md A.11).
+    pub nodes: crate::bus::NodeOptions,
+    /// Levels of arrays and objects a message may nest (the whole message counts); a
+    /// deeper one is refused with `-32700` (PROTOCOL.md A.1).
+    pub max_nesting_depth: usize,
+    /// TCP keepalive idle time on accepted sockets (probes then every `/ 6`, up to 5 of
+    /// them), so that a peer whose host vanished is found and its elements removed;
+    /// `None` = off.
+    pub tcp_keepalive: Option<Duration>,
+    /// A TCP connection that sends nothing for this long is closed; `None` (the default)
+    /// = never. (WebSocket connections are pinged instead, see `ws_ping_interval`.)
+    pub idle_timeout: Option<Duration>,
     /// The dialect of the TCP listener's peers (PROTOCOL.md A.10).
     pub tcp_dialect: DialectChoice,
     /// The dialect of the WebSocket listener's peers (a request path `/n3`, `/jet3` or
@@ -93,6 +106,10 @@ impl Default for Config {
             max_elements_per_peer: 1_000_000,
             max_fetchers_per_peer: 10_000,
             max_pending_per_peer: 10_000,
+            nodes: crate::bus::NodeOptions::default(),
+            max_nesting_depth: 128,
+            tcp_keepalive: Some(Duration::from_secs(60)),
+            idle_timeout: None,
             tcp_dialect: DialectChoice::Auto,
             ws_dialect: DialectChoice::Auto,
         }
@@ -155,9 +172,25 @@ pub struct Settings {
     /// Routed set/call requests one peer may have waiting for an answer
     #[arg(long, value_name = "N")]
     pub max_pending_per_peer: Option<usize>,
-    /// Accept browser WebSocket clients only from this Origin (repeatable; default: any)
+    /// Levels of arrays and objects a message may nest (envelope included); deeper ones are refused
+    #[arg(long, value_name = "N")]
+    pub max_nesting_depth: Option<usize>,
+    /// TCP keepalive idle time in seconds on accepted sockets; 0 = off
+    #[arg(long, value_name = "SECS")]
+    pub tcp_keepalive: Option<f64>,
+    /// Close a TCP connection that sends nothing for this many seconds (default: never)
+    #[arg(long, value_name = "SECS")]
+    pub idle_timeout: Option<f64>,
+    /// Accept browser WebSocket clients only from this Origin (repeatable; `*` = any; default: pages of the same host or loopback)
     #[arg(long = "ws-allowed-origin", value_name = "ORIGIN")]
     pub ws_allowed_origins: Option<Vec<String>>,
+    /// Character that separates the levels of the node hierarchy (PROTOCOL.md A.11)
+    #[arg(long, value_name = "CHAR")]
+    pub node_separator: Option<char>,
+    /// `relaxed` (an element may have the path of a node) or `strict` (a position holds
+    /// either a node or an element)
+    #[arg(long, value_name = "MODE")]
+    pub hierarchy: Option<crate::bus::Hierarchy>,
     /// Dialect of TCP peers: auto (recognised per connection), classic, or n3 (node-jet 3)
     #[arg(long, value_name = "DIALECT")]
     pub tcp_dialect: Option<DialectChoice>,
@@ -199,7 +232,12 @@ impl Settings {
                 .max_fetchers_per_peer
                 .or(fallback.max_fetchers_per_peer),
             max_pending_per_peer: self.max_pending_per_peer.or(fallback.max_pending_per_peer),
+            max_nesting_depth: self.max_nesting_depth.or(fallback.max_nesting_depth),
+            tcp_keepalive: self.tcp_keepalive.or(fallback.tcp_keepalive),
+            idle_timeout: self.idle_timeout.or(fallback.idle_timeout),
             ws_allowed_origins: self.ws_allowed_origins.or(fallback.ws_allowed_origins),
+            node_separator: self.node_separator.or(fallback.node_separator),
+            hierarchy: self.hierarchy.or(fallback.hierarchy),
             tcp_dialect: self.tcp_dialect.or(fallback.tcp_dialect),
             ws_dialect: self.ws_dialect.or(fallback.ws_dialect),
         }
@@ -220,6 +258,13 @@ impl Settings {
             ("max_elements_per_peer", d.max_elements_per_peer.to_string()),
             ("max_fetchers_per_peer", d.max_fetchers_per_peer.to_string()),
             ("max_pending_per_peer", d.max_pending_per_peer.to_string()),
+            ("node_separator", d.nodes.separator.to_string()),
+            ("hierarchy", d.nodes.hierarchy.as_str().to_owned()),
+            ("max_nesting_depth", d.max_nesting_depth.to_string()),
+            (
+                "tcp_keepalive",
+                d.tcp_keepalive.map_or(0.0, |t| t.as_secs_f64()).to_string(),
+            ),
         ]
     }
 
@@ -250,6 +295,25 @@ impl Settings {
             }
             config.max_message_size = max;
         }
+        if let Some(secs) = self.tcp_keepalive {
+            config.tcp_keepalive = match (secs, timeout_from_secs(secs)) {
+                (0.0, _) => None,
+                (_, Some(t)) if t >= Duration::from_secs(1) => Some(t),
+                _ => {
+                    return refuse(format!(
+                        "--tcp-keepalive must be 0 (off) or at least 1 second, got {secs}"
+                    ))
+                }
+            };
+        }
+        if let Some(secs) = self.idle_timeout {
+            let Some(t) = timeout_from_secs(secs) else {
+                return refuse(format!(
+                    "--idle-timeout must be a positive number of seconds, got {secs}"
+                ));
+            };
+            config.idle_timeout = Some(t);
+        }
         if let Some(max) = self.max_queue {
             if max < 1024 {
                 return refuse(format!(
@@ -279,6 +343,11 @@ impl Settings {
                 self.max_pending_per_peer,
                 &mut config.max_pending_per_peer,
             ),
+            (
+                "max-nesting-depth",
+                self.max_nesting_depth,
+                &mut config.max_nesting_depth,
+            ),
         ];
         for (name, given, setting) in counts {
             match given {
@@ -289,6 +358,12 @@ impl Settings {
         }
         if let Some(origins) = self.ws_allowed_origins {
             config.ws_allowed_origins = Some(origins);
+        }
+        if let Some(sep) = self.node_separator {
+            config.nodes.separator = sep;
+        }
+        if let Some(hierarchy) = self.hierarchy {
+            config.nodes.hierarchy = hierarchy;
         }
         config.tcp_dialect = self.tcp_dialect.unwrap_or_default();
         config.ws_dialect = self.ws_dialect.unwrap_or_default();

@@ -1,8 +1,9 @@
 //! The `jetd` binary: parse flags (and an optional TOML file), start the daemon, print the
 //! "listening" line, run until SIGINT/SIGTERM.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -29,14 +30,43 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Read a password from standard input and print a users-file entry with its hash
+    /// Read a password (twice, without echo, on a terminal; one line from a pipe) and print a users-file entry with its hash
     HashPassword {
         /// The user name for the entry
         user: String,
     },
 }
 
-fn main() -> Result<()> {
+/// Runs jetd; an ordinary error (port in use, bad settings) is one `error:` line on
+/// standard error and exit status 1, never a backtrace (even with `RUST_BACKTRACE` set:
+/// that is for bugs, and these are not).
+fn main() -> ExitCode {
+    match jetd_main() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// An error and its causes on one line, `a: b: c`, leaving out a cause whose text the
+/// message before it already contains (many errors quote their source).
+fn one_line(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&text);
+        }
+    }
+    line
+}
+
+fn jetd_main() -> Result<()> {
     let cli = parse_cli();
     if let Some(Command::HashPassword { user }) = &cli.command {
         return hash_password(user);
@@ -47,6 +77,8 @@ fn main() -> Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colours only for a person watching; logs piped to a file or journal stay plain.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let config = build_config(cli)?;
     tokio::runtime::Builder::new_multi_thread()
@@ -58,9 +90,9 @@ fn main() -> Result<()> {
 
 async fn run(config: Config) -> Result<()> {
     let daemon = Daemon::start(config).await?;
+    // Once, on standard output, for scripts that wait for it (not also in the log).
     println!("{}", daemon.listening_line());
     std::io::stdout().flush().ok();
-    tracing::info!("{}", daemon.listening_line());
     wait_for_signal().await;
     tracing::info!("shutting down");
     daemon.shutdown().await;
@@ -101,26 +133,50 @@ fn build_config(cli: Cli) -> Result<Config> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .with_context(|| format!("cannot read config file {}", path.display()))?;
-            Settings::from_toml(&text)
-                .with_context(|| format!("invalid config file {}", path.display()))?
+            Settings::from_toml(&text).map_err(|e| {
+                // One line: where, and what (toml's own text quotes the line over several).
+                let at = e.span().map_or_else(String::new, |span| {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!(", line {line}, column {column}")
+                });
+                anyhow::anyhow!(
+                    "invalid config file {}{at}: {}",
+                    path.display(),
+                    e.message().trim()
+                )
+            })?
         }
         None => Settings::default(),
     };
     Ok(cli.settings.or(file).resolve()?)
 }
 
+/// `jetd hash-password NAME`: on a terminal, the password is read twice without echo;
+/// from a pipe, one line is read.
 fn hash_password(user: &str) -> Result<()> {
-    eprintln!("password for {user} (read from standard input, one line):");
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .context("cannot read the password")?;
-    let password = line.trim_end_matches(['\n', '\r']);
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("password for {user}: "))
+            .context("cannot read the password")?;
+        let again = rpassword::prompt_password("the same password again: ")
+            .context("cannot read the password")?;
+        if first != again {
+            bail!("the two passwords differ: nothing written, try again");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password")?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    };
     if password.is_empty() {
         bail!("empty password: type the password, then Enter");
     }
-    print!("{}", jetd::auth::users_file_entry(user, password));
+    print!("{}", jetd::auth::users_file_entry(user, &password));
     Ok(())
 }
 
@@ -140,13 +196,38 @@ mod tests {
     }
 
     #[test]
+    fn node_options_from_flags_and_toml() {
+        use jetd::bus::Hierarchy;
+        let c = config_from(&[]).unwrap();
+        assert_eq!(c.nodes.separator, '/');
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Relaxed);
+        let c = config_from(&["--node-separator", ".", "--hierarchy", "strict"]).unwrap();
+        assert_eq!(c.nodes.separator, '.');
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Strict);
+        assert!(config_from(&["--hierarchy", "loose"]).is_err());
+        assert!(config_from(&["--node-separator", "ab"]).is_err());
+        let path =
+            std::env::temp_dir().join(format!("jetd-nodes-test-{}.toml", std::process::id()));
+        std::fs::write(&path, "node-separator = \":\"\nhierarchy = \"strict\"\n").unwrap();
+        let file = path.to_str().unwrap();
+        let c = config_from(&["--config", file]).unwrap();
+        assert_eq!(c.nodes.separator, ':');
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Strict);
+        let c = config_from(&["--config", file, "--hierarchy", "relaxed"]).unwrap();
+        assert_eq!(c.nodes.hierarchy, Hierarchy::Relaxed);
+        std::fs::write(&path, "hierarchy = \"loose\"\n").unwrap();
+        assert!(config_from(&["--config", file]).is_err());
+        std::fs::remove_file(&path).ok();
+    }
+
+    #[test]
     fn toml_file_sets_values_and_flags_win() {
         let path =
             std::env::temp_dir().join(format!("jetd-config-test-{}.toml", std::process::id()));
         std::fs::write(
             &path,
             "tcp = \"127.0.0.1:0\"\nws = \"off\"\ntimeout = 0.5\nmax-queue = 4096\n\
-             max-elements-per-peer = 7\nws-allowed-origins = [\"https://hmi.local\"]\n",
+             max-elements-per-peer = 7\nmax-nesting-depth = 64\ntcp-keepalive = 0\nidle-timeout = 2\nws-allowed-origins = [\"https://hmi.local\"]\n",
         )
         .unwrap();
         let file = path.to_str().unwrap();
@@ -156,6 +237,9 @@ mod tests {
         assert_eq!(c.default_timeout, Duration::from_millis(500));
         assert_eq!(c.max_outbound_queue, 4096);
         assert_eq!(c.max_elements_per_peer, 7);
+        assert_eq!(c.max_nesting_depth, 64);
+        assert_eq!(c.tcp_keepalive, None);
+        assert_eq!(c.idle_timeout, Some(Duration::from_secs(2)));
         assert_eq!(
             c.ws_allowed_origins,
             Some(vec!["https://hmi.local".to_string()])

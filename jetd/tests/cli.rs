@@ -15,7 +15,7 @@ use tokio::time::timeout;
 
 use jet_test_support::fake::{reply, FakeDaemon};
 use jet_test_support::STEP;
-use support::{jet, jet_command, run, Bus, Running};
+use support::{jet, jet_command, run, silent_listener, Bus, Running};
 
 /// A small plant: a writable setpoint clamped to 90, a read-only pump, a sensor with an
 /// object value, a method that sums its arguments, and something outside `plant/`.
@@ -106,12 +106,11 @@ async fn get_lists_states_and_methods_and_applies_rules() {
     let bus = Bus::start().await;
     let _plant = plant(&bus).await;
 
+    // Sorted by path (the daemon answers in the order the elements were added).
     let done = jet(&bus.tcp, &["get", "plant/"]).await;
     done.assert_ok();
-    let mut lines = done.lines();
-    lines.sort_unstable();
     assert_eq!(
-        lines,
+        done.lines(),
         [
             "plant/boiler/setpoint  70",
             "plant/boiler/sum       (method)",
@@ -154,9 +153,15 @@ async fn get_lists_states_and_methods_and_applies_rules() {
         done.json_lines(),
         [json!({"path":"plant/boiler/sum","method":true})]
     );
+    // Nothing: said on stderr, stdout stays empty (and under --json, nothing at all).
     let done = jet(&bus.tcp, &["get", "--equals", "nothing/here"]).await;
+    assert_eq!(
+        (done.code, done.stdout.as_str(), done.stderr.as_str()),
+        (Some(0), "", "jet: no element matches\n")
+    );
+    let done = jet(&bus.tcp, &["tree", "--json", "nothing/here"]).await;
     done.assert_ok();
-    assert_eq!(done.stdout, "");
+    assert_eq!((done.stdout.as_str(), done.stderr.as_str()), ("", ""));
     bus.shutdown().await;
 }
 
@@ -169,26 +174,26 @@ async fn tree_draws_the_hierarchy() {
     assert_eq!(
         done.lines(),
         [
-            "other",
-            "└── x = 1",
-            "plant",
-            "├── boiler",
+            "other (1 element)",
+            "└── x = 1  read-only",
+            "plant (4 elements)",
+            "├── boiler (2 elements)",
             "│   ├── setpoint = 70",
             "│   └── sum()",
-            "├── pump = \"on\"",
-            "└── sensor = {\"temp\":80}",
+            "├── pump = \"on\"  read-only",
+            "└── sensor = {\"temp\":80}  read-only",
         ]
     );
-    let done = jet(&bus.tcp, &["tree", "--json", "boiler"]).await;
+    let done = jet(&bus.tcp, &["tree", "--json", "plant/boiler"]).await;
     done.assert_ok();
     assert_eq!(
         done.json_lines(),
-        [json!({"name":"plant","path":"plant","children":[
-            {"name":"boiler","path":"plant/boiler","children":[
+        [
+            json!({"name":"boiler","path":"plant/boiler","count":2,"children":[
                 {"name":"setpoint","path":"plant/boiler/setpoint","value":70},
                 {"name":"sum","path":"plant/boiler/sum","method":true}
-            ]}
-        ]})]
+            ]})
+        ]
     );
     bus.shutdown().await;
 }
@@ -219,9 +224,16 @@ async fn fetch_streams_events_until_interrupted() {
     .await
     .unwrap()
     .unwrap();
-    assert_eq!(fetch.line().await, "add     plant/boiler/flame     true");
+    // Read-only, as `get` and `tree` mark it (the daemon says so on the add only).
+    assert_eq!(
+        fetch.line().await,
+        "add     plant/boiler/flame     true  read-only"
+    );
     timeout(STEP, extra.remove()).await.unwrap().unwrap();
-    assert_eq!(fetch.line().await, "remove  plant/boiler/flame     true");
+    assert_eq!(
+        fetch.line().await,
+        "remove  plant/boiler/flame     true  read-only"
+    );
 
     let done = fetch.interrupt().await;
     done.assert_ok();
@@ -274,8 +286,8 @@ async fn sorted_fetch_redraws_its_window() {
     ];
 
     let mut people = Running::spawn(&bus.tcp, &args);
-    assert_eq!(people.line().await, "#1  n/b  1");
-    assert_eq!(people.line().await, "#2  n/c  2");
+    assert_eq!(people.line().await, "#1  n/b  1  read-only");
+    assert_eq!(people.line().await, "#2  n/c  2  read-only");
     let mut json_args = args.to_vec();
     json_args.push("--json");
     let mut script = Running::spawn(&bus.tcp, &json_args);
@@ -293,8 +305,8 @@ async fn sorted_fetch_redraws_its_window() {
         "",
         "windows are separated by a blank line"
     );
-    assert_eq!(people.line().await, "#1  n/a  0");
-    assert_eq!(people.line().await, "#2  n/b  1");
+    assert_eq!(people.line().await, "#1  n/a  0  read-only");
+    assert_eq!(people.line().await, "#2  n/b  1  read-only");
     assert_eq!(
         script.json().await,
         json!({"from":1,"window":[{"index":1,"path":"n/a","value":0,"fetchOnly":true},{"index":2,"path":"n/b","value":1,"fetchOnly":true}]})
@@ -706,6 +718,301 @@ async fn an_unreachable_daemon_is_named_and_exits_3() {
         .assert_fails(3, &format!("cannot connect to the daemon at {ws}"));
 }
 
+/// A daemon that accepts the connection but never answers (TCP: no answer to `config`;
+/// WebSocket: no answer to the upgrade) is unreachable, status 3, every time: the connect
+/// timeout (5 s by default) ends it before the 10 s request timeout could.
+#[tokio::test]
+async fn a_daemon_that_never_answers_is_unreachable_with_status_3() {
+    let (addr, _listener) = silent_listener().await;
+    let tcp = format!("tcp://{addr}");
+    let ws = format!("ws://{addr}/");
+    let started = std::time::Instant::now();
+    let (by_default, over_ws, quick, quick_ws) = tokio::join!(
+        jet(&tcp, &["get"]),
+        jet(&ws, &["info"]),
+        jet(&tcp, &["--connect-timeout", "0.3", "set", "x", "1"]),
+        jet(&ws, &["call", "m", "--connect-timeout", "0.3"]),
+    );
+    let elapsed = started.elapsed();
+    by_default.assert_fails(
+        3,
+        &format!("cannot connect to the daemon at {tcp}: no answer to the handshake within 5 s"),
+    );
+    over_ws.assert_fails(
+        3,
+        &format!("cannot connect to the daemon at {ws}: no connection within 5 s"),
+    );
+    quick.assert_fails(3, "no answer to the handshake within 0.3 s");
+    quick_ws.assert_fails(3, "no connection within 0.3 s");
+    assert!(
+        elapsed < std::time::Duration::from_secs(9),
+        "took {elapsed:?}: the connect timeout must be shorter than the request timeout"
+    );
+    jet(&tcp, &["--connect-timeout", "0", "info"])
+        .await
+        .assert_fails(2, "positive number of seconds");
+}
+
+/// `jet set` and `jet call` send numbers as written (the daemon passes them on as they are);
+/// values the daemon sends are printed with the digits they have.
+#[tokio::test]
+async fn numbers_pass_through_as_written() {
+    let mut fake = FakeDaemon::start(fetch_script).await;
+    jet(&fake.url(), &["set", "x", "1e3"]).await.assert_ok();
+    let (_, text) = fake.text_with_method("set").await;
+    assert!(text.contains(r#""value":1e3"#), "{text}");
+    jet(&fake.url(), &["call", "m", "1E-7", "2.50", "word"])
+        .await
+        .assert_ok();
+    let (_, text) = fake.text_with_method("call").await;
+    assert!(text.contains(r#""args":[1E-7,2.50,"word"]"#), "{text}");
+    jet(&fake.url(), &["set", "x", r#"{"t": 19.0895346879861560}"#])
+        .await
+        .assert_ok();
+    let (_, text) = fake.text_with_method("set").await;
+    assert!(
+        text.contains(r#""value":{"t": 19.0895346879861560}"#),
+        "{text}"
+    );
+    // `01` is not JSON: an error, not the string "01".
+    jet(&fake.url(), &["set", "x", "01"])
+        .await
+        .assert_fails(2, "`01` is not a valid JSON number");
+
+    // Through a real daemon: a C peer's 17 digits and a big integer come back as they are.
+    let bus = Bus::start().await;
+    let provider = bus.peer().await;
+    let texts = ["19.0895346879861560", "123456789012345678901234", "1.50"];
+    let mut states = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let value: Value = serde_json::from_str(text).unwrap();
+        let add = provider.add_state(format!("n/{i}"), value);
+        states.push(timeout(STEP, add).await.unwrap().unwrap());
+    }
+    let done = jet(&bus.tcp, &["get", "n/"]).await;
+    done.assert_ok();
+    for (i, text) in texts.iter().enumerate() {
+        let start = format!("n/{i}  {text} ");
+        assert!(
+            done.lines().iter().any(|l| l.starts_with(&start)),
+            "no line starting {start:?} in {:?}",
+            done.lines()
+        );
+    }
+    let done = jet(&bus.tcp, &["get", "--json", "--equals", "n/0"]).await;
+    done.assert_ok();
+    assert!(
+        done.stdout.contains(r#""value":19.0895346879861560"#),
+        "{}",
+        done.stdout
+    );
+    bus.shutdown().await;
+}
+
+/// A daemon like cjet: `get` ignores value rules and sorting (every element, unsorted),
+/// `fetch` sends every element as a plain `add`, and a `set` is answered `true`.
+fn ignoring_script(m: &Value) -> Vec<Value> {
+    let all = [("t/a", json!(10)), ("t/b", json!(60)), ("t/c", json!(80))];
+    match m["method"].as_str() {
+        Some("get") => vec![reply(
+            m,
+            all.iter()
+                .map(|(p, v)| json!({"path": p, "value": v}))
+                .collect(),
+        )],
+        Some("fetch") => {
+            let mut out = vec![reply(m, json!(true))];
+            for (p, v) in &all {
+                let params = json!({"path": p, "event": "add", "value": v});
+                out.push(json!({"method": m["params"]["id"], "params": params}));
+            }
+            out
+        }
+        Some(_) if m.get("id").is_some() => vec![reply(m, json!(true))],
+        _ => Vec::new(),
+    }
+}
+
+/// `jet` gives the answer the rules ask for even when the daemon ignores them, and says so
+/// on stderr.
+#[tokio::test]
+async fn rules_the_daemon_ignores_are_applied_with_a_note() {
+    let fake = FakeDaemon::start(ignoring_script).await;
+    let done = jet(&fake.url(), &["get", "--value-greater-than", "50"]).await;
+    assert_eq!(done.code, Some(0), "{done:#?}");
+    assert_eq!(done.lines(), ["t/b  60", "t/c  80"]);
+    assert_eq!(
+        done.stderr,
+        "jet: note: the daemon does not apply value rules; the peer applied them to its answer\n"
+    );
+    let done = jet(&fake.url(), &["--json", "get", "--value-less-than", "50"]).await;
+    assert_eq!(done.json_lines(), [json!({"path": "t/a", "value": 10})]);
+    let note: Value = serde_json::from_str(done.stderr.trim()).expect("a JSON note");
+    assert!(
+        note["note"].as_str().unwrap().contains("value rules"),
+        "{note}"
+    );
+
+    // A sorted window from plain events.
+    let mut fetch = Running::spawn(
+        &fake.url(),
+        &[
+            "fetch",
+            "--json",
+            "--sort",
+            "value",
+            "--descending",
+            "--to",
+            "2",
+        ],
+    );
+    let mut last = Value::Null;
+    for _ in 0..3 {
+        last = fetch.json().await;
+    }
+    let paths: Vec<&str> = last["window"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{last}"))
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["t/c", "t/b"], "{last}");
+    let done = fetch.interrupt().await;
+    assert!(done.stderr.contains("does not sort"), "{done:#?}");
+
+    // valueAsResult answered `true`: the value is read back.
+    let done = jet(&fake.url(), &["set", "t/b", "61", "--value-as-result"]).await;
+    assert_eq!(done.stdout, "60\n", "{done:#?}");
+    assert!(
+        done.stderr.contains("does not pass on valueAsResult"),
+        "{done:#?}"
+    );
+}
+
+/// cjet's words: one data key for "set of a method" and "call of a state", and an HTTP/1.0
+/// 404 for a WebSocket path it does not serve.
+fn cjet_errors_script(m: &Value) -> Vec<Value> {
+    let refused = |key: &str| {
+        json!({"id": m["id"], "error": {"message": "Invalid params", "code": -32602,
+            "data": {key: m["params"]["path"]}}})
+    };
+    match m["method"].as_str() {
+        Some("set" | "call") => vec![refused("set/call on element not possible")],
+        Some("get") => vec![refused("request not authorized")],
+        Some(_) if m.get("id").is_some() => vec![reply(m, json!(true))],
+        _ => Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn errors_are_worded_for_what_refused_them() {
+    // cjet's error keys become the typed errors.
+    let fake = FakeDaemon::start(cjet_errors_script).await;
+    jet(&fake.url(), &["set", "m", "1"])
+        .await
+        .assert_fails(1, "jet: not a state: m is a method");
+    jet(&fake.url(), &["call", "s"])
+        .await
+        .assert_fails(1, "jet: not a method: s is a state");
+
+    // A WebSocket path the daemon does not serve (cjet answers HTTP/1.0 404).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let http = tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        for _ in 0..2 {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let mut buf = [0u8; 2048];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                .await;
+        }
+    });
+    let ws = format!("ws://{addr}/wrong");
+    let done = jet(&ws, &["info"]).await;
+    done.assert_fails(
+        3,
+        &format!("cannot connect to the daemon at {ws}: the daemon refused the WebSocket path (HTTP 404)"),
+    );
+    assert!(!done.stderr.contains("is jetd running"), "{done:#?}");
+    http.abort();
+
+    // An owner's refusal is the owner's, in its words.
+    let bus = Bus::start().await;
+    let peer = bus.peer().await;
+    let _strict = timeout(
+        STEP,
+        peer.add_state("plant/setpoint", json!(60)).on_set(|_| {
+            Err(jet_runtime::peer::invalid_argument(
+                "the setpoint must be within 30 to 90 °C",
+            ))
+        }),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let done = jet(&bus.tcp, &["set", "plant/setpoint", "95"]).await;
+    done.assert_fails(
+        1,
+        "jet: the owner refused: the setpoint must be within 30 to 90 °C\n",
+    );
+    assert!(!done.stderr.contains("daemon"), "{done:#?}");
+    bus.shutdown().await;
+}
+
+/// Under --json every error is one JSON object on stderr (command line errors too), and
+/// commands that find nothing say so for people.
+#[tokio::test]
+async fn errors_as_json_and_a_word_on_nothing() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let err = |done: &support::Done| -> Value {
+        serde_json::from_str(done.stderr.trim())
+            .unwrap_or_else(|e| panic!("stderr is not one JSON object ({e}): {done:#?}"))
+    };
+    let done = jet(&bus.tcp, &["--json", "set", "plant/nothing", "1"]).await;
+    assert_eq!(done.code, Some(1));
+    assert_eq!(
+        err(&done),
+        json!({"error": "no such path: plant/nothing", "kind": "refused", "exitCode": 1})
+    );
+    let done = jet(&bus.tcp, &["--json", "call", "plant/boiler/sum", "x"]).await;
+    let e = err(&done);
+    assert_eq!(e["kind"], "refused");
+    assert_eq!(e["daemonError"]["code"], 123);
+    assert_eq!(e["daemonError"]["data"], json!(["x"]));
+    let done = jet(&bus.tcp, &["get", "--json", "--field", "temp>5"]).await;
+    assert_eq!(done.code, Some(2));
+    assert_eq!(err(&done)["kind"], "usage");
+    let done = jet(&bus.tcp, &["--json", "frobnicate"]).await;
+    assert_eq!(done.code, Some(2));
+    let e = err(&done);
+    assert_eq!(e["kind"], "usage");
+    assert!(e["error"].as_str().unwrap().contains("frobnicate"), "{e}");
+    let done = jet("tcp://127.0.0.1:9", &["--json", "info"]).await;
+    assert_eq!(
+        (done.code, err(&done)["kind"].clone()),
+        (Some(3), json!("connection"))
+    );
+
+    // Nothing found: a word for people on stderr, stdout empty.
+    let done = jet(&bus.tcp, &["schema", "--equals", "plant/pump"]).await;
+    assert_eq!(
+        (done.code, done.stdout.as_str(), done.stderr.as_str()),
+        (
+            Some(0),
+            "",
+            "jet: no schemas: no matching element has one\n"
+        )
+    );
+    let done = jet(&bus.tcp, &["tree", "nothing"]).await;
+    assert_eq!(done.stderr, "jet: no element matches\n");
+    bus.shutdown().await;
+}
+
 #[tokio::test]
 async fn a_lost_connection_ends_fetch_and_add_with_status_3() {
     let bus = Bus::start().await;
@@ -783,7 +1090,7 @@ async fn credentials_come_from_an_environment_variable() {
     .unwrap();
 
     // Anonymous: the element is invisible.
-    let done = jet(&bus.tcp, &["get", "ops/"]).await;
+    let done = jet(&bus.tcp, &["get", "--json", "ops/"]).await;
     done.assert_ok();
     assert_eq!(done.stdout, "");
 
@@ -826,5 +1133,190 @@ async fn piped_output_has_no_colour_codes() {
     fetch.interrupt().await.assert_ok();
     let done = jet(&bus.tcp, &["tree"]).await;
     assert!(!done.stdout.contains('\x1b'));
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn tree_takes_a_prefix_and_a_depth() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let done = jet(&bus.tcp, &["tree", "plant/boiler"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.lines(),
+        [
+            "plant/boiler (2 elements)",
+            "├── setpoint = 70",
+            "└── sum()"
+        ]
+    );
+    let done = jet(&bus.tcp, &["tree", "--depth", "1"]).await;
+    done.assert_ok();
+    assert_eq!(done.lines(), ["other (1 element)", "plant (4 elements)"]);
+    let done = jet(&bus.tcp, &["tree", "--depth", "2", "plant"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.lines(),
+        [
+            "plant (4 elements)",
+            "├── boiler (2 elements)",
+            "├── pump = \"on\"  read-only",
+            "└── sensor = {\"temp\":80}  read-only",
+        ]
+    );
+    // A prefix nothing lies below: stdout stays empty, a word on stderr.
+    let done = jet(&bus.tcp, &["tree", "nothing"]).await;
+    assert_eq!(
+        (done.code, done.stdout.as_str(), done.stderr.as_str()),
+        (Some(0), "", "jet: no element matches\n")
+    );
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn ls_lists_direct_children() {
+    let bus = Bus::start().await;
+    let _plant = plant(&bus).await;
+    let done = jet(&bus.tcp, &["ls", "plant"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.lines(),
+        [
+            "plant/boiler/",
+            "plant/pump = \"on\"  read-only",
+            "plant/sensor = {\"temp\":80}  read-only",
+        ]
+    );
+    let done = jet(&bus.tcp, &["ls"]).await;
+    done.assert_ok();
+    assert_eq!(done.lines(), ["plant/", "other/"]);
+    let done = jet(&bus.tcp, &["ls", "--json", "plant/boiler"]).await;
+    done.assert_ok();
+    assert_eq!(
+        done.json_lines(),
+        [
+            json!({"path":"plant/boiler/setpoint","type":"state","value":70}),
+            json!({"path":"plant/boiler/sum","type":"method"}),
+        ]
+    );
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn fetch_nodes_reports_nodes_first() {
+    let bus = Bus::start().await;
+    let plant = plant(&bus).await;
+    let mut fetch = Running::spawn(
+        &bus.tcp,
+        &["fetch", "--json", "--nodes", "--starts-with", "plant/b"],
+    );
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(fetch.json().await);
+    }
+    assert_eq!(
+        got,
+        [
+            json!({"event":"add","path":"plant/boiler","node":true}),
+            json!({"event":"add","path":"plant/boiler/setpoint","value":70}),
+            json!({"event":"add","path":"plant/boiler/sum","method":true}),
+        ]
+    );
+    let valve = timeout(STEP, plant.peer.add_state("plant/burner/on", json!(true)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"add","path":"plant/burner","node":true})
+    );
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"add","path":"plant/burner/on","value":true,"fetchOnly":true})
+    );
+    drop(valve);
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"remove","path":"plant/burner/on","value":true})
+    );
+    assert_eq!(
+        fetch.json().await,
+        json!({"event":"remove","path":"plant/burner","node":true})
+    );
+    fetch.interrupt().await.assert_ok();
+    let done = jet(&bus.tcp, &["fetch", "--nodes", "--sort", "path"]).await;
+    done.assert_fails(2, "cannot be used with");
+    bus.shutdown().await;
+}
+
+/// Read frames of `jet tree --watch` (blocks separated by a blank line) until one equals
+/// `want`; the frames seen on the way are returned for the failure message.
+async fn frame_until(watch: &mut Running, want: &[&str]) {
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    let mut frame: Vec<String> = Vec::new();
+    for _ in 0..200 {
+        let line = watch.line().await;
+        if line.is_empty() {
+            seen.push(std::mem::take(&mut frame));
+            continue;
+        }
+        frame.push(line);
+        if frame == want {
+            return;
+        }
+    }
+    panic!("no frame {want:?} among {seen:?} (current {frame:?})");
+}
+
+#[tokio::test]
+async fn tree_watch_redraws_and_stops_on_interrupt() {
+    let bus = Bus::start().await;
+    let plant = plant(&bus).await;
+    let mut watch = Running::spawn(&bus.tcp, &["tree", "--watch", "plant/boiler"]);
+    frame_until(
+        &mut watch,
+        &[
+            "plant/boiler (2 elements)",
+            "├── setpoint = 70",
+            "└── sum()",
+        ],
+    )
+    .await;
+    let flame = timeout(
+        STEP,
+        plant.peer.add_state("plant/boiler/flame", json!(true)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(watch.line().await, "", "a new frame");
+    frame_until(
+        &mut watch,
+        &[
+            "plant/boiler (3 elements)",
+            "├── flame = true  read-only",
+            "├── setpoint = 70",
+            "└── sum()",
+        ],
+    )
+    .await;
+    timeout(STEP, plant.setpoint.change(json!(75)))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(watch.line().await, "");
+    frame_until(
+        &mut watch,
+        &[
+            "plant/boiler (3 elements)",
+            "├── flame = true  read-only",
+            "├── setpoint = 75",
+            "└── sum()",
+        ],
+    )
+    .await;
+    drop(flame);
+    let done = watch.interrupt().await;
+    done.assert_ok();
     bus.shutdown().await;
 }

@@ -66,6 +66,14 @@ pub(crate) fn node(ir: &NodeIr) -> TokenStream {
                 self.core.path()
             }
 
+            /// What lies directly below the node on the bus: its states, methods and
+            /// nested nodes, as the daemon reports them (PROTOCOL.md A.11).
+            pub async fn children(
+                &self,
+            ) -> #p::Result<#p::Vec<::jet_runtime::peer::Entry>, ::jet_runtime::typed::TypedError> {
+                self.core.children().await
+            }
+
             #(#client_fns)*
         }
     }

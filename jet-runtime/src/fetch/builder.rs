@@ -260,6 +260,7 @@ pub struct Fetch {
     value: Map<String, Value>,
     value_field: Map<String, Value>,
     sort: Option<Sort>,
+    nodes: bool,
 }
 
 impl Fetch {
@@ -427,6 +428,20 @@ impl Fetch {
         self.sort.is_some()
     }
 
+    /// Report the nodes of the hierarchy too (PROTOCOL.md A.11): the path rule selects
+    /// nodes as it selects elements, and every event says what it is about
+    /// ([`Subject`](crate::peer::Subject)). Works on every daemon: where the daemon has
+    /// no nodes the peer derives them. Cannot be combined with value rules or sorting.
+    pub fn nodes(mut self) -> Self {
+        self.nodes = true;
+        self
+    }
+
+    /// Whether [`Fetch::nodes`] was asked for.
+    pub fn is_nodes(&self) -> bool {
+        self.nodes
+    }
+
     /// The expression as JSON, without `id`.
     pub fn to_json(&self) -> Value {
         let mut out = Map::new();
@@ -466,6 +481,9 @@ impl Fetch {
                 s.insert("to".into(), Value::from(to));
             }
             out.insert("sort".into(), Value::Object(s));
+        }
+        if self.nodes {
+            out.insert("nodes".into(), Value::Bool(true));
         }
         Value::Object(out)
     }

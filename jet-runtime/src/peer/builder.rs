@@ -1,14 +1,22 @@
 //! Connecting: [`PeerBuilder`], the handshake (`config`, `authenticate`), and the supervisor
 //! task that notices a dropped connection and, with a [`ReconnectPolicy`], reconnects with
 //! backoff and restores everything the peer owned.
+//!
+//! Connecting and the handshake share one deadline, the connect timeout (default 5 s, less
+//! than the 10 s request timeout): a daemon that accepts the connection but never answers
+//! (a wrong port, a hung host) is a [`PeerError::Connect`], never a request timeout, so
+//! callers can tell "not reachable" from "reachable but slow".
 
 use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use serde_json::{json, Value};
 use tokio::sync::watch;
 
 use super::connection::{Address, Connection};
+use super::local::{Notice, NoticeFn};
 use super::registry::Shared;
 use super::{dispatch, Peer, PeerError, PeerInner};
 use crate::codec::DEFAULT_MAX_MESSAGE_SIZE;
@@ -44,8 +52,10 @@ pub(crate) struct Settings {
     pub(crate) name: Option<String>,
     pub(crate) credentials: Option<(String, String)>,
     pub(crate) request_timeout: Duration,
+    pub(crate) connect_timeout: Duration,
     pub(crate) reconnect: Option<ReconnectPolicy>,
     pub(crate) max_message_size: usize,
+    pub(crate) on_notice: Option<NoticeFn>,
 }
 
 /// Options for a [`Peer`]; see [`Peer::builder`].
@@ -55,8 +65,10 @@ pub struct PeerBuilder {
     name: Option<String>,
     credentials: Option<(String, String)>,
     request_timeout: Duration,
+    connect_timeout: Duration,
     reconnect: Option<ReconnectPolicy>,
     max_message_size: usize,
+    on_notice: Option<NoticeFn>,
 }
 
 impl Default for PeerBuilder {
@@ -65,8 +77,10 @@ impl Default for PeerBuilder {
             name: None,
             credentials: None,
             request_timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
             reconnect: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            on_notice: None,
         }
     }
 }
@@ -92,9 +106,27 @@ impl PeerBuilder {
         self
     }
 
+    /// How long connecting, including the WebSocket upgrade and the handshake (`config`,
+    /// `authenticate`), may take before it fails with [`PeerError::Connect`] (default 5 s).
+    /// Applies to the first connection and to every reconnect attempt.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
     /// Reconnect after the connection drops (default: don't; the peer is closed then).
+    /// With a policy, the first connection is retried the same way: a peer started before
+    /// its daemon connects once the daemon is up (or fails after `max_attempts`).
     pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
         self.reconnect = Some(policy);
+        self
+    }
+
+    /// Where [`Notice`]s go: what the daemon left out of an answer and the peer did itself
+    /// (value rules, sorting, `valueAsResult`; cjet ignores them). Default: a `tracing`
+    /// warning. The handler runs on the peer's tasks and must not block.
+    pub fn on_notice(mut self, handler: impl Fn(&Notice) + Send + Sync + 'static) -> Self {
+        self.on_notice = Some(NoticeFn(Arc::new(handler)));
         self
     }
 
@@ -105,19 +137,23 @@ impl PeerBuilder {
     }
 
     /// Connect to `addr` (`host:port` for TCP, `ws://host:port/path` for WebSocket), send
-    /// `config` and `authenticate` as configured, and return the peer. The first connection
-    /// is not retried: a daemon that is not there is reported at once.
+    /// `config` and `authenticate` as configured, and return the peer. Without a reconnect
+    /// policy the first connection is not retried: a daemon that is not there is reported at
+    /// once. With one, failed attempts are retried with its backoff, and the last failure is
+    /// returned once `max_attempts` is reached (a refused authentication is not retried).
     pub async fn connect(self, addr: &str) -> Result<Peer, PeerError> {
         let settings = Settings {
             addr: Address::parse(addr)?,
             name: self.name,
             credentials: self.credentials,
             request_timeout: self.request_timeout,
+            connect_timeout: self.connect_timeout,
             reconnect: self.reconnect,
             max_message_size: self.max_message_size,
+            on_notice: self.on_notice,
         };
         let shared = Arc::new(Shared::new(settings));
-        let conn = establish(&shared).await?;
+        let conn = first_connection(&shared).await?;
         let (shutdown_tx, shutdown_rx) = watch::channel(());
         let supervisor = tokio::spawn(supervise(shared.clone(), conn, shutdown_rx));
         Ok(Peer {
@@ -130,18 +166,68 @@ impl PeerBuilder {
     }
 }
 
+/// The first connection: one attempt, or as many as the reconnect policy allows.
+async fn first_connection(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
+    let Some(policy) = shared.settings.reconnect.clone() else {
+        return establish(shared).await;
+    };
+    let mut delay = policy.initial_delay;
+    let mut failures = 0u32;
+    loop {
+        match establish(shared).await {
+            Ok(conn) => return Ok(conn),
+            // Retrying cannot fix a refused login or a bad address.
+            Err(e) if !e.is_connection_error() => return Err(e),
+            Err(e) => {
+                failures += 1;
+                if policy.max_attempts.is_some_and(|max| failures >= max) {
+                    return Err(e);
+                }
+                tracing::debug!(error = %e, failures, "first connection failed, retrying");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(policy.max_delay);
+            }
+        }
+    }
+}
+
 /// Open a connection, install it, run the handshake and restore what the peer owns.
+/// Opening and the handshake must finish within the connect timeout.
 async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
+    let settings = &shared.settings;
+    let deadline = Instant::now() + settings.connect_timeout;
+    let no_answer = |what: &str| PeerError::Connect {
+        addr: settings.addr.to_string(),
+        reason: format!("{what} within {} s", settings.connect_timeout.as_secs_f64()),
+    };
     let for_reader = shared.clone();
-    let (conn, out) = Connection::open(
-        &shared.settings.addr,
-        shared.settings.max_message_size,
+    let open = Connection::open(
+        &settings.addr,
+        settings.max_message_size,
         Box::new(move |payload| dispatch::frame(&for_reader, payload)),
-    )
-    .await?;
+    );
+    let (conn, out) = match tokio::time::timeout_at(deadline, open).await {
+        Ok(opened) => opened?,
+        Err(_) => return Err(no_answer("no connection")),
+    };
     shared.lock().out = Some(out);
-    match handshake_and_restore(shared).await {
-        Ok(()) => Ok(conn),
+    let result = match tokio::time::timeout_at(deadline, handshake(shared)).await {
+        Ok(Ok(())) => restore(shared).await,
+        // The daemon's own answers (refused credentials, ...) stay what they are.
+        Ok(Err(PeerError::Timeout { details: None })) | Err(_) => {
+            Err(no_answer("no answer to the handshake"))
+        }
+        Ok(Err(e)) if e.is_connection_error() => Err(PeerError::Connect {
+            addr: settings.addr.to_string(),
+            reason: format!("the connection ended during the handshake ({e})"),
+        }),
+        Ok(Err(e)) => Err(e),
+    };
+    match result {
+        Ok(()) => {
+            shared.link_up();
+            Ok(conn)
+        }
         Err(e) => {
             shared.connection_lost();
             Err(e)
@@ -149,13 +235,17 @@ async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
     }
 }
 
-async fn handshake_and_restore(shared: &Shared) -> Result<(), PeerError> {
+/// `config` and `authenticate`, as configured.
+async fn handshake(shared: &Shared) -> Result<(), PeerError> {
     let settings = &shared.settings;
     if let Some(name) = &settings.name {
         // The name is only for the daemon's logs: a daemon that refuses `config`
         // (node-jet 3's answers it with `jet.ParseError`, lua-jet may not know it) is
         // still a daemon to work with.
-        match shared.request("config", json!({"name": name}), None).await {
+        match shared
+            .handshake_request("config", json!({"name": name}))
+            .await
+        {
             Err(e) if e.is_connection_error() || matches!(e, PeerError::Closed) => return Err(e),
             Err(e) => tracing::debug!(error = %e, "the daemon refused config; going on"),
             Ok(_) => {}
@@ -163,34 +253,49 @@ async fn handshake_and_restore(shared: &Shared) -> Result<(), PeerError> {
     }
     if let Some((user, password)) = &settings.credentials {
         shared
-            .request(
-                "authenticate",
-                json!({"user": user, "password": password}),
-                None,
-            )
+            .handshake_request("authenticate", json!({"user": user, "password": password}))
             .await?;
     }
+    Ok(())
+}
+
+/// After a reconnect: add the elements and fetches again.
+async fn restore(shared: &Shared) -> Result<(), PeerError> {
     // Restore elements with their current values, then fetches. Requests go out together
     // and are awaited together, so a restore costs one round trip, not one per element.
+    // Only what existed when the connection was lost: elements and fetches created while
+    // reconnecting are added by their own requests, which wait for the connection.
     let (adds, fetches): (Vec<Value>, Vec<Value>) = {
-        let mut reg = shared.lock();
+        let mut guard = shared.lock();
+        let reg = &mut *guard;
         let mut adds: Vec<Value> = reg
             .states
             .iter()
+            .filter(|(_, s)| reg.restores_token(s.token))
             .map(|(path, s)| s.add_params(path))
             .collect();
-        adds.extend(reg.methods.iter().map(|(path, m)| m.add_params(path)));
-        let fetches = reg
+        adds.extend(
+            reg.methods
+                .iter()
+                .filter(|(_, m)| reg.restores_token(m.token))
+                .map(|(path, m)| m.add_params(path)),
+        );
+        let restored: Vec<String> = reg
             .fetches
-            .values_mut()
-            .map(|f| {
-                f.resume();
-                f.expr.clone()
-            })
+            .keys()
+            .filter(|id| reg.restores_fetch(id))
+            .cloned()
             .collect();
+        let mut fetches = Vec::with_capacity(restored.len());
+        for id in &restored {
+            if let Some(f) = reg.fetches.get_mut(id) {
+                f.resume();
+                fetches.push(f.expr.clone());
+            }
+        }
         (adds, fetches)
     };
-    let adds = adds.into_iter().map(|p| shared.request("add", p, None));
+    let adds = adds.into_iter().map(|p| shared.handshake_request("add", p));
     for result in futures_util::future::join_all(adds).await {
         match result {
             Ok(_) => {}
@@ -205,7 +310,7 @@ async fn handshake_and_restore(shared: &Shared) -> Result<(), PeerError> {
     }
     let fetches = fetches
         .into_iter()
-        .map(|p| shared.request("fetch", p, None));
+        .map(|p| shared.handshake_request("fetch", p));
     for result in futures_util::future::join_all(fetches).await {
         match result {
             Ok(_) => {}

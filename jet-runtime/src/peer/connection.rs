@@ -8,10 +8,14 @@
 //! sends them.
 
 use std::fmt;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -112,9 +116,29 @@ impl Connection {
                 request
                     .headers_mut()
                     .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("jet"));
-                let (ws, _response) = tokio_tungstenite::connect_async(request)
+                let uri = request.uri();
+                let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+                let port = uri.port_u16().unwrap_or(80);
+                let tcp = TcpStream::connect((host, port))
                     .await
                     .map_err(|e| connect_error(e.to_string()))?;
+                let _ = tcp.set_nodelay(true);
+                let stream = Recording::new(tcp);
+                let answer = stream.seen.clone();
+                let ws = match tokio_tungstenite::client_async(request, stream).await {
+                    Ok((ws, _response)) => ws,
+                    Err(e) => {
+                        let seen = answer.lock().unwrap_or_else(|p| p.into_inner());
+                        return Err(match http_status(&seen) {
+                            Some(status) => PeerError::WebSocketRefused {
+                                addr: addr.to_string(),
+                                status,
+                            },
+                            None => connect_error(e.to_string()),
+                        });
+                    }
+                };
+                ws.get_ref().stop_recording();
                 let (sink, stream) = ws.split();
                 Connection {
                     reader: tokio::spawn(ws_reader(stream, on_frame)),
@@ -194,8 +218,84 @@ async fn tcp_writer(
     Ok(())
 }
 
-type WsStream =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type WsStream = tokio_tungstenite::WebSocketStream<Recording>;
+
+/// The TCP stream under a WebSocket. It keeps the first bytes the daemon sends (its answer
+/// to the upgrade) until the handshake is done, so a refused upgrade can be reported with
+/// its HTTP status even when tungstenite rejects the answer before reading the status (cjet
+/// answers a wrong path with `HTTP/1.0 404`, which fails tungstenite's version check).
+pub(crate) struct Recording {
+    inner: TcpStream,
+    seen: Arc<Mutex<Vec<u8>>>,
+    done: AtomicBool,
+}
+
+/// Enough for a status line and headers.
+const RECORD_BYTES: usize = 4096;
+
+impl Recording {
+    fn new(inner: TcpStream) -> Self {
+        Recording {
+            inner,
+            seen: Arc::new(Mutex::new(Vec::new())),
+            done: AtomicBool::new(false),
+        }
+    }
+
+    fn stop_recording(&self) {
+        self.done.store(true, Ordering::Relaxed);
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+}
+
+impl AsyncRead for Recording {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if !this.done.load(Ordering::Relaxed) {
+            let mut seen = this.seen.lock().unwrap_or_else(|p| p.into_inner());
+            let room = RECORD_BYTES.saturating_sub(seen.len());
+            let new = &buf.filled()[before..];
+            seen.extend_from_slice(&new[..new.len().min(room)]);
+        }
+        poll
+    }
+}
+
+impl AsyncWrite for Recording {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// The status of an HTTP answer that is not `101 Switching Protocols` (`HTTP/1.x NNN ..`).
+fn http_status(answer: &[u8]) -> Option<u16> {
+    let line = answer.split(|&b| b == b'\n').next()?;
+    let line = std::str::from_utf8(line).ok()?;
+    let mut words = line.split_whitespace();
+    if !words.next()?.starts_with("HTTP/") {
+        return None;
+    }
+    let status: u16 = words.next()?.parse().ok()?;
+    (status != 101).then_some(status)
+}
 
 async fn ws_reader(
     mut stream: futures_util::stream::SplitStream<WsStream>,
@@ -241,6 +341,18 @@ async fn ws_writer(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_upgrades_are_recognised_by_their_status_line() {
+        assert_eq!(http_status(b"HTTP/1.0 404 Not Found\r\n\r\n"), Some(404));
+        assert_eq!(
+            http_status(b"HTTP/1.1 400 Bad Request\r\nX: y\r\n"),
+            Some(400)
+        );
+        assert_eq!(http_status(b"HTTP/1.1 101 Switching Protocols\r\n"), None);
+        assert_eq!(http_status(b"\x00\x00\x00\x10{\"id\":1}"), None);
+        assert_eq!(http_status(b""), None);
+    }
 
     #[test]
     fn addresses_parse_as_tcp_or_websocket() {

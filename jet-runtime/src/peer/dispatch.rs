@@ -52,7 +52,11 @@ fn message(shared: &Arc<Shared>, message: Value) {
         if id.is_none() {
             let mut reg = shared.lock();
             if let Some(fetch) = reg.fetches.get_mut(&name) {
-                fetch.on_notification(params.unwrap_or(Value::Null));
+                let notice = fetch.on_notification(params.unwrap_or(Value::Null));
+                drop(reg);
+                if let Some(notice) = notice {
+                    super::local::report(&shared.settings, &notice);
+                }
                 return;
             }
         }

@@ -28,6 +28,15 @@ pub enum PeerError {
         /// What failed.
         reason: String,
     },
+    /// Something answered at the address but refused the WebSocket upgrade with this HTTP
+    /// status (404: a daemon that serves another path, such as cjet's `/api/jet/`).
+    #[error("cannot connect to {addr}: the daemon refused the WebSocket {} (HTTP {status})", if *.status == 404 { "path" } else { "upgrade" })]
+    WebSocketRefused {
+        /// The address as given.
+        addr: String,
+        /// The HTTP status of the daemon's answer.
+        status: u16,
+    },
     /// No element at this path (`pathNotExists`).
     #[error("no element at path `{0}`")]
     NotFound(String),
@@ -65,8 +74,10 @@ pub enum PeerError {
     /// `authenticate` after this peer already fetched: authenticate first.
     #[error("authenticate before fetching: the daemon refuses it after a fetch")]
     AlreadyFetching,
-    /// The daemon refused the parameters (missing or mistyped member, malformed fetch, ...).
-    #[error("{message}{}", fmt_data(.data))]
+    /// The parameters were refused: by the daemon (missing or mistyped member, malformed
+    /// fetch, ...) or by the element's owner (a refused value: node-jet's `invalidArgument`,
+    /// shown as "the owner refused: `<its message>`").
+    #[error("{}", fmt_invalid_params(.message, .data))]
     InvalidParams {
         /// The error object's message.
         message: String,
@@ -104,6 +115,40 @@ fn fmt_data(data: &Option<Value>) -> String {
     match data {
         Some(d) => format!(": {d}"),
         None => String::new(),
+    }
+}
+
+fn fmt_invalid_params(message: &str, data: &Option<Value>) -> String {
+    if let Some(refusal) = data.as_ref().and_then(owner_refusal) {
+        return refusal;
+    }
+    match data.as_ref().and_then(reason) {
+        Some(reason) => format!("{message}: {reason}"),
+        None => format!("{message}{}", fmt_data(data)),
+    }
+}
+
+/// An `invalidArgument` refusal in the owner's words: "the owner of `p` refused: <reason>"
+/// when the owner names path and reason (the typed layer does), else "the owner refused:
+/// <message>" (`{"invalidArgument":{"message":..}}`, or a bare string).
+fn owner_refusal(data: &Value) -> Option<String> {
+    let detail = data.get("invalidArgument")?;
+    if let Value::String(s) = detail {
+        return Some(format!("the owner refused: {s}"));
+    }
+    let text = |key: &str| detail.get(key).and_then(Value::as_str);
+    match (text("path"), text("reason"), text("message")) {
+        (Some(path), Some(reason), _) => Some(format!("the owner of `{path}` refused: {reason}")),
+        (_, _, Some(message)) => Some(format!("the owner refused: {message}")),
+        _ => None,
+    }
+}
+
+/// cjet's `{"reason":"<text>"}`.
+fn reason(data: &Value) -> Option<&str> {
+    match data {
+        Value::Object(m) if m.len() == 1 => m.get("reason")?.as_str(),
+        _ => None,
     }
 }
 
@@ -182,7 +227,8 @@ impl PeerError {
             codes::RESPONSE_TIMEOUT => PeerError::Timeout { details: obj.data },
             codes::METHOD_NOT_FOUND => PeerError::MethodNotFound(match obj.data {
                 Some(Value::String(s)) => s,
-                Some(other) => other.to_string(),
+                // cjet: `{"reason":"<method>"}`.
+                Some(other) => reason(&other).map_or_else(|| other.to_string(), str::to_owned),
                 None => String::new(),
             }),
             codes::INTERNAL_ERROR => match kind_value(&obj) {
@@ -246,8 +292,40 @@ impl PeerError {
     pub fn is_connection_error(&self) -> bool {
         matches!(
             self,
-            PeerError::ConnectionClosed | PeerError::Io(_) | PeerError::Connect { .. }
+            PeerError::ConnectionClosed
+                | PeerError::Io(_)
+                | PeerError::Connect { .. }
+                | PeerError::WebSocketRefused { .. }
         )
+    }
+
+    /// The error of a routed `set` or `call`: cjet's one key for both "set of a method" and
+    /// "call of a state" becomes [`NotAState`] or [`NotAMethod`] as the request says.
+    ///
+    /// [`NotAState`]: PeerError::NotAState
+    /// [`NotAMethod`]: PeerError::NotAMethod
+    pub(crate) fn for_routed(self, method: &str) -> Self {
+        let PeerError::InvalidParams {
+            data: Some(Value::Object(map)),
+            ..
+        } = &self
+        else {
+            return self;
+        };
+        match map.get("set/call on element not possible") {
+            Some(path) if map.len() == 1 => {
+                let path = match path {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                if method == "set" {
+                    PeerError::NotAState(path)
+                } else {
+                    PeerError::NotAMethod(path)
+                }
+            }
+            _ => self,
+        }
     }
 }
 
@@ -362,6 +440,73 @@ mod tests {
             json!({"message":"Internal error","code":-32603,"data":{"reason":"timeout for routed request"}}),
         );
         assert!(matches!(e, PeerError::Timeout { .. }));
+    }
+
+    #[test]
+    fn cjet_set_call_on_the_wrong_kind_follows_the_request() {
+        let e = || {
+            map(json!({"message":"Invalid params","code":-32602,
+                "data":{"set/call on element not possible":"m"}}))
+        };
+        assert!(matches!(e().for_routed("set"), PeerError::NotAState(p) if p == "m"));
+        assert!(matches!(e().for_routed("call"), PeerError::NotAMethod(p) if p == "m"));
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"change on method not possible":"m"}}),
+        );
+        assert!(matches!(e, PeerError::NotAState(_)));
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"request not authorized":"p"}}),
+        );
+        assert!(matches!(e, PeerError::NoAccess(_)));
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"not owner of state":"p"}}),
+        );
+        assert!(matches!(e, PeerError::Foreign(_)));
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"invalid credentials":"u"}}),
+        );
+        assert!(matches!(e, PeerError::InvalidCredentials));
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"fetched before authenticate":"u"}}),
+        );
+        assert!(matches!(e, PeerError::AlreadyFetching));
+        let e = map(json!({"message":"Method not found","code":-32601,"data":{"reason":"foo"}}));
+        assert!(matches!(e, PeerError::MethodNotFound(m) if m == "foo"));
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"reason":"no path given"}}),
+        );
+        assert_eq!(e.to_string(), "Invalid params: no path given");
+    }
+
+    #[test]
+    fn an_owners_refusal_reads_as_the_owners() {
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"invalidArgument":
+            {"message":"the setpoint must be within 30 to 90 °C","path":"b/s"}}}),
+        );
+        assert_eq!(
+            e.to_string(),
+            "the owner refused: the setpoint must be within 30 to 90 °C"
+        );
+        let e = map(
+            json!({"message":"Invalid params","code":-32602,"data":{"invalidArgument":
+            {"message":"`b/s` refused the value: too hot","path":"b/s","reason":"too hot"}}}),
+        );
+        assert_eq!(e.to_string(), "the owner of `b/s` refused: too hot");
+        let e = map(json!({"message":"Invalid params","code":-32602,
+            "data":{"missingParam":"path","got":{}}}));
+        assert_eq!(
+            e.to_string(),
+            r#"Invalid params: {"missingParam":"path","got":{}}"#
+        );
+        let e = PeerError::WebSocketRefused {
+            addr: "ws://h:1/x".into(),
+            status: 404,
+        };
+        assert_eq!(
+            e.to_string(),
+            "cannot connect to ws://h:1/x: the daemon refused the WebSocket path (HTTP 404)"
+        );
     }
 
     #[test]

@@ -16,6 +16,8 @@ use futures_util::Stream;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
+use super::local::{Checked, LocalRules, Notice};
+use super::nodes::{Deriver, Plan, Subject};
 use super::{Peer, PeerError};
 use crate::fetch::builder::Fetch;
 
@@ -34,6 +36,11 @@ pub struct ElementEvent {
     pub value: Option<Value>,
     /// This peer may not set or call the element.
     pub fetch_only: bool,
+    /// What the event is about: a node (only in [`Fetch::nodes`] fetches), a state or a
+    /// method.
+    ///
+    /// [`Fetch::nodes`]: crate::fetch::builder::Fetch::nodes
+    pub subject: Subject,
 }
 
 /// An element in a sorted window or a `get` result.
@@ -139,11 +146,17 @@ pub(crate) struct FetchEntry {
     tx: mpsc::UnboundedSender<FetchEvent>,
     /// `Some` for sorted fetches.
     window: Option<WindowState>,
+    /// `Some` for a nodes fetch on a daemon without nodes (see `nodes`).
+    deriver: Option<Box<Deriver>>,
+    /// The value rules and sorting, applied here if the daemon does not (`None`: nothing
+    /// to check).
+    local: Option<LocalRules>,
 }
 
 impl FetchEntry {
-    /// Turn one notification's params into a stream item.
-    pub(crate) fn on_notification(&mut self, params: Value) {
+    /// Turn one notification's params into a stream item. Returns a notice when the peer
+    /// had to apply a rule the daemon did not (for the caller to report, unlocked).
+    pub(crate) fn on_notification(&mut self, params: Value) -> Option<Notice> {
         let event = if let Some(changes) = params.get("changes") {
             // lua-jet encodes an empty list as `{}`.
             let changes: Vec<Element> = changes
@@ -164,12 +177,10 @@ impl FetchEntry {
                 .and_then(EventKind::parse)
             else {
                 tracing::debug!(%params, "ignoring a fetch notification without a known event");
-                return;
+                return None;
             };
-            let Some(path) = params.get("path").and_then(Value::as_str) else {
-                return;
-            };
-            FetchEvent::Element(ElementEvent {
+            let path = params.get("path").and_then(Value::as_str)?;
+            let element = ElementEvent {
                 kind,
                 path: path.to_owned(),
                 value: params.get("value").cloned(),
@@ -177,16 +188,52 @@ impl FetchEntry {
                     .get("fetchOnly")
                     .and_then(Value::as_bool)
                     .unwrap_or(false),
-            })
+                subject: Subject::of(&params),
+            };
+            let Some(local) = &mut self.local else {
+                self.send_element(element);
+                return None;
+            };
+            let (checked, notice) = local.element(element);
+            match checked {
+                Checked::Event(e) => self.send_element(e),
+                Checked::Window(changes, n) => {
+                    let window = self.window.get_or_insert_with(|| WindowState::new(1));
+                    let _ = self.tx.send(FetchEvent::Window(window.apply(changes, n)));
+                }
+                Checked::Nothing => {}
+            }
+            return notice;
         };
         // The stream may be gone already (dropped, unfetch on its way).
         let _ = self.tx.send(event);
+        None
+    }
+
+    /// Send one element event, through the node deriver when this is a nodes fetch on a
+    /// daemon without nodes.
+    fn send_element(&mut self, event: ElementEvent) {
+        let Some(deriver) = self.deriver.as_mut() else {
+            let _ = self.tx.send(FetchEvent::Element(event));
+            return;
+        };
+        let mut out = Vec::new();
+        deriver.apply(event, &mut out);
+        for ev in out {
+            let _ = self.tx.send(FetchEvent::Element(ev));
+        }
     }
 
     /// Tell the stream the fetch starts over after a reconnect.
     pub(crate) fn resume(&mut self) {
         if let Some(w) = &mut self.window {
             w.reset();
+        }
+        if let Some(d) = &mut self.deriver {
+            d.reset();
+        }
+        if let Some(local) = &mut self.local {
+            local.reset();
         }
         let _ = self.tx.send(FetchEvent::Resumed);
     }
@@ -247,7 +294,14 @@ impl Drop for FetchStream {
 /// Start a fetch: register the stream, send `fetch`, wait for the answer.
 pub(crate) async fn fetch(peer: &Peer, expr: &Fetch) -> Result<FetchStream, PeerError> {
     let shared = &peer.inner.shared;
-    let mut params = expr.to_json();
+    let (mut params, deriver) = if expr.is_nodes() {
+        match peer.node_plan(expr).await? {
+            Plan::Native(params) => (params, None),
+            Plan::Derived(params, deriver) => (params, Some(deriver)),
+        }
+    } else {
+        (expr.to_json(), None)
+    };
     let (tx, rx) = mpsc::unbounded_channel();
     let id = {
         let mut reg = shared.lock();
@@ -266,9 +320,11 @@ pub(crate) async fn fetch(peer: &Peer, expr: &Fetch) -> Result<FetchStream, Peer
         reg.fetches.insert(
             id.clone(),
             FetchEntry {
+                local: LocalRules::new(&params),
                 expr: params.clone(),
                 tx,
                 window,
+                deriver,
             },
         );
         id
@@ -370,6 +426,8 @@ mod tests {
             expr: json!({}),
             tx,
             window: None,
+            deriver: None,
+            local: None,
         };
         entry.on_notification(json!({"path":"a","event":"Add","value":1,"fetchOnly":true}));
         entry.on_notification(json!({"path":"m","event":"remove"}));

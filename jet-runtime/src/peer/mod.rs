@@ -35,7 +35,8 @@
 //! `correlation` (pending requests), `dispatch` (incoming messages), `registry` (what the
 //! peer owns and the way to reach the daemon, behind one lock), `owned` (what the `State`
 //! and `Method` handles share), `state`, `method`, `fetch`, `builder` (options, handshake,
-//! reconnect), `error`.
+//! reconnect), `local`
+//! (rules a daemon left out, applied here), `error`.
 //!
 //! Handlers: synchronous set/call handlers run on the connection's reader task, in arrival
 //! order, and must not block; asynchronous ones run on their own tasks. A panicking sync
@@ -47,7 +48,9 @@ mod correlation;
 mod dispatch;
 mod error;
 mod fetch;
+mod local;
 mod method;
+mod nodes;
 mod owned;
 mod registry;
 mod state;
@@ -58,15 +61,18 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{json, Value};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use builder::{PeerBuilder, ReconnectPolicy};
 pub use error::PeerError;
 pub use fetch::{Element, ElementEvent, EventKind, FetchEvent, FetchStream, Window};
+pub use local::Notice;
 pub use method::{CallResult, Method, MethodBuilder};
+pub use nodes::{node_prefixes, parent_of, Entry, Subject, Tree, TreeEntry};
 pub use state::{SetReply, SetResult, State, StateBuilder};
 
 use crate::fetch::builder::Fetch;
@@ -132,7 +138,19 @@ impl Peer {
         SetRequest {
             peer: self,
             path: path.into(),
-            value,
+            value: Payload::Value(value),
+            timeout: None,
+            value_as_result: false,
+        }
+    }
+
+    /// [`Peer::set`] with the value as JSON text, sent exactly as written (`1e3` stays
+    /// `1e3`; a [`Value`] cannot keep a number's spelling).
+    pub fn set_raw(&self, path: impl Into<String>, value: Box<RawValue>) -> SetRequest<'_> {
+        SetRequest {
+            peer: self,
+            path: path.into(),
+            value: Payload::Raw(value),
             timeout: None,
             value_as_result: false,
         }
@@ -143,14 +161,36 @@ impl Peer {
         CallRequest {
             peer: self,
             path: path.into(),
-            args,
+            args: Payload::Value(args),
+            timeout: None,
+        }
+    }
+
+    /// [`Peer::call`] with the arguments as JSON text, sent exactly as written.
+    pub fn call_raw(&self, path: impl Into<String>, args: Box<RawValue>) -> CallRequest<'_> {
+        CallRequest {
+            peer: self,
+            path: path.into(),
+            args: Payload::Raw(args),
             timeout: None,
         }
     }
 
     /// The elements matching `expr` right now (`get`, one round trip, no subscription).
+    /// (Nodes are not elements: [`Fetch::nodes`] is ignored here, see [`Peer::get_nodes`].)
+    /// Value rules and sorting are applied here if the daemon left them out (a [`Notice`]
+    /// says so).
     pub async fn get(&self, expr: &Fetch) -> Result<Vec<Element>, PeerError> {
-        fetch::parse_get(self.request("get", expr.to_json(), None).await?)
+        let mut params = expr.to_json();
+        if let Value::Object(m) = &mut params {
+            m.remove("nodes");
+        }
+        let elements = fetch::parse_get(self.request("get", params.clone(), None).await?)?;
+        let (elements, notices) = local::check_get(&params, elements);
+        for notice in &notices {
+            local::report(&self.inner.shared.settings, notice);
+        }
+        Ok(elements)
     }
 
     /// Subscribe to the elements matching `expr`. See [`FetchEvent`] for what the stream
@@ -215,9 +255,30 @@ impl Peer {
         self.inner.shared.request(method, params, timeout).await
     }
 
+    /// [`Peer::request`] with the params as JSON text, sent exactly as written.
+    pub async fn request_raw(
+        &self,
+        method: &str,
+        params: &RawValue,
+        timeout: Option<Duration>,
+    ) -> Result<Value, PeerError> {
+        self.inner.shared.request_raw(method, params, timeout).await
+    }
+
     /// Whether a connection is up right now (false while reconnecting and after close).
     pub fn is_connected(&self) -> bool {
         self.inner.shared.lock().out.is_some()
+    }
+
+    /// Resolves when the peer is closed for good: by [`close`](Peer::close), when the
+    /// connection is lost and no reconnect policy is set, or when the policy gives up. (A
+    /// connection lost while reconnecting is not "closed": the peer comes back.) For a
+    /// program that serves elements until the daemon goes away:
+    /// `tokio::select! { _ = peer.closed() => ..., _ = ctrl_c => ... }`.
+    pub async fn closed(&self) {
+        let mut link = self.inner.shared.link();
+        // The sender lives as long as `self`, so this only returns once closed.
+        let _ = link.wait_for(|l| *l == registry::Link::Closed).await;
     }
 
     /// Close the connection: pending requests fail with [`PeerError::Closed`], fetch streams
@@ -242,7 +303,7 @@ impl Peer {
 pub struct SetRequest<'a> {
     peer: &'a Peer,
     path: String,
-    value: Value,
+    value: Payload,
     timeout: Option<Duration>,
     value_as_result: bool,
 }
@@ -266,13 +327,24 @@ impl<'a> IntoFuture for SetRequest<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let mut p = Map::new();
-        p.insert("path".into(), Value::String(self.path));
-        p.insert("value".into(), self.value);
-        if self.value_as_result {
-            p.insert("valueAsResult".into(), Value::Bool(true));
+        async move {
+            let value = self.value.into_raw()?;
+            let params = RoutedParams {
+                path: &self.path,
+                value: Some(&value),
+                args: None,
+                value_as_result: self.value_as_result,
+                timeout: None,
+            };
+            let result = routed(self.peer, "set", params, self.timeout).await?;
+            // `true` for a value that is not `true`: the flag did not reach the owner (cjet
+            // does not forward it). Read the value instead.
+            if self.value_as_result && result == Value::Bool(true) && value.get().trim() != "true" {
+                return value_after_set(self.peer, &self.path, result).await;
+            }
+            Ok(result)
         }
-        routed(self.peer, "set", p, self.timeout).boxed()
+        .boxed()
     }
 }
 
@@ -281,7 +353,7 @@ impl<'a> IntoFuture for SetRequest<'a> {
 pub struct CallRequest<'a> {
     peer: &'a Peer,
     path: String,
-    args: Value,
+    args: Payload,
     timeout: Option<Duration>,
 }
 
@@ -298,11 +370,70 @@ impl<'a> IntoFuture for CallRequest<'a> {
     type IntoFuture = BoxFuture<'a, Self::Output>;
 
     fn into_future(self) -> Self::IntoFuture {
-        let mut p = Map::new();
-        p.insert("path".into(), Value::String(self.path));
-        p.insert("args".into(), self.args);
-        routed(self.peer, "call", p, self.timeout).boxed()
+        async move {
+            let args = self.args.into_raw()?;
+            let params = RoutedParams {
+                path: &self.path,
+                value: None,
+                args: Some(&args),
+                value_as_result: false,
+                timeout: None,
+            };
+            routed(self.peer, "call", params, self.timeout).await
+        }
+        .boxed()
     }
+}
+
+/// The value of `path` after a `set` whose `valueAsResult` answer was only `true`.
+async fn value_after_set(peer: &Peer, path: &str, answer: Value) -> Result<Value, PeerError> {
+    let elements = peer.get(&Fetch::all().path_equals(path)).await?;
+    match elements
+        .into_iter()
+        .find(|e| e.path == path)
+        .and_then(|e| e.value)
+    {
+        // The owner adjusted the value to `true`, and said so.
+        Some(Value::Bool(true)) | None => Ok(answer),
+        Some(value) => {
+            let notice = Notice::ValueAsResultIgnored {
+                path: path.to_owned(),
+            };
+            local::report(&peer.inner.shared.settings, &notice);
+            Ok(value)
+        }
+    }
+}
+
+/// A set value or call arguments: parsed, or JSON text to send as it is.
+enum Payload {
+    Value(Value),
+    Raw(Box<RawValue>),
+}
+
+impl Payload {
+    fn into_raw(self) -> Result<Box<RawValue>, PeerError> {
+        match self {
+            Payload::Raw(raw) => Ok(raw),
+            Payload::Value(v) => serde_json::value::to_raw_value(&v)
+                .map_err(|e| PeerError::Protocol(format!("cannot encode the value: {e}"))),
+        }
+    }
+}
+
+/// The params of a routed `set`/`call`, in the member order peers have always sent.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RoutedParams<'a> {
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    value: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    args: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    value_as_result: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeout: Option<f64>,
 }
 
 /// Send a routed request. With an explicit timeout the daemon enforces it; the peer waits a
@@ -310,14 +441,18 @@ impl<'a> IntoFuture for CallRequest<'a> {
 async fn routed(
     peer: &Peer,
     method: &str,
-    mut params: Map<String, Value>,
+    mut params: RoutedParams<'_>,
     timeout: Option<Duration>,
 ) -> Result<Value, PeerError> {
     let local = timeout.map(|t| {
-        params.insert("timeout".into(), json!(t.as_secs_f64()));
+        params.timeout = Some(t.as_secs_f64());
         (t + Duration::from_secs(1)).max(peer.inner.shared.settings.request_timeout)
     });
-    peer.request(method, Value::Object(params), local).await
+    let params = serde_json::value::to_raw_value(&params)
+        .map_err(|e| PeerError::Protocol(format!("cannot encode the request: {e}")))?;
+    peer.request_raw(method, &params, local)
+        .await
+        .map_err(|e| e.for_routed(method))
 }
 
 /// An error for a handler to return: `-32602 Invalid params` with

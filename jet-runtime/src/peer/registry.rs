@@ -10,8 +10,10 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 use super::builder::Settings;
 use super::correlation::Requests;
@@ -32,6 +34,9 @@ pub(crate) struct Registry {
     pub(crate) fetches: HashMap<String, FetchEntry>,
     next_fetch: u64,
     next_token: u64,
+    /// `next_token` and `next_fetch` when the connection was last lost: what was created
+    /// after that (while reconnecting) is not restored, its own waiting request adds it.
+    lost_at: (u64, u64),
     /// Set once the peer is closed for good (explicitly, or the connection dropped without
     /// a reconnect policy).
     pub(crate) closed: bool,
@@ -63,6 +68,19 @@ impl Registry {
         self.next_token += 1;
         self.next_token
     }
+
+    /// Whether the element with this token existed before the connection was lost (so a
+    /// reconnect restores it).
+    pub(crate) fn restores_token(&self, token: u64) -> bool {
+        token <= self.lost_at.0
+    }
+
+    /// Whether the fetch with this id existed before the connection was lost.
+    pub(crate) fn restores_fetch(&self, id: &str) -> bool {
+        id.strip_prefix("__jr_fetch_")
+            .and_then(|n| n.parse::<u64>().ok())
+            .is_none_or(|n| n <= self.lost_at.1)
+    }
 }
 
 /// A request or notification as JSON text: `{"id","method","params"}` in that order.
@@ -76,10 +94,35 @@ pub(crate) fn message(id: Option<u64>, method: &str, params: Value) -> String {
     Value::Object(m).to_string()
 }
 
+/// A request whose params are JSON text, sent as they are (numbers keep their spelling).
+#[cfg(test)]
+pub(crate) fn raw_message(id: u64, method: &str, params: &RawValue) -> String {
+    message_text(id, method, params.get())
+}
+
+/// `{"id","method","params"}` with `params` already JSON text.
+fn message_text(id: u64, method: &str, params: &str) -> String {
+    let method = Value::String(method.into());
+    format!(r#"{{"id":{id},"method":{method},"params":{params}}}"#)
+}
+
+/// Where the peer's connection stands. Requests issued while it is `Connecting` (during a
+/// reconnect) wait for `Up`; [`Peer::closed`](super::Peer::closed) waits for `Closed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// Not connected yet, or reconnecting (the handshake is not finished).
+    Connecting,
+    /// Connected, handshake done, everything restored.
+    Up,
+    /// Closed for good.
+    Closed,
+}
+
 /// The shared core of one peer.
 pub(crate) struct Shared {
     pub(crate) settings: Settings,
     registry: Mutex<Registry>,
+    link: watch::Sender<Link>,
 }
 
 impl Shared {
@@ -87,7 +130,24 @@ impl Shared {
         Shared {
             settings,
             registry: Mutex::new(Registry::default()),
+            link: watch::Sender::new(Link::Connecting),
         }
+    }
+
+    /// The connection is up and restored: release the requests that wait for it.
+    pub(crate) fn link_up(&self) {
+        self.link.send_if_modified(|link| {
+            let was = *link;
+            if was == Link::Connecting {
+                *link = Link::Up;
+            }
+            was == Link::Connecting
+        });
+    }
+
+    /// Watch where the connection stands.
+    pub(crate) fn link(&self) -> watch::Receiver<Link> {
+        self.link.subscribe()
     }
 
     /// Lock the registry. A panic in another thread while it held the lock cannot leave the
@@ -98,27 +158,80 @@ impl Shared {
     }
 
     /// Send a request and wait for its response, or fail after `timeout` (default: the
-    /// peer's request timeout).
+    /// peer's request timeout). With a reconnect policy, a request issued while the peer
+    /// reconnects waits for the connection (within the same timeout) instead of failing.
     pub(crate) async fn request(
         &self,
         method: &str,
         params: Value,
         timeout: Option<Duration>,
     ) -> Result<Value, PeerError> {
-        let (id, rx) = {
+        let text = params.to_string();
+        self.request_with(|id| message_text(id, method, &text), timeout, true)
+            .await
+    }
+
+    /// [`Shared::request`] with params given as JSON text.
+    pub(crate) async fn request_raw(
+        &self,
+        method: &str,
+        params: &RawValue,
+        timeout: Option<Duration>,
+    ) -> Result<Value, PeerError> {
+        self.request_with(|id| message_text(id, method, params.get()), timeout, true)
+            .await
+    }
+
+    /// A request of the handshake (and restore): sent on the connection being set up,
+    /// without waiting for it to be up.
+    pub(crate) async fn handshake_request(
+        &self,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, PeerError> {
+        let text = params.to_string();
+        self.request_with(|id| message_text(id, method, &text), None, false)
+            .await
+    }
+
+    /// Send the request `build` writes for a fresh id and wait for its response. `wait`:
+    /// while reconnecting, wait for the connection first (see [`Shared::request`]).
+    async fn request_with(
+        &self,
+        build: impl Fn(u64) -> String,
+        timeout: Option<Duration>,
+        wait: bool,
+    ) -> Result<Value, PeerError> {
+        let timeout = timeout.unwrap_or(self.settings.request_timeout);
+        let deadline = Instant::now() + timeout;
+        let wait = wait && self.settings.reconnect.is_some();
+        let (id, rx) = loop {
+            if wait {
+                let mut link = self.link();
+                let up = link.wait_for(|l| *l != Link::Connecting);
+                // Still reconnecting when the time is up: a connection error, like a request
+                // that finds the connection gone.
+                if tokio::time::timeout_at(deadline, up).await.is_err() {
+                    return Err(PeerError::ConnectionClosed);
+                }
+            }
             let mut reg = self.lock();
             let (id, rx) = reg.requests.register();
-            if let Err(e) = reg.send(message(Some(id), method, params)) {
-                reg.requests.cancel(id);
-                return Err(e);
+            match reg.send(build(id)) {
+                Ok(()) => break (id, rx),
+                Err(e) => {
+                    reg.requests.cancel(id);
+                    // Lost again between "up" and sending: wait for the next connection.
+                    if !(wait && matches!(e, PeerError::ConnectionClosed)) {
+                        return Err(e);
+                    }
+                }
             }
-            (id, rx)
         };
         // Forget the request if the caller drops this future or it times out, so the table
         // cannot grow with abandoned ids.
         let guard = CancelOnDrop { shared: self, id };
-        let timeout = timeout.unwrap_or(self.settings.request_timeout);
-        let outcome = match tokio::time::timeout(timeout, rx).await {
+        let outcome = match tokio::time::timeout_at(deadline, rx).await {
             Ok(Ok(outcome)) => outcome,
             // The sender is dropped only when the table is torn down.
             Ok(Err(_)) => Err(PeerError::ConnectionClosed),
@@ -129,6 +242,7 @@ impl Shared {
     }
 
     /// The connection dropped: fail every pending request at once and stop queueing.
+    /// (Pending requests are not re-sent after a reconnect: the daemon may have run them.)
     pub(crate) fn connection_lost(&self) {
         let mut reg = self.lock();
         reg.out = None;
@@ -138,6 +252,16 @@ impl Shared {
             PeerError::ConnectionClosed
         };
         reg.requests.fail_all(&error);
+        reg.lost_at = (reg.next_token, reg.next_fetch);
+        drop(reg);
+        // `Closed` stays; otherwise reconnecting (or not, which `close` settles).
+        self.link.send_if_modified(|link| {
+            let changed = *link == Link::Up;
+            if changed {
+                *link = Link::Connecting;
+            }
+            changed
+        });
     }
 
     /// The peer is finished: fail what is pending and end every fetch stream.
@@ -148,6 +272,8 @@ impl Shared {
         reg.requests.fail_all(&PeerError::Closed);
         // Dropping the senders ends the streams.
         reg.fetches.clear();
+        drop(reg);
+        self.link.send_replace(Link::Closed);
     }
 }
 
@@ -176,6 +302,11 @@ mod tests {
         assert_eq!(
             message(None, "change", json!({"path":"a","value":2})),
             r#"{"method":"change","params":{"path":"a","value":2}}"#
+        );
+        let params = RawValue::from_string(r#"{"path":"a","value":1e3}"#.into()).unwrap();
+        assert_eq!(
+            raw_message(8, "set", &params),
+            r#"{"id":8,"method":"set","params":{"path":"a","value":1e3}}"#
         );
     }
 

@@ -18,7 +18,7 @@ use super::args::{short_type_name, ArgsOut};
 use super::schema::join;
 use super::TypedError;
 use crate::fetch::builder::Fetch;
-use crate::peer::{EventKind, FetchEvent, FetchStream, Peer};
+use crate::peer::{Entry, EventKind, FetchEvent, FetchStream, Peer};
 
 /// Implemented by every generated `<Name>Client`.
 pub trait NodeClient: Sized {
@@ -76,6 +76,12 @@ impl ClientCore {
     /// The full path of element `name`.
     pub fn element(&self, name: &str) -> String {
         join(&self.path, name)
+    }
+
+    /// What lies directly below the node on the bus (PROTOCOL.md A.11): its states and
+    /// methods and its nested nodes, on any daemon (see [`Peer::children`]).
+    pub async fn children(&self) -> Result<Vec<Entry>, TypedError> {
+        Ok(self.peer.children(&self.path).await?)
     }
 
     /// Set state `name`; resolves when the service accepted (or refused) the value.

@@ -69,7 +69,13 @@ impl SetError {
                 detail.insert("expected".into(), Value::String(expected));
                 m
             }
-            SetError::Invalid(reason) => format!("`{path}` refused the value: {reason}"),
+            SetError::Invalid(reason) => {
+                // `reason` alone too, so a Rust requester can say "the owner of `path`
+                // refused: <reason>" (PeerError's Display).
+                let m = format!("`{path}` refused the value: {reason}");
+                detail.insert("reason".into(), Value::String(reason));
+                m
+            }
             SetError::Encode(message) => {
                 return internal_error(format!("`{path}`: cannot serialise the value: {message}"))
             }
@@ -202,9 +208,16 @@ mod tests {
         );
         let e = SetError::Invalid("95 is above 90".into()).into_error_object("b/setpoint");
         assert_eq!(
-            e.data.unwrap()["invalidArgument"]["message"],
+            e.data.as_ref().unwrap()["invalidArgument"]["message"],
             "`b/setpoint` refused the value: 95 is above 90"
         );
+        assert_eq!(
+            e.data.as_ref().unwrap()["invalidArgument"]["reason"],
+            "95 is above 90"
+        );
+        // What a Rust requester (and so `TypedError`) shows.
+        let shown = TypedError::Peer(PeerError::from_error_object(e)).to_string();
+        assert_eq!(shown, "the owner of `b/setpoint` refused: 95 is above 90");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! state at `<mount path>/<field name>`; `#[jet_runtime::methods]` on an inherent `impl`
 //! block turns each `pub fn` into a method at `<mount path>/<fn name>`. Both also generate
 //! a client type `<Name>Client`. The attribute reference is in the docs of the
-//! [`Node`](crate::Node) derive and the [`methods`](crate::methods) attribute.
+//! [`Node`](macro@crate::Node) derive and the [`methods`](macro@crate::methods) attribute.
 //!
 //! ```no_run
 //! use jet_runtime::prelude::*;

@@ -20,6 +20,7 @@ mod message;
 mod method;
 mod methods;
 mod n3;
+mod nesting;
 mod params;
 mod registry;
 mod reply;
@@ -35,6 +36,7 @@ use tokio::sync::Notify;
 pub use method::DaemonMethod;
 pub use registry::access::{Access, Op};
 pub use registry::fetchers::FetcherId;
+pub use registry::nodes::{Hierarchy, NodeOptions};
 
 use crate::auth::{Groups, Users};
 use crate::outbox::Outbox;
@@ -65,9 +67,17 @@ impl Core {
     }
 }
 
+/// Asks a connection's transport, without waiting, whether its peer has already closed
+/// it (`true`: gone). The bus calls it under its lock, only when an `add` conflicts with
+/// an element that connection owns (PROTOCOL.md A.7: a peer that closed and came back
+/// must not be refused because its old connection's task has not yet seen the end).
+pub type ClosedProbe = Box<dyn Fn() -> bool + Send>;
+
 /// One connected peer as the core sees it.
 pub(in crate::bus) struct Conn {
     outbox: Arc<Outbox>,
+    /// See [`ClosedProbe`]; `None` for connections without a socket (tests, benches).
+    closed_probe: Option<ClosedProbe>,
     addr: Option<SocketAddr>,
     transport: &'static str,
     /// How the peer speaks (PROTOCOL.md A.10).
@@ -99,6 +109,10 @@ pub struct Core {
     index: FetcherIndex,
     conns: IdMap<ConnId, Conn>,
     routes: Routes,
+    /// The nodes the element paths imply (A.11).
+    nodes: registry::nodes::Nodes,
+    /// The `nodes:true` fetchers (usually none or few): told about every add and remove.
+    node_fetchers: Vec<FetcherId>,
     next_conn: ConnId,
     /// When the timer task will next look at the routes (`None`: it sleeps until woken).
     timer_next: Option<Instant>,
@@ -108,6 +122,8 @@ pub struct Core {
 /// The core behind its lock, plus what connection tasks need next to it.
 pub struct Bus {
     core: Mutex<Core>,
+    /// `--max-nesting-depth`, checked before the lock.
+    max_nesting_depth: usize,
     timer_wake: Arc<Notify>,
     users: Users,
 }
@@ -134,6 +150,9 @@ impl Bus {
     pub fn new(config: &crate::Config) -> Arc<Bus> {
         let timer_wake = Arc::new(Notify::new());
         let users = config.users.clone();
+        let node_options = config.nodes;
+        let nodes = registry::nodes::Nodes::new(node_options);
+        let max_nesting_depth = config.max_nesting_depth;
         let config = Limits {
             default_timeout: config.default_timeout,
             max_elements_per_peer: config.max_elements_per_peer,
@@ -149,6 +168,10 @@ impl Bus {
                 "authentication": true,
                 "fetch": "full",
                 "schemas": true,
+                "nodes": {
+                    "separator": node_options.separator.to_string(),
+                    "hierarchy": node_options.hierarchy.as_str(),
+                },
             }
         })
         .to_string();
@@ -166,6 +189,7 @@ impl Bus {
         })
         .to_string();
         Arc::new(Bus {
+            max_nesting_depth,
             core: Mutex::new(Core {
                 config,
                 info,
@@ -175,6 +199,8 @@ impl Bus {
                 index: FetcherIndex::default(),
                 conns: IdMap::default(),
                 routes: Routes::default(),
+                nodes,
+                node_fetchers: Vec::new(),
                 next_conn: ConnId::FIRST,
                 timer_next: None,
                 timer_wake: timer_wake.clone(),
@@ -202,6 +228,18 @@ impl Bus {
         transport: &'static str,
         addr: Option<SocketAddr>,
     ) -> ConnId {
+        self.connect_probed(outbox, transport, addr, None)
+    }
+
+    /// Register a new connection whose transport can tell whether its peer already
+    /// closed it (see [`ClosedProbe`]).
+    pub fn connect_probed(
+        &self,
+        outbox: Arc<Outbox>,
+        transport: &'static str,
+        addr: Option<SocketAddr>,
+        closed_probe: Option<ClosedProbe>,
+    ) -> ConnId {
         let mut core = self.lock();
         let id = core.next_conn;
         core.next_conn = id.next();
@@ -209,6 +247,7 @@ impl Bus {
             id,
             Conn {
                 outbox,
+                closed_probe,
                 addr,
                 transport,
                 dialect: Dialect::Classic,
@@ -240,7 +279,13 @@ impl Bus {
     /// scanning is most of a message's work), so another connection's task can use the
     /// core meanwhile.
     pub fn handle_frame(&self, conn: ConnId, text: &[u8], start: usize) -> FrameOutcome {
-        let frame = match message::parse_frame(text) {
+        let max_depth = self.max_nesting_depth;
+        let parsed = if nesting::deeper_than(text, max_depth) {
+            Err(nesting::reason(max_depth))
+        } else {
+            message::parse_frame(text)
+        };
+        let frame = match parsed {
             Ok(frame) => frame,
             Err(reason) => {
                 let core = self.lock();
@@ -256,6 +301,11 @@ impl Bus {
             }
         };
         let mut core = self.lock();
+        if !core.conns.contains_key(&conn) {
+            // Already cleaned up: its peer closed it and a conflicting `add` of another
+            // connection found out first (see `Core::owner_is_gone`).
+            return FrameOutcome::Done;
+        }
         match frame {
             message::Frame::One(_) if start > 0 => FrameOutcome::Done,
             message::Frame::One(msg) => match core.handle_message(conn, &msg) {

@@ -207,10 +207,13 @@ pub struct Notification<'a> {
     pub path: &'a str,
     pub event: Event,
     pub value: Option<&'a JsonText>,
+    /// `type` (`node`, `state`, `method`): only in the events of a `nodes:true` fetch, so a
+    /// peer that did not ask for nodes never sees the member (in either dialect).
+    pub kind: Option<&'a str>,
 }
 
-/// Classic: `{"method":<fetch id>,"params":{"fetchOnly":true?,"path":..,"event":..,"value":..?}}`;
-/// node-jet 3: `{"method":<fetch id>,"params":{"path","event":"Add"|..,"value"?}}`, no
+/// Classic: `{"method":<fetch id>,"params":{"fetchOnly":true?,"path":..,"event":..,"type":..?,"value":..?}}`;
+/// node-jet 3: `{"method":<fetch id>,"params":{"path","event":"Add"|..,"type"?,"value"?}}`, no
 /// `fetchOnly`, no value on `Remove`.
 pub fn notification(out: &Outbox, d: Dialect, n: &Notification<'_>) {
     out.push_with(|b| {
@@ -219,7 +222,7 @@ pub fn notification(out: &Outbox, d: Dialect, n: &Notification<'_>) {
         b.extend_from_slice(b",\"params\":");
         match d {
             Dialect::Classic => {
-                write_event_params(b, n.fetch_only, n.path, n.event.as_str(), n.value)
+                write_event_params(b, n.fetch_only, n.path, n.event.as_str(), n.value, n.kind)
             }
             Dialect::N3 => {
                 let value = if n.event == Event::Remove {
@@ -227,27 +230,32 @@ pub fn notification(out: &Outbox, d: Dialect, n: &Notification<'_>) {
                 } else {
                     n.value
                 };
-                write_event_params(b, false, n.path, n.event.as_n3_str(), value)
+                write_event_params(b, false, n.path, n.event.as_n3_str(), value, n.kind)
             }
         }
         b.push(b'}');
     });
 }
 
-/// One entry of an unsorted `get` result: classic `{"fetchOnly":true?,"path","event":"add","value"?}`,
-/// node-jet 3 `{"path","value"?}`.
+/// One entry of an unsorted `get` result: classic
+/// `{"fetchOnly":true?,"path","event":"add","type"?,"value"?}`, node-jet 3
+/// `{"path","type"?,"value"?}`; `type` only for a `nodes:true` get.
 pub fn write_get_entry(
     b: &mut Vec<u8>,
     d: Dialect,
     path: &str,
     value: Option<&JsonText>,
     fetch_only: bool,
+    kind: Option<&str>,
 ) {
     match d {
-        Dialect::Classic => write_event_params(b, fetch_only, path, Event::Add.as_str(), value),
+        Dialect::Classic => {
+            write_event_params(b, fetch_only, path, Event::Add.as_str(), value, kind)
+        }
         Dialect::N3 => {
             b.extend_from_slice(b"{\"path\":");
             write_json_str(b, path);
+            write_kind(b, kind);
             write_value(b, value);
             b.push(b'}');
         }
@@ -270,12 +278,21 @@ fn write_value(b: &mut Vec<u8>, value: Option<&JsonText>) {
     }
 }
 
+fn write_kind(b: &mut Vec<u8>, kind: Option<&str>) {
+    if let Some(kind) = kind {
+        b.extend_from_slice(b",\"type\":\"");
+        b.extend_from_slice(kind.as_bytes());
+        b.push(b'"');
+    }
+}
+
 fn write_event_params(
     b: &mut Vec<u8>,
     fetch_only: bool,
     path: &str,
     event: &str,
     value: Option<&JsonText>,
+    kind: Option<&str>,
 ) {
     b.push(b'{');
     if fetch_only {
@@ -286,6 +303,7 @@ fn write_event_params(
     b.extend_from_slice(b",\"event\":\"");
     b.extend_from_slice(event.as_bytes());
     b.push(b'"');
+    write_kind(b, kind);
     write_value(b, value);
     b.push(b'}');
 }
@@ -558,6 +576,7 @@ mod tests {
             path: "a/b",
             event: Event::Add,
             value: Some(&v),
+            kind: None,
         };
         notification(&out, Dialect::Classic, &n);
         notification(&out, Dialect::N3, &n);
@@ -569,13 +588,43 @@ mod tests {
                 ..n
             },
         );
+        let typed = Notification {
+            kind: Some("state"),
+            ..n
+        };
+        notification(&out, Dialect::Classic, &typed);
+        notification(&out, Dialect::N3, &typed);
         assert_eq!(
             drained(&out),
             [
                 r#"{"method":"f","params":{"fetchOnly":true,"path":"a/b","event":"add","value":{"x":1}}}"#,
                 r#"{"method":"f","params":{"path":"a/b","event":"Add","value":{"x":1}}}"#,
                 r#"{"method":"f","params":{"path":"a/b","event":"Remove"}}"#,
+                r#"{"method":"f","params":{"fetchOnly":true,"path":"a/b","event":"add","type":"state","value":{"x":1}}}"#,
+                r#"{"method":"f","params":{"path":"a/b","event":"Add","type":"state","value":{"x":1}}}"#,
             ]
+        );
+    }
+
+    #[test]
+    fn get_entry_shape() {
+        let v = JsonText::from_valid("1");
+        let mut b = Vec::new();
+        write_get_entry(&mut b, Dialect::Classic, "a", Some(&v), false, None);
+        b.push(b' ');
+        write_get_entry(&mut b, Dialect::Classic, "n", None, false, Some("node"));
+        b.push(b' ');
+        write_get_entry(&mut b, Dialect::N3, "a", Some(&v), true, None);
+        b.push(b' ');
+        write_get_entry(&mut b, Dialect::N3, "a", Some(&v), false, Some("state"));
+        assert_eq!(
+            String::from_utf8(b).unwrap(),
+            concat!(
+                r#"{"path":"a","event":"add","value":1} "#,
+                r#"{"path":"n","event":"add","type":"node"} "#,
+                r#"{"path":"a","value":1} "#,
+                r#"{"path":"a","type":"state","value":1}"#,
+            )
         );
     }
 

@@ -3,7 +3,7 @@
 //! (`tcp` and `ws` call it, never the other way round).
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -95,6 +95,10 @@ pub enum ReadEnd {
     Io(std::io::Error),
     /// A WebSocket protocol error.
     Protocol(String),
+    /// Nothing arrived for `--idle-timeout`.
+    Idle(Duration),
+    /// The peer speaks another protocol (e.g. HTTP on the TCP port); says which.
+    WrongProtocol(&'static str),
 }
 
 /// How a connection's writing side ended.
@@ -123,11 +127,20 @@ pub struct ConnCtx {
     pub transport: Transport,
     pub config: Arc<Config>,
     stop: StopSignal,
+    /// Set when the reader has seen the end of the stream, before the clean-up waits for
+    /// the core lock (read by the bus's closed-peer probe, see `probe`).
+    seen_end: Arc<AtomicBool>,
 }
 
 impl ConnCtx {
     /// Register an accepted connection with the bus.
-    pub fn register(incoming: Incoming, transport: Transport) -> ConnCtx {
+    pub fn register(
+        incoming: Incoming,
+        transport: Transport,
+        closed_probe: impl FnOnce(Arc<AtomicBool>) -> crate::bus::ClosedProbe,
+    ) -> ConnCtx {
+        let seen_end = Arc::new(AtomicBool::new(false));
+        let closed_probe = Some(closed_probe(seen_end.clone()));
         let Incoming {
             addr,
             bus,
@@ -135,7 +148,7 @@ impl ConnCtx {
             stop,
         } = incoming;
         let outbox = Arc::new(Outbox::new(settings.config.max_outbound_queue));
-        let conn = bus.connect(outbox.clone(), transport.name(), Some(addr));
+        let conn = bus.connect_probed(outbox.clone(), transport.name(), Some(addr), closed_probe);
         let listener_dialect = match transport {
             Transport::Tcp => settings.config.tcp_dialect,
             Transport::WebSocket => settings.config.ws_dialect,
@@ -151,6 +164,7 @@ impl ConnCtx {
             transport,
             config: settings.config,
             stop,
+            seen_end,
         }
     }
 
@@ -173,11 +187,16 @@ pub async fn run_connection(
     let kind = ctx.transport.name();
     tokio::select! {
         end = &mut reader => {
+            if matches!(end, ReadEnd::Eof | ReadEnd::Io(_) | ReadEnd::Protocol(_)) {
+                ctx.seen_end.store(true, Ordering::Release);
+            }
             match &end {
                 ReadEnd::Eof => tracing::debug!(%addr, kind, "peer closed the connection"),
                 ReadEnd::TooLarge { len, max } => tracing::warn!(%addr, kind, "closing connection: frame of {len} bytes exceeds --max-message-size {max}"),
                 ReadEnd::Io(e) => tracing::debug!(%addr, kind, "read error: {e}"),
                 ReadEnd::Protocol(e) => tracing::info!(%addr, kind, "closing connection: {e}"),
+                ReadEnd::WrongProtocol(what) => tracing::warn!(%addr, kind, "closing connection: {what}"),
+                ReadEnd::Idle(t) => tracing::info!(%addr, kind, "closing connection: nothing received for {t:?} (--idle-timeout)"),
             }
             bus.disconnect(conn);
             // Let what is queued (e.g. responses to the last requests) go out, briefly.

@@ -4,12 +4,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 
 use super::conn::{ConnSettings, Incoming, StopSignal, Transport};
 use super::{tcp, ws};
 use crate::bus::Bus;
+use crate::Config;
 
 /// Accept connections until stopped; each connection is a task owned by this loop.
 pub async fn accept_loop(
@@ -32,6 +34,7 @@ pub async fn accept_loop(
                         drop(stream);
                         continue;
                     };
+                    socket_options(&stream, &settings.config);
                     let incoming = Incoming {
                         addr,
                         bus: bus.clone(),
@@ -55,10 +58,68 @@ pub async fn accept_loop(
     while conns.join_next().await.is_some() {}
 }
 
-async fn serve(stream: TcpStream, transport: Transport, incoming: Incoming) {
+/// Options of every accepted socket: no Nagle delay, and TCP keepalive (`--tcp-keepalive`)
+/// so that the elements of a peer whose host vanished without closing are removed after
+/// about `keepalive × 2` instead of when a write finally fails (SECURITY.md).
+fn socket_options(stream: &TcpStream, config: &Config) {
     let _ = stream.set_nodelay(true);
+    if let Some(idle) = config.tcp_keepalive {
+        let keepalive = TcpKeepalive::new()
+            .with_time(idle)
+            .with_interval((idle / 6).max(Duration::from_secs(1)))
+            .with_retries(KEEPALIVE_PROBES);
+        if let Err(e) = SockRef::from(stream).set_tcp_keepalive(&keepalive) {
+            tracing::debug!("cannot set TCP keepalive: {e}");
+        }
+    }
+}
+
+/// Unanswered keepalive probes before the kernel gives the connection up.
+const KEEPALIVE_PROBES: u32 = 5;
+
+async fn serve(stream: TcpStream, transport: Transport, incoming: Incoming) {
     match transport {
         Transport::Tcp => tcp::serve(stream, incoming).await,
         Transport::WebSocket => ws::serve(stream, incoming).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the accept loop sets, read back from an accepted socket.
+    #[tokio::test]
+    async fn accepted_sockets_get_keepalive_and_nodelay() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let step = Duration::from_secs(10);
+        for keepalive in [Some(Duration::from_secs(30)), None] {
+            let connect = tokio::time::timeout(step, TcpStream::connect(addr));
+            let accept = tokio::time::timeout(step, listener.accept());
+            let (client, accepted) = tokio::join!(connect, accept);
+            let (_client, (server, _)) = (client.unwrap().unwrap(), accepted.unwrap().unwrap());
+            let config = Config {
+                tcp_keepalive: keepalive,
+                ..Config::default()
+            };
+            socket_options(&server, &config);
+            let sock = SockRef::from(&server);
+            assert!(sock.tcp_nodelay().unwrap());
+            assert_eq!(sock.keepalive().unwrap(), keepalive.is_some());
+            if keepalive.is_some() {
+                assert_eq!(sock.tcp_keepalive_time().unwrap(), Duration::from_secs(30));
+                assert_eq!(
+                    sock.tcp_keepalive_interval().unwrap(),
+                    Duration::from_secs(5)
+                );
+                assert_eq!(sock.tcp_keepalive_retries().unwrap(), KEEPALIVE_PROBES);
+            }
+        }
+        // The default is on, at 60 s.
+        assert_eq!(
+            Config::default().tcp_keepalive,
+            Some(Duration::from_secs(60))
+        );
     }
 }

@@ -6,6 +6,8 @@
 
 mod conn;
 mod listen;
+mod probe;
+mod shared;
 mod tcp;
 pub(crate) mod ws;
 

@@ -4,10 +4,12 @@ use bytes::BytesMut;
 use futures_util::FutureExt;
 use jet_runtime::codec::FrameDecoder;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::TcpStream;
 
+use std::sync::Arc;
+
 use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
+use super::shared::Shared;
 use crate::outbox::Outbox;
 
 /// Read buffer allocated when data arrives (an idle connection holds none, see
@@ -21,16 +23,30 @@ const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 
 /// Serve one accepted TCP connection until it ends.
 pub async fn serve(stream: TcpStream, incoming: Incoming) {
-    let ctx = ConnCtx::register(incoming, Transport::Tcp);
-    let (rd, wr) = stream.into_split();
+    let stream = Arc::new(stream);
+    let probe = |seen_end| super::probe::closed_probe(stream.clone(), seen_end);
+    let ctx = ConnCtx::register(incoming, Transport::Tcp, probe);
+    let (rd, wr) = (Shared(stream.clone()), Shared(stream));
     let reader = read_loop(rd, &ctx, FrameDecoder::new(ctx.config.max_message_size));
     let writer = write_loop(wr, &ctx.outbox);
     run_connection(&ctx, reader, writer).await;
 }
 
-async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {
+async fn read_loop(mut rd: Shared, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {
     let mut buf = BytesMut::new();
+    let mut first = true;
     loop {
+        if first && buf.len() >= 4 {
+            first = false;
+            if is_http_request(&buf) {
+                // A browser or HTTP client on the TCP port: say where to go, then close.
+                // The answer is small and the socket's buffer empty: one non-blocking write.
+                let _ = rd.0.try_write(HTTP_ANSWER.as_bytes());
+                return ReadEnd::WrongProtocol(
+                    "an HTTP request on the TCP port; WebSocket clients must use the WebSocket port (--ws)",
+                );
+            }
+        }
         loop {
             match decoder.decode(&mut buf) {
                 Ok(Some(frame)) => ctx.process_frame(&frame).await,
@@ -44,18 +60,48 @@ async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) 
             }
         }
         if buf.is_empty() {
-            if let Err(e) = wait_readable(&rd, &mut buf).await {
-                return ReadEnd::Io(e);
+            match within_idle(ctx, wait_readable(&rd, &mut buf)).await {
+                Err(end) | Ok(Err(end)) => return end,
+                Ok(Ok(())) => {}
             }
         }
         if buf.capacity() - buf.len() < READ_MIN_FREE {
             buf.reserve(buf.capacity().max(READ_START));
         }
-        match rd.read_buf(&mut buf).await {
-            Ok(0) => return ReadEnd::Eof,
-            Ok(_) => {}
-            Err(e) => return ReadEnd::Io(e),
+        match within_idle(ctx, rd.read_buf(&mut buf)).await {
+            Err(end) | Ok(Err(end)) => return end,
+            Ok(Ok(0)) => return ReadEnd::Eof,
+            Ok(Ok(_)) => {}
         }
+    }
+}
+
+/// What an HTTP client on the TCP port is told.
+const HTTP_ANSWER: &str = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\
+    Connection: close\r\nContent-Length: 111\r\n\r\n\
+    This is jetd's TCP port (4-byte length-prefixed JSON). Connect WebSocket clients to \
+    the WebSocket port (--ws).\n";
+
+/// Whether a connection's first bytes are an HTTP request line's method, which as a
+/// length prefix would announce a frame of about a gigabyte.
+fn is_http_request(first: &[u8]) -> bool {
+    const METHODS: [&[u8; 4]; 9] = [
+        b"GET ", b"POST", b"PUT ", b"HEAD", b"DELE", b"OPTI", b"PATC", b"CONN", b"TRAC",
+    ];
+    METHODS.iter().any(|m| first.starts_with(*m))
+}
+
+/// Run a read step, bounded by `--idle-timeout` when there is one (`Err`: it passed).
+async fn within_idle<T>(
+    ctx: &ConnCtx,
+    step: impl std::future::Future<Output = std::io::Result<T>>,
+) -> Result<Result<T, ReadEnd>, ReadEnd> {
+    let step = async { step.await.map_err(ReadEnd::Io) };
+    match ctx.config.idle_timeout {
+        None => Ok(step.await),
+        Some(idle) => tokio::time::timeout(idle, step)
+            .await
+            .map_err(|_| ReadEnd::Idle(idle)),
     }
 }
 
@@ -63,16 +109,16 @@ async fn read_loop(mut rd: OwnedReadHalf, ctx: &ConnCtx, decoder: FrameDecoder) 
 /// buffer first: most connections of a busy daemon are idle fetchers, and a buffer each
 /// would be the largest part of what an idle connection costs. A connection that has data
 /// waiting keeps its buffer, so busy peers do not allocate per read.
-async fn wait_readable(rd: &OwnedReadHalf, buf: &mut BytesMut) -> std::io::Result<()> {
-    if let Some(ready) = rd.readable().now_or_never() {
+async fn wait_readable(rd: &Shared, buf: &mut BytesMut) -> std::io::Result<()> {
+    if let Some(ready) = rd.0.readable().now_or_never() {
         return ready;
     }
     *buf = BytesMut::new();
-    rd.readable().await
+    rd.0.readable().await
 }
 
 /// Write everything the outbox holds with one syscall per batch.
-pub async fn write_loop(mut wr: OwnedWriteHalf, outbox: &Outbox) -> WriteEnd {
+pub async fn write_loop(mut wr: Shared, outbox: &Outbox) -> WriteEnd {
     let mut buf = Vec::new();
     loop {
         if let Err(closed) = outbox.take(&mut buf).await {
@@ -86,5 +132,27 @@ pub async fn write_loop(mut wr: OwnedWriteHalf, outbox: &Outbox) -> WriteEnd {
         if buf.capacity() > KEEP_WRITE_BUFFER {
             buf = Vec::new();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_http_answer_has_the_right_length() {
+        let (head, body) = HTTP_ANSWER.split_once("\r\n\r\n").unwrap();
+        assert!(
+            head.ends_with(&format!("Content-Length: {}", body.len())),
+            "{head}"
+        );
+    }
+
+    #[test]
+    fn http_methods_are_recognised_and_small_frames_are_not() {
+        assert!(is_http_request(b"GET / HTTP/1.1"));
+        assert!(is_http_request(b"POST /x"));
+        assert!(!is_http_request(&[0, 0, 0, 20, b'{']));
+        assert!(!is_http_request(b"GETX"));
     }
 }

@@ -2,12 +2,14 @@
 //! process (one-shot or until interrupted). The fake daemon that records what `jet` sends,
 //! and the time limit `STEP`, come from the shared test library (`jet_test_support`).
 
+use std::net::SocketAddr;
 use std::process::Stdio;
 
 use jet_runtime::peer::Peer;
 use jet_test_support::STEP;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
+use tokio::net::TcpListener;
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::time::timeout;
 
@@ -207,4 +209,22 @@ impl Running {
             stderr,
         }
     }
+}
+/// A listener on 127.0.0.1 that accepts connections and never sends or reads anything (a
+/// hung host, a port that is not a Jet daemon's). Dropping the task closes them.
+pub async fn silent_listener() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let task = tokio::spawn(async move {
+        let mut held = Vec::new();
+        // Bounded: a test opens a handful of connections.
+        while held.len() < 64 {
+            match listener.accept().await {
+                Ok((socket, _)) => held.push(socket),
+                Err(_) => return,
+            }
+        }
+        std::future::pending::<()>().await;
+    });
+    (addr, task)
 }

@@ -52,7 +52,8 @@ impl Scripted {
 pub struct FakeDaemon {
     /// Where clients connect (`127.0.0.1:PORT`).
     pub addr: SocketAddr,
-    received: mpsc::UnboundedReceiver<Value>,
+    /// Each message, parsed and as the JSON text the client sent.
+    received: mpsc::UnboundedReceiver<(Value, String)>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -82,6 +83,12 @@ impl FakeDaemon {
 
     /// The next message a client sent (within [`STEP`]).
     pub async fn next(&mut self) -> Value {
+        self.next_with_text().await.0
+    }
+
+    /// The next message a client sent, parsed and as its text (for tests of what exactly
+    /// went over the wire, such as a number's spelling).
+    pub async fn next_with_text(&mut self) -> (Value, String) {
         timeout(STEP, self.received.recv())
             .await
             .expect("no message from the client in time")
@@ -90,10 +97,15 @@ impl FakeDaemon {
 
     /// Skip messages until one with this method arrives.
     pub async fn next_with_method(&mut self, method: &str) -> Value {
+        self.text_with_method(method).await.0
+    }
+
+    /// Skip messages until one with this method arrives; it and its text.
+    pub async fn text_with_method(&mut self, method: &str) -> (Value, String) {
         loop {
-            let m = self.next().await;
+            let (m, text) = self.next_with_text().await;
             if m["method"] == method {
-                return m;
+                return (m, text);
             }
         }
     }
@@ -114,7 +126,7 @@ pub fn reply(request: &Value, result: Value) -> Value {
 /// idle as long as the client likes, so only the writes are bounded.
 async fn serve(
     mut conn: RawClient,
-    tx: mpsc::UnboundedSender<Value>,
+    tx: mpsc::UnboundedSender<(Value, String)>,
     answer: fn(&Value) -> Vec<Value>,
 ) {
     while let Some(text) = conn.recv_text_unbounded().await {
@@ -122,16 +134,22 @@ async fn serve(
             return;
         };
         let messages = match parsed {
-            Value::Array(batch) => batch,
-            one => vec![one],
+            Value::Array(batch) => batch
+                .into_iter()
+                .map(|m| {
+                    let text = m.to_string();
+                    (m, text)
+                })
+                .collect(),
+            one => vec![(one, text)],
         };
-        for m in messages {
+        for (m, text) in messages {
             for out in answer(&m) {
                 if !conn.try_send(&out.to_string()).await {
                     return;
                 }
             }
-            let _ = tx.send(m);
+            let _ = tx.send((m, text));
         }
     }
 }

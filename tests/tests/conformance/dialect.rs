@@ -227,3 +227,62 @@ async fn n3_peers_cannot_change_or_remove_what_others_own() {
         assert_eq!(r["error"]["data"]["details"], json!("mine"), "{r}");
     }
 }
+
+/// Nodes (A.11) on an N3 connection: only a fetch or `get` that asks with `nodes:true`
+/// sees nodes and the `type` member, written in N3's words; a plain N3 fetch reads what
+/// node-jet 3 knows.
+#[tokio::test]
+async fn n3_peers_see_nodes_and_types_only_when_they_ask() {
+    let daemon = jet_tests::start_daemon().await;
+    let mut c = RawClient::tcp(daemon.tcp_addr().unwrap()).await;
+    c.send(r#"{"id":"1","method":"info","params":{}}"#).await;
+    c.recv().await;
+    c.send(r#"{"id":"2","method":"add","params":{"path":"a/b","value":1}}"#)
+        .await;
+    c.expect(r#"{"id":"2","result":{}}"#).await;
+    c.send(r#"{"id":"3","method":"fetch","params":{"id":"plain","path":{"startsWith":""}}}"#)
+        .await;
+    c.expect(r#"{"method":"plain","params":{"path":"a/b","event":"Add","value":1}}"#)
+        .await;
+    c.expect(r#"{"id":"3","result":{}}"#).await;
+    c.send(
+        r#"{"id":"4","method":"fetch","params":{"id":"n","path":{"startsWith":""},"nodes":true}}"#,
+    )
+    .await;
+    c.expect(r#"{"method":"n","params":{"path":"a","event":"Add","type":"node"}}"#)
+        .await;
+    c.expect(r#"{"method":"n","params":{"path":"a/b","event":"Add","type":"state","value":1}}"#)
+        .await;
+    c.expect(r#"{"id":"4","result":{}}"#).await;
+    c.send(r#"{"id":"5","method":"get","params":{"path":{"startsWith":""},"nodes":true}}"#)
+        .await;
+    c.expect(
+        r#"{"id":"5","result":[{"path":"a","type":"node"},{"path":"a/b","type":"state","value":1}]}"#,
+    )
+    .await;
+    c.send(r#"{"id":"6","method":"get","params":{"path":{"startsWith":""}}}"#)
+        .await;
+    c.expect(r#"{"id":"6","result":[{"path":"a/b","value":1}]}"#)
+        .await;
+    // A removal: N3 sends no value on Remove; the node goes after its last element.
+    c.send(r#"{"id":"7","method":"remove","params":{"path":"a/b"}}"#)
+        .await;
+    let mut got = Vec::new();
+    for _ in 0..4 {
+        got.push(c.recv().await);
+    }
+    for expected in [
+        json!({"method": "plain", "params": {"path": "a/b", "event": "Remove"}}),
+        json!({"method": "n", "params": {"path": "a/b", "event": "Remove", "type": "state"}}),
+        json!({"method": "n", "params": {"path": "a", "event": "Remove", "type": "node"}}),
+        json!({"id": "7", "result": {}}),
+    ] {
+        assert!(got.contains(&expected), "{expected} missing in {got:?}");
+    }
+    let node_remove = got.iter().position(|m| m["params"]["path"] == "a").unwrap();
+    let state_remove = got
+        .iter()
+        .position(|m| m["method"] == "n" && m["params"]["path"] == "a/b")
+        .unwrap();
+    assert!(state_remove < node_remove, "{got:?}");
+}

@@ -158,9 +158,15 @@ async fn connections_over_the_limit_are_closed() {
 /// Regression: a value nested deeper than serde_json builds trees for (128 levels) was
 /// accepted as text, and the first value-rule fetcher to look at it panicked the core.
 /// Such a value now simply never matches a value rule; path-only fetchers get it verbatim.
+/// (The nesting limit refuses such values by default; raised here, so that what lies
+/// behind it stays safe too.)
 #[tokio::test]
 async fn values_too_deep_to_parse_never_match_value_rules() {
-    let d = jet_tests::start_daemon().await;
+    let d = jet_tests::start_daemon_with(jetd::Config {
+        max_nesting_depth: 1000,
+        ..jetd::Config::loopback_ephemeral()
+    })
+    .await;
     let mut by_value = tcp_client(&d).await;
     by_value
         .request_ok("fetch", json!({"id":"v","value":{"isType":"array"}}))

@@ -197,3 +197,121 @@ async fn shutdown_closes_every_connection() {
     // A WebSocket client may see the remove of "s" or nothing before the close.
     w.drain_until_closed().await;
 }
+
+/// A peer that closes and comes back at once (a restarted service) re-adds its paths:
+/// the daemon must see its old connection as gone even when that connection's task has
+/// not noticed the close yet (issue 14: half the rounds used to be refused). A fetcher
+/// sees each path's `remove` before its new `add`.
+async fn close_then_re_add(ws: bool) {
+    const ROUNDS: usize = 80;
+    let d = start_daemon().await;
+    let connect = || async {
+        if ws {
+            ws_client(&d).await
+        } else {
+            tcp_client(&d).await
+        }
+    };
+    let mut fetcher = connect().await;
+    fetcher.request_ok("fetch", json!({"id":"f"})).await;
+    let mut owner = connect().await;
+    for i in 0..4 {
+        owner
+            .request_ok("add", json!({"path": format!("s{i}"), "value": 0}))
+            .await;
+    }
+    for _ in 0..4 {
+        fetcher.recv().await;
+    }
+    let mut refused = Vec::new();
+    for round in 1..=ROUNDS {
+        let mut next = connect().await;
+        owner.close().await;
+        // All four at once, as a restarted provider sends them.
+        for i in 0..4 {
+            next.send_json(&json!({"id": i, "method": "add", "params": {"path": format!("s{i}"), "value": round}}))
+                .await;
+        }
+        for _ in 0..4 {
+            let resp = next.recv().await;
+            if resp.get("result") != Some(&Value::Bool(true)) {
+                refused.push((round, resp));
+            }
+        }
+        // Per path: the old element's remove, then the new add.
+        let mut events = Vec::new();
+        for _ in 0..8 {
+            let n = fetcher.recv().await;
+            events.push((
+                n["params"]["path"].as_str().unwrap_or("").to_owned(),
+                n["params"]["event"].as_str().unwrap_or("").to_owned(),
+                n["params"]["value"].clone(),
+            ));
+        }
+        for i in 0..4 {
+            let path = format!("s{i}");
+            let mine: Vec<_> = events.iter().filter(|e| e.0 == path).collect();
+            assert_eq!(
+                mine.iter()
+                    .map(|e| (e.1.as_str(), e.2.clone()))
+                    .collect::<Vec<_>>(),
+                [("remove", json!(round - 1)), ("add", json!(round))],
+                "round {round}, {path}: {events:?}"
+            );
+        }
+        owner = next;
+    }
+    assert!(
+        refused.is_empty(),
+        "{} of {ROUNDS} rounds refused: {refused:?}",
+        refused.len()
+    );
+    stop(d).await;
+}
+
+#[tokio::test]
+async fn a_peer_that_closed_and_re_adds_at_once_is_never_refused_over_tcp() {
+    close_then_re_add(false).await;
+}
+
+#[tokio::test]
+async fn a_peer_that_closed_and_re_adds_at_once_is_never_refused_over_websocket() {
+    close_then_re_add(true).await;
+}
+
+/// The other side of the rule: an owner whose connection is open keeps its path, and a
+/// conflicting add from anyone else is refused, however often it is tried.
+#[tokio::test]
+async fn a_live_owner_still_refuses_a_conflicting_add() {
+    let d = start_daemon().await;
+    let mut owner = tcp_client(&d).await;
+    let mut ws_owner = ws_client(&d).await;
+    owner.request_ok("add", json!({"path":"a","value":1})).await;
+    ws_owner
+        .request_ok("add", json!({"path":"b","value":2}))
+        .await;
+    for mut other in [tcp_client(&d).await, ws_client(&d).await] {
+        for path in ["a", "b"] {
+            for _ in 0..5 {
+                let resp = other
+                    .request("add", json!({"path": path, "value": 9}))
+                    .await;
+                assert_eq!(resp["error"]["code"], json!(-32602), "{resp}");
+                assert_eq!(
+                    resp["error"]["data"]["pathAlreadyExists"],
+                    json!(path),
+                    "{resp}"
+                );
+            }
+        }
+    }
+    assert_eq!(d.stats().elements, 2);
+    // Both owners still own their paths: they can change them.
+    owner
+        .request_ok("change", json!({"path":"a","value":3}))
+        .await;
+    ws_owner
+        .request_ok("change", json!({"path":"b","value":4}))
+        .await;
+    stop(d).await;
+}

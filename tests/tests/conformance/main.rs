@@ -10,6 +10,8 @@ mod fetch;
 mod ids_and_errors;
 mod lifecycle;
 mod limits;
+mod nesting;
+mod nodes;
 mod routing;
 mod sorted;
 mod transport;

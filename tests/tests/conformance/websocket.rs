@@ -178,3 +178,89 @@ async fn websocket_and_tcp_peers_share_one_bus() {
         .await;
     stop(d).await;
 }
+
+/// The wrong protocol on a port is named at once instead of being read as a huge frame
+/// or waiting for the handshake timeout: an HTTP request (a WebSocket client) on the TCP
+/// port gets a short `400` saying to use the WebSocket port, then the connection closes;
+/// Jet TCP framing on the WebSocket port is closed at once. The daemon serves on.
+#[tokio::test]
+async fn the_wrong_protocol_on_a_port_is_answered_at_once() {
+    let d = start_daemon().await;
+    let quick = Duration::from_secs(3);
+    // A WebSocket upgrade on the TCP port.
+    let mut s = TcpStream::connect(d.tcp_addr().unwrap()).await.unwrap();
+    s.write_all(
+        b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+          Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    )
+    .await
+    .unwrap();
+    let mut answer = Vec::new();
+    timeout(quick, s.read_to_end(&mut answer))
+        .await
+        .expect("the TCP port answered an HTTP request at once")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 400 Bad Request\r\n"),
+        "{answer}"
+    );
+    assert!(answer.contains("WebSocket port"), "{answer}");
+    // A real WebSocket client gets a clean refusal too.
+    let url = format!("ws://{}/", d.tcp_addr().unwrap());
+    let refused = timeout(quick, tokio_tungstenite::connect_async(url))
+        .await
+        .expect("the WebSocket client was refused at once");
+    assert!(refused.is_err());
+    // A TCP (length-prefixed) peer on the WebSocket port: closed at once.
+    let mut s = TcpStream::connect(d.ws_addr().unwrap()).await.unwrap();
+    let msg = br#"{"id":1,"method":"info"}"#;
+    let mut frame = (msg.len() as u32).to_be_bytes().to_vec();
+    frame.extend_from_slice(msg);
+    s.write_all(&frame).await.unwrap();
+    let mut rest = Vec::new();
+    let read = timeout(quick, s.read_to_end(&mut rest))
+        .await
+        .expect("the WebSocket port closed a TCP peer at once");
+    assert!(read.is_err() || rest.is_empty(), "{rest:?}");
+    // Both listeners still serve.
+    let mut c = tcp_client(&d).await;
+    assert_eq!(c.request("echo", json!(1)).await["result"], json!(1));
+    let mut w = ws_client(&d).await;
+    assert_eq!(w.request("echo", json!(2)).await["result"], json!(2));
+    stop(d).await;
+}
+
+/// A WebSocket message over `--max-message-size` closes that WebSocket with status 1009
+/// (message too big), so the client can tell why.
+#[tokio::test]
+async fn an_oversized_websocket_message_is_closed_with_1009() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::Message;
+    let d = start_daemon_with(jetd::Config {
+        max_message_size: 1024,
+        ..jetd::Config::loopback_ephemeral()
+    })
+    .await;
+    let url = format!("ws://{}/", d.ws_addr().unwrap());
+    let (mut ws, _) = timeout(STEP, tokio_tungstenite::connect_async(url))
+        .await
+        .unwrap()
+        .unwrap();
+    let big = format!(
+        r#"{{"id":1,"method":"echo","params":"{}"}}"#,
+        "x".repeat(2000)
+    );
+    ws.send(Message::text(big)).await.unwrap();
+    let close = loop {
+        match timeout(STEP, ws.next()).await.expect("no close in time") {
+            Some(Ok(Message::Close(frame))) => break frame,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    };
+    let frame = close.expect("the close frame carries a status");
+    assert_eq!(frame.code, CloseCode::Size, "{frame:?}");
+    stop(d).await;
+}

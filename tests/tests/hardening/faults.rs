@@ -215,10 +215,11 @@ async fn requester_killed_mid_request_drops_the_late_answer() {
 // ---- half-open connections ---------------------------------------------------------
 
 /// What jetd does about a TCP peer that went silent (the half-open case: its host vanished
-/// without a FIN): nothing. The TCP transport has no idle timeout and no keepalive probes,
-/// so such a connection, and its elements, stay until a write to it fails (the kernel's
-/// retransmission timeout) or its outbound queue overflows. This test pins that down, so a
-/// change of the behaviour is a conscious one; SECURITY.md documents it.
+/// without a FIN): by default nothing for a while. The TCP transport has no idle timeout
+/// unless `--idle-timeout` is given; keepalive probes (`--tcp-keepalive`, 60 s) find a
+/// vanished host after a few minutes. This test pins the short-term behaviour down, so a
+/// change of it is a conscious one; SECURITY.md documents it. (With `--idle-timeout`:
+/// `an_idle_tcp_connection_is_closed_after_the_idle_timeout` below.)
 #[tokio::test]
 async fn silent_tcp_peer_is_kept() {
     let daemon = start_daemon_with(tcp_only()).await;
@@ -239,6 +240,45 @@ async fn silent_tcp_peer_is_kept() {
         .request_as(json!(1), "get", json!({"path": {"equals": "silent"}}))
         .await;
     assert_eq!(r["result"][0]["value"], json!(1));
+    shutdown(daemon).await;
+}
+
+/// `--idle-timeout`: a TCP connection that sends nothing (not even half a frame's rest) for
+/// that long is closed and its elements removed; one that keeps talking stays.
+#[tokio::test]
+async fn an_idle_tcp_connection_is_closed_after_the_idle_timeout() {
+    const IDLE: Duration = Duration::from_millis(300);
+    let daemon = start_daemon_with(jetd::Config {
+        idle_timeout: Some(IDLE),
+        ..tcp_only()
+    })
+    .await;
+    let addr = daemon.tcp_addr().unwrap();
+    let mut idle = RawClient::tcp(addr).await;
+    idle.request_as_ok(json!(1), "add", json!({"path": "idle", "value": 1}))
+        .await;
+    let mut half = RawClient::tcp(addr).await;
+    // A length prefix of 10 bytes and only 3 of them: silent mid-frame.
+    half.send_raw_bytes(&[0, 0, 0, 10, b'{', b'"', b'a']).await;
+    let mut busy = RawClient::tcp(addr).await;
+    let started = tokio::time::Instant::now();
+    // The busy peer talks every 100 ms for three idle timeouts.
+    for i in 0..9 {
+        let r = busy.request_as(json!(i), "echo", json!(i)).await;
+        assert_eq!(r["result"], json!(i));
+        tokio::time::sleep(IDLE / 3).await;
+    }
+    idle.expect_closed().await;
+    half.expect_closed().await;
+    assert!(started.elapsed() >= IDLE);
+    until_stats(
+        &daemon,
+        "the idle peers' connections and elements gone",
+        |s| s.connections == 1 && s.elements == 0,
+    )
+    .await;
+    let r = busy.request_as(json!("last"), "echo", json!("alive")).await;
+    assert_eq!(r["result"], json!("alive"));
     shutdown(daemon).await;
 }
 
@@ -428,39 +468,21 @@ async fn flood_of_adds_and_changes() {
 
 // ---- huge and deeply nested values -----------------------------------------------------
 
-/// Read one frame's payload from a raw socket (for messages too deep for serde_json's
-/// recursion limit, which the test client cannot parse).
-async fn read_frame(stream: &mut TcpStream) -> Vec<u8> {
-    let mut len = [0u8; 4];
-    tokio::time::timeout(STEP, stream.read_exact(&mut len))
-        .await
-        .expect("no frame in time")
-        .expect("read frame header");
-    let mut payload = vec![0u8; u32::from_be_bytes(len) as usize];
-    tokio::time::timeout(STEP, stream.read_exact(&mut payload))
-        .await
-        .expect("frame payload timed out")
-        .expect("read frame payload");
-    payload
-}
-
-/// 100,000-deep arrays and objects: jetd keeps values as the text the owner sent, so a
-/// deep value passes through whole to fetchers that only match paths; deep input where
-/// jetd must look inside is refused with a clear error. No stack overflow either way, and
-/// the connection and its elements stay. (With a value rule, see
-/// regressions.rs: `deep_value_met_by_a_value_rule_does_not_kill_the_connection`.)
+/// 100,000-deep arrays and objects anywhere in a message (a value, a batch item, fetch
+/// params) are refused by the nesting limit (PROTOCOL.md A.1) before anything parses them:
+/// no stack overflow, nothing forwarded, and the connection and its elements stay.
 #[tokio::test]
-async fn deeply_nested_values_pass_through_without_stack_overflow() {
+async fn deeply_nested_input_is_refused_without_stack_overflow() {
     let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();
-    let mut fetcher = TcpStream::connect(addr).await.unwrap();
-    let mut frame = Vec::new();
-    jet_runtime::codec::encode_frame(
-        &mut frame,
-        br#"{"id":1,"method":"fetch","params":{"id":"f","path":{"startsWith":"deep"}}}"#,
-    );
-    fetcher.write_all(&frame).await.unwrap();
-    assert_eq!(read_frame(&mut fetcher).await, br#"{"id":1,"result":true}"#);
+    let mut fetcher = RawClient::tcp(addr).await;
+    fetcher
+        .request_as_ok(
+            json!(1),
+            "fetch",
+            json!({"id": "f", "path": {"startsWith": "deep"}}),
+        )
+        .await;
 
     let mut c = RawClient::tcp(addr).await;
     let r = c
@@ -469,40 +491,26 @@ async fn deeply_nested_values_pass_through_without_stack_overflow() {
     assert_eq!(r["result"], json!(true));
     let deep_array = jet_tests::nested_array(100_000);
     let deep_object = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
+    let refused =
+        json!({"error":{"message":"Parse error","code":-32700,"data":"nesting deeper than 128"}});
     for (i, deep) in [&deep_array, &deep_object].into_iter().enumerate() {
         let msg =
             format!(r#"{{"id":2,"method":"add","params":{{"path":"deep{i}","value":{deep}}}}}"#);
         c.send(&msg).await;
-        assert_eq!(c.recv().await, json!({"id": 2, "result": true}));
-        let note = read_frame(&mut fetcher).await;
-        let want = format!(
-            r#"{{"method":"f","params":{{"path":"deep{i}","event":"add","value":{deep}}}}}"#
-        );
-        assert!(
-            note == want.as_bytes(),
-            "the deep value did not pass through whole"
-        );
-        // Deep inside a batch item that is no valid message: refused as such.
+        assert_eq!(c.recv().await, refused);
         c.send(&format!(r#"[{{"id":5,"x":{deep}}}]"#)).await;
-        let r = c.recv().await;
-        assert_eq!(
-            (&r["id"], &r["error"]["code"]),
-            (&json!(5), &json!(-32600)),
-            "{r}"
-        );
-        // Deep params of a daemon method: a clear error too.
+        assert_eq!(c.recv().await, refused);
         let msg = format!(r#"{{"id":3,"method":"fetch","params":{{"id":"g","path":{deep}}}}}"#);
         c.send(&msg).await;
-        let r = c.recv().await;
-        assert_eq!(r["id"], json!(3));
-        assert_eq!(r["error"]["code"], json!(-32602), "{r}");
+        assert_eq!(c.recv().await, refused);
     }
+    fetcher.expect_silence(jet_tests::raw::SILENCE).await;
     let r = c
         .request_as(json!(4), "get", json!({"path": {"equals": "keep"}}))
         .await;
     assert_eq!(r["result"][0]["value"], json!(1), "elements survive");
     drop(c);
-    until_stats(&daemon, "deep elements removed with their owner", |s| {
+    until_stats(&daemon, "elements removed with their owner", |s| {
         s.elements == 0
     })
     .await;
@@ -853,6 +861,71 @@ async fn pending_limit_holds_against_a_silent_owner() {
         .send_json(&json!({"id": routed["id"], "result": 1}))
         .await;
     assert_eq!(req.recv().await, json!({"id": "again", "result": 1}));
+    shutdown(daemon).await;
+}
+
+/// The default without `--ws-allowed-origin`: a page of another site (cross-site
+/// WebSocket) is refused with 403; clients without `Origin`, pages served by the host the
+/// client connected to (any port) and loopback pages are served. `*` allows any origin.
+#[tokio::test]
+async fn websocket_origins_by_default_same_host_and_loopback_only() {
+    let handshake = |ws, host: &'static str, origin: &'static str| async move {
+        let mut s = TcpStream::connect(ws).await.unwrap();
+        let mut request = UPGRADE.replacen("Host: 127.0.0.1", &format!("Host: {host}"), 1);
+        if !origin.is_empty() {
+            request = request.replacen("\r\n\r\n", &format!("\r\nOrigin: {origin}\r\n\r\n"), 1);
+        }
+        s.write_all(request.as_bytes()).await.unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            tokio::time::timeout(STEP, s.read_exact(&mut byte))
+                .await
+                .expect("handshake answer timed out")
+                .expect("handshake answer");
+            head.push(byte[0]);
+        }
+        String::from_utf8_lossy(&head).into_owned()
+    };
+    let daemon = start_daemon_with(jetd::Config::loopback_ephemeral()).await;
+    let ws = daemon.ws_addr().unwrap();
+    let cases = [
+        ("127.0.0.1:11123", "", true),
+        ("127.0.0.1:11123", "https://evil.example", false),
+        ("127.0.0.1:11123", "null", false),
+        ("127.0.0.1:11123", "http://127.0.0.1:8080", true),
+        ("127.0.0.1:11123", "http://localhost:3000", true),
+        ("hmi.plant:11123", "http://hmi.plant:8080", true),
+        ("hmi.plant:11123", "https://hmi.plant", true),
+        ("hmi.plant:11123", "http://other.plant:8080", false),
+        ("hmi.plant:11123", "http://hmi.plant.evil.example", false),
+    ];
+    for (host, origin, accepted) in cases {
+        let head = handshake(ws, host, origin).await;
+        let want = if accepted {
+            "HTTP/1.1 101"
+        } else {
+            "HTTP/1.1 403"
+        };
+        assert!(
+            head.starts_with(want),
+            "Host {host}, Origin {origin:?}: {head}"
+        );
+    }
+    shutdown(daemon).await;
+    let daemon = start_daemon_with(jetd::Config {
+        ws_allowed_origins: Some(vec!["*".into()]),
+        ..jetd::Config::loopback_ephemeral()
+    })
+    .await;
+    let ws = daemon.ws_addr().unwrap();
+    for origin in ["https://evil.example", "null", ""] {
+        let head = handshake(ws, "127.0.0.1", origin).await;
+        assert!(
+            head.starts_with("HTTP/1.1 101"),
+            "{origin:?} with `*`: {head}"
+        );
+    }
     shutdown(daemon).await;
 }
 

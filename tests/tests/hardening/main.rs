@@ -4,4 +4,5 @@
 
 mod faults;
 mod model;
+mod model_nodes;
 mod regressions;

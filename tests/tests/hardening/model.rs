@@ -17,9 +17,9 @@
 //! * the daemon keeps serving (nothing panicked) and, at the end, holds nothing of the
 //!   peers that are gone.
 //!
-//! Sorted fetches here start their window at 1: with `from > 1` the reference algorithm
-//! that jetd follows (PROTOCOL.md B §6.8) can leave a client's window stale; see
-//! tests/tests/hardening/regressions.rs.
+//! Sorted fetches use random windows (`from` and `to`); a fetcher's sorted view is kept as
+//! PROTOCOL.md A.6 describes its client: each entry written at its index, the view truncated
+//! to `n` items (what lies beyond is dropped, so it must be re-sent when it comes back).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -91,9 +91,21 @@ enum ValueRule {
 #[derive(Debug, Clone)]
 enum Sort {
     None,
-    ByPath { descending: bool, to: usize },
-    ByValue { descending: bool, to: usize },
-    ByField { descending: bool, to: usize },
+    ByPath {
+        descending: bool,
+        from: usize,
+        to: usize,
+    },
+    ByValue {
+        descending: bool,
+        from: usize,
+        to: usize,
+    },
+    ByField {
+        descending: bool,
+        from: usize,
+        to: usize,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -187,11 +199,17 @@ fn rule() -> impl Strategy<Value = Rule> {
     ];
     let sort = prop_oneof![
         3 => Just(Sort::None),
-        1 => (any::<bool>(), 1usize..5).prop_map(|(descending, to)| Sort::ByPath { descending, to }),
-        1 => (any::<bool>(), 1usize..5).prop_map(|(descending, to)| Sort::ByValue { descending, to }),
-        1 => (any::<bool>(), 1usize..5).prop_map(|(descending, to)| Sort::ByField { descending, to }),
+        1 => window().prop_map(|(descending, from, to)| Sort::ByPath { descending, from, to }),
+        1 => window().prop_map(|(descending, from, to)| Sort::ByValue { descending, from, to }),
+        1 => window().prop_map(|(descending, from, to)| Sort::ByField { descending, from, to }),
     ];
     (path, value, sort).prop_map(|(path, value, sort)| Rule { path, value, sort })
+}
+
+/// A sorted window: descending or not, `from` and `to` (1-based, `from <= to`).
+fn window() -> impl Strategy<Value = (bool, usize, usize)> {
+    (any::<bool>(), 1usize..5, 0usize..4)
+        .prop_map(|(descending, from, width)| (descending, from, from + width))
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -265,15 +283,25 @@ impl Rule {
         }
         let sort = match &self.sort {
             Sort::None => None,
-            Sort::ByPath { descending, to } => {
-                Some(json!({"byPath": true, "descending": descending, "to": to}))
+            Sort::ByPath {
+                descending,
+                from,
+                to,
+            } => Some(json!({"byPath": true, "descending": descending, "from": from, "to": to})),
+            Sort::ByValue {
+                descending,
+                from,
+                to,
+            } => {
+                Some(json!({"byValue": "number", "descending": descending, "from": from, "to": to}))
             }
-            Sort::ByValue { descending, to } => {
-                Some(json!({"byValue": "number", "descending": descending, "to": to}))
-            }
-            Sort::ByField { descending, to } => {
-                Some(json!({"byValueField": {"x": "number"}, "descending": descending, "to": to}))
-            }
+            Sort::ByField {
+                descending,
+                from,
+                to,
+            } => Some(json!({
+                "byValueField": {"x": "number"}, "descending": descending, "from": from, "to": to
+            })),
         };
         if let Some(sort) = sort {
             p.insert("sort".into(), sort);
@@ -349,7 +377,7 @@ impl Model {
 
     fn expected(&self, rule: &Rule) -> Expected {
         let matching = self.matching(rule);
-        let (descending, to) = match rule.sort {
+        let (descending, from, to) = match rule.sort {
             Sort::None => {
                 return Expected::Unsorted(
                     matching
@@ -358,9 +386,21 @@ impl Model {
                         .collect(),
                 )
             }
-            Sort::ByPath { descending, to }
-            | Sort::ByValue { descending, to }
-            | Sort::ByField { descending, to } => (descending, to),
+            Sort::ByPath {
+                descending,
+                from,
+                to,
+            }
+            | Sort::ByValue {
+                descending,
+                from,
+                to,
+            }
+            | Sort::ByField {
+                descending,
+                from,
+                to,
+            } => (descending, from, to),
         };
         let mut sorted = matching;
         sorted.sort_by(|(pa, a), (pb, b)| {
@@ -377,7 +417,8 @@ impl Model {
         Expected::Window(
             sorted
                 .into_iter()
-                .take(to)
+                .skip(from - 1)
+                .take(to + 1 - from)
                 .map(|(p, e)| (p.to_owned(), e.value.clone()))
                 .collect(),
         )
@@ -389,8 +430,8 @@ impl Model {
 /// A fetcher's view, built from notifications only.
 enum View {
     Unsorted(BTreeMap<String, Option<Value>>),
-    /// Position -> entry, and the last `n`.
-    Sorted(BTreeMap<usize, (String, Option<Value>)>, usize),
+    /// Position -> entry, the last `n`, and the window's `from`.
+    Sorted(BTreeMap<usize, (String, Option<Value>)>, usize, usize),
 }
 
 impl View {
@@ -411,13 +452,17 @@ impl View {
                     other => panic!("unknown event {other}"),
                 }
             }
-            View::Sorted(at, n) => {
+            View::Sorted(at, n, from) => {
                 for c in params["changes"].as_array().expect("changes") {
                     let index = c["index"].as_u64().expect("index") as usize;
                     let path = c["path"].as_str().expect("path").to_owned();
+                    assert!(index >= *from, "index {index} before the window");
                     at.insert(index, (path, c.get("value").cloned()));
                 }
                 *n = params["n"].as_u64().expect("n") as usize;
+                // Truncate the view to `n` items, as node-jet's array view does.
+                let end = *from + *n;
+                at.retain(|&i, _| i < end);
             }
         }
     }
@@ -425,8 +470,8 @@ impl View {
     fn current(&self) -> Expected {
         match self {
             View::Unsorted(map) => Expected::Unsorted(map.clone()),
-            View::Sorted(at, n) => Expected::Window(
-                (1..=*n)
+            View::Sorted(at, n, from) => Expected::Window(
+                (*from..*from + *n)
                     .map(|i| {
                         at.get(&i)
                             .cloned()
@@ -685,7 +730,9 @@ impl Bus {
                     assert_ok(&r, "fetch");
                     let view = match rule.sort {
                         Sort::None => View::Unsorted(BTreeMap::new()),
-                        _ => View::Sorted(BTreeMap::new(), 0),
+                        Sort::ByPath { from, .. }
+                        | Sort::ByValue { from, .. }
+                        | Sort::ByField { from, .. } => View::Sorted(BTreeMap::new(), 0, from),
                     };
                     self.peers[peer].fetchers.insert(fid, (rule, view));
                 }
@@ -891,7 +938,21 @@ fn every_operation_once() {
                 ValueRule::None,
                 Sort::ByValue {
                     descending: true,
+                    from: 1,
                     to: 2,
+                },
+            ),
+        },
+        Op::Fetch {
+            peer: 1,
+            slot: 1,
+            rule: rule(
+                PathRule::All,
+                ValueRule::None,
+                Sort::ByValue {
+                    descending: true,
+                    from: 2,
+                    to: 3,
                 },
             ),
         },
@@ -977,6 +1038,7 @@ fn every_operation_once() {
                 ValueRule::None,
                 Sort::ByPath {
                     descending: true,
+                    from: 2,
                     to: 3,
                 },
             ),

@@ -57,8 +57,10 @@ async fn deep_value_met_by_a_value_rule_does_not_kill_the_connection() {
 /// `from`) reports only the positions from the old one on. The client's window goes stale.
 /// node-jet and lua-jet behave the same; fixing it means reporting more positions than they do
 /// (harmless to their peers, which overwrite by index).
+///
+/// Fixed: PROTOCOL.md A.6 now makes the scan start at `from` when an entry crosses the
+/// window's start (jet-runtime's sorter).
 #[tokio::test]
-#[ignore = "known flaw of the mandated algorithm (PROTOCOL.md A.6 requires B §6.8 exactly; node-jet and lua-jet share it): a sorted window with from > 1 goes stale when an entry moves across its start; fixing it changes the wire output, decision pending"]
 async fn sorted_window_from_2_stays_true_when_an_entry_jumps_before_it() {
     let daemon = start_daemon_with(tcp_only()).await;
     let addr = daemon.tcp_addr().unwrap();

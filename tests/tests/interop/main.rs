@@ -4,6 +4,7 @@
 
 mod nodejet;
 mod nodejet3;
+mod nodes;
 mod rust_peer;
 mod typed;
 

@@ -2,5 +2,7 @@
 //! scripted fake daemon that behaves like the other daemons, and across reconnects.
 
 mod e2e;
+mod local_rules;
+mod outage;
 mod quirks;
 mod reconnect;

@@ -60,9 +60,15 @@ async fn reconnects_after_the_daemon_restarts_on_the_same_port() {
     assert!(matches!(next(&mut sorted).await, FetchEvent::Window(w) if w.entries.len() == 2));
 
     d.shutdown().await;
-    // While the daemon is away, requests fail at once with a connection error.
-    let r = t(watcher.info()).await;
-    assert!(matches!(r, Err(PeerError::ConnectionClosed)), "{r:?}");
+    // While the daemon is away, requests wait for the reconnect (more in peer_outage.rs).
+    t(async {
+        while watcher.is_connected() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    let waiting = watcher.clone();
+    let info = tokio::spawn(async move { waiting.info().await });
 
     let config = jetd::Config {
         tcp: Some(addr),
@@ -70,6 +76,7 @@ async fn reconnects_after_the_daemon_restarts_on_the_same_port() {
         ..jetd::Config::loopback_ephemeral()
     };
     let d = jet_tests::start_daemon_with(config).await;
+    assert_eq!(t(info).await.unwrap().unwrap().name, "jetd");
 
     // The old daemon may have reported the owner's elements gone while it shut down.
     async fn until_resumed(s: &mut FetchStream) {

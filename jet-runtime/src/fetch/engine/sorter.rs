@@ -1,7 +1,22 @@
 //! The differential sorted-window algorithm of PROTOCOL.md B §6.8, with node-jet's rule for
-//! out-of-window events (step 7 "neither": always report).
+//! out-of-window events (step 7 "neither": always report) and the correction of A.6.
 //!
-//! The observable output is exactly that of the reference algorithm, which re-sorts the whole
+//! The reference algorithm can leave a client's window stale, so two things differ from it
+//! (both only add entries; peers overwrite by index, so the extra ones are harmless):
+//!
+//! * When an entry crosses the window's start (from before `from` into or past the window,
+//!   or from inside the window to before `from`), every position from `from` on shifts, so
+//!   the scan starts at `from`, not at the entry's own position (A.6).
+//! * Positions after the last one reported (beyond `n`) are forgotten in `shown`: a client
+//!   truncates its view to `n` items, so it no longer holds them, and an entry that comes
+//!   back to such a position is sent again (B §6.8 keeps them and does not re-send it, which
+//!   also leaves the client with an old value if the entry changed in the meantime).
+//!
+//! Together they keep A.6's invariant: a client that writes each entry at its `index` and
+//! truncates its view to `n` items holds exactly the true window. Everywhere else the output
+//! is B §6.8's, byte for byte.
+//!
+//! The observable output is otherwise that of the reference algorithm, which re-sorts the whole
 //! match list and rebuilds a path -> position map on every event. Doing that literally costs
 //! O(n log n) per event, too much for a daemon holding 100k entries in one sorted fetch.
 //! Here the entries live in a slab, and a `Vec` of 4-byte slab ids is kept sorted by
@@ -148,7 +163,8 @@ pub struct Sorter<P> {
     order: Vec<u32>,
     /// The slot of each path.
     slot_of: HashMap<Arc<str>, u32>,
-    /// `shown[i - from]`: serial of the entry last reported at position `i`.
+    /// `shown[i - from]`: serial of the entry last reported at position `i`, for the
+    /// positions up to the last reported `n` (the client holds no others).
     shown: Vec<Option<u64>>,
     /// Last reported `n`; `None` before the flush.
     n: Option<usize>,
@@ -303,14 +319,18 @@ impl<P: Clone> Sorter<P> {
                 });
             }
         }
-        // Step 7.
+        // Step 7, with A.6's correction: an entry that crosses the window's start shifts
+        // every position from `from` up to where it lands (or left), so scan from there.
         let last = to.min(len);
+        let before_window = |i: Option<usize>| i.is_some_and(|i| i < from);
         let (start, stop) = match (
             old.filter(|_| in_window(old)),
             new.filter(|_| in_window(new)),
         ) {
             (Some(o), Some(i)) => (o.min(i), o.max(i)),
+            (None, Some(_)) if before_window(old) => (from, last),
             (None, Some(i)) => (i, last),
+            (Some(_), None) if before_window(new) => (from, last),
             (Some(o), None) => (o, last),
             (None, None) => (from, last),
         };
@@ -335,6 +355,8 @@ impl<P: Clone> Sorter<P> {
         }
         // Step 9 (steps 4 and 7 guarantee `last + 1 >= from`).
         let new_n = (last + 1).saturating_sub(from);
+        // The client drops what lies beyond `n`: forget it too (see the module docs).
+        self.shown.truncate(new_n);
         if Some(new_n) != self.n || !changes.is_empty() {
             self.n = Some(new_n);
             return Some(SortedUpdate {

@@ -8,30 +8,68 @@ use clap::{Args, Parser, Subcommand};
 /// The default daemon address: a jetd on this machine.
 pub const DEFAULT_DAEMON: &str = "tcp://127.0.0.1:11122";
 
+/// Help headings: options every command takes, and the rule options of the element
+/// commands (so `jet get --help` shows what is a rule and what is not).
+const GLOBAL: &str = "Global options";
+const PATH_RULES: &str = "Path rules (all given rules must match)";
+const VALUE_RULES: &str = "Value rules";
+const WINDOW: &str = "Sorted window";
+
+const EXAMPLES: &str = "\
+Examples:
+  jet info                                   what the daemon is and supports
+  jet get plant/                             states and methods whose path contains plant/
+  jet get --starts-with plant/ --value-greater-than 50
+  jet tree --starts-with plant/              the same as a hierarchy
+  jet fetch --sort value --descending --to 5 the five largest values, redrawn on change
+  jet set plant/boiler/setpoint 72           ask the owner to change a state
+  jet call plant/boiler/reset '{\"force\":true}'
+  jet add demo/temperature 21.5 --writable   publish a state until Ctrl-C
+  jet --daemon ws://10.0.0.5:11123/ get --json   another daemon, JSON lines for scripts";
+
+const GET_EXAMPLES: &str = "\
+Examples:
+  jet get                                    everything, sorted by path
+  jet get boiler                             paths containing `boiler`
+  jet get --starts-with plant/ --ends-with /setpoint
+  jet get --field temperature=greaterThan:50 --field unit=equals:C
+  jet get --value-is-type number --json      one JSON object per line";
+
+const FETCH_EXAMPLES: &str = "\
+Examples:
+  jet fetch plant/                           add/change/remove events until Ctrl-C
+  jet fetch --value-greater-than 50          elements as their values start and stop matching
+  jet fetch --sort value --descending --to 3 the top three, redrawn on every change
+  jet fetch --sort field:age --from 11 --to 20 --starts-with people/";
+
 /// jet: look at and poke a Jet bus from the command line.
 ///
 /// VALUE and ARGS are JSON; a bare word that is not JSON (`hello`, `on`) is taken as a
 /// string. Exit status: 0 success, 1 the daemon or the element's owner refused the request,
 /// 2 bad command line, 3 the daemon could not be reached or the connection was lost.
 #[derive(Debug, Parser)]
-#[command(name = "jet", version, max_term_width = 100)]
+#[command(name = "jet", version, max_term_width = 100, after_help = EXAMPLES)]
 pub struct Cli {
     /// The daemon: tcp://HOST:PORT, HOST:PORT or ws://HOST:PORT/PATH.
-    #[arg(long, global = true, env = "JET_DAEMON", default_value = DEFAULT_DAEMON)]
+    #[arg(long, global = true, help_heading = GLOBAL, env = "JET_DAEMON", default_value = DEFAULT_DAEMON)]
     pub daemon: String,
     /// Authenticate as this user (the password comes from --password-env).
-    #[arg(long, global = true, requires = "password_env")]
+    #[arg(long, global = true, help_heading = GLOBAL, requires = "password_env")]
     pub user: Option<String>,
     /// The environment variable that holds the password (never the password itself, so it
     /// does not show in `ps` or the shell history).
-    #[arg(long, global = true, value_name = "VAR", requires = "user")]
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "VAR", requires = "user")]
     pub password_env: Option<String>,
     /// Print one JSON object per line, for scripts.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub json: bool,
     /// Show the raw error next to the explanation.
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = GLOBAL)]
     pub verbose: bool,
+    /// How long connecting and the handshake may take, in seconds (a daemon that does not
+    /// answer in time is unreachable: exit status 3).
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "S", default_value_t = 5.0)]
+    pub connect_timeout: f64,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -40,12 +78,19 @@ pub struct Cli {
 pub enum Command {
     /// What the daemon says about itself: name, version, protocol, features.
     Info,
-    /// The elements matching RULE right now: states with their values, methods marked.
+    /// The elements matching RULE right now, sorted by path: states with their values,
+    /// methods marked.
+    #[command(after_help = GET_EXAMPLES)]
     Get(RuleArgs),
-    /// The matching paths as a hierarchy: states with values, methods marked `()`.
-    Tree(RuleArgs),
+    /// The hierarchy (nodes) at and below PREFIX: states with values, methods marked `()`,
+    /// read-only states marked, element counts per node; --watch redraws it as it changes.
+    Tree(TreeArgs),
+    /// The direct children of node PATH (the top level without PATH): nodes with a
+    /// trailing separator, states with their values, methods marked `()`.
+    Ls(LsArgs),
     /// Watch the matching elements until interrupted (Ctrl-C). Sorted fetches (--sort,
     /// --from/--to, --descending) redraw their window on every change.
+    #[command(after_help = FETCH_EXAMPLES)]
     Fetch(FetchArgs),
     /// Ask the owner of a state to change it.
     Set(SetArgs),
@@ -63,66 +108,66 @@ pub enum Command {
 #[derive(Debug, Args, Default, Clone)]
 pub struct RuleArgs {
     /// Paths containing this text (the same as --contains).
-    #[arg(value_name = "RULE")]
+    #[arg(help_heading = PATH_RULES, value_name = "RULE")]
     pub contains_positional: Option<String>,
     /// Paths equal to this one.
-    #[arg(long, value_name = "PATH")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "PATH")]
     pub equals: Option<String>,
     /// Paths other than this one.
-    #[arg(long, value_name = "PATH")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "PATH")]
     pub equals_not: Option<String>,
     /// Paths starting with this text.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "TEXT")]
     pub starts_with: Option<String>,
     /// Paths not starting with this text.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "TEXT")]
     pub starts_not_with: Option<String>,
     /// Paths ending with this text.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "TEXT")]
     pub ends_with: Option<String>,
     /// Paths not ending with this text.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "TEXT")]
     pub ends_not_with: Option<String>,
     /// Paths containing this text.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "TEXT")]
     pub contains: Option<String>,
     /// Paths not containing this text.
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "TEXT")]
     pub contains_not: Option<String>,
     /// Paths containing every one of these texts (repeat the flag).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "TEXT")]
     pub contains_all_of: Vec<String>,
     /// Paths containing at least one of these texts (repeat the flag).
-    #[arg(long, value_name = "TEXT")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "TEXT")]
     pub contains_one_of: Vec<String>,
     /// Paths equal to one of these (repeat the flag).
-    #[arg(long, value_name = "PATH")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "PATH")]
     pub equals_one_of: Vec<String>,
     /// Paths equal to none of these (repeat the flag).
-    #[arg(long, value_name = "PATH")]
+    #[arg(help_heading = PATH_RULES, long, value_name = "PATH")]
     pub equals_not_one_of: Vec<String>,
     /// Compare paths ignoring case.
-    #[arg(short = 'i', long)]
+    #[arg(help_heading = PATH_RULES, short = 'i', long)]
     pub case_insensitive: bool,
     /// Values equal to this JSON value.
-    #[arg(long, value_name = "VALUE")]
+    #[arg(help_heading = VALUE_RULES, long, value_name = "VALUE")]
     pub value_equals: Option<String>,
     /// Values other than this JSON value.
-    #[arg(long, value_name = "VALUE")]
+    #[arg(help_heading = VALUE_RULES, long, value_name = "VALUE")]
     pub value_equals_not: Option<String>,
     /// Values less than this one.
-    #[arg(long, value_name = "VALUE")]
+    #[arg(help_heading = VALUE_RULES, long, value_name = "VALUE")]
     pub value_less_than: Option<String>,
     /// Values greater than this one.
-    #[arg(long, value_name = "VALUE")]
+    #[arg(help_heading = VALUE_RULES, long, value_name = "VALUE")]
     pub value_greater_than: Option<String>,
     /// Values of this JSON type (number, string, boolean, object, array, null).
-    #[arg(long, value_name = "TYPE")]
+    #[arg(help_heading = VALUE_RULES, long, value_name = "TYPE")]
     pub value_is_type: Option<String>,
     /// A rule on a field of the value, e.g. `temperature=greaterThan:50` or
     /// `person.name=equals:Bob` (OP: equals, equalsNot, lessThan, greaterThan, isType,
     /// hasOneOf, hasAllOf; kebab-case works too). Repeatable.
-    #[arg(long, value_name = "NAME=OP:VALUE")]
+    #[arg(help_heading = VALUE_RULES, long, value_name = "NAME=OP:VALUE")]
     pub field: Vec<String>,
 }
 
@@ -131,17 +176,40 @@ pub struct FetchArgs {
     #[command(flatten)]
     pub rule: RuleArgs,
     /// Sort: `path`, `value[:TYPE]` or `field:NAME[:TYPE]` (TYPE defaults to number).
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, value_name = "KEY", help_heading = WINDOW)]
     pub sort: Option<String>,
     /// First position of the sorted window (1-based, default 1).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help_heading = WINDOW)]
     pub from: Option<u32>,
     /// Last position of the sorted window (default 10).
-    #[arg(long, value_name = "M")]
+    #[arg(long, value_name = "M", help_heading = WINDOW)]
     pub to: Option<u32>,
     /// Sort in descending order.
-    #[arg(long)]
+    #[arg(long, help_heading = WINDOW)]
     pub descending: bool,
+    /// Report the nodes of the hierarchy too (events of nodes, states and methods).
+    #[arg(long, conflicts_with_all = ["sort", "from", "to", "descending"])]
+    pub nodes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// Only this node (or path prefix) and what lies below it.
+    #[arg(value_name = "PREFIX")]
+    pub prefix: Option<String>,
+    /// Draw this many levels (the first level is 1); deeper nodes show only their counts.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(usize))]
+    pub depth: Option<usize>,
+    /// Keep the tree up to date, redrawing it as the bus changes, until interrupted.
+    #[arg(long)]
+    pub watch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// The node whose children to list (the top level without it).
+    #[arg(value_name = "PATH")]
+    pub path: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -198,6 +266,42 @@ mod tests {
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_separates_global_from_rule_options_and_has_examples() {
+        use clap::CommandFactory;
+        let mut cli = Cli::command();
+        // Global options reach the subcommands when the command is built.
+        cli.build();
+        let get = cli
+            .find_subcommand_mut("get")
+            .expect("get")
+            .render_long_help();
+        let help = get.to_string();
+        let at = |heading: &str| {
+            help.find(heading)
+                .unwrap_or_else(|| panic!("no {heading:?} in {help}"))
+        };
+        let (path, value, global) = (at(PATH_RULES), at(VALUE_RULES), at(GLOBAL));
+        assert!(path < value && value < global, "{help}");
+        // Each option under its heading.
+        let starts_with = help.find("--starts-with").unwrap();
+        let greater = help.find("--value-greater-than").unwrap();
+        let daemon = help.find("--daemon").unwrap();
+        assert!(path < starts_with && starts_with < value, "{help}");
+        assert!(value < greater && greater < global, "{help}");
+        assert!(global < daemon, "{help}");
+        assert!(help.contains("Examples:\n  jet get "), "{help}");
+        let main = Cli::command().render_long_help().to_string();
+        assert!(
+            main.contains("Examples:") && main.contains("jet fetch --sort"),
+            "{main}"
+        );
+        // Wrapped to the width (at most 100 columns).
+        for line in main.lines().chain(help.lines()) {
+            assert!(line.chars().count() <= 100, "too wide: {line:?}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! next. The original error is kept for `--verbose`.
 
 use jet_runtime::peer::PeerError;
+use serde_json::{json, Value};
 
 /// A failed `jet` run.
 #[derive(Debug, thiserror::Error)]
@@ -45,9 +46,62 @@ impl CliError {
         }
     }
 
+    /// The error as one JSON object, for `--json`: `{"error": words, "kind", "exitCode"}`,
+    /// and `daemonError` with the error object when the daemon or owner sent one.
+    pub fn to_json(&self) -> Value {
+        let kind = match self {
+            CliError::Usage(_) => "usage",
+            CliError::Refused { .. } => "refused",
+            CliError::Connection { .. } => "connection",
+            CliError::Output(_) => "output",
+        };
+        let mut v = json!({"error": self.to_string(), "kind": kind, "exitCode": self.exit_code()});
+        let object = match self.raw() {
+            Some(PeerError::Remote {
+                code,
+                message,
+                data,
+            }) => Some((*code, message.as_str(), data)),
+            Some(PeerError::InvalidParams { message, data }) => {
+                Some((-32602, message.as_str(), data))
+            }
+            _ => None,
+        };
+        if let Some((code, message, data)) = object {
+            let mut e = json!({"code": code, "message": message});
+            if let Some(d) = data {
+                e["data"] = d.clone();
+            }
+            v["daemonError"] = e;
+        }
+        v
+    }
+
     /// Whether the reader of our output went away (`jet fetch | head -3`): not a failure.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// Explain the error of a routed `set` or `call`: an error that is not one of the
+    /// daemon's own is the element owner's answer, and is worded as such.
+    pub fn from_routed(e: PeerError, daemon: &str) -> CliError {
+        match &e {
+            PeerError::Remote {
+                code,
+                message,
+                data,
+            } => {
+                let words = match data {
+                    Some(d) => format!("the owner refused: {message} (error {code}): {d}"),
+                    None => format!("the owner refused: {message} (error {code})"),
+                };
+                CliError::Refused {
+                    words,
+                    raw: Box::new(e),
+                }
+            }
+            _ => CliError::from_peer(e, daemon),
+        }
     }
 
     /// Explain a peer error; `daemon` is the address as the user gave it.
@@ -67,6 +121,17 @@ impl CliError {
                     ),
                     raw: Some(Box::new(e)),
                 }
+            }
+            PeerError::WebSocketRefused { status, .. } => {
+                let what = if *status == 404 { "path" } else { "upgrade" };
+                return CliError::Connection {
+                    words: format!(
+                        "cannot connect to the daemon at {daemon}: the daemon refused the \
+                         WebSocket {what} (HTTP {status}); check the path in --daemon (jetd \
+                         serves any path, cjet ws://HOST:PORT/api/jet/)"
+                    ),
+                    raw: Some(Box::new(e)),
+                };
             }
             PeerError::ConnectionClosed | PeerError::Closed | PeerError::Io(_) => {
                 return CliError::Connection {
@@ -118,10 +183,13 @@ impl CliError {
                 };
                 format!("the daemon at {daemon} does not support `{method}` (Method not found)")
             }
-            PeerError::InvalidParams { message, data } => match data {
-                Some(d) => format!("the daemon refused the request: {message}: {d}"),
-                None => format!("the daemon refused the request: {message}"),
-            },
+            // A value the owner refused, in its words (the peer's Display says so).
+            PeerError::InvalidParams { data: Some(d), .. }
+                if d.get("invalidArgument").is_some() =>
+            {
+                e.to_string()
+            }
+            PeerError::InvalidParams { .. } => format!("the daemon refused the request: {e}"),
             PeerError::Remote {
                 code,
                 message,
@@ -137,6 +205,11 @@ impl CliError {
             raw: Box::new(e),
         }
     }
+}
+
+/// A command line error (from clap) as `--json` reports errors.
+pub fn usage_json(words: &str) -> Value {
+    json!({"error": words, "kind": "usage", "exitCode": 2})
 }
 
 #[cfg(test)]
@@ -177,6 +250,66 @@ mod tests {
         let e = CliError::from_peer(PeerError::ConnectionClosed, "ws://h:1/");
         assert_eq!(e.exit_code(), 3);
         assert!(e.to_string().contains("ws://h:1/"));
+    }
+
+    #[test]
+    fn refusals_say_who_refused() {
+        let owner = PeerError::from_error_value(json!({"message":"Invalid params",
+            "code":-32602,"data":{"invalidArgument":{"message":"must be within 30 to 90 °C"}}}));
+        assert_eq!(
+            CliError::from_peer(owner, "d").to_string(),
+            "the owner refused: must be within 30 to 90 °C"
+        );
+        let daemon = PeerError::from_error_value(json!({"message":"Invalid params",
+            "code":-32602,"data":{"reason":"no path given"}}));
+        assert_eq!(
+            CliError::from_peer(daemon, "d").to_string(),
+            "the daemon refused the request: Invalid params: no path given"
+        );
+        let custom = PeerError::Remote {
+            code: 123,
+            message: "too hot".into(),
+            data: None,
+        };
+        assert_eq!(
+            CliError::from_routed(custom, "d").to_string(),
+            "the owner refused: too hot (error 123)"
+        );
+        let e = CliError::from_peer(
+            PeerError::WebSocketRefused {
+                addr: "ws://h:1/x".into(),
+                status: 404,
+            },
+            "ws://h:1/x",
+        );
+        assert_eq!(e.exit_code(), 3);
+        assert!(e
+            .to_string()
+            .starts_with("cannot connect to the daemon at ws://h:1/x: the daemon refused the WebSocket path (HTTP 404)"));
+        assert!(!e.to_string().contains("is jetd running"));
+    }
+
+    #[test]
+    fn errors_as_json() {
+        let e = CliError::from_routed(
+            PeerError::Remote {
+                code: 123,
+                message: "too hot".into(),
+                data: Some(json!({"max": 90})),
+            },
+            "d",
+        );
+        assert_eq!(
+            e.to_json(),
+            json!({"error": "the owner refused: too hot (error 123): {\"max\":90}",
+                "kind": "refused", "exitCode": 1,
+                "daemonError": {"code": 123, "message": "too hot", "data": {"max": 90}}})
+        );
+        let e = CliError::Usage("bad".into());
+        assert_eq!(
+            e.to_json(),
+            json!({"error": "bad", "kind": "usage", "exitCode": 2})
+        );
     }
 
     #[test]

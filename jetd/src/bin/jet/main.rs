@@ -3,15 +3,13 @@
 //!
 //! Module map: `args` (the command line), `rule` (words to JSON values and fetch
 //! expressions), `commands` (connecting, one module per group of commands), `output`
-//! (columns, colours, JSON lines), `tree` (the `jet tree` hierarchy), `error` (errors in
-//! words, exit statuses).
+//! (columns, colours, JSON lines), `error` (errors in words, exit statuses).
 
 mod args;
 mod commands;
 mod error;
 mod output;
 mod rule;
-mod tree;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -22,7 +20,19 @@ use crate::args::Cli;
 use crate::output::Output;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version are not errors; a bad command line under --json is one JSON
+        // line like every other error.
+        Err(e) if e.use_stderr() && std::env::args_os().any(|a| a == "--json") => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let words = first.trim_start_matches("error: ");
+            eprintln!("{}", error::usage_json(words));
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     let terminal = std::io::stdout().is_terminal();
     let out = Output {
         json: cli.json,
@@ -43,6 +53,10 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(&cli, out)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) if cli.json => {
+            eprintln!("{}", e.to_json());
+            ExitCode::from(e.exit_code())
+        }
         Err(e) => {
             eprintln!("jet: {e}");
             if cli.verbose {

@@ -128,6 +128,21 @@ pub fn columns(rows: &[Vec<String>], out: &Output, paints: &[Option<Paint>]) -> 
         .collect()
 }
 
+/// How `get`, `fetch` and `tree` mark an element this peer may not set or call.
+pub const READ_ONLY: &str = "read-only";
+
+/// Paths in the order `tree` shows them: segment by segment (`a/b` before `a-b`).
+pub fn by_path(a: &str, b: &str) -> std::cmp::Ordering {
+    a.split('/').cmp(b.split('/'))
+}
+
+/// Said on stderr when a one-shot command finds nothing (stdout stays empty for scripts).
+pub fn say_nothing_matched(out: &Output, what: &str) {
+    if !out.json {
+        eprintln!("jet: {what}");
+    }
+}
+
 /// How a value shows in a column: compact JSON; methods have none.
 pub fn value_cell(element_value: Option<&Value>) -> String {
     match element_value {
@@ -161,7 +176,7 @@ pub fn element_rows(elements: &[Element]) -> Vec<Vec<String>> {
         .map(|e| {
             let mut row = vec![e.path.clone(), value_cell(e.value.as_ref())];
             if e.fetch_only {
-                row.push("read-only".into());
+                row.push(READ_ONLY.into());
             }
             row
         })
@@ -225,6 +240,13 @@ mod tests {
             ["\x1b[32madd\x1b[0m  p"]
         );
         assert_eq!(PLAIN.paint("x", Paint::Red), "x");
+    }
+
+    #[test]
+    fn paths_sort_segment_by_segment() {
+        let mut paths = vec!["a-b", "b", "a/b/c", "a", "a/b"];
+        paths.sort_by(|a, b| by_path(a, b));
+        assert_eq!(paths, ["a", "a/b", "a/b/c", "a-b", "b"]);
     }
 
     #[test]

@@ -2,20 +2,29 @@
 //! expressions (rule flags, sort keys, windows).
 
 use jet_runtime::fetch::builder::{Fetch, PathOp, ValueOp, ValueType};
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use crate::args::{FetchArgs, RuleArgs};
 use crate::error::CliError;
 
 /// Parse a VALUE: JSON, or a bare word taken as a string (`hello` -> `"hello"`). Text that
-/// starts like JSON (`{`, `[`, `"`) but does not parse is a mistake, not a string: taking
-/// `{"a":1` as a string would hide a missing brace.
+/// starts like JSON (`{`, `[`, `"`, or a number: `01`, `1e`, `.5`, `+1`) but does not parse
+/// is a mistake, not a string: taking `{"a":1` or `01` as a string would hide it. Numbers
+/// keep their text (`1e3` is sent as `1e3`: serde_json's `arbitrary_precision`, enabled for
+/// this crate).
 pub fn parse_value(text: &str) -> Result<Value, CliError> {
     match serde_json::from_str(text) {
         Ok(v) => Ok(v),
         Err(e) => {
-            if text.trim_start().starts_with(['{', '[', '"']) {
+            let t = text.trim_start();
+            if t.starts_with(['{', '[', '"']) {
                 Err(CliError::Usage(format!("`{text}` is not valid JSON: {e}")))
+            } else if looks_like_a_number(t) {
+                Err(CliError::Usage(format!(
+                    "`{text}` is not a valid JSON number: {e} (to send it as a string, quote \
+                     it: '\"{text}\"')"
+                )))
             } else {
                 Ok(Value::String(text.to_owned()))
             }
@@ -23,18 +32,44 @@ pub fn parse_value(text: &str) -> Result<Value, CliError> {
     }
 }
 
+/// Whether a word starts like a number: an optional sign, an optional `.`, then a digit.
+fn looks_like_a_number(word: &str) -> bool {
+    let rest = word.strip_prefix(['-', '+']).unwrap_or(word);
+    let rest = rest.strip_prefix('.').unwrap_or(rest);
+    rest.starts_with(|c: char| c.is_ascii_digit())
+}
+
+/// A VALUE as [`parse_value`] reads it, as JSON text to send exactly as written (the
+/// number `1e3` is sent as `1e3`, a bare word as a quoted string).
+pub fn raw_value(text: &str) -> Result<Box<RawValue>, CliError> {
+    Ok(raw_of(text, &parse_value(text)?))
+}
+
+/// The text to send for a word that parsed as `value`.
+fn raw_of(text: &str, value: &Value) -> Box<RawValue> {
+    // Valid JSON text is kept as it is (without surrounding blanks); a bare word became a
+    // string, which is written out.
+    RawValue::from_string(text.trim().to_owned()).unwrap_or_else(|_| {
+        serde_json::value::to_raw_value(value).expect("a JSON value always encodes")
+    })
+}
+
 /// The `args` of a `call`: one array or object as it is, nothing as `[]`, anything else as
-/// positional arguments.
-pub fn call_args(words: &[String]) -> Result<Value, CliError> {
+/// positional arguments; as JSON text that keeps each argument as written.
+pub fn raw_call_args(words: &[String]) -> Result<Box<RawValue>, CliError> {
     let values = words
         .iter()
-        .map(|w| parse_value(w))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(match <[Value; 1]>::try_from(values) {
-        Ok([v @ (Value::Array(_) | Value::Object(_))]) => v,
-        Ok([v]) => Value::Array(vec![v]),
-        Err(values) => Value::Array(values),
-    })
+        .map(|w| Ok((w, parse_value(w)?)))
+        .collect::<Result<Vec<_>, CliError>>()?;
+    if let [(word, v @ (Value::Array(_) | Value::Object(_)))] = values.as_slice() {
+        return Ok(raw_of(word, v));
+    }
+    let items: Vec<String> = values
+        .iter()
+        .map(|(w, v)| raw_of(w, v).get().to_owned())
+        .collect();
+    Ok(RawValue::from_string(format!("[{}]", items.join(",")))
+        .expect("an array of JSON texts is JSON"))
 }
 
 /// The fetch expression of the rule flags (without sorting).
@@ -218,8 +253,56 @@ mod tests {
     }
 
     #[test]
+    fn raw_values_are_sent_as_written() {
+        let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(raw_value("1e3").unwrap().get(), "1e3");
+        assert_eq!(raw_value(" 1.50 ").unwrap().get(), "1.50");
+        assert_eq!(raw_value("hello").unwrap().get(), r#""hello""#);
+        assert_eq!(raw_value(r#"say "hi""#).unwrap().get(), r#""say \"hi\"""#);
+        assert_eq!(raw_value(r#"{"a": 1E2}"#).unwrap().get(), r#"{"a": 1E2}"#);
+        assert!(raw_value("01").is_err());
+        assert_eq!(raw_call_args(&[]).unwrap().get(), "[]");
+        assert_eq!(
+            raw_call_args(&w(&["1e3", "x", "2.50"])).unwrap().get(),
+            r#"[1e3,"x",2.50]"#
+        );
+        assert_eq!(raw_call_args(&w(&["[1e3, 2]"])).unwrap().get(), "[1e3, 2]");
+        assert_eq!(
+            raw_call_args(&w(&[r#"{"n":1e3}"#])).unwrap().get(),
+            r#"{"n":1e3}"#
+        );
+        assert_eq!(raw_call_args(&w(&["\"s\""])).unwrap().get(), r#"["s"]"#);
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        // serde_json's `arbitrary_precision` keeps the digits; it writes exponents as
+        // `e+N`/`e-N` (so `raw_value` is what `set` and `call` send).
+        for text in [
+            "1e+3",
+            "1e-7",
+            "1.50",
+            "-0",
+            "19.0895346879861560",
+            "123456789012345678901234",
+        ] {
+            assert_eq!(parse_value(text).unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
     fn broken_json_is_an_error_not_a_string() {
-        for text in [r#"{"a":1"#, "[1,", r#""open"#] {
+        for text in [
+            r#"{"a":1"#,
+            "[1,",
+            r#""open"#,
+            "01",
+            "1e",
+            ".5",
+            "+1",
+            "-01",
+            "1st",
+        ] {
             assert!(
                 matches!(parse_value(text), Err(CliError::Usage(_))),
                 "{text}"
@@ -230,6 +313,9 @@ mod tests {
     #[test]
     fn call_arguments() {
         let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let call_args = |words: &[String]| {
+            raw_call_args(words).map(|raw| serde_json::from_str::<Value>(raw.get()).unwrap())
+        };
         assert_eq!(call_args(&[]).unwrap(), json!([]));
         assert_eq!(call_args(&w(&["[1,2]"])).unwrap(), json!([1, 2]));
         assert_eq!(call_args(&w(&[r#"{"x":1}"#])).unwrap(), json!({"x":1}));
@@ -306,6 +392,7 @@ mod tests {
             from,
             to,
             descending: desc,
+            nodes: false,
         }
     }
 

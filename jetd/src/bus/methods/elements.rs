@@ -31,8 +31,21 @@ impl Core {
                 Some(Box::new(access))
             }
         };
-        if self.elements.lookup(&path).is_some() {
-            return Err(ErrorObject::path_already_exists(&path));
+        if let Some(existing) = self.elements.lookup(&path) {
+            let owner = self.elements.get(existing).owner;
+            if owner == conn || !self.owner_is_gone(owner) {
+                return Err(ErrorObject::path_already_exists(&path));
+            }
+            // Its owner's peer closed the connection before this add was sent, but its
+            // task has not cleaned up yet: do that now (its `remove`s go out first).
+            tracing::debug!(conn = %owner, "peer closed the connection (seen by a conflicting add)");
+            self.disconnect(owner);
+        }
+        if let Some(by) = self
+            .nodes
+            .strict_conflict(&path, |p| self.elements.lookup(p).is_some())
+        {
+            return Err(super::nodes::occupied(&path, by));
         }
         let limit = self.config.max_elements_per_peer;
         if self.conn(conn).owned.len() >= limit {
@@ -53,8 +66,23 @@ impl Core {
         if let Some(c) = self.conns.get_mut(&conn) {
             c.owned.insert(id);
         }
+        self.nodes_element_added(id);
         self.attach_new_element(id);
         Ok(Reply::Result(TRUE.into()))
+    }
+
+    /// Whether the peer of connection `owner` has already closed it, asked of its
+    /// transport without waiting (a non-blocking peek, the one syscall under the lock,
+    /// and only for a conflicting `add`). Its outbox is closed too, so that its task ends.
+    fn owner_is_gone(&self, owner: ConnId) -> bool {
+        let Some(c) = self.conns.get(&owner) else {
+            return true;
+        };
+        let gone = c.closed_probe.as_ref().is_some_and(|probe| probe());
+        if gone {
+            c.outbox.close(crate::outbox::Closed::Shutdown);
+        }
+        gone
     }
 
     /// Find the fetchers that match a new element, attach them and report `add`.
@@ -104,6 +132,7 @@ impl Core {
         let el = self.elements.remove(id);
         self.deliver_to_attached(&el, Event::Remove);
         links::detach_element(&mut self.elements, &mut self.fetchers, &el);
+        self.nodes_element_removed(&el);
         if let Some(c) = self.conns.get_mut(&el.owner) {
             c.owned.remove(&id);
         }

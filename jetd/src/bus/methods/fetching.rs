@@ -13,6 +13,8 @@ use crate::bus::registry::fetchers::{Fetcher, FetcherId, LazyValue};
 use crate::bus::registry::links;
 use crate::bus::{wire, ConnId, Core, Dialect};
 
+use super::nodes::parse_nodes;
+
 use crate::bus::reply::{MethodResult, Reply, TRUE};
 
 impl Core {
@@ -32,10 +34,13 @@ impl Core {
         }
         let dialect = self.dialect(conn);
         let expr = p.expr(dialect)?;
+        let nodes = parse_nodes(&p.got(), &expr)?;
         let hint = expr.path_hint();
-        let key = self
-            .fetchers
-            .insert(Fetcher::new(conn, dialect, fetch_id.get().into(), expr));
+        let mut fetcher = Fetcher::new(conn, dialect, fetch_id.get().into(), expr);
+        if nodes {
+            fetcher.nodes = Some(Box::default());
+        }
+        let key = self.fetchers.insert(fetcher);
         self.index.insert(key, &hint);
         let c = self.conns.get_mut(&conn).expect("live connection");
         c.fetchers.insert(fetch_id.get().into(), key);
@@ -49,7 +54,11 @@ impl Core {
         if dialect == Dialect::Classic {
             respond(c);
         }
-        self.setup_fetcher(conn, key, &hint);
+        if nodes {
+            self.setup_node_fetcher(conn, key, &hint);
+        } else {
+            self.setup_fetcher(conn, key, &hint);
+        }
         if dialect == Dialect::N3 {
             respond(self.conn(conn));
         }
@@ -131,12 +140,19 @@ impl Core {
             return;
         };
         self.index.remove(key, &f.expr.path_hint());
+        if f.nodes.is_some() {
+            self.forget_node_fetcher(key);
+        }
         links::detach_fetcher(&mut self.elements, &mut self.fetchers, &f);
     }
 
     pub(in crate::bus) fn get(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
-        let (expr, matching) = self.query(conn, p)?;
         let dialect = self.dialect(conn);
+        let expr = p.expr(dialect)?;
+        if parse_nodes(&p.got(), &expr)? {
+            return Ok(Reply::Result(self.get_with_nodes(conn, &expr).into()));
+        }
+        let matching = self.matching_elements(conn, &expr, &expr.path_hint());
         let auth = self.auth_of(conn);
         let mut b = Vec::new();
         if let Some(spec) = expr.sort() {
@@ -174,6 +190,7 @@ impl Core {
                     &el.path,
                     el.value.as_ref(),
                     el.fetch_only_for(auth),
+                    None,
                 );
             }
             b.push(b']');

@@ -3,5 +3,6 @@
 
 mod elements;
 mod fetching;
+mod nodes;
 mod routing;
 mod session;

@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use super::keylist::KeyList;
 use super::links::Attached;
+use super::nodes::{element_type, NodeView};
 use crate::bus::wire::{self, Dialect, Notification};
 use crate::bus::ConnId;
 use crate::outbox::Outbox;
@@ -37,6 +38,8 @@ pub struct Fetcher {
     /// The elements this fetcher is attached to (see `links`), so that dropping it visits
     /// only them.
     pub attached: Vec<Attached>,
+    /// `Some` for a `nodes:true` fetch (A.11): node visibility, and events carry `type`.
+    pub nodes: Option<Box<NodeView>>,
 }
 
 impl Fetcher {
@@ -51,6 +54,7 @@ impl Fetcher {
             filter,
             sorter,
             attached: Vec::new(),
+            nodes: None,
         }
     }
 
@@ -89,15 +93,7 @@ impl Fetcher {
         }
         match self.sorter.as_mut() {
             Some(sorter) => sorter.initial(path.clone(), lazy.get(), value.cloned(), fetch_only),
-            None => write_event(
-                out,
-                self.dialect,
-                &self.id_json,
-                Event::Add,
-                path,
-                value,
-                fetch_only,
-            ),
+            None => write_event(out, self, Event::Add, path, value, fetch_only),
         }
     }
 
@@ -133,15 +129,7 @@ impl Fetcher {
                     wire::sorted_notification(out, self.dialect, &self.id_json, &update, false);
                 }
             }
-            None => write_event(
-                out,
-                self.dialect,
-                &self.id_json,
-                event,
-                path,
-                text,
-                fetch_only,
-            ),
+            None => write_event(out, self, event, path, text, fetch_only),
         }
     }
 }
@@ -172,8 +160,7 @@ impl<'a> LazyValue<'a> {
 
 fn write_event(
     out: &Outbox,
-    dialect: Dialect,
-    fetch_id: &str,
+    f: &Fetcher,
     event: Event,
     path: &str,
     value: Option<&JsonText>,
@@ -181,13 +168,14 @@ fn write_event(
 ) {
     wire::notification(
         out,
-        dialect,
+        f.dialect,
         &Notification {
-            fetch_id,
+            fetch_id: &f.id_json,
             fetch_only: fetch_only && event == Event::Add,
             path,
             event,
             value,
+            kind: f.nodes.is_some().then(|| element_type(value)),
         },
     );
 }

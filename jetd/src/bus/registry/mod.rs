@@ -8,5 +8,6 @@ pub(super) mod idhash;
 pub(super) mod ids;
 pub(super) mod keylist;
 pub(super) mod links;
+pub(super) mod nodes;
 pub(super) mod routes;
 pub(super) mod slab;

@@ -581,7 +581,10 @@ fn remove_of_an_unknown_path_and_empty_window_before_from_are_silent() {
 
 // ---------------------------------------------------------------------------------------
 // Property test: the Sorter against a literal model of B §6.8 (node-jet's sorter.js shape):
-// full re-sort and a path -> position map rebuilt on every step, identity via serials.
+// full re-sort and a path -> position map rebuilt on every step, identity via serials, with
+// A.6's correction (scan from `from` when an entry crosses the window's start; positions past
+// `n` forgotten). And A.6's invariant: a client that writes each entry at its index and
+// truncates its view to `n` items holds exactly the true window, values included.
 
 #[derive(Debug, Clone, Copy)]
 enum KeyKind {
@@ -725,12 +728,16 @@ impl Model {
             }
         }
         let len = self.matches.len();
+        // A.6: an entry crossing the window's start makes the scan start at `from`.
+        let before = |i: Option<usize>| matches!(i, Some(i) if i < from);
         let (start, stop) = match (in_range(new), in_range(old)) {
             (true, true) => (
                 old.unwrap().min(new.unwrap()),
                 old.unwrap().max(new.unwrap()),
             ),
+            (true, false) if before(old) => (from, to.min(len)),
             (true, false) => (new.unwrap(), to.min(len)),
+            (false, true) if before(new) => (from, to.min(len)),
             (false, true) => (old.unwrap(), to.min(len)),
             (false, false) => (from, to.min(len)),
         };
@@ -751,12 +758,56 @@ impl Model {
             i += 1;
         }
         let new_n = to.min(len) as i64 - from as i64 + 1;
+        // The client truncates its view to `n`: positions past it are no longer shown.
+        self.shown.retain(|&i, _| (i as i64) < from as i64 + new_n);
         if new_n != self.n || !changes.is_empty() {
             assert!(new_n >= 0, "the reference would report a negative n");
             self.n = new_n;
             return Some((changes, new_n as usize, false));
         }
         None
+    }
+}
+
+impl Model {
+    /// The true window: (path, payload) at positions `from..=min(to, len)`.
+    fn window(&self) -> Vec<(String, Option<u32>)> {
+        self.matches
+            .iter()
+            .skip(self.from - 1)
+            .take(self.to + 1 - self.from)
+            .map(|e| (e.path.clone(), e.payload))
+            .collect()
+    }
+}
+
+/// A client of a sorted fetch as A.6 describes it (node-jet's array view): it writes each
+/// entry at its index and truncates its view to `n` items.
+#[derive(Default)]
+struct Client {
+    at: HashMap<usize, (String, Option<u32>)>,
+    n: usize,
+}
+
+impl Client {
+    fn apply(&mut self, update: &Out) {
+        let Some((changes, n, _)) = update else {
+            return;
+        };
+        for (path, index, payload, _) in changes {
+            self.at.insert(*index, (path.clone(), *payload));
+        }
+        self.n = *n;
+    }
+
+    /// The view after truncation to `n`; dropping what lies beyond `n` here is what a
+    /// truncating client does, so later notifications must re-send those positions.
+    fn window(&mut self, from: usize) -> Vec<(String, Option<u32>)> {
+        let n = self.n;
+        self.at.retain(|&i, _| i < from + n);
+        (from..from + n)
+            .map(|i| self.at.get(&i).cloned().unwrap_or_default())
+            .collect()
     }
 }
 
@@ -850,16 +901,31 @@ proptest! {
             sorter.initial(Arc::from(PATHS[op.path]), value.as_ref(), p, op.fetch_only);
             model.initial(PATHS[op.path], &value, p, op.fetch_only);
         }
-        prop_assert_eq!(observed(Some(sorter.flush())), model.flush());
+        let mut client = Client::default();
+        let first = observed(Some(sorter.flush()));
+        prop_assert_eq!(&first, &model.flush());
+        client.apply(&first);
+        prop_assert_eq!(client.window(from), model.window(), "after the flush");
         for (step, op) in ops.iter().enumerate() {
             payload += 1;
+            // As the event filter delivers them (B §6.5): `add` for a path the fetch does
+            // not hold yet, `change` for one it holds.
+            let mut op = op.clone();
+            let present = model.pos.contains_key(PATHS[op.path]);
+            op.event = match op.event {
+                Event::Add | Event::Change if present => Event::Change,
+                Event::Add | Event::Change => Event::Add,
+                Event::Remove => Event::Remove,
+            };
             let value = value_for(kind, op.key);
             let p = value.as_ref().map(|_| payload);
             let path: Arc<str> = Arc::from(PATHS[op.path]);
             let got = observed(sorter.update(op.event, &path, value.as_ref(), p, op.fetch_only));
             let want = model.update(op.event, PATHS[op.path], &value, p, op.fetch_only);
-            prop_assert_eq!(got, want, "step {} {:?}", step, op);
+            prop_assert_eq!(&got, &want, "step {} {:?}", step, op);
             prop_assert_eq!(sorter.len(), model.matches.len());
+            client.apply(&got);
+            prop_assert_eq!(client.window(from), model.window(), "step {} {:?}", step, op);
         }
     }
 }

@@ -5,6 +5,8 @@
 //! terminal). Sorted fetches print the whole window after every change: redrawn in place on
 //! a terminal, as blocks separated by a blank line otherwise.
 
+use std::collections::HashSet;
+
 use futures_util::StreamExt;
 use jet_runtime::peer::{ElementEvent, EventKind, FetchEvent, Window};
 use serde_json::{json, Value};
@@ -12,11 +14,14 @@ use serde_json::{json, Value};
 use super::{goodbye, Ctx, Interrupt};
 use crate::args::FetchArgs;
 use crate::error::CliError;
-use crate::output::{columns, element_json, value_cell, Output, Paint};
+use crate::output::{columns, element_json, value_cell, Output, Paint, READ_ONLY};
 use crate::rule;
 
 pub async fn run(ctx: &Ctx<'_>, args: &FetchArgs) -> Result<(), CliError> {
-    let expr = rule::fetch_expression(args)?;
+    let mut expr = rule::fetch_expression(args)?;
+    if args.nodes {
+        expr = expr.nodes();
+    }
     let mut interrupt = Interrupt::listen()?;
     let peer = ctx.connect().await?;
     let mut stream = peer.fetch(&expr).await.map_err(|e| ctx.error(e))?;
@@ -45,6 +50,9 @@ struct View {
     out: Output,
     path_width: usize,
     windows_shown: usize,
+    /// Paths added fetch-only: the daemon says so on the `add` only, but every line of the
+    /// element is marked, as `get` and `tree` mark it.
+    read_only: HashSet<String>,
 }
 
 impl View {
@@ -53,6 +61,7 @@ impl View {
             out,
             path_width: 0,
             windows_shown: 0,
+            read_only: HashSet::new(),
         }
     }
 
@@ -79,16 +88,41 @@ impl View {
 
     fn event_line(&mut self, e: &ElementEvent) -> String {
         self.path_width = self.path_width.max(e.path.chars().count());
+        let read_only = match e.kind {
+            EventKind::Add => {
+                if e.fetch_only {
+                    self.read_only.insert(e.path.clone());
+                } else {
+                    self.read_only.remove(&e.path);
+                }
+                e.fetch_only
+            }
+            EventKind::Change => e.fetch_only || self.read_only.contains(&e.path),
+            EventKind::Remove => self.read_only.remove(&e.path) || e.fetch_only,
+        };
         let kind = format!("{:<6}", kind_name(e.kind));
-        format!(
+        if e.subject == jet_runtime::peer::Subject::Node {
+            // A node: its path and what it is (it has no value).
+            return format!(
+                "{}  {:<w$}  {}",
+                self.out.paint(&kind, Paint::of_event(e.kind)),
+                e.path,
+                self.out.paint("(node)", Paint::Dim),
+                w = self.path_width
+            );
+        }
+        let mut line = format!(
             "{}  {:<w$}  {}",
             self.out.paint(&kind, Paint::of_event(e.kind)),
             e.path,
             value_cell(e.value.as_ref()),
             w = self.path_width
-        )
-        .trim_end()
-        .to_owned()
+        );
+        if read_only {
+            line.push_str("  ");
+            line.push_str(&self.out.paint(READ_ONLY, Paint::Dim));
+        }
+        line.trim_end().to_owned()
     }
 
     fn window_lines(&self, w: &Window) -> Vec<String> {
@@ -108,17 +142,21 @@ impl View {
             .iter()
             .enumerate()
             .map(|(i, e)| {
-                vec![
+                let mut row = vec![
                     format!("#{}", w.from + i),
                     e.path.clone(),
                     value_cell(e.value.as_ref()),
-                ]
+                ];
+                if e.fetch_only {
+                    row.push(READ_ONLY.to_owned());
+                }
+                row
             })
             .collect();
         lines.extend(columns(
             &rows,
             &self.out,
-            &[Some(Paint::Dim), Some(Paint::Bold)],
+            &[Some(Paint::Dim), Some(Paint::Bold), None, Some(Paint::Dim)],
         ));
         lines
     }
@@ -135,6 +173,9 @@ fn event_json(event: &FetchEvent) -> Value {
             let mut v = json!({"event": kind_name(e.kind), "path": e.path});
             match &e.value {
                 Some(value) => v["value"] = value.clone(),
+                None if e.subject == jet_runtime::peer::Subject::Node => {
+                    v["node"] = Value::Bool(true)
+                }
                 None => v["method"] = Value::Bool(true),
             }
             if e.fetch_only {
@@ -174,6 +215,11 @@ mod tests {
         FetchEvent::Element(ElementEvent {
             kind,
             path: path.into(),
+            subject: if value.is_some() {
+                jet_runtime::peer::Subject::State
+            } else {
+                jet_runtime::peer::Subject::Method
+            },
             value,
             fetch_only: false,
         })

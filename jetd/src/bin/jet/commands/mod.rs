@@ -3,6 +3,7 @@
 //! add, add-method).
 
 mod fetch;
+mod nodes;
 mod provide;
 mod query;
 mod request;
@@ -14,9 +15,6 @@ use jet_runtime::peer::{Peer, PeerError};
 use crate::args::{Cli, Command};
 use crate::error::CliError;
 use crate::output::Output;
-
-/// How long connecting (and the handshake) may take before `jet` gives up.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long the goodbye (unfetch, remove) after an interrupt may take: the user wants out.
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(3);
@@ -33,10 +31,30 @@ impl Ctx<'_> {
         CliError::from_peer(e, &self.cli.daemon)
     }
 
+    /// Explain the error of a `set` or `call` (the owner's own errors say so).
+    pub fn routed_error(&self, e: PeerError) -> CliError {
+        CliError::from_routed(e, &self.cli.daemon)
+    }
+
     /// Connect (and authenticate) as the global options say.
     pub async fn connect(&self) -> Result<Peer, CliError> {
         let addr = daemon_address(&self.cli.daemon)?;
-        let mut builder = Peer::builder().name("jet");
+        // Connecting and the handshake get less time than a request (10 s), so a daemon
+        // that accepts but never answers is "unreachable" (exit 3), not a request timeout.
+        let connect_timeout = seconds("--connect-timeout", self.cli.connect_timeout)?;
+        // What the daemon left out and the peer did itself (cjet ignores value rules,
+        // sorting and valueAsResult): the answer is right, but say so, on stderr.
+        let json = self.out.json;
+        let mut builder = Peer::builder()
+            .name("jet")
+            .connect_timeout(connect_timeout)
+            .on_notice(move |notice| {
+                if json {
+                    eprintln!("{}", serde_json::json!({"note": notice.to_string()}));
+                } else {
+                    eprintln!("jet: note: {notice}");
+                }
+            });
         if let (Some(user), Some(var)) = (&self.cli.user, &self.cli.password_env) {
             let password = std::env::var(var).map_err(|_| {
                 CliError::Usage(format!(
@@ -46,17 +64,7 @@ impl Ctx<'_> {
             })?;
             builder = builder.credentials(user.clone(), password);
         }
-        match tokio::time::timeout(CONNECT_TIMEOUT, builder.connect(&addr)).await {
-            Ok(result) => result.map_err(|e| self.error(e)),
-            Err(_) => Err(CliError::Connection {
-                words: format!(
-                    "cannot connect to the daemon at {}: no answer within {} s",
-                    self.cli.daemon,
-                    CONNECT_TIMEOUT.as_secs()
-                ),
-                raw: None,
-            }),
-        }
+        builder.connect(&addr).await.map_err(|e| self.error(e))
     }
 }
 
@@ -66,7 +74,8 @@ pub async fn run(cli: &Cli, out: Output) -> Result<(), CliError> {
     match &cli.command {
         Command::Info => query::info(&ctx).await,
         Command::Get(rule) => query::get(&ctx, rule).await,
-        Command::Tree(rule) => query::tree(&ctx, rule).await,
+        Command::Tree(args) => nodes::tree(&ctx, args).await,
+        Command::Ls(args) => nodes::ls(&ctx, args).await,
         Command::Schema(rule) => query::schema(&ctx, rule).await,
         Command::Fetch(args) => fetch::run(&ctx, args).await,
         Command::Set(args) => request::set(&ctx, args).await,

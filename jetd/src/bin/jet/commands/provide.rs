@@ -2,8 +2,6 @@
 //! method that answers with its arguments). Every set or call is printed as it arrives; on
 //! Ctrl-C the element is removed from the daemon before `jet` exits with status 0.
 
-use std::time::Duration;
-
 use jet_runtime::peer::{Peer, PeerError, SetReply};
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -13,10 +11,6 @@ use crate::args::{AddArgs, AddMethodArgs};
 use crate::error::CliError;
 use crate::output::Paint;
 use crate::rule;
-
-/// How often a publishing `jet` checks that its connection is still up (the peer reports a
-/// lost connection only to pending requests and fetch streams).
-const LIVENESS_CHECK: Duration = Duration::from_millis(500);
 
 pub async fn add(ctx: &Ctx<'_>, args: &AddArgs) -> Result<(), CliError> {
     let value = rule::parse_value(&args.value)?;
@@ -100,17 +94,13 @@ async fn serve(
     mut rx: mpsc::UnboundedReceiver<Value>,
     mut show: impl FnMut(Value) -> Result<(), CliError>,
 ) -> Result<(), CliError> {
-    let mut liveness = tokio::time::interval(LIVENESS_CHECK);
     loop {
         tokio::select! {
             _ = interrupt.recv() => return Ok(()),
             // A read-only state has no handler: its sender is gone and this branch is off.
             Some(v) = rx.recv() => show(v)?,
-            _ = liveness.tick() => {
-                if !peer.is_connected() {
-                    return Err(ctx.error(PeerError::ConnectionClosed));
-                }
-            }
+            // No reconnect policy: the peer closes when the connection is lost.
+            () = peer.closed() => return Err(ctx.error(PeerError::ConnectionClosed)),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! One-shot questions: `info`, `get`, `tree`, `schema`.
+//! One-shot questions: `info`, `get`, `schema` (`tree` and `ls` are in `nodes`).
 
 use jet_runtime::peer::{DaemonInfo, PeerError};
 use serde_json::{json, Value};
@@ -6,9 +6,8 @@ use serde_json::{json, Value};
 use super::Ctx;
 use crate::args::RuleArgs;
 use crate::error::CliError;
-use crate::output::{columns, element_json, element_rows, Paint};
+use crate::output::{by_path, columns, element_json, element_rows, say_nothing_matched, Paint};
 use crate::rule;
-use crate::tree::Node;
 
 pub async fn info(ctx: &Ctx<'_>) -> Result<(), CliError> {
     let peer = ctx.connect().await?;
@@ -52,7 +51,12 @@ pub async fn get(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
     let peer = ctx.connect().await?;
     let elements = peer.get(&expr).await.map_err(|e| ctx.error(e));
     peer.close().await;
-    let elements = elements?;
+    let mut elements = elements?;
+    // Sorted by path as `tree` shows them (daemons answer in the order elements were added).
+    elements.sort_by(|a, b| by_path(&a.path, &b.path));
+    if elements.is_empty() {
+        say_nothing_matched(&ctx.out, "no element matches");
+    }
     if ctx.out.json {
         for e in &elements {
             ctx.out.json_line(&element_json(e))?;
@@ -60,23 +64,11 @@ pub async fn get(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
         return Ok(());
     }
     let rows = element_rows(&elements);
-    ctx.out
-        .lines(&columns(&rows, &ctx.out, &[Some(Paint::Bold)]))
-}
-
-pub async fn tree(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
-    let expr = rule::expression(rule)?;
-    let peer = ctx.connect().await?;
-    let elements = peer.get(&expr).await.map_err(|e| ctx.error(e));
-    peer.close().await;
-    let tree = Node::build(elements?);
-    if ctx.out.json {
-        for node in tree.to_json() {
-            ctx.out.json_line(&node)?;
-        }
-        return Ok(());
-    }
-    ctx.out.lines(&tree.render(&ctx.out))
+    ctx.out.lines(&columns(
+        &rows,
+        &ctx.out,
+        &[Some(Paint::Bold), None, Some(Paint::Dim)],
+    ))
 }
 
 /// `schema`: the daemon answers `[{"path","schema"}]` for a path rule. Only jetd with
@@ -101,6 +93,9 @@ pub async fn schema(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
         Err(e) => return Err(ctx.error(e)),
     };
     let entries = parse_schemas(result).map_err(|e| ctx.error(e))?;
+    if entries.is_empty() {
+        say_nothing_matched(&ctx.out, "no schemas: no matching element has one");
+    }
     if ctx.out.json {
         for (path, schema) in &entries {
             ctx.out

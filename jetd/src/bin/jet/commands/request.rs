@@ -9,30 +9,31 @@ use crate::error::CliError;
 use crate::rule;
 
 pub async fn set(ctx: &Ctx<'_>, args: &SetArgs) -> Result<(), CliError> {
-    let value = rule::parse_value(&args.value)?;
+    // As JSON text: the value goes out exactly as written (`1e3` stays `1e3`).
+    let value = rule::raw_value(&args.value)?;
     let timeout = args.timeout.map(|s| seconds("--timeout", s)).transpose()?;
     let peer = ctx.connect().await?;
-    let mut request = peer.set(args.path.clone(), value);
+    let mut request = peer.set_raw(args.path.clone(), value);
     if let Some(t) = timeout {
         request = request.timeout(t);
     }
     if args.value_as_result {
         request = request.value_as_result();
     }
-    let result = request.await.map_err(|e| ctx.error(e));
+    let result = request.await.map_err(|e| ctx.routed_error(e));
     peer.close().await;
     print_result(ctx, result?)
 }
 
 pub async fn call(ctx: &Ctx<'_>, args: &CallArgs) -> Result<(), CliError> {
-    let call_args = rule::call_args(&args.args)?;
+    let call_args = rule::raw_call_args(&args.args)?;
     let timeout = args.timeout.map(|s| seconds("--timeout", s)).transpose()?;
     let peer = ctx.connect().await?;
-    let mut request = peer.call(args.path.clone(), call_args);
+    let mut request = peer.call_raw(args.path.clone(), call_args);
     if let Some(t) = timeout {
         request = request.timeout(t);
     }
-    let result = request.await.map_err(|e| ctx.error(e));
+    let result = request.await.map_err(|e| ctx.routed_error(e));
     peer.close().await;
     print_result(ctx, result?)
 }

@@ -1,0 +1,67 @@
+//! An accepted socket shared by its reader, its writer and the bus's closed-peer probe
+//! (see `probe`), without a second descriptor: tokio's own halves cannot be shared with
+//! a third party, and a duplicated descriptor per connection would double what a daemon
+//! with thousands of peers needs of the open-files limit.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{ready, Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+/// Most bytes one read initialises in a caller's uninitialised buffer (tokio's `try_read`
+/// needs initialised memory): bounded, so a buffer reserved for a huge frame is not
+/// zeroed again on every read.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// One socket, shared by `Arc`; reads and writes go through tokio's readiness.
+#[derive(Clone)]
+pub struct Shared(pub Arc<TcpStream>);
+
+impl AsyncRead for Shared {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            ready!(self.0.poll_read_ready(cx))?;
+            let n = buf.remaining().min(READ_CHUNK);
+            match self.0.try_read(buf.initialize_unfilled_to(n)) {
+                Ok(read) => {
+                    buf.advance(read);
+                    return Poll::Ready(Ok(()));
+                }
+                // Readiness was stale; tokio cleared it, so the next poll waits.
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+impl AsyncWrite for Shared {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            ready!(self.0.poll_write_ready(cx))?;
+            match self.0.try_write(data) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(socket2::SockRef::from(&*self.0).shutdown(std::net::Shutdown::Write))
+    }
+}
