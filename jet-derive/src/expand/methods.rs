@@ -3,6 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
 use super::access_value;
@@ -33,7 +34,7 @@ pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
 fn info(m: &MethodIr) -> TokenStream {
     let p = quote!(::jet_runtime::__private);
     let (ident, name) = (&m.ident, &m.name);
-    let names: Vec<String> = m.args.iter().map(|a| a.ident.to_string()).collect();
+    let names: Vec<String> = m.args.iter().map(|a| a.ident.unraw().to_string()).collect();
     let schema_args = m.args.iter().zip(&names).map(|(a, n)| {
         let ty = &a.ty;
         quote_spanned!(ty.span()=> .arg::<#ty>(#n))
@@ -107,7 +108,7 @@ fn client_fn(m: &MethodIr) -> TokenStream {
     });
     let pushes = m.args.iter().map(|a| {
         let (ident, ty) = (&a.ident, &a.ty);
-        let n = ident.to_string();
+        let n = ident.unraw().to_string();
         quote_spanned!(ty.span()=> __jet_args.push(#n, &#ident)?;)
     });
     let (ret, ret_span) = match &m.output {

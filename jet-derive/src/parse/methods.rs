@@ -1,5 +1,6 @@
 //! `#[jet_runtime::methods]` input -> [`MethodsIr`].
 
+use syn::ext::IdentExt as _;
 use syn::{FnArg, ImplItem, ItemImpl, Pat, ReturnType, Type, Visibility};
 
 use crate::attr::{self, AttrValue, Errors};
@@ -75,7 +76,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
             }
             continue;
         }
-        let mut name = f.sig.ident.to_string();
+        let mut name = f.sig.ident.unraw().to_string();
         let mut name_span = f.sig.ident.span();
         let mut renamed = false;
         let mut skip = false;
