@@ -85,7 +85,7 @@ impl ClientCore {
         value: &F,
     ) -> Result<(), TypedError> {
         let path = self.element(name);
-        let value = serde_json::to_value(value).map_err(|e| TypedError::Encode {
+        let value = super::finite::to_json(value).map_err(|e| TypedError::Encode {
             path: path.clone(),
             message: e.to_string(),
         })?;

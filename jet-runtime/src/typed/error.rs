@@ -160,7 +160,7 @@ impl IntoErrorObject for TypedError {
 
 /// The answer of a method returning a plain value.
 pub fn call_ok<R: Serialize>(value: R) -> CallResult {
-    serde_json::to_value(value).map_err(result_unserialisable)
+    super::finite::to_json(&value).map_err(result_unserialisable)
 }
 
 /// The answer of a method returning `Result<R, E>`.

@@ -69,6 +69,7 @@
 mod args;
 mod client;
 mod error;
+mod finite;
 mod node;
 mod schema;
 mod serve;

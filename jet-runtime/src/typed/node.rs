@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::args::short_type_name;
 use super::error::SetError;
+use super::finite::to_json;
 use super::schema::{self, Schemas};
 use super::serve::Instance;
 use super::NodeClient;
@@ -84,7 +85,7 @@ impl<T: 'static> StateInfo<T> {
             doc: "",
             access: None,
             schema: schema::state_schema::<F>,
-            get: Arc::new(move |t| serde_json::to_value(get(t))),
+            get: Arc::new(move |t| to_json(get(t))),
             set: None,
         }
     }
@@ -110,7 +111,7 @@ impl<T: 'static> StateInfo<T> {
             if let Some(validate) = validate {
                 validate(&new).map_err(SetError::Invalid)?;
             }
-            let stored = serde_json::to_value(&new).map_err(|e| SetError::Encode(e.to_string()))?;
+            let stored = to_json(&new).map_err(|e| SetError::Encode(e.to_string()))?;
             *get_mut(t) = new;
             Ok(stored)
         }));
