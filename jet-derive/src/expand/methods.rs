@@ -50,18 +50,12 @@ fn info(m: &MethodIr) -> TokenStream {
         quote_spanned!(ty.span()=> __jet_in.take::<#ty>(#i)?,)
     });
     let values = (0..m.args.len()).map(syn::Index::from);
-    let (lock, borrow) = match m.receiver {
-        Receiver::Shared => (
-            quote!(let __jet_guard = __jet_this.read().await;),
-            quote!(&*__jet_guard),
-        ),
-        Receiver::Exclusive => (
-            quote!(let mut __jet_guard = __jet_this.write().await;),
-            quote!(&mut *__jet_guard),
-        ),
+    let (ctor, this_ty) = match m.receiver {
+        Receiver::Shared => (quote!(shared), quote!(&Self)),
+        Receiver::Exclusive => (quote!(exclusive), quote!(&mut Self)),
     };
     let await_ = m.is_async.then(|| quote!(.await));
-    let call = quote!(Self::#ident(#borrow, #(__jet_values.#values),*) #await_);
+    let call = quote!(Self::#ident(__jet_this, #(__jet_values.#values),*) #await_);
     // Spanned at the return or error type, so a missing `Serialize` or `IntoErrorObject`
     // is reported there.
     let answer = match &m.output {
@@ -71,8 +65,6 @@ fn info(m: &MethodIr) -> TokenStream {
         Output::Value(t) => quote_spanned!(t.span()=> #p::call_ok(__jet_outcome)),
         Output::Unit => quote!(#p::call_ok(__jet_outcome)),
     };
-    let publish = (m.receiver == Receiver::Exclusive)
-        .then(|| quote!(__jet_this.publish_after_method(&__jet_guard).await;));
     let doc = (!m.doc.is_empty()).then(|| {
         let doc = &m.doc;
         quote!(.doc(#doc))
@@ -81,18 +73,21 @@ fn info(m: &MethodIr) -> TokenStream {
         let a = access_value(a, "callGroups");
         quote!(.access(#a))
     });
+    // The decoder checks the arguments before any lock is taken; the body runs the fn
+    // once serving holds the lock (`&self`: read, `&mut self`: write, then publish).
     quote! {
         #p::MethodInfo::new(
             #name,
             || #p::MethodSchema::new() #(#schema_args)* #result_schema,
-            |__jet_this, __jet_path, __jet_args| async move {
-                let mut __jet_in = #p::ArgsIn::new(&__jet_path, __jet_args, &[#(#names),*])?;
+            |__jet_path: &str, __jet_args| {
+                let mut __jet_in = #p::ArgsIn::new(__jet_path, __jet_args, &[#(#names),*])?;
                 let __jet_values = (#(#takes)*);
-                #lock
-                let __jet_outcome = #call;
-                let __jet_answer = #answer;
-                #publish
-                __jet_answer
+                #p::Ok(#p::Body::#ctor(move |__jet_this: #this_ty| {
+                    #p::Box::pin(async move {
+                        let __jet_outcome = #call;
+                        #answer
+                    })
+                }))
             },
         ) #doc #access
     }

@@ -3,4 +3,5 @@
 
 mod boiler;
 mod features;
+mod regressions;
 mod schemas;
