@@ -71,7 +71,13 @@ pub fn derive_node(input: TokenStream) -> TokenStream {
 ///   name). `Option<T>` arguments may be left out. Argument types need
 ///   `Deserialize + JsonSchema` and must be owned (no references, no `impl Trait`).
 /// * Return `T` (`Serialize + JsonSchema`), nothing (`null`), or `Result<T, E>` with
-///   `E: IntoErrorObject` (the error object the caller receives).
+///   `E: IntoErrorObject` (the error object the caller receives). A return type named
+///   `Result` with other than two arguments is taken as an alias of one (`anyhow::Result<T>`,
+///   `std::io::Result<T>`, your own `type Result<T>`); it must be a `std::result::Result`.
+///   `IntoErrorObject` is implemented for `ErrorObject`, `String`, `&str`, `PeerError`,
+///   `TypedError`, `std::io::Error`, `Box<dyn Error + Send + Sync>` and, with the
+///   `anyhow` feature of jet-runtime, `anyhow::Error` (`-32603`, message with its context
+///   chain).
 /// * Fns without `pub` are left alone; a `pub fn` without `self` must be marked
 ///   `#[jet(skip)]`.
 /// * Raw identifiers lose their `r#` on the wire: `pub fn r#match(&self, r#in: u32)` is

@@ -44,6 +44,9 @@ fn info(m: &MethodIr) -> TokenStream {
         Output::Value(t) | Output::Result { ok: t, .. } => {
             quote_spanned!(t.span()=> .result::<#t>())
         }
+        Output::ResultAlias(t) => {
+            quote_spanned!(t.span()=> .result::<<#t as #p::ResultLike>::Ok>())
+        }
     };
     let takes = m.args.iter().enumerate().map(|(i, a)| {
         let ty = &a.ty;
@@ -61,6 +64,9 @@ fn info(m: &MethodIr) -> TokenStream {
     let answer = match &m.output {
         Output::Result { err, .. } => {
             quote_spanned!(err.span()=> #p::call_result(__jet_outcome))
+        }
+        Output::ResultAlias(t) => {
+            quote_spanned!(t.span()=> #p::call_result(#p::ResultLike::into_result(__jet_outcome)))
         }
         Output::Value(t) => quote_spanned!(t.span()=> #p::call_ok(__jet_outcome)),
         Output::Unit => quote!(#p::call_ok(__jet_outcome)),
@@ -109,6 +115,7 @@ fn client_fn(m: &MethodIr) -> TokenStream {
     let (ret, ret_span) = match &m.output {
         Output::Unit => (quote!(()), proc_macro2::Span::call_site()),
         Output::Value(t) | Output::Result { ok: t, .. } => (quote!(#t), t.span()),
+        Output::ResultAlias(t) => (quote!(<#t as #p::ResultLike>::Ok), t.span()),
     };
     let call = quote_spanned!(ret_span=> __jet_core.call::<#ret>(__jet_args).await);
     let doc = if m.doc.is_empty() {

@@ -128,6 +128,54 @@ impl IntoErrorObject for &str {
     }
 }
 
+/// `-32603` with the error's message (`{"message": ..}`).
+impl IntoErrorObject for Box<dyn std::error::Error + Send + Sync> {
+    fn into_error_object(self) -> ErrorObject {
+        internal_error(self.to_string())
+    }
+}
+
+/// `-32603` with the error's message (`{"message": ..}`).
+impl IntoErrorObject for std::io::Error {
+    fn into_error_object(self) -> ErrorObject {
+        internal_error(self.to_string())
+    }
+}
+
+/// `-32603` with the whole context chain as the message (`{"message": "outer: inner"}`).
+#[cfg(feature = "anyhow")]
+impl IntoErrorObject for anyhow::Error {
+    fn into_error_object(self) -> ErrorObject {
+        internal_error(format!("{self:#}"))
+    }
+}
+
+/// What a method's return type named `Result` without two arguments (an alias such as
+/// `anyhow::Result<T>`, `std::io::Result<T>` or a `type Result<T>` of your own) must
+/// be: a `std::result::Result`. The macro takes its ok type (the result and its schema)
+/// and its error type (through [`IntoErrorObject`]) from here.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is named `Result` but is not a `std::result::Result`",
+    label = "a method's return type named `Result` is taken as a result",
+    note = "return a `Result<T, E>` (or an alias of one), or give the type another name"
+)]
+pub trait ResultLike {
+    /// The value of a successful call.
+    type Ok;
+    /// The error, sent through [`IntoErrorObject`].
+    type Err;
+    /// As a `Result`.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+}
+
+impl<T, E> ResultLike for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    fn into_result(self) -> Result<T, E> {
+        self
+    }
+}
+
 impl IntoErrorObject for std::convert::Infallible {
     fn into_error_object(self) -> ErrorObject {
         match self {}

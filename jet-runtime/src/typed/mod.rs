@@ -98,7 +98,7 @@ pub use serve::Served;
 pub(crate) mod support {
     pub use super::args::{short_type_name, ArgsIn, ArgsOut};
     pub use super::client::ClientCore;
-    pub use super::error::{call_ok, call_result, validation};
+    pub use super::error::{call_ok, call_result, validation, ResultLike};
     pub use super::node::{
         Body, ExclusiveBody, MethodInfo, MethodsOf, NoMethods, SharedBody, StateInfo, Validator,
         ViaMethods,

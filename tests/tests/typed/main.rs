@@ -4,4 +4,5 @@
 mod boiler;
 mod features;
 mod regressions;
+mod results;
 mod schemas;
