@@ -280,7 +280,7 @@ impl<T: Node> Instance<T> {
     }
 
     /// A remote set of state `index`: decode, validate, store; the peer then answers and
-    /// publishes the stored value.
+    /// publishes the stored value, unless it is the value already published.
     async fn set(&self, index: usize, requested: Value) -> crate::peer::SetResult {
         let (info, full) = &self.states[index];
         let set = info
@@ -290,8 +290,20 @@ impl<T: Node> Instance<T> {
         let mut value = self.value.write().await;
         match set(&mut value, requested) {
             Ok(stored) => {
-                self.lock_published()[index] = stored.clone();
-                Ok(SetReply::adjusted(stored))
+                // A set to the value fetchers already have is answered but publishes no
+                // `change`, as `update` publishes none for an unchanged field.
+                let unchanged = {
+                    let mut published = self.lock_published();
+                    let unchanged = published[index] == stored;
+                    published[index] = stored.clone();
+                    unchanged
+                };
+                let reply = SetReply::adjusted(stored);
+                Ok(if unchanged {
+                    reply.without_change()
+                } else {
+                    reply
+                })
             }
             Err(e) => Err(e.into_error_object(full)),
         }

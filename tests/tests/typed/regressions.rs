@@ -408,3 +408,27 @@ async fn panicking_method_is_answered_at_once_and_the_service_lives_on() {
     assert_eq!(t(client.get_count()).await.unwrap(), 7);
     d.shutdown().await;
 }
+
+// ---- Lifecycle: a remote set to the current value ------------------------------------
+
+#[tokio::test]
+async fn remote_set_to_the_current_value_publishes_no_change() {
+    use futures_util::StreamExt;
+
+    let d = jet_tests::start_daemon().await;
+    let service = peer(&d).await;
+    let served = t(service.serve("same", Valve::default())).await.unwrap();
+    let caller = peer(&d).await;
+    let client = ValveClient::new(&caller, "same");
+    let mut values = t(client.watch_a()).await.unwrap();
+    assert_eq!(t(values.next()).await.unwrap().unwrap(), 0);
+    t(client.set_a(0)).await.unwrap(); // the current value: answered, not published
+    t(client.set_a(3)).await.unwrap();
+    assert_eq!(
+        t(values.next()).await.unwrap().unwrap(),
+        3,
+        "the set to the current value sent no change"
+    );
+    assert_eq!(served.read().await.a, 3);
+    d.shutdown().await;
+}
