@@ -40,8 +40,9 @@ pub enum TypedError {
     /// method's name, ...): rename one of them with `#[jet(rename = "..")]`.
     #[error("`{0}` would be served twice: give one of the fields or methods another name with #[jet(rename = \"..\")]")]
     DuplicatePath(String),
-    /// A typed `get` found no element at the path.
-    #[error("no state at `{0}`")]
+    /// No element at the path: the same variant for a typed client's `get_`, `set_` and
+    /// method calls (the daemon's `pathNotExists`).
+    #[error("nothing is served at `{0}`")]
     NotFound(String),
 }
 

@@ -432,3 +432,28 @@ async fn remote_set_to_the_current_value_publishes_no_change() {
     assert_eq!(served.read().await.a, 3);
     d.shutdown().await;
 }
+
+// ---- Lifecycle: a missing path is the same error for get, set and call ------------------
+
+#[tokio::test]
+async fn missing_path_is_not_found_for_get_set_and_call_alike() {
+    let d = jet_tests::start_daemon().await;
+    let caller = peer(&d).await;
+    let client = ValveClient::new(&caller, "nowhere");
+    let get = t(client.get_a()).await.unwrap_err();
+    let set = t(client.set_a(1)).await.unwrap_err();
+    let call = t(client.open()).await.unwrap_err();
+    assert!(
+        matches!(&get, TypedError::NotFound(p) if p == "nowhere/a"),
+        "{get:?}"
+    );
+    assert!(
+        matches!(&set, TypedError::NotFound(p) if p == "nowhere/a"),
+        "{set:?}"
+    );
+    assert!(
+        matches!(&call, TypedError::NotFound(p) if p == "nowhere/open"),
+        "{call:?}"
+    );
+    d.shutdown().await;
+}
