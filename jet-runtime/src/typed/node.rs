@@ -185,7 +185,7 @@ pub type ExclusiveBody<T> = Box<dyn for<'a> FnOnce(&'a mut T) -> BoxFuture<'a, C
 /// What a method does once its arguments are decoded: a closure over the decoded values
 /// that runs the Rust fn on the served value, under the lock its receiver asks for. The
 /// closure is handed the value (not the lock), so a nested node's methods can be reached
-/// through the outer value ([`Body::nest`]) while the lock stays the outer one.
+/// through the outer value (`Body::nest`) while the lock stays the outer one.
 pub enum Body<T> {
     /// A `&self` method: run under a read lock.
     Shared(SharedBody<T>),
