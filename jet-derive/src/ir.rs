@@ -77,4 +77,7 @@ pub(crate) enum Output {
         ok: Box<Type>,
         err: Box<Type>,
     },
+    /// A type named `Result` without the two arguments: an alias (`anyhow::Result<T>`,
+    /// `io::Result<T>`, a user's `type Result<T>`), taken apart by the `ResultLike` trait.
+    ResultAlias(Box<Type>),
 }

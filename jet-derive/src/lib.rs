@@ -38,6 +38,18 @@ use syn::{parse_macro_input, DeriveInput, ItemImpl};
 /// | `access(fetch = ["group"], set = ["group"])` | element access groups (`fetchGroups`, `setGroups`) |
 ///
 /// A field of struct type without `node` is one state whose value is the whole struct.
+///
+/// A `node` field also brings its type's `#[jet_runtime::methods]` (and those of its own
+/// nested nodes) to `<path>/<field>/<method>`, and the generated nested client offers
+/// them. They run on the field but under the lock of the whole served value: a nested
+/// `&mut self` method takes the outer value's write lock (excluding every other method,
+/// set and update of that served value) and publishes changes anywhere in it. The
+/// field's `access` applies to those methods too (its `set` groups as call groups) unless
+/// a method has its own; `read_only` does not affect methods.
+///
+/// Every value is encoded to JSON with non-finite floats refused (JSON has no NaN or
+/// infinity; `serde_json` would send `null`): serving, `update` and sets fail with
+/// `TypedError::Encode` naming the state.
 /// Doc comments become the `description` of the state's JSON Schema.
 #[proc_macro_derive(Node, attributes(jet))]
 pub fn derive_node(input: TokenStream) -> TokenStream {
@@ -59,9 +71,25 @@ pub fn derive_node(input: TokenStream) -> TokenStream {
 ///   name). `Option<T>` arguments may be left out. Argument types need
 ///   `Deserialize + JsonSchema` and must be owned (no references, no `impl Trait`).
 /// * Return `T` (`Serialize + JsonSchema`), nothing (`null`), or `Result<T, E>` with
-///   `E: IntoErrorObject` (the error object the caller receives).
+///   `E: IntoErrorObject` (the error object the caller receives). A return type named
+///   `Result` with other than two arguments is taken as an alias of one (`anyhow::Result<T>`,
+///   `std::io::Result<T>`, your own `type Result<T>`); it must be a `std::result::Result`.
+///   `IntoErrorObject` is implemented for `ErrorObject`, `String`, `&str`, `PeerError`,
+///   `TypedError`, `std::io::Error`, `Box<dyn Error + Send + Sync>` and, with the
+///   `anyhow` feature of jet-runtime, `anyhow::Error` (`-32603`, message with its context
+///   chain).
 /// * Fns without `pub` are left alone; a `pub fn` without `self` must be marked
 ///   `#[jet(skip)]`.
+/// * Raw identifiers lose their `r#` on the wire: `pub fn r#match(&self, r#in: u32)` is
+///   the method `match` with the named argument `in` (the same for field names).
+/// * A `&mut self` method publishes `change` for every state of the served value whose
+///   JSON changed before it answers. If that cannot be encoded (a non-finite float, ...)
+///   the caller gets `-32603` saying the method ran but its changes were not published;
+///   they are published by the next successful update.
+/// * A method that panics is answered at once with `-32603`, message
+///   ``method `<path>` panicked``, the panic's message in `data.message`; the service keeps
+///   serving. What a `&mut self` method changed before the panic stays in the value (the
+///   lock does not poison) and is published like any other change.
 ///
 /// # Method keys: `#[jet(...)]`
 ///

@@ -3,6 +3,7 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
 use super::access_value;
@@ -33,7 +34,7 @@ pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
 fn info(m: &MethodIr) -> TokenStream {
     let p = quote!(::jet_runtime::__private);
     let (ident, name) = (&m.ident, &m.name);
-    let names: Vec<String> = m.args.iter().map(|a| a.ident.to_string()).collect();
+    let names: Vec<String> = m.args.iter().map(|a| a.ident.unraw().to_string()).collect();
     let schema_args = m.args.iter().zip(&names).map(|(a, n)| {
         let ty = &a.ty;
         quote_spanned!(ty.span()=> .arg::<#ty>(#n))
@@ -43,35 +44,33 @@ fn info(m: &MethodIr) -> TokenStream {
         Output::Value(t) | Output::Result { ok: t, .. } => {
             quote_spanned!(t.span()=> .result::<#t>())
         }
+        Output::ResultAlias(t) => {
+            quote_spanned!(t.span()=> .result::<<#t as #p::ResultLike>::Ok>())
+        }
     };
     let takes = m.args.iter().enumerate().map(|(i, a)| {
         let ty = &a.ty;
         quote_spanned!(ty.span()=> __jet_in.take::<#ty>(#i)?,)
     });
     let values = (0..m.args.len()).map(syn::Index::from);
-    let (lock, borrow) = match m.receiver {
-        Receiver::Shared => (
-            quote!(let __jet_guard = __jet_this.read().await;),
-            quote!(&*__jet_guard),
-        ),
-        Receiver::Exclusive => (
-            quote!(let mut __jet_guard = __jet_this.write().await;),
-            quote!(&mut *__jet_guard),
-        ),
+    let (ctor, this_ty) = match m.receiver {
+        Receiver::Shared => (quote!(shared), quote!(&Self)),
+        Receiver::Exclusive => (quote!(exclusive), quote!(&mut Self)),
     };
     let await_ = m.is_async.then(|| quote!(.await));
-    let call = quote!(Self::#ident(#borrow, #(__jet_values.#values),*) #await_);
+    let call = quote!(Self::#ident(__jet_this, #(__jet_values.#values),*) #await_);
     // Spanned at the return or error type, so a missing `Serialize` or `IntoErrorObject`
     // is reported there.
     let answer = match &m.output {
         Output::Result { err, .. } => {
             quote_spanned!(err.span()=> #p::call_result(__jet_outcome))
         }
+        Output::ResultAlias(t) => {
+            quote_spanned!(t.span()=> #p::call_result(#p::ResultLike::into_result(__jet_outcome)))
+        }
         Output::Value(t) => quote_spanned!(t.span()=> #p::call_ok(__jet_outcome)),
         Output::Unit => quote!(#p::call_ok(__jet_outcome)),
     };
-    let publish = (m.receiver == Receiver::Exclusive)
-        .then(|| quote!(__jet_this.publish_after_method(&__jet_guard).await;));
     let doc = (!m.doc.is_empty()).then(|| {
         let doc = &m.doc;
         quote!(.doc(#doc))
@@ -80,18 +79,21 @@ fn info(m: &MethodIr) -> TokenStream {
         let a = access_value(a, "callGroups");
         quote!(.access(#a))
     });
+    // The decoder checks the arguments before any lock is taken; the body runs the fn
+    // once serving holds the lock (`&self`: read, `&mut self`: write, then publish).
     quote! {
         #p::MethodInfo::new(
             #name,
             || #p::MethodSchema::new() #(#schema_args)* #result_schema,
-            |__jet_this, __jet_path, __jet_args| async move {
-                let mut __jet_in = #p::ArgsIn::new(&__jet_path, __jet_args, &[#(#names),*])?;
+            |__jet_path: &str, __jet_args| {
+                let mut __jet_in = #p::ArgsIn::new(__jet_path, __jet_args, &[#(#names),*])?;
                 let __jet_values = (#(#takes)*);
-                #lock
-                let __jet_outcome = #call;
-                let __jet_answer = #answer;
-                #publish
-                __jet_answer
+                #p::Ok(#p::Body::#ctor(move |__jet_this: #this_ty| {
+                    #p::Box::pin(async move {
+                        let __jet_outcome = #call;
+                        #answer
+                    })
+                }))
             },
         ) #doc #access
     }
@@ -107,12 +109,13 @@ fn client_fn(m: &MethodIr) -> TokenStream {
     });
     let pushes = m.args.iter().map(|a| {
         let (ident, ty) = (&a.ident, &a.ty);
-        let n = ident.to_string();
+        let n = ident.unraw().to_string();
         quote_spanned!(ty.span()=> __jet_args.push(#n, &#ident)?;)
     });
     let (ret, ret_span) = match &m.output {
         Output::Unit => (quote!(()), proc_macro2::Span::call_site()),
         Output::Value(t) | Output::Result { ok: t, .. } => (quote!(#t), t.span()),
+        Output::ResultAlias(t) => (quote!(<#t as #p::ResultLike>::Ok), t.span()),
     };
     let call = quote_spanned!(ret_span=> __jet_core.call::<#ret>(__jet_args).await);
     let doc = if m.doc.is_empty() {

@@ -12,6 +12,7 @@ pub(crate) fn node(ir: &NodeIr) -> TokenStream {
     let client = format_ident!("{}Client", ident);
     let p = quote!(::jet_runtime::__private);
     let states = ir.fields.iter().map(state);
+    let nested_methods = ir.fields.iter().filter_map(nested_methods);
     let client_fns = ir.fields.iter().map(client_fns);
     let vis = &ir.vis;
     let client_doc = format!(
@@ -30,7 +31,10 @@ pub(crate) fn node(ir: &NodeIr) -> TokenStream {
 
             fn methods() -> #p::Vec<#p::MethodInfo<Self>> {
                 use #p::{NoMethods as _, ViaMethods as _};
-                (&&#p::MethodsOf::<Self>::new()).jet_methods()
+                #[allow(unused_mut)]
+                let mut __jet_methods = (&&#p::MethodsOf::<Self>::new()).jet_methods();
+                #(#nested_methods)*
+                __jet_methods
             }
         }
 
@@ -146,6 +150,34 @@ fn state(f: &FieldIr) -> TokenStream {
             }
         }
     }
+}
+
+/// A `node` field's methods (its own and its nested nodes'), pushed onto `__jet_methods`
+/// under the field's path: they run on the field, under the outer value's lock.
+fn nested_methods(f: &FieldIr) -> Option<TokenStream> {
+    let FieldRole::Node { .. } = f.role else {
+        return None;
+    };
+    let p = quote!(::jet_runtime::__private);
+    let (ident, ty, name) = (&f.ident, &f.ty, &f.name);
+    let access = match &f.access {
+        Some(a) => {
+            let a = access_value(a, "setGroups");
+            quote!(#p::Some(#a))
+        }
+        None => quote!(#p::None),
+    };
+    let inner = quote_spanned! {ty.span()=> <#ty as ::jet_runtime::typed::Node>::methods() };
+    Some(quote! {
+        for __jet_m in #inner {
+            __jet_methods.push(__jet_m.nest(
+                #name,
+                |__jet_v: &Self| &__jet_v.#ident,
+                |__jet_v: &mut Self| &mut __jet_v.#ident,
+                #access,
+            ));
+        }
+    })
 }
 
 /// The client's fns for one field.

@@ -1,5 +1,6 @@
 //! `#[jet_runtime::methods]` input -> [`MethodsIr`].
 
+use syn::ext::IdentExt as _;
 use syn::{FnArg, ImplItem, ItemImpl, Pat, ReturnType, Type, Visibility};
 
 use crate::attr::{self, AttrValue, Errors};
@@ -75,7 +76,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
             }
             continue;
         }
-        let mut name = f.sig.ident.to_string();
+        let mut name = f.sig.ident.unraw().to_string();
         let mut name_span = f.sig.ident.span();
         let mut renamed = false;
         let mut skip = false;
@@ -219,7 +220,9 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
     })
 }
 
-/// `T`, `Result<T, E>` (recognised by name, with two arguments) or nothing.
+/// `T`, `Result<T, E>`, an alias named `Result` (`anyhow::Result<T>`, `io::Result<T>`,
+/// `type Result<T>`: its ok and error types come from the `ResultLike` trait, so it
+/// must really be a `Result`) or nothing.
 fn output(ret: &ReturnType) -> Output {
     let ty = match ret {
         ReturnType::Default => return Output::Unit,
@@ -244,6 +247,7 @@ fn output(ret: &ReturnType) -> Output {
                         };
                     }
                 }
+                return Output::ResultAlias(ty.clone());
             }
         }
     }
@@ -300,6 +304,20 @@ mod tests {
         assert!(ir.methods[1].receiver == Receiver::Shared);
         assert!(matches!(ir.methods[1].output, Output::Value(_)));
         assert!(matches!(ir.methods[2].output, Output::Unit));
+    }
+
+    #[test]
+    fn result_aliases_are_results() {
+        for ret in [
+            quote::quote!(-> anyhow::Result<u8>),
+            quote::quote!(-> std::io::Result<u8>),
+            quote::quote!(-> Result<u8>),
+        ] {
+            let ret: ReturnType = syn::parse2(ret).unwrap();
+            assert!(matches!(output(&ret), Output::ResultAlias(_)));
+        }
+        let ret: ReturnType = parse_quote!(-> Result<u8, anyhow::Error>);
+        assert!(matches!(output(&ret), Output::Result { .. }));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `#[derive(Node)]` input -> [`NodeIr`].
 
+use syn::ext::IdentExt as _;
 use syn::{Data, DeriveInput, Fields, Type};
 
 use crate::attr::{self, AttrValue, Errors};
@@ -70,7 +71,7 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
     for field in named.into_iter().flat_map(|n| n.named.iter()) {
         let keys = attr::parse(&field.attrs, FIELD_KEYS, "a field", &mut errors);
         let ident = field.ident.clone().expect("named fields have names");
-        let mut name = ident.to_string();
+        let mut name = ident.unraw().to_string();
         let mut name_span = ident.span();
         let (mut read_only, mut skip, mut is_node, mut validate, mut access) =
             (None, None, None, None, None);

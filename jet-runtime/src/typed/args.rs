@@ -140,7 +140,7 @@ impl ArgsOut {
 
     /// Add the argument `name`, serialised.
     pub fn push<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), TypedError> {
-        let value = serde_json::to_value(value).map_err(|e| TypedError::Encode {
+        let value = super::finite::to_json(value).map_err(|e| TypedError::Encode {
             path: self.path.clone(),
             message: format!("argument `{name}`: {e}"),
         })?;

@@ -18,7 +18,7 @@ use super::args::{short_type_name, ArgsOut};
 use super::schema::join;
 use super::TypedError;
 use crate::fetch::builder::Fetch;
-use crate::peer::{Entry, EventKind, FetchEvent, FetchStream, Peer};
+use crate::peer::{Entry, EventKind, FetchEvent, FetchStream, Peer, PeerError};
 
 /// Implemented by every generated `<Name>Client`.
 pub trait NodeClient: Sized {
@@ -91,11 +91,11 @@ impl ClientCore {
         value: &F,
     ) -> Result<(), TypedError> {
         let path = self.element(name);
-        let value = serde_json::to_value(value).map_err(|e| TypedError::Encode {
+        let value = super::finite::to_json(value).map_err(|e| TypedError::Encode {
             path: path.clone(),
             message: e.to_string(),
         })?;
-        self.peer.set(path, value).await?;
+        self.peer.set(path, value).await.map_err(missing)?;
         Ok(())
     }
 
@@ -138,8 +138,16 @@ impl ClientCore {
     /// Call the method the arguments were made for and decode its result.
     pub async fn call<R: DeserializeOwned>(&self, args: ArgsOut) -> Result<R, TypedError> {
         let (path, args) = args.into_parts();
-        let result = self.peer.call(path.clone(), args).await?;
+        let result = self.peer.call(path.clone(), args).await.map_err(missing)?;
         decode(&path, result)
+    }
+}
+
+/// A missing element is [`TypedError::NotFound`] for set and call as it is for get.
+fn missing(e: PeerError) -> TypedError {
+    match e {
+        PeerError::NotFound(path) => TypedError::NotFound(path),
+        other => TypedError::Peer(other),
     }
 }
 

@@ -40,8 +40,9 @@ pub enum TypedError {
     /// method's name, ...): rename one of them with `#[jet(rename = "..")]`.
     #[error("`{0}` would be served twice: give one of the fields or methods another name with #[jet(rename = \"..\")]")]
     DuplicatePath(String),
-    /// A typed `get` found no element at the path.
-    #[error("no state at `{0}`")]
+    /// No element at the path: the same variant for a typed client's `get_`, `set_` and
+    /// method calls (the daemon's `pathNotExists`).
+    #[error("nothing is served at `{0}`")]
     NotFound(String),
 }
 
@@ -134,6 +135,54 @@ impl IntoErrorObject for &str {
     }
 }
 
+/// `-32603` with the error's message (`{"message": ..}`).
+impl IntoErrorObject for Box<dyn std::error::Error + Send + Sync> {
+    fn into_error_object(self) -> ErrorObject {
+        internal_error(self.to_string())
+    }
+}
+
+/// `-32603` with the error's message (`{"message": ..}`).
+impl IntoErrorObject for std::io::Error {
+    fn into_error_object(self) -> ErrorObject {
+        internal_error(self.to_string())
+    }
+}
+
+/// `-32603` with the whole context chain as the message (`{"message": "outer: inner"}`).
+#[cfg(feature = "anyhow")]
+impl IntoErrorObject for anyhow::Error {
+    fn into_error_object(self) -> ErrorObject {
+        internal_error(format!("{self:#}"))
+    }
+}
+
+/// What a method's return type named `Result` without two arguments (an alias such as
+/// `anyhow::Result<T>`, `std::io::Result<T>` or a `type Result<T>` of your own) must
+/// be: a `std::result::Result`. The macro takes its ok type (the result and its schema)
+/// and its error type (through [`IntoErrorObject`]) from here.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is named `Result` but is not a `std::result::Result`",
+    label = "a method's return type named `Result` is taken as a result",
+    note = "return a `Result<T, E>` (or an alias of one), or give the type another name"
+)]
+pub trait ResultLike {
+    /// The value of a successful call.
+    type Ok;
+    /// The error, sent through [`IntoErrorObject`].
+    type Err;
+    /// As a `Result`.
+    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+}
+
+impl<T, E> ResultLike for Result<T, E> {
+    type Ok = T;
+    type Err = E;
+    fn into_result(self) -> Result<T, E> {
+        self
+    }
+}
+
 impl IntoErrorObject for std::convert::Infallible {
     fn into_error_object(self) -> ErrorObject {
         match self {}
@@ -166,7 +215,7 @@ impl IntoErrorObject for TypedError {
 
 /// The answer of a method returning a plain value.
 pub fn call_ok<R: Serialize>(value: R) -> CallResult {
-    serde_json::to_value(value).map_err(result_unserialisable)
+    super::finite::to_json(&value).map_err(result_unserialisable)
 }
 
 /// The answer of a method returning `Result<R, E>`.

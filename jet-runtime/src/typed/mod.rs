@@ -56,6 +56,18 @@
 //! a long `&mut self` method delays sets and updates for that long. Synchronous methods
 //! run on a runtime worker; keep them short or make them `async`.
 //!
+//! There is one lock per served value: the methods of a nested `#[jet(node)]` field lock
+//! the whole served value, so a nested `&mut self` method excludes every other method,
+//! set and update of it, and publishes changes anywhere in it.
+//!
+//! A method that panics is answered at once with `-32603` (``method `<path>` panicked``)
+//! and the service keeps running; the lock does not poison, so what a `&mut self` method
+//! changed before it panicked stays and is published.
+//!
+//! Publishing is all or nothing per update: every changed state is encoded first, and if
+//! one fails (non-finite floats are refused: JSON has none) nothing is sent, the error
+//! names the state, and the next successful publish sends everything since.
+//!
 //! # Schemas
 //!
 //! Every state carries the JSON Schema (draft 2020-12, by schemars) of its value; every
@@ -69,6 +81,7 @@
 mod args;
 mod client;
 mod error;
+mod finite;
 mod node;
 mod schema;
 mod serve;
@@ -85,8 +98,10 @@ pub use serve::Served;
 pub(crate) mod support {
     pub use super::args::{short_type_name, ArgsIn, ArgsOut};
     pub use super::client::ClientCore;
-    pub use super::error::{call_ok, call_result, validation};
-    pub use super::node::{MethodInfo, MethodsOf, NoMethods, StateInfo, Validator, ViaMethods};
+    pub use super::error::{call_ok, call_result, validation, ResultLike};
+    pub use super::node::{
+        Body, ExclusiveBody, MethodInfo, MethodsOf, NoMethods, SharedBody, StateInfo, Validator,
+        ViaMethods,
+    };
     pub use super::schema::{access, MethodSchema};
-    pub use super::serve::Instance;
 }

@@ -5,12 +5,10 @@
 //! The generated code stays thin: it names each field and method once and hands typed
 //! accessors to the constructors here, which do the JSON work.
 
-use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
-use futures_util::FutureExt;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -18,10 +16,11 @@ use serde_json::Value;
 
 use super::args::short_type_name;
 use super::error::SetError;
+use super::finite::to_json;
 use super::schema::{self, Schemas};
-use super::serve::Instance;
 use super::NodeClient;
 use crate::peer::CallResult;
+use crate::protocol::ErrorObject;
 
 /// A struct whose fields are Jet states. Implemented by `#[derive(Node)]`; see the derive's
 /// documentation for the `#[jet(...)]` keys.
@@ -84,7 +83,7 @@ impl<T: 'static> StateInfo<T> {
             doc: "",
             access: None,
             schema: schema::state_schema::<F>,
-            get: Arc::new(move |t| serde_json::to_value(get(t))),
+            get: Arc::new(move |t| to_json(get(t))),
             set: None,
         }
     }
@@ -110,7 +109,7 @@ impl<T: 'static> StateInfo<T> {
             if let Some(validate) = validate {
                 validate(&new).map_err(SetError::Invalid)?;
             }
-            let stored = serde_json::to_value(&new).map_err(|e| SetError::Encode(e.to_string()))?;
+            let stored = to_json(&new).map_err(|e| SetError::Encode(e.to_string()))?;
             *get_mut(t) = new;
             Ok(stored)
         }));
@@ -178,34 +177,106 @@ impl<T: 'static> StateInfo<T> {
     }
 }
 
-type Handler<T> =
-    Arc<dyn Fn(Arc<Instance<T>>, Arc<str>, Value) -> BoxFuture<'static, CallResult> + Send + Sync>;
+/// A `&self` method with its arguments bound.
+pub type SharedBody<T> = Box<dyn for<'a> FnOnce(&'a T) -> BoxFuture<'a, CallResult> + Send>;
+/// A `&mut self` method with its arguments bound.
+pub type ExclusiveBody<T> = Box<dyn for<'a> FnOnce(&'a mut T) -> BoxFuture<'a, CallResult> + Send>;
 
-/// One method: its relative path, schema, and the handler that decodes the arguments,
-/// takes the lock and runs the Rust fn.
+/// What a method does once its arguments are decoded: a closure over the decoded values
+/// that runs the Rust fn on the served value, under the lock its receiver asks for. The
+/// closure is handed the value (not the lock), so a nested node's methods can be reached
+/// through the outer value (`Body::nest`) while the lock stays the outer one.
+pub enum Body<T> {
+    /// A `&self` method: run under a read lock.
+    Shared(SharedBody<T>),
+    /// A `&mut self` method: run under the write lock, then publish what changed.
+    Exclusive(ExclusiveBody<T>),
+}
+
+impl<T: 'static> Body<T> {
+    /// The body of a `&self` method.
+    pub fn shared<F>(f: F) -> Self
+    where
+        F: for<'a> FnOnce(&'a T) -> BoxFuture<'a, CallResult> + Send + 'static,
+    {
+        Body::Shared(Box::new(f))
+    }
+
+    /// The body of a `&mut self` method.
+    pub fn exclusive<F>(f: F) -> Self
+    where
+        F: for<'a> FnOnce(&'a mut T) -> BoxFuture<'a, CallResult> + Send + 'static,
+    {
+        Body::Exclusive(Box::new(f))
+    }
+
+    /// The same body run on the field of an outer value that `project` reaches.
+    fn nest<O: 'static>(self, project: fn(&O) -> &T, project_mut: fn(&mut O) -> &mut T) -> Body<O> {
+        match self {
+            Body::Shared(f) => Body::Shared(Box::new(move |o: &O| f(project(o)))),
+            Body::Exclusive(f) => Body::Exclusive(Box::new(move |o: &mut O| f(project_mut(o)))),
+        }
+    }
+}
+
+/// Decodes a call's arguments (the method's full path is for error messages) into the
+/// [`Body`] to run, or refuses them.
+type Decoder<T> = Arc<dyn Fn(&str, Value) -> Result<Body<T>, ErrorObject> + Send + Sync>;
+
+/// One method: its relative path, schema, and the decoder that turns a call's arguments
+/// into the [`Body`] that runs the Rust fn. Serving takes the lock and runs the body.
 pub struct MethodInfo<T> {
     pub(crate) path: String,
     pub(crate) doc: &'static str,
     pub(crate) access: Option<Value>,
     schema: fn() -> schema::MethodSchema,
-    pub(crate) handler: Handler<T>,
+    pub(crate) decode: Decoder<T>,
 }
 
 impl<T: 'static> MethodInfo<T> {
-    /// `handler` gets the served value, the method's full path (for error messages) and the
-    /// arguments as the caller sent them. A handler of a `&mut self` method publishes what
-    /// it changed ([`Instance::publish_after_method`]) before it answers.
-    pub fn new<H, Fut>(path: &str, schema: fn() -> schema::MethodSchema, handler: H) -> Self
+    /// `decode` gets the method's full path (for error messages) and the arguments as the
+    /// caller sent them.
+    pub fn new<D>(path: &str, schema: fn() -> schema::MethodSchema, decode: D) -> Self
     where
-        H: Fn(Arc<Instance<T>>, Arc<str>, Value) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = CallResult> + Send + 'static,
+        D: Fn(&str, Value) -> Result<Body<T>, ErrorObject> + Send + Sync + 'static,
     {
         MethodInfo {
             path: path.to_owned(),
             doc: "",
             access: None,
             schema,
-            handler: Arc::new(move |this, path, args| handler(this, path, args).boxed()),
+            decode: Arc::new(decode),
+        }
+    }
+
+    /// This method as part of an outer node: under `prefix/`, run on the outer value's
+    /// field, under the outer value's lock. The `node` field's `access` applies unless the
+    /// method has its own, with its `setGroups` as `callGroups` (who may change the node
+    /// may call it).
+    pub fn nest<O: 'static>(
+        self,
+        prefix: &str,
+        project: fn(&O) -> &T,
+        project_mut: fn(&mut O) -> &mut T,
+        access: Option<Value>,
+    ) -> MethodInfo<O> {
+        let decode = self.decode;
+        let outer_access = access.map(|mut a| {
+            if let Some(obj) = a.as_object_mut() {
+                if let Some(set) = obj.remove("setGroups") {
+                    obj.insert("callGroups".into(), set);
+                }
+            }
+            a
+        });
+        MethodInfo {
+            path: format!("{prefix}/{}", self.path),
+            doc: self.doc,
+            access: self.access.or(outer_access),
+            schema: self.schema,
+            decode: Arc::new(move |path: &str, args: Value| {
+                decode(path, args).map(|body| body.nest(project, project_mut))
+            }),
         }
     }
 

@@ -5,15 +5,19 @@ use std::collections::HashSet;
 use std::future::IntoFuture;
 use std::sync::{Arc, Mutex};
 
-use futures_util::future::try_join_all;
+use futures_util::future::{self, join_all, try_join_all};
+use futures_util::FutureExt;
 use serde_json::Value;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use super::node::StateInfo;
+use super::node::{Body, StateInfo};
 use super::schema::join;
 use super::{Node, TypedError};
 use crate::fetch::builder::Fetch;
-use crate::peer::{Method, Peer, PeerError, SetReply, State};
+use crate::peer::{
+    custom_error, internal_error, CallResult, Method, Peer, PeerError, SetReply, State,
+};
+use crate::protocol::codes;
 
 impl Peer {
     /// Serve `value` at `path`: one state per field, one method per `pub fn` of its
@@ -46,7 +50,7 @@ impl Peer {
         let instance = Arc::new(Instance::new(self.clone(), &path, states, value)?);
 
         let published = instance.lock_published().clone();
-        let mut adds = Vec::with_capacity(instance.states.len());
+        let mut state_adds = Vec::with_capacity(instance.states.len());
         for (index, ((info, full), initial)) in instance.states.iter().zip(published).enumerate() {
             let mut builder = self.add_state(full.clone(), initial).schema(info.schema());
             if let Some(access) = &info.access {
@@ -59,33 +63,57 @@ impl Peer {
                     async move { instance.set(index, requested).await }
                 });
             }
-            adds.push(builder.into_future());
+            state_adds.push(builder.into_future());
         }
-        let added_states = try_join_all(adds).await?;
-
-        let mut adds = Vec::with_capacity(methods.len());
+        let mut method_adds = Vec::with_capacity(methods.len());
         for info in &methods {
             let full = join(&path, &info.path);
-            let handler = info.handler.clone();
+            let decode = info.decode.clone();
             let instance = instance.clone();
             let full_arc: Arc<str> = full.clone().into();
             let mut builder = self
                 .add_method_async(full, move |args| {
-                    handler(instance.clone(), full_arc.clone(), args)
+                    let (instance, decode, path) =
+                        (instance.clone(), decode.clone(), full_arc.clone());
+                    async move {
+                        let body = decode(&path, args)?;
+                        instance.run(&path, body).await
+                    }
                 })
                 .schema(info.schema());
             if let Some(access) = &info.access {
                 builder = builder.access(access.clone());
             }
-            adds.push(builder.into_future());
+            method_adds.push(builder.into_future());
         }
-        let added_methods = try_join_all(adds).await?;
-
+        // All-or-nothing: wait for every `add` (none is left in flight), and on any failure
+        // remove every element that was added before returning the first error, so the
+        // paths are free for a retry and nothing half-served keeps accepting sets.
+        let (states, methods) = future::join(join_all(state_adds), join_all(method_adds)).await;
+        let failure = states
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .chain(methods.iter().filter_map(|r| r.as_ref().err()))
+            .next()
+            .cloned();
+        if let Some(error) = failure {
+            let removals = states
+                .into_iter()
+                .flatten()
+                .map(|s| s.remove().boxed())
+                .chain(methods.into_iter().flatten().map(|m| m.remove().boxed()));
+            for removed in join_all(removals).await {
+                if let Err(e) = removed {
+                    tracing::debug!(error = %e, "removing an element of a failed serve failed");
+                }
+            }
+            return Err(error.into());
+        }
         Ok(Served {
             instance,
             path,
-            states: added_states,
-            methods: added_methods,
+            states: states.into_iter().flatten().collect(),
+            methods: methods.into_iter().flatten().collect(),
         })
     }
 
@@ -118,7 +146,7 @@ impl Peer {
 /// state, so only real changes are published. The published values are only touched while
 /// the write lock is held (sets, `&mut self` methods, updates), so they follow the order
 /// of the writes.
-pub struct Instance<T> {
+pub(crate) struct Instance<T> {
     value: RwLock<T>,
     peer: Peer,
     /// Each state with its full path.
@@ -156,47 +184,103 @@ impl<T: Node> Instance<T> {
     }
 
     /// A read lock: what `&self` methods hold.
-    pub async fn read(&self) -> RwLockReadGuard<'_, T> {
+    pub(crate) async fn read(&self) -> RwLockReadGuard<'_, T> {
         self.value.read().await
     }
 
     /// The write lock: what `&mut self` methods, sets and updates hold.
-    pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
+    pub(crate) async fn write(&self) -> RwLockWriteGuard<'_, T> {
         self.value.write().await
     }
 
     /// Publish `change` for each state whose serialised value differs from the last
     /// published one. It takes the write guard, so the published values follow the order
     /// of the writes.
+    ///
+    /// All or nothing per call: every state is encoded first, and if one fails (a
+    /// non-finite float, a failing `Serialize`), nothing is marked or sent and the error
+    /// names that state; the next publish that succeeds sends all the changes. A `change`
+    /// the peer fails to send is not marked published either, so it is sent again next
+    /// time rather than lost.
     pub(crate) async fn publish(&self, value: &RwLockWriteGuard<'_, T>) -> Result<(), TypedError> {
-        let mut changes = Vec::new();
-        {
-            let mut published = self.lock_published();
-            for ((info, full), last) in self.states.iter().zip(published.iter_mut()) {
+        let changed = {
+            let published = self.lock_published();
+            let mut changed = Vec::new();
+            for (index, ((info, full), last)) in
+                self.states.iter().zip(published.iter()).enumerate()
+            {
                 let now = (info.get)(&**value).map_err(|e| TypedError::Encode {
                     path: full.clone(),
                     message: e.to_string(),
                 })?;
                 if now != *last {
-                    *last = now.clone();
-                    changes.push(self.peer.change(full, now));
+                    changed.push((index, now));
+                }
+            }
+            changed
+        };
+        if changed.is_empty() {
+            return Ok(());
+        }
+        let previous: Vec<(usize, Value)> = {
+            let mut published = self.lock_published();
+            changed
+                .iter()
+                .map(|(index, now)| {
+                    (
+                        *index,
+                        std::mem::replace(&mut published[*index], now.clone()),
+                    )
+                })
+                .collect()
+        };
+        let sends = changed
+            .into_iter()
+            .map(|(index, now)| self.peer.change(&self.states[index].1, now));
+        let outcomes = join_all(sends).await;
+        let mut first_error = None;
+        {
+            let mut published = self.lock_published();
+            for (outcome, (index, old)) in outcomes.into_iter().zip(previous) {
+                if let Err(e) = outcome {
+                    published[index] = old;
+                    first_error.get_or_insert(e);
                 }
             }
         }
-        try_join_all(changes).await?;
-        Ok(())
+        match first_error {
+            Some(e) => Err(e.into()),
+            None => Ok(()),
+        }
     }
 
-    /// [`publish`](Self::publish) after a `&mut self` method: a failure cannot be reported
-    /// to anyone but the log (the caller gets the method's own answer).
-    pub async fn publish_after_method(&self, value: &RwLockWriteGuard<'_, T>) {
-        if let Err(e) = self.publish(value).await {
-            tracing::debug!(error = %e, "publishing the changes of a method failed");
+    /// Run a method's body under the lock its receiver asks for. A `&mut self` method
+    /// publishes what it changed before it answers; if that fails, the caller learns it
+    /// (`-32603`) instead of the bus silently keeping the old values. A panic in the
+    /// method is answered at once with `-32603` and the service keeps running; what a
+    /// `&mut self` method changed before it panicked stays in the value and is published
+    /// like any other change (the lock does not poison).
+    pub(crate) async fn run(&self, path: &str, body: Body<T>) -> CallResult {
+        match body {
+            Body::Shared(f) => {
+                let guard = self.read().await;
+                unwind_to_error(path, f(&guard)).await
+            }
+            Body::Exclusive(f) => {
+                let mut guard = self.write().await;
+                let answer = unwind_to_error(path, f(&mut guard)).await;
+                match self.publish(&guard).await {
+                    Ok(()) => answer,
+                    Err(e) => Err(internal_error(format!(
+                        "`{path}` ran, but publishing its changes failed: {e}"
+                    ))),
+                }
+            }
         }
     }
 
     /// A remote set of state `index`: decode, validate, store; the peer then answers and
-    /// publishes the stored value.
+    /// publishes the stored value, unless it is the value already published.
     async fn set(&self, index: usize, requested: Value) -> crate::peer::SetResult {
         let (info, full) = &self.states[index];
         let set = info
@@ -206,8 +290,20 @@ impl<T: Node> Instance<T> {
         let mut value = self.value.write().await;
         match set(&mut value, requested) {
             Ok(stored) => {
-                self.lock_published()[index] = stored.clone();
-                Ok(SetReply::adjusted(stored))
+                // A set to the value fetchers already have is answered but publishes no
+                // `change`, as `update` publishes none for an unchanged field.
+                let unchanged = {
+                    let mut published = self.lock_published();
+                    let unchanged = published[index] == stored;
+                    published[index] = stored.clone();
+                    unchanged
+                };
+                let reply = SetReply::adjusted(stored);
+                Ok(if unchanged {
+                    reply.without_change()
+                } else {
+                    reply
+                })
             }
             Err(e) => Err(e.into_error_object(full)),
         }
@@ -242,6 +338,13 @@ impl<T: Node> Served<T> {
     /// Change the value and publish `change` for exactly the states whose serialised value
     /// changed. Holds the write lock until the daemon has taken the changes, so a
     /// concurrent remote set cannot be published out of order.
+    ///
+    /// All or nothing: every state is encoded before anything is sent. If one cannot be
+    /// encoded ([`TypedError::Encode`]: a non-finite float, a map with non-string keys,
+    /// ...), nothing is published and the error names the state; the value keeps what `f`
+    /// did, and the next `update` (or `&mut self` method) that encodes publishes every
+    /// change since the last publish. A `change` the peer failed to send is sent again
+    /// by the next publish.
     pub async fn update<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, TypedError> {
         let mut value = self.instance.write().await;
         let out = f(&mut value);
@@ -264,5 +367,29 @@ impl<T: Node> Served<T> {
     /// The full paths of the methods, in declaration order.
     pub fn method_paths(&self) -> impl Iterator<Item = &str> {
         self.methods.iter().map(Method::path)
+    }
+}
+
+/// Await a method's future; a panic in it becomes `-32603` with a message that says so
+/// (and the panic's own message in `data.message`).
+async fn unwind_to_error(
+    path: &str,
+    method: impl std::future::Future<Output = CallResult>,
+) -> CallResult {
+    match std::panic::AssertUnwindSafe(method).catch_unwind().await {
+        Ok(answer) => answer,
+        Err(panic) => {
+            let detail = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(no message)".to_owned());
+            tracing::error!(method = path, panic = %detail, "a method panicked");
+            Err(custom_error(
+                codes::INTERNAL_ERROR,
+                format!("method `{path}` panicked"),
+                Some(serde_json::json!({ "message": detail })),
+            ))
+        }
     }
 }

@@ -89,7 +89,7 @@ pub fn dialect_of_path(path: &str) -> Option<Dialect> {
 }
 
 /// Handshake callback: refuse browsers from origins jetd does not accept (see
-/// [`origin_allowed`]), and answer `Sec-WebSocket-Protocol: jet` when the client offers
+/// `origin_allowed`), and answer `Sec-WebSocket-Protocol: jet` when the client offers
 /// `jet`. (Public for the fuzz target only, through [`crate::fuzzing`].)
 // The error type is tungstenite's callback signature.
 #[allow(clippy::result_large_err)]

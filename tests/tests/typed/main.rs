@@ -4,4 +4,6 @@
 mod boiler;
 mod features;
 mod nodes;
+mod regressions;
+mod results;
 mod schemas;
