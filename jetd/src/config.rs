@@ -53,6 +53,36 @@ pub struct Config {
     /// A TCP connection that sends nothing for this long is closed; `None` (the default)
     /// = never. (WebSocket connections are pinged instead, see `ws_ping_interval`.)
     pub idle_timeout: Option<Duration>,
+    /// The dialect of the TCP listener's peers (PROTOCOL.md A.10).
+    pub tcp_dialect: DialectChoice,
+    /// The dialect of the WebSocket listener's peers (a request path `/n3`, `/jet3` or
+    /// `/classic` overrides it per connection).
+    pub ws_dialect: DialectChoice,
+}
+
+/// How a listener's connections are taken (PROTOCOL.md A.10): recognised from the first
+/// request (`auto`), or fixed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DialectChoice {
+    /// Classic until the peer opens like node-jet 3 does.
+    #[default]
+    Auto,
+    /// Always classic (Part A/B).
+    Classic,
+    /// Always node-jet 3 (Part C).
+    N3,
+}
+
+impl DialectChoice {
+    /// The dialect it fixes, if any.
+    pub fn fixed(self) -> Option<crate::bus::Dialect> {
+        match self {
+            DialectChoice::Auto => None,
+            DialectChoice::Classic => Some(crate::bus::Dialect::Classic),
+            DialectChoice::N3 => Some(crate::bus::Dialect::N3),
+        }
+    }
 }
 
 /// The default TCP port (PROTOCOL.md A.1).
@@ -80,6 +110,8 @@ impl Default for Config {
             max_nesting_depth: 128,
             tcp_keepalive: Some(Duration::from_secs(60)),
             idle_timeout: None,
+            tcp_dialect: DialectChoice::Auto,
+            ws_dialect: DialectChoice::Auto,
         }
     }
 }
@@ -159,6 +191,12 @@ pub struct Settings {
     /// either a node or an element)
     #[arg(long, value_name = "MODE")]
     pub hierarchy: Option<crate::bus::Hierarchy>,
+    /// Dialect of TCP peers: auto (recognised per connection), classic, or n3 (node-jet 3)
+    #[arg(long, value_name = "DIALECT")]
+    pub tcp_dialect: Option<DialectChoice>,
+    /// Dialect of WebSocket peers (paths /n3, /jet3, /classic override it): auto, classic, n3
+    #[arg(long, value_name = "DIALECT")]
+    pub ws_dialect: Option<DialectChoice>,
 }
 
 /// Settings that cannot make a configuration; the message names the flag and what to do.
@@ -200,6 +238,8 @@ impl Settings {
             ws_allowed_origins: self.ws_allowed_origins.or(fallback.ws_allowed_origins),
             node_separator: self.node_separator.or(fallback.node_separator),
             hierarchy: self.hierarchy.or(fallback.hierarchy),
+            tcp_dialect: self.tcp_dialect.or(fallback.tcp_dialect),
+            ws_dialect: self.ws_dialect.or(fallback.ws_dialect),
         }
     }
 
@@ -325,6 +365,8 @@ impl Settings {
         if let Some(hierarchy) = self.hierarchy {
             config.nodes.hierarchy = hierarchy;
         }
+        config.tcp_dialect = self.tcp_dialect.unwrap_or_default();
+        config.ws_dialect = self.ws_dialect.unwrap_or_default();
         if config.tcp.is_none() && config.ws.is_none() {
             return refuse("both listeners are off: give --tcp or --ws an address".to_owned());
         }

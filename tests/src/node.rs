@@ -26,6 +26,12 @@ pub fn interop_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("interop")
 }
 
+/// `tests/interop3`: the same for node-jet 3.0.17 (package.json, package-lock.json, ESM
+/// scripts `*.mjs`).
+pub fn interop3_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("interop3")
+}
+
 /// Serialises installs: tests of one binary run on several threads and must not run two
 /// `npm ci` at once (the second would delete the first one's node_modules mid-install).
 static INSTALL: Mutex<()> = Mutex::new(());
@@ -35,10 +41,14 @@ static INSTALL: Mutex<()> = Mutex::new(());
 /// Blocking on purpose: it runs at most once per checkout and everything after it needs
 /// the result. Panics with a clear message if node or npm are missing or the install fails.
 pub fn ensure_node_modules() {
+    ensure_node_modules_in(&interop_dir());
+}
+
+/// Runs `npm ci` in `dir` once if its node_modules is missing (see [`ensure_node_modules`]).
+pub fn ensure_node_modules_in(dir: &Path) {
     let _guard = INSTALL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let dir = interop_dir();
     // npm writes this file last, so its presence means a complete install.
     if dir.join("node_modules/.package-lock.json").is_file()
         && dir.join("node_modules/node-jet/package.json").is_file()
@@ -49,13 +59,13 @@ pub fn ensure_node_modules() {
     require_tool("npm");
     let status = std::process::Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-        .current_dir(&dir)
+        .current_dir(dir)
         .stdin(Stdio::null())
         .status()
         .unwrap_or_else(|e| panic!("cannot run `npm ci` in {}: {e}", dir.display()));
     assert!(
         status.success(),
-        "`npm ci` in {} failed ({status}); the interop tests need node-jet 2.1.2 from the npm \
+        "`npm ci` in {} failed ({status}); the interop tests need node-jet from the npm \
          registry (run it by hand to see why)",
         dir.display()
     );
@@ -84,20 +94,26 @@ pub struct NodeProcess {
     lines: Lines<BufReader<ChildStdout>>,
     stderr: Arc<Mutex<String>>,
     stderr_task: Option<JoinHandle<()>>,
-    /// Held only so the script sees its stdin close when this handle goes away.
-    _stdin: Option<ChildStdin>,
+    /// The script sees its stdin close when this handle goes away; [`Self::send_line`]
+    /// writes to it.
+    stdin: Option<ChildStdin>,
 }
 
 impl NodeProcess {
     /// Start `node <script> <args..>` in [`interop_dir`] (installing node_modules first if
     /// needed).
     pub async fn spawn(script: &str, args: &[&str]) -> NodeProcess {
-        ensure_node_modules();
-        let dir = interop_dir();
+        NodeProcess::spawn_in(&interop_dir(), script, args).await
+    }
+
+    /// Start `node <dir>/<script> <args..>` in `dir` (installing its node_modules first if
+    /// needed): [`interop3_dir`] holds the node-jet 3 scripts.
+    pub async fn spawn_in(dir: &Path, script: &str, args: &[&str]) -> NodeProcess {
+        ensure_node_modules_in(dir);
         let mut child = Command::new("node")
             .arg(dir.join(script))
             .args(args)
-            .current_dir(&dir)
+            .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -126,12 +142,26 @@ impl NodeProcess {
         });
         NodeProcess {
             script: script.to_owned(),
-            _stdin: child.stdin.take(),
+            stdin: child.stdin.take(),
             child,
             lines: BufReader::new(stdout).lines(),
             stderr,
             stderr_task: Some(stderr_task),
         }
+    }
+
+    /// Write one line to the script's stdin (a command for scripts that read any).
+    pub async fn send_line(&mut self, line: &str) {
+        use tokio::io::AsyncWriteExt;
+        let stdin = self.stdin.as_mut().expect("stdin is piped");
+        let write = async {
+            stdin.write_all(format!("{line}\n").as_bytes()).await?;
+            stdin.flush().await
+        };
+        tokio::time::timeout(STEP, write)
+            .await
+            .expect("writing to a script's stdin timed out")
+            .expect("the script's stdin is closed");
     }
 
     /// Next stdout line parsed as JSON (panics after [`STEP`] with the script's stderr).

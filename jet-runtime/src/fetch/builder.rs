@@ -209,13 +209,9 @@ impl ValueType {
     /// accepted names.
     pub(crate) fn parse_named(name: &str, what: &str) -> Result<ValueType, String> {
         ValueType::parse(name).ok_or_else(|| {
-            let names: Vec<String> = ValueType::ALL
-                .iter()
-                .map(|t| format!("`{}`", t.as_str()))
-                .collect();
             format!(
                 "unknown type `{name}` in {what}, expected one of {}",
-                names.join(", ")
+                wire_names(ValueType::ALL.map(ValueType::as_str))
             )
         })
     }
@@ -233,6 +229,12 @@ impl std::fmt::Display for ValueType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Wire names as an error text lists them: `` `a`, `b`, `c` `` (built from an `ALL`, so a
+/// name added to an enum is offered in every message that lists its names).
+pub(crate) fn wire_names<const N: usize>(names: [&str; N]) -> String {
+    names.map(|n| format!("`{n}`")).join(", ")
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -581,6 +583,70 @@ mod tests {
                 .to_json(),
             json!({"sort":{"byValueField":{"age":"number"}}})
         );
+    }
+
+    /// A value operand the operator accepts (the builder does not validate operands).
+    fn operand_for(op: ValueOp, ty: ValueType, n: i64) -> Value {
+        match op {
+            ValueOp::Equals | ValueOp::EqualsNot | ValueOp::LessThan | ValueOp::GreaterThan => {
+                json!(n)
+            }
+            ValueOp::IsType => json!(ty.as_str()),
+            ValueOp::HasOneOf | ValueOp::HasAllOf => json!([n]),
+        }
+    }
+
+    proptest! {
+        /// Whatever the builder writes, the engine parses: the two share one vocabulary
+        /// (the operator and type names are defined once, here).
+        #[test]
+        fn what_the_builder_writes_parses(
+            paths in proptest::collection::vec((0usize..12, "[a-z/]{0,6}"), 0..6),
+            values in proptest::collection::vec((0usize..7, 0usize..6, -5i64..5), 0..4),
+            fields in proptest::collection::vec(("[a-z]{1,4}", 0usize..7, 0usize..6, -5i64..5), 0..3),
+            case_insensitive in any::<bool>(),
+            sort in 0usize..4,
+            sort_ty in 0usize..6,
+            window in proptest::option::of((1u32..5, 0u32..5)),
+            descending in any::<bool>(),
+        ) {
+            let mut e = Fetch::all();
+            for (i, operand) in &paths {
+                let op = PathOp::ALL[*i];
+                e = e.path(op, if op.takes_list() { json!([operand]) } else { json!(operand) });
+            }
+            if case_insensitive {
+                e = e.case_insensitive();
+            }
+            for (op, ty, n) in &values {
+                let op = ValueOp::ALL[*op];
+                e = e.value(op, operand_for(op, ValueType::ALL[*ty], *n));
+            }
+            for (field, op, ty, n) in &fields {
+                let op = ValueOp::ALL[*op];
+                e = e.field(field.as_str(), op, operand_for(op, ValueType::ALL[*ty], *n));
+            }
+            let ty = ValueType::ALL[sort_ty];
+            e = match sort {
+                1 => e.sort_by_path(),
+                2 => e.sort_by_value(ty),
+                3 => e.sort_by_field("k", ty),
+                _ => e,
+            };
+            if sort != 0 {
+                if let Some((from, extra)) = window {
+                    e = e.range(from, from + extra);
+                }
+                if descending {
+                    e = e.descending();
+                }
+            }
+            let mut params = e.to_json();
+            params["id"] = json!("f");
+            let parsed = crate::fetch::engine::FetchExpr::parse(&params);
+            prop_assert!(parsed.is_ok(), "{} -> {:?}", params, parsed.err());
+            prop_assert_eq!(parsed.unwrap().sort().is_some(), sort != 0);
+        }
     }
 
     proptest! {

@@ -239,9 +239,17 @@ async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
 async fn handshake(shared: &Shared) -> Result<(), PeerError> {
     let settings = &shared.settings;
     if let Some(name) = &settings.name {
-        shared
+        // The name is only for the daemon's logs: a daemon that refuses `config`
+        // (node-jet 3's answers it with `jet.ParseError`, lua-jet may not know it) is
+        // still a daemon to work with.
+        match shared
             .handshake_request("config", json!({"name": name}))
-            .await?;
+            .await
+        {
+            Err(e) if e.is_connection_error() || matches!(e, PeerError::Closed) => return Err(e),
+            Err(e) => tracing::debug!(error = %e, "the daemon refused config; going on"),
+            Ok(_) => {}
+        }
     }
     if let Some((user, password)) = &settings.credentials {
         shared

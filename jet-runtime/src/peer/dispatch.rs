@@ -80,8 +80,43 @@ fn message(shared: &Arc<Shared>, message: Value) {
     }
 }
 
+/// node-jet 3 daemons route as `{"method":"set","params":{"path","value"}}` and
+/// `{"method":"call","params":{"path","args"?}}` (PROTOCOL.md C.2): the element's path
+/// and the params a classic daemon would send. Only when `params.path` is one of our
+/// elements of that kind, so a classic request to an element at path `set` stays classic.
+fn n3_routed(
+    shared: &Arc<Shared>,
+    method: &str,
+    params: &Option<Value>,
+) -> Option<(String, Option<Value>)> {
+    let p = params.as_ref()?.as_object()?;
+    let path = p.get("path")?.as_str()?;
+    let reg = shared.lock();
+    match method {
+        "set" if reg.states.contains_key(path) => {
+            let mut classic = serde_json::Map::new();
+            classic.insert(
+                "value".into(),
+                p.get("value").cloned().unwrap_or(Value::Null),
+            );
+            Some((path.to_owned(), Some(Value::Object(classic))))
+        }
+        "call" if reg.methods.contains_key(path) => Some((path.to_owned(), p.get("args").cloned())),
+        _ => None,
+    }
+}
+
 /// A routed request for one of our elements.
 fn routed(shared: &Arc<Shared>, path: String, id: Option<Value>, params: Option<Value>) {
+    if path == "set" || path == "call" {
+        if let Some((element, classic)) = n3_routed(shared, &path, &params) {
+            return routed_classic(shared, element, id, classic);
+        }
+    }
+    routed_classic(shared, path, id, params)
+}
+
+fn routed_classic(shared: &Arc<Shared>, path: String, id: Option<Value>, params: Option<Value>) {
     let is_state = shared.lock().states.contains_key(&path);
     if is_state {
         handle_set(shared, path, id, params.unwrap_or(Value::Null));

@@ -177,8 +177,12 @@ impl PeerError {
         }
     }
 
-    /// Map an error object to the variant that names the case (PROTOCOL.md A.3, B.3.2).
+    /// Map an error object to the variant that names the case (PROTOCOL.md A.3, B.3.2,
+    /// and node-jet 3's `data.name`, C.1.4).
     pub fn from_error_object(obj: ErrorObject) -> Self {
+        if let Some(e) = Self::from_n3(&obj) {
+            return e;
+        }
         let kind_value = |obj: &ErrorObject| -> Option<(String, Value)> {
             match &obj.data {
                 Some(Value::Object(map)) if map.len() == 1 || obj.code == codes::INTERNAL_ERROR => {
@@ -241,6 +245,38 @@ impl PeerError {
             },
             _ => PeerError::remote(obj),
         }
+    }
+
+    /// node-jet 3's errors name themselves in `data.name` (`jet.NotFound`, ...) with the
+    /// path, when there is one, in `data.details` (PROTOCOL.md C.1.4).
+    fn from_n3(obj: &ErrorObject) -> Option<Self> {
+        let data = obj.data.as_ref()?.as_object()?;
+        let name = data.get("name")?.as_str()?;
+        let details = || match data.get("details") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
+        Some(match name {
+            "jet.NotFound" => PeerError::NotFound(details()),
+            "jet.Occupied" => PeerError::Occupied(details()),
+            "jet.FetchOnly" => PeerError::FetchOnly(details()),
+            "jet.NotAllowed" => PeerError::Foreign(details()),
+            "jet.invalid params" if obj.message == "invalid credentials" => {
+                PeerError::InvalidCredentials
+            }
+            "jet.invalid params" => PeerError::NoAccess(details()),
+            "jet.PeerTimeout" => PeerError::Timeout {
+                details: data.get("details").cloned(),
+            },
+            "jet.ConnectionClosed" => PeerError::OwnerDisconnected(Some(details())),
+            "jet.MethodNotFound" => PeerError::MethodNotFound(details()),
+            "jet.InvalidArgument" | "jet.ParseError" => PeerError::InvalidParams {
+                message: obj.message.clone(),
+                data: obj.data.clone(),
+            },
+            _ => return None,
+        })
     }
 
     fn remote(obj: ErrorObject) -> Self {
@@ -306,6 +342,70 @@ mod tests {
 
     fn map(v: Value) -> PeerError {
         PeerError::from_error_value(v)
+    }
+
+    /// node-jet 3's error object (PROTOCOL.md C.1.4).
+    fn n3(code: i64, name: &str, message: &str, details: Value) -> Value {
+        json!({"code": code, "message": message,
+            "data": {"name": name, "url": "https://example/#x", "details": details}, "name": name})
+    }
+
+    #[test]
+    fn node_jet_3_errors_by_data_name() {
+        let msg = "No State/Method matching the specified path";
+        assert!(matches!(map(n3(-32602, "jet.NotFound", msg, json!("a/b"))),
+            PeerError::NotFound(p) if p == "a/b"));
+        assert!(
+            matches!(map(n3(-32602, "jet.Occupied", "taken", json!("a"))),
+            PeerError::Occupied(p) if p == "a")
+        );
+        assert!(
+            matches!(map(n3(-32600, "jet.NotAllowed", "Not allowed", json!("a"))),
+            PeerError::Foreign(p) if p == "a")
+        );
+        assert!(matches!(
+            map(n3(
+                -32602,
+                "jet.invalid params",
+                "invalid credentials",
+                json!("")
+            )),
+            PeerError::InvalidCredentials
+        ));
+        assert!(matches!(
+            map(n3(-32602, "jet.invalid params", "Missing authorization", json!("a"))),
+            PeerError::NoAccess(p) if p == "a"
+        ));
+        assert!(
+            matches!(map(n3(-32001, "jet.PeerTimeout", "late", json!({"path": "a"}))),
+            PeerError::Timeout { details: Some(d) } if d == json!({"path": "a"}))
+        );
+        assert!(
+            matches!(map(n3(-32002, "jet.ConnectionClosed", "closed", json!("a"))),
+            PeerError::OwnerDisconnected(Some(p)) if p == "a")
+        );
+        assert!(
+            matches!(map(n3(-32601, "jet.MethodNotFound", "Method not found", json!("x"))),
+            PeerError::MethodNotFound(m) if m == "x")
+        );
+        assert!(matches!(
+            map(n3(
+                -32600,
+                "jet.ParseError",
+                "Message could not be parsed",
+                json!("{}")
+            )),
+            PeerError::InvalidParams { .. }
+        ));
+        // An owner's own N3 error (jet.InvalidParam) keeps code, message and data.
+        assert!(
+            matches!(map(n3(-32602, "jet.InvalidParam", "Failed to set value", json!("Error: x"))),
+            PeerError::InvalidParams { message, .. } if message == "Failed to set value")
+        );
+        assert!(matches!(
+            map(n3(-32000, "jet.Custom", "mine", json!(1))),
+            PeerError::Remote { code: -32000, .. }
+        ));
     }
 
     #[test]

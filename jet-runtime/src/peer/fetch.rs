@@ -21,32 +21,9 @@ use super::nodes::{Deriver, Plan, Subject};
 use super::{Peer, PeerError};
 use crate::fetch::builder::Fetch;
 
-/// What happened to an element, as a fetch reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EventKind {
-    /// The element matches now (it was added, or its value started to match, or it was
-    /// there when the fetch began).
-    Add,
-    /// Its value changed and it still matches.
-    Change,
-    /// It is gone or no longer matches.
-    Remove,
-}
-
-impl EventKind {
-    /// Events in either case (`add`, node-jet 3's `Add`).
-    fn parse(s: &str) -> Option<EventKind> {
-        if s.eq_ignore_ascii_case("add") {
-            Some(EventKind::Add)
-        } else if s.eq_ignore_ascii_case("change") {
-            Some(EventKind::Change)
-        } else if s.eq_ignore_ascii_case("remove") {
-            Some(EventKind::Remove)
-        } else {
-            None
-        }
-    }
-}
+/// What happened to an element, as a fetch reports it (`Add`, `Change`, `Remove`). The
+/// one definition of the event names is the fetch engine's; this is it under its peer name.
+pub use crate::fetch::engine::Event as EventKind;
 
 /// One notification of an unsorted fetch.
 #[derive(Debug, Clone, PartialEq)]

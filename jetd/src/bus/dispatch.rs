@@ -17,7 +17,11 @@ use super::params::Params;
 use super::registry::access::{allowed, Op};
 use super::registry::elements::ElemId;
 use super::reply::{Reply, TRUE};
-use super::{out, Conn, ConnId, Core, PendingAuth};
+use super::{wire, Conn, ConnId, Core, Dialect, PendingAuth};
+
+/// Why `addUser` (node-jet 3) is refused: jetd's users come from its users file.
+const ADD_USER_REFUSED: &str = "jetd takes its users from the users file (--users FILE, \
+    see docs/AUTHENTICATION.md); addUser is not supported";
 use crate::auth::Groups;
 
 impl Core {
@@ -42,6 +46,15 @@ impl Core {
             return None;
         }
         let id = env.request_id();
+        if let Some(c) = self.conns.get_mut(&conn) {
+            if !c.dialect_known {
+                c.dialect_known = true;
+                if super::n3::looks_like_n3(env, msg.method.as_deref()) {
+                    tracing::debug!(conn = %conn, "peer speaks node-jet 3");
+                    c.dialect = Dialect::N3;
+                }
+            }
+        }
         let Some(name) = &msg.method else {
             if let Some(id) = id {
                 self.send_invalid_request(conn, Some(id.get()), msg.text);
@@ -49,13 +62,21 @@ impl Core {
             return None;
         };
         let reply = match msg.daemon_method {
+            Some(method) if method.n3_only() && self.dialect(conn) == Dialect::Classic => {
+                ErrorObject::method_not_found(Value::String(name.clone().into_owned())).into()
+            }
             Some(method) => self.call_method(conn, method, id, env, msg.params),
             None => ErrorObject::method_not_found(Value::String(name.clone().into_owned())).into(),
         };
         match reply {
             Reply::Result(result) => {
                 if let (Some(id), Some(c)) = (id, self.conns.get(&conn)) {
-                    out::result(&c.outbox, id.get(), &result);
+                    let result = if result == TRUE {
+                        wire::ok_text(c.dialect)
+                    } else {
+                        &result
+                    };
+                    wire::result(&c.outbox, id.get(), result);
                 }
             }
             Reply::Error(err) => {
@@ -83,7 +104,7 @@ impl Core {
 
     pub(in crate::bus) fn send_error(&self, conn: ConnId, id: Option<&str>, err: &ErrorObject) {
         if let Some(c) = self.conns.get(&conn) {
-            out::error(&c.outbox, id, err);
+            wire::error(&c.outbox, c.dialect, id, err);
         }
     }
 
@@ -105,7 +126,13 @@ impl Core {
             None => Params::new(Members::default(), env.params),
         };
         let result = match method {
-            DaemonMethod::Info => Ok(Reply::Result(self.info.clone().into())),
+            DaemonMethod::Info => Ok(Reply::Result(
+                match self.dialect(conn) {
+                    Dialect::Classic => self.info.clone(),
+                    Dialect::N3 => self.info_n3.clone(),
+                }
+                .into(),
+            )),
             DaemonMethod::Echo => Ok(Reply::Result(
                 p.raw().map_or(TRUE.into(), |p| p.get().to_owned().into()),
             )),
@@ -118,7 +145,11 @@ impl Core {
             DaemonMethod::Unfetch => self.unfetch(conn, &p),
             DaemonMethod::Get => self.get(conn, &p),
             DaemonMethod::Schema => self.schema(conn, &p),
-            DaemonMethod::Config => self.config(conn, &p),
+            DaemonMethod::Config | DaemonMethod::Configure => self.config(conn, &p),
+            DaemonMethod::AddUser => Err(ErrorObject::invalid_params_with(
+                "addUserRefused",
+                Value::String(ADD_USER_REFUSED.into()),
+            )),
             DaemonMethod::Authenticate => self.authenticate(conn, &p),
         };
         result.unwrap_or_else(Reply::Error)

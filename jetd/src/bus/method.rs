@@ -18,11 +18,16 @@ pub enum DaemonMethod {
     Schema,
     Config,
     Authenticate,
+    /// node-jet 3's name for `config` (PROTOCOL.md C.1.2).
+    Configure,
+    /// node-jet 3's `addUser`: always refused (users come from the users file).
+    AddUser,
 }
 
 impl DaemonMethod {
-    /// Every daemon method, in the order of PROTOCOL.md A.4 (plus jetd's `schema`).
-    pub const ALL: [DaemonMethod; 13] = [
+    /// Every daemon method, in the order of PROTOCOL.md A.4 (plus jetd's `schema` and
+    /// node-jet 3's `configure` and `addUser`, A.10).
+    pub const ALL: [DaemonMethod; 15] = [
         DaemonMethod::Info,
         DaemonMethod::Echo,
         DaemonMethod::Add,
@@ -36,6 +41,8 @@ impl DaemonMethod {
         DaemonMethod::Schema,
         DaemonMethod::Config,
         DaemonMethod::Authenticate,
+        DaemonMethod::Configure,
+        DaemonMethod::AddUser,
     ];
 
     /// The method's name on the wire.
@@ -54,12 +61,20 @@ impl DaemonMethod {
             DaemonMethod::Schema => "schema",
             DaemonMethod::Config => "config",
             DaemonMethod::Authenticate => "authenticate",
+            DaemonMethod::Configure => "configure",
+            DaemonMethod::AddUser => "addUser",
         }
     }
 
     /// The method of a wire name (case-sensitive, as the protocol is).
     pub fn parse(name: &str) -> Option<DaemonMethod> {
         DaemonMethod::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
+    /// Whether only node-jet 3 peers know the method (a classic peer gets `Method not
+    /// found` for it, as before the dialect existed).
+    pub const fn n3_only(self) -> bool {
+        matches!(self, DaemonMethod::Configure | DaemonMethod::AddUser)
     }
 
     /// Whether the method reads its params as an object (all but `info` and `echo`, which

@@ -19,11 +19,12 @@ mod dispatch;
 mod message;
 mod method;
 mod methods;
+mod n3;
 mod nesting;
-mod out;
 mod params;
 mod registry;
 mod reply;
+mod wire;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -46,6 +47,7 @@ use registry::routes::Routes;
 use registry::slab::Slab;
 
 pub use registry::ids::ConnId;
+pub use wire::Dialect;
 
 /// The limits and defaults the bus applies, taken from the [`Config`](crate::Config).
 #[derive(Debug, Clone, Copy)]
@@ -56,6 +58,15 @@ struct Limits {
     max_pending_per_peer: usize,
 }
 
+impl Core {
+    /// How `conn` speaks (classic for a connection that is gone).
+    pub(in crate::bus) fn dialect(&self, conn: ConnId) -> Dialect {
+        self.conns
+            .get(&conn)
+            .map_or(Dialect::Classic, |c| c.dialect)
+    }
+}
+
 /// Asks a connection's transport, without waiting, whether its peer has already closed
 /// it (`true`: gone). The bus calls it under its lock, only when an `add` conflicts with
 /// an element that connection owns (PROTOCOL.md A.7: a peer that closed and came back
@@ -63,12 +74,16 @@ struct Limits {
 pub type ClosedProbe = Box<dyn Fn() -> bool + Send>;
 
 /// One connected peer as the core sees it.
-struct Conn {
+pub(in crate::bus) struct Conn {
     outbox: Arc<Outbox>,
     /// See [`ClosedProbe`]; `None` for connections without a socket (tests, benches).
     closed_probe: Option<ClosedProbe>,
     addr: Option<SocketAddr>,
     transport: &'static str,
+    /// How the peer speaks (PROTOCOL.md A.10).
+    dialect: Dialect,
+    /// The dialect is settled: fixed by the listener, or decided by the first request.
+    dialect_known: bool,
     /// Set by `config`; used in log lines.
     name: Option<String>,
     /// Set by a successful `authenticate`.
@@ -87,6 +102,8 @@ struct Conn {
 pub struct Core {
     config: Limits,
     info: String,
+    /// `info`'s result for node-jet 3 peers.
+    info_n3: String,
     elements: Elements,
     fetchers: Slab<FetcherId, Fetcher>,
     index: FetcherIndex,
@@ -158,11 +175,25 @@ impl Bus {
             }
         })
         .to_string();
+        // What a node-jet 3 peer reads (PROTOCOL.md C.1.2): its feature names.
+        let info_n3 = serde_json::json!({
+            "name": "jetd",
+            "version": env!("CARGO_PKG_VERSION"),
+            "protocolVersion": "1.1.0",
+            "features": {
+                "batches": true,
+                "fetch": "full",
+                "asNotification": false,
+                "authenticate": true,
+            }
+        })
+        .to_string();
         Arc::new(Bus {
             max_nesting_depth,
             core: Mutex::new(Core {
                 config,
                 info,
+                info_n3,
                 elements: Elements::default(),
                 fetchers: Slab::default(),
                 index: FetcherIndex::default(),
@@ -219,6 +250,8 @@ impl Bus {
                 closed_probe,
                 addr,
                 transport,
+                dialect: Dialect::Classic,
+                dialect_known: false,
                 name: None,
                 auth: None,
                 fetchers: HashMap::new(),
@@ -229,6 +262,15 @@ impl Bus {
         );
         tracing::debug!(conn = %id, transport, ?addr, "peer connected");
         id
+    }
+
+    /// Fix a connection's dialect (a listener option or WebSocket path chose it), instead
+    /// of recognising it from the peer's first request.
+    pub fn set_dialect(&self, conn: ConnId, dialect: Dialect) {
+        if let Some(c) = self.lock().conns.get_mut(&conn) {
+            c.dialect = dialect;
+            c.dialect_known = true;
+        }
     }
 
     /// Handle one frame's text, starting at message `start` of a batch (0 for a new frame).
@@ -248,8 +290,9 @@ impl Bus {
             Err(reason) => {
                 let core = self.lock();
                 if let Some(c) = core.conns.get(&conn) {
-                    out::error(
+                    wire::error(
                         &c.outbox,
+                        c.dialect,
                         None,
                         &jet_runtime::protocol::ErrorObject::parse_error(reason),
                     );

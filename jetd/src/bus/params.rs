@@ -5,6 +5,7 @@
 //! value or the error to answer with; the checks live here once instead of in each
 //! handler.
 
+use crate::bus::wire::Dialect;
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -99,8 +100,13 @@ impl<'a> Params<'a> {
         }
     }
 
-    /// The params as a fetch expression (`fetch`, `get`, `schema`).
-    pub fn expr(&self) -> Result<FetchExpr, ErrorObject> {
-        FetchExpr::parse(&self.got()).map_err(|e| ErrorObject::invalid_fetch(e.0))
+    /// The params as a fetch expression (`fetch`, `get`, `schema`), read in the
+    /// requester's dialect (node-jet 3's value rules and `sort.by`, A.10).
+    pub fn expr(&self, dialect: Dialect) -> Result<FetchExpr, ErrorObject> {
+        let params = match dialect {
+            Dialect::Classic => self.got(),
+            Dialect::N3 => crate::bus::n3::fetch_params(self.got()),
+        };
+        FetchExpr::parse(&params).map_err(|e| ErrorObject::invalid_fetch(e.0))
     }
 }

@@ -149,6 +149,13 @@ impl ConnCtx {
         } = incoming;
         let outbox = Arc::new(Outbox::new(settings.config.max_outbound_queue));
         let conn = bus.connect_probed(outbox.clone(), transport.name(), Some(addr), closed_probe);
+        let listener_dialect = match transport {
+            Transport::Tcp => settings.config.tcp_dialect,
+            Transport::WebSocket => settings.config.ws_dialect,
+        };
+        if let Some(dialect) = listener_dialect.fixed() {
+            bus.set_dialect(conn, dialect);
+        }
         ConnCtx {
             bus,
             conn,

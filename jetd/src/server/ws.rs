@@ -1,5 +1,6 @@
-//! The WebSocket transport: one JSON text per message, any request path, subprotocol
-//! `jet` echoed when the client offers it (node-jet peers refuse a server that does not).
+//! The WebSocket transport: one JSON text per message, any request path (`/n3`, `/jet3`
+//! and `/classic` fix the connection's dialect), subprotocol `jet` echoed when the client
+//! offers it (node-jet peers refuse a server that does not).
 
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use std::sync::Arc;
 
 use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
 use super::shared::Shared;
+use crate::bus::Dialect;
 use crate::outbox::{frames, Outbox};
 
 /// How long a client may take to complete the upgrade handshake.
@@ -34,9 +36,12 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
     let config = WebSocketConfig::default()
         .max_message_size(Some(daemon.max_message_size))
         .max_frame_size(Some(daemon.max_message_size));
+    let path_dialect = Arc::new(std::sync::Mutex::new(None));
+    let seen = path_dialect.clone();
     // The error type is tungstenite's callback signature.
     #[allow(clippy::result_large_err)]
     let callback = move |request: &Request, response: Response| {
+        *seen.lock().unwrap_or_else(|e| e.into_inner()) = dialect_of_path(request.uri().path());
         check_handshake(daemon.ws_allowed_origins.as_ref(), request, response)
     };
     let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
@@ -62,11 +67,25 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
     let ctx = ConnCtx::register(incoming, Transport::WebSocket, |seen_end| {
         super::probe::closed_probe(socket, seen_end)
     });
+    let path_dialect = *path_dialect.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(dialect) = path_dialect {
+        ctx.bus.set_dialect(ctx.conn, dialect);
+    }
     let (sink, stream) = ws.split();
     let too_large = AtomicBool::new(false);
     let reader = read_loop(stream, &ctx, &too_large);
     let writer = write_loop(sink, &ctx.outbox, ctx.config.ws_ping_interval, &too_large);
     run_connection(&ctx, reader, writer).await;
+}
+
+/// The dialect a WebSocket request path fixes (PROTOCOL.md A.10): `/n3` or `/jet3`
+/// (node-jet 3), `/classic`; any other path leaves it to be recognised.
+pub fn dialect_of_path(path: &str) -> Option<Dialect> {
+    match path.trim_end_matches('/') {
+        "/n3" | "/jet3" => Some(Dialect::N3),
+        "/classic" => Some(Dialect::Classic),
+        _ => None,
+    }
 }
 
 /// Handshake callback: refuse browsers from origins jetd does not accept (see

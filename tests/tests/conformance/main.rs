@@ -3,6 +3,7 @@
 //! `tests/README.md` maps each module to its section.
 
 mod access;
+mod dialect;
 mod elements;
 mod extensions;
 mod fetch;

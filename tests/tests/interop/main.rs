@@ -3,6 +3,7 @@
 //! driving a typed service.
 
 mod nodejet;
+mod nodejet3;
 mod nodes;
 mod rust_peer;
 mod typed;

@@ -9,22 +9,47 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
-/// An element event, as the daemon sees it and as a fetcher reports it.
+/// An element event, as the daemon sees it and as a fetch reports it: the one definition
+/// of the event names (the peer re-exports it as `jet_runtime::peer::EventKind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Event {
+    /// The element matches now (it was added, or its value started to match, or it was
+    /// there when the fetch began).
     Add,
+    /// Its value changed and it still matches.
     Change,
+    /// It is gone or no longer matches.
     Remove,
 }
 
 impl Event {
-    /// The wire name: `"add"`, `"change"` or `"remove"`.
+    /// Every event.
+    pub const ALL: [Event; 3] = [Event::Add, Event::Change, Event::Remove];
+
+    /// The classic wire name: `"add"`, `"change"` or `"remove"`.
     pub fn as_str(self) -> &'static str {
         match self {
             Event::Add => "add",
             Event::Change => "change",
             Event::Remove => "remove",
         }
+    }
+
+    /// The node-jet 3 wire name (PROTOCOL.md C.1.2): `"Add"`, `"Change"` or `"Remove"`.
+    pub fn as_n3_str(self) -> &'static str {
+        match self {
+            Event::Add => "Add",
+            Event::Change => "Change",
+            Event::Remove => "Remove",
+        }
+    }
+
+    /// The event of a wire name in either dialect (`add` or node-jet 3's `Add`); ASCII
+    /// case is ignored, as peers must tolerate both.
+    pub fn parse(name: &str) -> Option<Event> {
+        Event::ALL
+            .into_iter()
+            .find(|e| e.as_str().eq_ignore_ascii_case(name))
     }
 }
 
@@ -93,6 +118,11 @@ mod tests {
         assert_eq!(Event::Add.as_str(), "add");
         assert_eq!(Event::Change.as_str(), "change");
         assert_eq!(Event::Remove.to_string(), "remove");
+        for e in Event::ALL {
+            assert_eq!(Event::parse(e.as_str()), Some(e));
+            assert_eq!(Event::parse(e.as_n3_str()), Some(e));
+        }
+        assert_eq!(Event::parse("added"), None);
     }
 
     /// lua-jet peer_spec "can fetch states with "equals" and no "prop" value" and node-jet's

@@ -2,6 +2,8 @@
 
 use serde_json::Value;
 
+use crate::fetch::builder::{wire_names, PathOp as Name};
+
 /// One path operator with its operand (already lower-cased for case-insensitive rules).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PathOp {
@@ -46,16 +48,15 @@ pub(crate) struct PathRule {
     pub(crate) ops: Vec<PathOp>,
 }
 
-const OPERATORS: &str = "`equals`, `equalsNot`, `startsWith`, `startsNotWith`, `endsWith`, \
-    `endsNotWith`, `contains`, `containsNot`, `containsAllOf`, `containsOneOf`, \
-    `equalsOneOf`, `equalsNotOneOf`, `caseInsensitive`";
+/// The member that is not an operator but a flag of the whole rule.
+const CASE_INSENSITIVE: &str = "caseInsensitive";
 
 impl PathRule {
     pub(crate) fn parse(rule: &Value) -> Result<PathRule, String> {
         let members = rule
             .as_object()
             .ok_or("path must be an object of path operators")?;
-        let case_insensitive = match members.get("caseInsensitive") {
+        let case_insensitive = match members.get(CASE_INSENSITIVE) {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(_) => return Err("path.caseInsensitive must be a boolean".to_owned()),
@@ -87,25 +88,29 @@ impl PathRule {
                     })
                     .ok_or_else(|| format!("path.{name} must be an array of strings"))
             };
-            ops.push(match name.as_str() {
-                "caseInsensitive" => continue,
-                "equals" => PathOp::Equals(string()?),
-                "equalsNot" => PathOp::EqualsNot(string()?),
-                "startsWith" => PathOp::StartsWith(string()?),
-                "startsNotWith" => PathOp::StartsNotWith(string()?),
-                "endsWith" => PathOp::EndsWith(string()?),
-                "endsNotWith" => PathOp::EndsNotWith(string()?),
-                "contains" => PathOp::Contains(string()?),
-                "containsNot" => PathOp::ContainsNot(string()?),
-                "containsAllOf" => PathOp::ContainsAllOf(strings()?),
-                "containsOneOf" => PathOp::ContainsOneOf(strings()?),
-                "equalsOneOf" => PathOp::EqualsOneOf(strings()?),
-                "equalsNotOneOf" => PathOp::EqualsNotOneOf(strings()?),
-                other => {
-                    return Err(format!(
-                        "unknown path operator `{other}`, expected one of {OPERATORS}"
-                    ))
-                }
+            if name == CASE_INSENSITIVE {
+                continue;
+            }
+            // The names are the builder's (one definition); only the operands are parsed here.
+            let Some(op) = Name::parse(name) else {
+                return Err(format!(
+                    "unknown path operator `{name}`, expected one of {}, `{CASE_INSENSITIVE}`",
+                    wire_names(Name::ALL.map(Name::as_str))
+                ));
+            };
+            ops.push(match op {
+                Name::Equals => PathOp::Equals(string()?),
+                Name::EqualsNot => PathOp::EqualsNot(string()?),
+                Name::StartsWith => PathOp::StartsWith(string()?),
+                Name::StartsNotWith => PathOp::StartsNotWith(string()?),
+                Name::EndsWith => PathOp::EndsWith(string()?),
+                Name::EndsNotWith => PathOp::EndsNotWith(string()?),
+                Name::Contains => PathOp::Contains(string()?),
+                Name::ContainsNot => PathOp::ContainsNot(string()?),
+                Name::ContainsAllOf => PathOp::ContainsAllOf(strings()?),
+                Name::ContainsOneOf => PathOp::ContainsOneOf(strings()?),
+                Name::EqualsOneOf => PathOp::EqualsOneOf(strings()?),
+                Name::EqualsNotOneOf => PathOp::EqualsNotOneOf(strings()?),
             });
         }
         Ok(PathRule {

@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 
 // The type names are defined once, with the builder; what they match is defined here.
 pub(crate) use crate::fetch::builder::ValueType;
+use crate::fetch::builder::{wire_names, ValueOp as Name};
 
 impl ValueType {
     /// Whether `value` is of this type.
@@ -107,12 +108,18 @@ fn parse_op(name: &str, operand: &Value, what: &str) -> Result<ValueOp, String> 
             Err(format!("{what}.{name} must be a number or a string"))
         }
     };
-    Ok(match name {
-        "equals" => ValueOp::Equals(operand.clone()),
-        "equalsNot" => ValueOp::EqualsNot(operand.clone()),
-        "lessThan" => ValueOp::LessThan(comparable()?),
-        "greaterThan" => ValueOp::GreaterThan(comparable()?),
-        "isType" => {
+    let Some(op) = Name::parse(name) else {
+        return Err(format!(
+            "unknown value operator `{name}` in {what}, expected one of {}",
+            wire_names(Name::ALL.map(Name::as_str))
+        ));
+    };
+    Ok(match op {
+        Name::Equals => ValueOp::Equals(operand.clone()),
+        Name::EqualsNot => ValueOp::EqualsNot(operand.clone()),
+        Name::LessThan => ValueOp::LessThan(comparable()?),
+        Name::GreaterThan => ValueOp::GreaterThan(comparable()?),
+        Name::IsType => {
             let type_name = operand
                 .as_str()
                 .ok_or_else(|| format!("{what}.isType must be a string"))?;
@@ -121,14 +128,8 @@ fn parse_op(name: &str, operand: &Value, what: &str) -> Result<ValueOp, String> 
                 &format!("{what}.isType"),
             )?)
         }
-        "hasOneOf" => ValueOp::HasOneOf(array()?),
-        "hasAllOf" => ValueOp::HasAllOf(array()?),
-        other => {
-            return Err(format!(
-                "unknown value operator `{other}` in {what}, expected one of `equals`, \
-                 `equalsNot`, `lessThan`, `greaterThan`, `isType`, `hasOneOf`, `hasAllOf`"
-            ))
-        }
+        Name::HasOneOf => ValueOp::HasOneOf(array()?),
+        Name::HasAllOf => ValueOp::HasAllOf(array()?),
     })
 }
 

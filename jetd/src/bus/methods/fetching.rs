@@ -9,9 +9,9 @@ use crate::bus::message;
 use crate::bus::params::Params;
 use crate::bus::registry::access::{allowed, Op};
 use crate::bus::registry::elements::{ElemId, Element};
-use crate::bus::registry::fetchers::{write_entries, Fetcher, FetcherId, LazyValue};
+use crate::bus::registry::fetchers::{Fetcher, FetcherId, LazyValue};
 use crate::bus::registry::links;
-use crate::bus::{out, ConnId, Core};
+use crate::bus::{wire, ConnId, Core, Dialect};
 
 use super::nodes::parse_nodes;
 
@@ -32,10 +32,11 @@ impl Core {
         if self.conn(conn).fetchers.len() >= limit {
             return Err(ErrorObject::limit_exceeded("fetchersPerPeer", limit));
         }
-        let expr = p.expr()?;
+        let dialect = self.dialect(conn);
+        let expr = p.expr(dialect)?;
         let nodes = parse_nodes(&p.got(), &expr)?;
         let hint = expr.path_hint();
-        let mut fetcher = Fetcher::new(conn, fetch_id.get().into(), expr);
+        let mut fetcher = Fetcher::new(conn, dialect, fetch_id.get().into(), expr);
         if nodes {
             fetcher.nodes = Some(Box::default());
         }
@@ -43,14 +44,23 @@ impl Core {
         self.index.insert(key, &hint);
         let c = self.conns.get_mut(&conn).expect("live connection");
         c.fetchers.insert(fetch_id.get().into(), key);
-        // The response goes out before the initial notifications (A.6).
-        if let Some(id) = id {
-            out::result(&c.outbox, id.get(), TRUE);
+        // Classic: the response goes out before the initial notifications (A.6); node-jet 3
+        // expects it after them (C.1.2).
+        let respond = |c: &crate::bus::Conn| {
+            if let Some(id) = id {
+                wire::result(&c.outbox, id.get(), wire::ok_text(dialect));
+            }
+        };
+        if dialect == Dialect::Classic {
+            respond(c);
         }
         if nodes {
             self.setup_node_fetcher(conn, key, &hint);
         } else {
             self.setup_fetcher(conn, key, &hint);
+        }
+        if dialect == Dialect::N3 {
+            respond(self.conn(conn));
         }
         Ok(Reply::Later)
     }
@@ -137,7 +147,8 @@ impl Core {
     }
 
     pub(in crate::bus) fn get(&mut self, conn: ConnId, p: &Params<'_>) -> MethodResult {
-        let expr = p.expr()?;
+        let dialect = self.dialect(conn);
+        let expr = p.expr(dialect)?;
         if parse_nodes(&p.got(), &expr)? {
             return Ok(Reply::Result(self.get_with_nodes(conn, &expr).into()));
         }
@@ -159,7 +170,7 @@ impl Core {
                     el.fetch_only_for(auth),
                 );
             }
-            write_entries(&mut b, &sorter.flush(), true);
+            wire::write_sorted_entries(&mut b, &sorter.flush(), true);
         } else {
             b.push(b'[');
             for id in matching {
@@ -173,8 +184,9 @@ impl Core {
                 if b.len() > 1 {
                     b.push(b',');
                 }
-                out::write_get_entry(
+                wire::write_get_entry(
                     &mut b,
+                    dialect,
                     &el.path,
                     el.value.as_ref(),
                     el.fetch_only_for(auth),
@@ -198,11 +210,7 @@ impl Core {
             if b.len() > 1 {
                 b.push(b',');
             }
-            b.extend_from_slice(b"{\"path\":");
-            jet_runtime::protocol::write_json_str(&mut b, &el.path);
-            b.extend_from_slice(b",\"schema\":");
-            b.extend_from_slice(schema.as_str().as_bytes());
-            b.push(b'}');
+            wire::write_schema_entry(&mut b, &el.path, schema);
         }
         b.push(b']');
         Ok(Reply::json(b))
@@ -211,7 +219,7 @@ impl Core {
     /// The params as a fetch expression (`get`, `schema`) and the elements it matches
     /// that `conn` may fetch, in insertion order.
     fn query(&self, conn: ConnId, p: &Params<'_>) -> Result<(FetchExpr, Vec<ElemId>), ErrorObject> {
-        let expr = p.expr()?;
+        let expr = p.expr(self.dialect(conn))?;
         let matching = self.matching_elements(conn, &expr, &expr.path_hint());
         Ok((expr, matching))
     }

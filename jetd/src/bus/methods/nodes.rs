@@ -20,11 +20,10 @@
 
 use std::collections::HashSet;
 
-use jet_runtime::fetch::engine::{FetchExpr, PathHint};
+use jet_runtime::fetch::engine::{Event, FetchExpr, PathHint};
 use jet_runtime::protocol::ErrorObject;
 use serde_json::Value;
 
-use crate::bus::out::{self, Notification};
 use crate::bus::registry::access::{allowed, Op};
 use crate::bus::registry::elements::{ElemId, Element};
 use crate::bus::registry::fetchers::{Fetcher, FetcherId};
@@ -32,6 +31,7 @@ use crate::bus::registry::idhash::IdMap;
 use crate::bus::registry::links;
 use crate::bus::registry::nodes::{self, element_type};
 use crate::bus::registry::slab::Slab;
+use crate::bus::wire::{self, Dialect, Notification};
 use crate::bus::{Conn, ConnId, Core};
 use crate::outbox::Outbox;
 
@@ -60,20 +60,21 @@ pub fn occupied(path: &str, by: &str) -> ErrorObject {
     e
 }
 
-fn write_node_event(out: &Outbox, fetch_id: &str, node: &str, event: &str) {
-    out.push_with(|b| {
-        out::write_notification(
-            b,
-            &Notification {
-                fetch_id,
-                fetch_only: false,
-                path: node,
-                event,
-                value: None,
-                kind: Some("node"),
-            },
-        )
-    });
+/// A node's `add`/`remove`, in the dialect the fetch was made in (only `nodes:true`
+/// fetches get them, so a node-jet 3 peer sees nodes only when it asked).
+fn write_node_event(out: &Outbox, d: Dialect, fetch_id: &str, node: &str, event: Event) {
+    wire::notification(
+        out,
+        d,
+        &Notification {
+            fetch_id,
+            fetch_only: false,
+            path: node,
+            event,
+            value: None,
+            kind: Some("node"),
+        },
+    );
 }
 
 impl Core {
@@ -111,7 +112,7 @@ impl Core {
                     let view = f.nodes.as_ref().expect("node fetcher");
                     if view.restricted(node) == 0 {
                         if let Some(c) = conns.get(&f.conn) {
-                            write_node_event(&c.outbox, &f.id_json, node, "add");
+                            write_node_event(&c.outbox, f.dialect, &f.id_json, node, Event::Add);
                         }
                     }
                 }
@@ -135,7 +136,7 @@ impl Core {
                 view.inc(node);
                 if !was {
                     if let Some(c) = conns.get(&f.conn) {
-                        write_node_event(&c.outbox, &f.id_json, node, "add");
+                        write_node_event(&c.outbox, f.dialect, &f.id_json, node, Event::Add);
                     }
                 }
             }
@@ -172,7 +173,7 @@ impl Core {
                     let view = f.nodes.as_ref().expect("node fetcher");
                     if view.restricted(node) == 0 {
                         if let Some(c) = conns.get(&f.conn) {
-                            write_node_event(&c.outbox, &f.id_json, node, "remove");
+                            write_node_event(&c.outbox, f.dialect, &f.id_json, node, Event::Remove);
                         }
                     }
                 }
@@ -194,7 +195,7 @@ impl Core {
                 view.dec(node);
                 if !open_below && view.restricted(node) == 0 {
                     if let Some(c) = conns.get(&f.conn) {
-                        write_node_event(&c.outbox, &f.id_json, node, "remove");
+                        write_node_event(&c.outbox, f.dialect, &f.id_json, node, Event::Remove);
                     }
                 }
             }
@@ -272,7 +273,7 @@ impl Core {
                 }
                 if !reported.contains(node) {
                     reported.insert(node.into());
-                    write_node_event(&c.outbox, &f.id_json, node, "add");
+                    write_node_event(&c.outbox, f.dialect, &f.id_json, node, Event::Add);
                 }
             }
             if f.expr.matches_path(&el.path) {
@@ -288,6 +289,7 @@ impl Core {
     pub(in crate::bus) fn get_with_nodes(&self, conn: ConnId, expr: &FetchExpr) -> String {
         let hint = expr.path_hint();
         let auth = self.auth_of(conn);
+        let dialect = self.dialect(conn);
         let sep = self.nodes.separator();
         let mut reported: HashSet<&str> = HashSet::new();
         let mut b = Vec::from(&b"["[..]);
@@ -303,14 +305,15 @@ impl Core {
             for node in nodes::prefixes(&el.path, sep) {
                 if expr.matches_path(node) && reported.insert(node) {
                     comma(&mut b);
-                    out::write_get_entry(&mut b, node, None, false, Some("node"));
+                    wire::write_get_entry(&mut b, dialect, node, None, false, Some("node"));
                 }
             }
             if expr.matches_path(&el.path) {
                 comma(&mut b);
                 let kind = element_type(el.value.as_ref());
                 let fo = el.fetch_only_for(auth);
-                out::write_get_entry(&mut b, &el.path, el.value.as_ref(), fo, Some(kind));
+                let value = el.value.as_ref();
+                wire::write_get_entry(&mut b, dialect, &el.path, value, fo, Some(kind));
             }
         }
         b.push(b']');

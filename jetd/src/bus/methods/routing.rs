@@ -10,7 +10,7 @@ use crate::bus::message::{self, Envelope};
 use crate::bus::params::Params;
 use crate::bus::registry::access::{allowed, Op};
 use crate::bus::registry::routes::{Route, Routes};
-use crate::bus::{Conn, ConnId, Core};
+use crate::bus::{wire, Conn, ConnId, Core};
 
 use crate::bus::reply::{MethodResult, Reply};
 
@@ -24,23 +24,17 @@ impl Core {
     ) -> MethodResult {
         let path = p.path()?;
         let timeout = p.timeout()?;
-        let routed_params: String = match op {
-            Op::Set => {
-                let value = p.value()?;
-                let vas = p.flag(p.m.value_as_result, "valueAsResult")?;
-                let mut s = String::with_capacity(value.get().len() + 32);
-                s.push_str("{\"value\":");
-                s.push_str(value.get());
-                if vas {
-                    s.push_str(",\"valueAsResult\":true");
-                }
-                s.push('}');
-                s
-            }
+        let routed = match op {
+            Op::Set => wire::Routed::Set {
+                value: p.value()?.get(),
+                value_as_result: p.flag(p.m.value_as_result, "valueAsResult")?,
+            },
             _ => match p.m.args {
-                None => "{}".to_owned(),
+                None => wire::Routed::Call { args: None },
                 Some(a) if a.get().starts_with('[') || a.get().starts_with('{') => {
-                    a.get().to_owned()
+                    wire::Routed::Call {
+                        args: Some(a.get()),
+                    }
                 }
                 Some(_) => return Err(p.wrong_type("args")),
             },
@@ -67,7 +61,7 @@ impl Core {
             .or(el.timeout)
             .unwrap_or(self.config.default_timeout);
         let el_path = el.path.clone();
-        let routed = id.map(|id| {
+        let route_id = id.map(|id| {
             let deadline = Instant::now() + timeout;
             let n = self.routes.insert(Route {
                 requester: conn,
@@ -87,21 +81,9 @@ impl Core {
             }
             n
         });
-        let owner_out = &self.conn(owner).outbox;
-        let method_json = p.m.path.expect("checked by p.path()").get();
-        owner_out.push_with(|b| {
-            b.push(b'{');
-            if let Some(n) = routed {
-                b.extend_from_slice(b"\"id\":");
-                Routes::write_id(b, n);
-                b.push(b',');
-            }
-            b.extend_from_slice(b"\"method\":");
-            b.extend_from_slice(method_json.as_bytes());
-            b.extend_from_slice(b",\"params\":");
-            b.extend_from_slice(routed_params.as_bytes());
-            b.push(b'}');
-        });
+        let owner = self.conn(owner);
+        let path_json = p.m.path.expect("checked by p.path()").get();
+        wire::routed_request(&owner.outbox, owner.dialect, route_id, path_json, &routed);
         Ok(Reply::Later)
     }
 
@@ -121,11 +103,18 @@ impl Core {
             return;
         };
         let span = message::span_in(text, id.get());
-        requester.outbox.push_with(|b| {
-            b.extend_from_slice(&text.as_bytes()[..span.start]);
-            b.extend_from_slice(route.requester_id.as_bytes());
-            b.extend_from_slice(&text.as_bytes()[span.end..]);
-        });
+        let answer = wire::Answer {
+            text,
+            result: env.result.map(RawValue::get),
+            error: env.error.map(RawValue::get),
+        };
+        wire::relay(
+            &requester.outbox,
+            requester.dialect,
+            answer,
+            span,
+            &route.requester_id,
+        );
     }
 
     /// A route ended (answered, timed out, owner gone): the requester has one request
@@ -140,15 +129,7 @@ impl Core {
         for route in self.routes.expire(now) {
             if let Some(c) = self.route_done(&route) {
                 tracing::debug!(path = %route.path, "routed request timed out");
-                c.outbox.push_with(|b| {
-                    b.extend_from_slice(b"{\"id\":");
-                    b.extend_from_slice(route.requester_id.as_bytes());
-                    b.extend_from_slice(
-                        b",\"error\":{\"message\":\"Response Timeout\",\"code\":-32001,\"data\":",
-                    );
-                    b.extend_from_slice(route.params.as_bytes());
-                    b.extend_from_slice(b"}}");
-                });
+                wire::timeout(&c.outbox, c.dialect, &route.requester_id, &route.params);
             }
         }
     }

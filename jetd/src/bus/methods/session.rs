@@ -7,7 +7,7 @@ use crate::auth::Groups;
 use crate::bus::params::Params;
 use crate::bus::registry::elements::ElemId;
 use crate::bus::registry::fetchers::FetcherId;
-use crate::bus::{out, ConnId, Core, PendingAuth};
+use crate::bus::{wire, ConnId, Core, Dialect, PendingAuth};
 
 use crate::bus::reply::{MethodResult, Reply, TRUE};
 
@@ -51,15 +51,19 @@ impl Core {
             }
             Some(_) if !c.fetchers.is_empty() => Err(ErrorObject::already_fetching()),
             Some(groups) => {
-                let text = serde_json::to_string(&groups).expect("groups serialise");
+                // Classic: the groups (as node-jet 2); node-jet 3: `{}`.
+                let text = match c.dialect {
+                    Dialect::Classic => serde_json::to_string(&groups).expect("groups serialise"),
+                    Dialect::N3 => wire::ok_text(Dialect::N3).to_owned(),
+                };
                 c.auth = Some(groups);
                 Ok(text)
             }
         };
         let Some(id) = auth.id else { return };
         match reply {
-            Ok(text) => out::result(&c.outbox, &id, &text),
-            Err(e) => out::error(&c.outbox, Some(&id), &e),
+            Ok(text) => wire::result(&c.outbox, &id, &text),
+            Err(e) => wire::error(&c.outbox, c.dialect, Some(&id), &e),
         }
     }
 
@@ -85,8 +89,9 @@ impl Core {
                 continue;
             }
             if let Some(req) = self.route_done(&route) {
-                out::error(
+                wire::error(
                     &req.outbox,
+                    req.dialect,
                     Some(&route.requester_id),
                     &ErrorObject::owner_disconnected(&route.path),
                 );

@@ -8,16 +8,16 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use jet_runtime::fetch::engine::Sorter;
 use jet_runtime::fetch::engine::{Event, EventFilter};
 use jet_runtime::fetch::engine::{FetchExpr, PathHint};
-use jet_runtime::fetch::engine::{SortedUpdate, Sorter};
 use jet_runtime::protocol::JsonText;
 use serde_json::Value;
 
 use super::keylist::KeyList;
 use super::links::Attached;
 use super::nodes::{element_type, NodeView};
-use crate::bus::out::{self, Notification, SortedEntry};
+use crate::bus::wire::{self, Dialect, Notification};
 use crate::bus::ConnId;
 use crate::outbox::Outbox;
 
@@ -30,6 +30,8 @@ pub struct Fetcher {
     /// The fetch id as the JSON text the peer sent (notifications use it as `method`).
     pub id_json: Box<str>,
     pub expr: FetchExpr,
+    /// How its connection speaks (fixed when the fetch was made).
+    pub dialect: Dialect,
     /// Paths currently reported, when the expression has a value rule (B §6.5).
     pub filter: Option<EventFilter>,
     pub sorter: Option<Sorter<JsonText>>,
@@ -41,11 +43,12 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(conn: ConnId, id_json: Box<str>, expr: FetchExpr) -> Fetcher {
+    pub fn new(conn: ConnId, dialect: Dialect, id_json: Box<str>, expr: FetchExpr) -> Fetcher {
         let filter = expr.has_value_rule().then(EventFilter::default);
         let sorter = expr.sort().cloned().map(Sorter::new);
         Fetcher {
             conn,
+            dialect,
             id_json,
             expr,
             filter,
@@ -53,6 +56,12 @@ impl Fetcher {
             attached: Vec::new(),
             nodes: None,
         }
+    }
+
+    /// node-jet 3 fetches states only (PROTOCOL.md C.1.2: methods are never fetched);
+    /// a method is the element without a value.
+    fn skips_methods(&self, value: Option<&JsonText>) -> bool {
+        self.dialect == Dialect::N3 && value.is_none()
     }
 
     /// Run one element event through this fetcher's value filter; the event to report.
@@ -79,7 +88,7 @@ impl Fetcher {
         fetch_only: bool,
     ) {
         let mut lazy = LazyValue::new(value);
-        if self.filtered(Event::Add, path, &mut lazy).is_none() {
+        if self.skips_methods(value) || self.filtered(Event::Add, path, &mut lazy).is_none() {
             return;
         }
         match self.sorter.as_mut() {
@@ -92,7 +101,7 @@ impl Fetcher {
     pub fn flush(&mut self, out: &Outbox) {
         if let Some(sorter) = self.sorter.as_mut() {
             let update = sorter.flush();
-            write_sorted(out, &self.id_json, &update, true);
+            wire::sorted_notification(out, self.dialect, &self.id_json, &update, true);
         }
     }
 
@@ -105,6 +114,9 @@ impl Fetcher {
         value: &mut LazyValue<'_>,
         fetch_only: bool,
     ) {
+        if self.skips_methods(value.text()) {
+            return;
+        }
         let Some(event) = self.filtered(event, path, value) else {
             return;
         };
@@ -114,7 +126,7 @@ impl Fetcher {
                 if let Some(update) =
                     sorter.update(event, path, value.get(), text.cloned(), fetch_only)
                 {
-                    write_sorted(out, &self.id_json, &update, false);
+                    wire::sorted_notification(out, self.dialect, &self.id_json, &update, false);
                 }
             }
             None => write_event(out, self, event, path, text, fetch_only),
@@ -154,69 +166,18 @@ fn write_event(
     value: Option<&JsonText>,
     fetch_only: bool,
 ) {
-    out.push_with(|b| {
-        out::write_notification(
-            b,
-            &Notification {
-                fetch_id: &f.id_json,
-                fetch_only: fetch_only && event == Event::Add,
-                path,
-                event: event.as_str(),
-                value,
-                kind: f.nodes.is_some().then(|| element_type(value)),
-            },
-        )
-    });
-}
-
-fn write_sorted(out: &Outbox, fetch_id: &str, update: &SortedUpdate<JsonText>, flush: bool) {
-    out.push_with(|b| {
-        b.extend_from_slice(b"{\"method\":");
-        b.extend_from_slice(fetch_id.as_bytes());
-        b.extend_from_slice(b",\"params\":{");
-        if update.in_place {
-            write_n(b, update.n);
-            b.push(b',');
-            write_changes(b, update, flush);
-        } else {
-            write_changes(b, update, flush);
-            b.push(b',');
-            write_n(b, update.n);
-        }
-        b.extend_from_slice(b"}}");
-    });
-}
-
-fn write_n(b: &mut Vec<u8>, n: usize) {
-    b.extend_from_slice(b"\"n\":");
-    b.extend_from_slice(n.to_string().as_bytes());
-}
-
-fn write_changes(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bool) {
-    b.extend_from_slice(b"\"changes\":");
-    write_entries(b, update, flush);
-}
-
-/// `[{"path",..,"index"},...]`: the changes of a sorted update (also the result of a
-/// sorted `get`).
-pub fn write_entries(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bool) {
-    b.push(b'[');
-    for (i, c) in update.changes.iter().enumerate() {
-        if i > 0 {
-            b.push(b',');
-        }
-        out::write_sorted_entry(
-            b,
-            &SortedEntry {
-                path: &c.path,
-                value: c.value.as_ref(),
-                index: c.index,
-                fetch_only: c.fetch_only,
-            },
-            flush,
-        );
-    }
-    b.push(b']');
+    wire::notification(
+        out,
+        f.dialect,
+        &Notification {
+            fetch_id: &f.id_json,
+            fetch_only: fetch_only && event == Event::Add,
+            path,
+            event,
+            value,
+            kind: f.nodes.is_some().then(|| element_type(value)),
+        },
+    );
 }
 
 /// Finds the fetchers that may match a path without testing every fetcher.

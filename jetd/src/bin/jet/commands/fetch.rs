@@ -163,11 +163,7 @@ impl View {
 }
 
 fn kind_name(kind: EventKind) -> &'static str {
-    match kind {
-        EventKind::Add => "add",
-        EventKind::Change => "change",
-        EventKind::Remove => "remove",
-    }
+    kind.as_str()
 }
 
 /// `{"event","path","value"|"method"}` for events, `{"from","window":[..]}` for windows.
