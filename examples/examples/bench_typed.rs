@@ -17,6 +17,9 @@
 //! operation for each, and the typed/untyped ratio. Not a test: figures depend on the
 //! machine and its load.
 
+// `#[jet_runtime::methods]` serves exactly the `pub fn`s of a block.
+#![allow(unreachable_pub)]
+
 use std::time::{Duration, Instant};
 
 use anyhow::Context;

@@ -4,6 +4,10 @@
 //! cargo run -p jet-examples --example boiler_client -- 127.0.0.1:11122
 //! ```
 
+// Its `pub` items are what `examples/tests/examples.rs` drives (it includes this file as
+// a module), not an API of this binary.
+#![allow(unreachable_pub)]
+
 use std::time::Duration;
 
 use futures_util::StreamExt;

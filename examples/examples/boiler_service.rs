@@ -11,6 +11,10 @@
 //! `plant/line1/boiler/{heat,status,resetHours}`, each with its JSON Schema. Every second
 //! the water cools down a little (one `change` for the temperature); Ctrl-C stops.
 
+// Its `pub` items are what `examples/tests/examples.rs` drives (it includes this file as
+// a module), not an API of this binary.
+#![allow(unreachable_pub)]
+
 use std::time::Duration;
 
 use jet_examples::boiler::Boiler;

@@ -11,6 +11,10 @@
 //! * `example/boiler/heat` (method): `[minutes]` or `{"minutes": n}`; raises the
 //!   temperature towards the setpoint and returns the new temperature.
 
+// Its `pub` items are what `examples/tests/examples.rs` drives (it includes this file as
+// a module), not an API of this binary.
+#![allow(unreachable_pub)]
+
 use jet_runtime::peer::{invalid_argument, Method, Peer, SetReply, State};
 use serde_json::{json, Value};
 

@@ -4,9 +4,6 @@
 //! Layout: `attr` parses `#[jet(...)]` (closed key lists, spanned errors), `ir` is the
 //! plain model, `parse` turns syn items into it and checks every rule, `expand` renders it.
 
-// On top of the workspace lints (Cargo cannot extend `[lints] workspace = true` per crate).
-#![warn(unreachable_pub)]
-
 mod attr;
 mod expand;
 mod ir;

@@ -107,9 +107,9 @@
 //! A daemon depends on this crate with `default-features = false` and gets the protocol
 //! types, the framing and the fetch engine without the peer or the proc-macros.
 
-// On top of the workspace lints (Cargo cannot extend `[lints] workspace = true` per crate):
-// `pub` means reachable by users, and everything users can reach is documented.
-#![warn(unreachable_pub, missing_docs)]
+// On top of the workspace lints (`unreachable_pub` among them; Cargo cannot extend
+// `[lints] workspace = true` per crate): everything users can reach is documented.
+#![warn(missing_docs)]
 
 pub mod codec;
 pub mod fetch;

@@ -20,7 +20,7 @@ where
 /// The members of one JSON-RPC message that matter; anything else (`jsonrpc`, extras) is
 /// ignored here and, for relayed responses, passed through untouched.
 #[derive(Debug, Clone, Copy, Deserialize)]
-pub struct Envelope<'a> {
+pub(super) struct Envelope<'a> {
     #[serde(default, borrow, deserialize_with = "present")]
     pub id: Option<&'a RawValue>,
     #[serde(default, borrow, deserialize_with = "present")]
@@ -35,11 +35,11 @@ pub struct Envelope<'a> {
 
 impl<'a> Envelope<'a> {
     /// The id unless it is absent or `null` (both mean "notification").
-    pub fn request_id(&self) -> Option<&'a RawValue> {
+    pub(super) fn request_id(&self) -> Option<&'a RawValue> {
         self.id.filter(|id| id.get() != "null")
     }
 
-    pub fn is_response(&self) -> bool {
+    pub(super) fn is_response(&self) -> bool {
         self.method.is_none() && (self.result.is_some() || self.error.is_some())
     }
 }
@@ -50,7 +50,7 @@ impl<'a> Envelope<'a> {
 /// the stack for one call: boxing it would cost an allocation per message.
 #[derive(Debug)]
 #[allow(clippy::large_enum_variant)]
-pub enum Frame<'a> {
+pub(super) enum Frame<'a> {
     One(Message<'a>),
     Batch(Vec<Message<'a>>),
 }
@@ -58,7 +58,7 @@ pub enum Frame<'a> {
 /// One message of a frame, classified before the core lock is taken, so that the work
 /// under the lock starts from parsed members instead of scanning the JSON text again.
 #[derive(Debug)]
-pub struct Message<'a> {
+pub(super) struct Message<'a> {
     /// The message's JSON text without surrounding whitespace: relayed responses are
     /// copied from it and invalid-request errors quote it.
     pub text: &'a str,
@@ -104,7 +104,7 @@ impl<'a> Message<'a> {
 /// validates the whole message), plus one over its params. Everything else, errors
 /// included, goes through the general path, whose results (and error texts) the fast
 /// path must reproduce exactly; a property test checks that.
-pub fn parse_frame(text: &[u8]) -> Result<Frame<'_>, String> {
+pub(super) fn parse_frame(text: &[u8]) -> Result<Frame<'_>, String> {
     if let Some(frame) = parse_fast(text) {
         return Ok(frame);
     }
@@ -159,7 +159,7 @@ fn envelope(raw: &RawValue) -> Option<Envelope<'_>> {
 }
 
 /// A JSON string's value (unescaped). `None` if `raw` is not a string.
-pub fn as_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+pub(super) fn as_str(raw: &RawValue) -> Option<Cow<'_, str>> {
     if !raw.get().starts_with('"') {
         return None;
     }
@@ -167,7 +167,7 @@ pub fn as_str(raw: &RawValue) -> Option<Cow<'_, str>> {
 }
 
 /// The byte range of `part` inside `whole`; `part` must have been borrowed from `whole`.
-pub fn span_in(whole: &str, part: &str) -> std::ops::Range<usize> {
+pub(super) fn span_in(whole: &str, part: &str) -> std::ops::Range<usize> {
     let start = part.as_ptr() as usize - whole.as_ptr() as usize;
     start..start + part.len()
 }
@@ -176,7 +176,7 @@ pub fn span_in(whole: &str, part: &str) -> std::ops::Range<usize> {
 /// was missing or mistyped and values pass through untouched.
 #[derive(Debug, Default, Clone, Copy, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Members<'a> {
+pub(super) struct Members<'a> {
     #[serde(default, borrow, deserialize_with = "present")]
     pub path: Option<&'a RawValue>,
     #[serde(default, borrow, deserialize_with = "present")]
@@ -204,7 +204,7 @@ pub struct Members<'a> {
 }
 
 /// Parse params for a daemon method: absent means `{}`; `Err(())` if they are not an object.
-pub fn params<'a>(raw: Option<&'a RawValue>) -> Result<Members<'a>, ()> {
+pub(super) fn params<'a>(raw: Option<&'a RawValue>) -> Result<Members<'a>, ()> {
     match raw {
         None => Ok(Members::default()),
         Some(raw) if raw.get().starts_with('{') => serde_json::from_str(raw.get()).map_err(|_| ()),
@@ -213,7 +213,7 @@ pub fn params<'a>(raw: Option<&'a RawValue>) -> Result<Members<'a>, ()> {
 }
 
 /// The params as a `Value`, for the `got` member of parameter errors.
-pub fn got(raw: Option<&RawValue>) -> serde_json::Value {
+pub(super) fn got(raw: Option<&RawValue>) -> serde_json::Value {
     match raw {
         None => serde_json::Value::Object(Default::default()),
         Some(raw) => serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null),

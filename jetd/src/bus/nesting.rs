@@ -11,7 +11,7 @@
 /// Whether `text` nests arrays and objects deeper than `max` levels. One pass over the
 /// bytes; string contents (with escapes) are skipped. Invalid JSON is not its business
 /// (the parser says what is wrong with it), it only must not be mistaken for deep.
-pub fn deeper_than(text: &[u8], max: usize) -> bool {
+pub(super) fn deeper_than(text: &[u8], max: usize) -> bool {
     let mut depth = 0usize;
     let mut bytes = text.iter();
     while let Some(&b) = bytes.next() {
@@ -42,7 +42,7 @@ pub fn deeper_than(text: &[u8], max: usize) -> bool {
 }
 
 /// The parse error's reason (the `data` of `-32700`).
-pub fn reason(max: usize) -> String {
+pub(super) fn reason(max: usize) -> String {
     format!("nesting deeper than {max}")
 }
 

@@ -24,32 +24,32 @@ pub(in crate::bus) struct Params<'a> {
 }
 
 impl<'a> Params<'a> {
-    pub fn new(m: Members<'a>, raw: Option<&'a RawValue>) -> Params<'a> {
+    pub(super) fn new(m: Members<'a>, raw: Option<&'a RawValue>) -> Params<'a> {
         Params { m, raw }
     }
 
     /// The params exactly as sent (`None`: absent).
-    pub fn raw(&self) -> Option<&'a RawValue> {
+    pub(super) fn raw(&self) -> Option<&'a RawValue> {
         self.raw
     }
 
     /// The params as a `Value`, for the `got` member of parameter errors.
-    pub fn got(&self) -> serde_json::Value {
+    pub(super) fn got(&self) -> serde_json::Value {
         message::got(self.raw)
     }
 
     /// `Invalid params` naming a member whose type is wrong.
-    pub fn wrong_type(&self, key: &str) -> ErrorObject {
+    pub(super) fn wrong_type(&self, key: &str) -> ErrorObject {
         ErrorObject::wrong_type(key, self.got())
     }
 
     /// `Invalid params` naming a member that is missing.
-    pub fn missing(&self, key: &str) -> ErrorObject {
+    pub(super) fn missing(&self, key: &str) -> ErrorObject {
         ErrorObject::missing_param(key, self.got())
     }
 
     /// A member that must be a string.
-    pub fn required_str(
+    pub(super) fn required_str(
         &self,
         member: Option<&'a RawValue>,
         key: &str,
@@ -59,17 +59,17 @@ impl<'a> Params<'a> {
     }
 
     /// `path`, which every element method needs.
-    pub fn path(&self) -> Result<Cow<'a, str>, ErrorObject> {
+    pub(super) fn path(&self) -> Result<Cow<'a, str>, ErrorObject> {
         self.required_str(self.m.path, "path")
     }
 
     /// `value`, any JSON value.
-    pub fn value(&self) -> Result<&'a RawValue, ErrorObject> {
+    pub(super) fn value(&self) -> Result<&'a RawValue, ErrorObject> {
         self.m.value.ok_or_else(|| self.missing("value"))
     }
 
     /// A member that, when present, must be `true` or `false` (absent: `false`).
-    pub fn flag(&self, member: Option<&RawValue>, key: &str) -> Result<bool, ErrorObject> {
+    pub(super) fn flag(&self, member: Option<&RawValue>, key: &str) -> Result<bool, ErrorObject> {
         match member.map(RawValue::get) {
             None | Some("false") => Ok(false),
             Some("true") => Ok(true),
@@ -78,7 +78,7 @@ impl<'a> Params<'a> {
     }
 
     /// `timeout` in seconds: a positive, finite number (A.5), checked as `--timeout` is.
-    pub fn timeout(&self) -> Result<Option<Duration>, ErrorObject> {
+    pub(super) fn timeout(&self) -> Result<Option<Duration>, ErrorObject> {
         let Some(member) = self.m.timeout else {
             return Ok(None);
         };
@@ -90,7 +90,7 @@ impl<'a> Params<'a> {
     }
 
     /// A fetch id: a string or a number.
-    pub fn fetch_id(&self) -> Result<&'a RawValue, ErrorObject> {
+    pub(super) fn fetch_id(&self) -> Result<&'a RawValue, ErrorObject> {
         let id = self.m.id.ok_or_else(|| self.missing("id"))?;
         let first = id.get().as_bytes().first().copied().unwrap_or(b' ');
         if first == b'"' || first == b'-' || first.is_ascii_digit() {
@@ -102,7 +102,7 @@ impl<'a> Params<'a> {
 
     /// The params as a fetch expression (`fetch`, `get`, `schema`), read in the
     /// requester's dialect (node-jet 3's value rules and `sort.by`, A.10).
-    pub fn expr(&self, dialect: Dialect) -> Result<FetchExpr, ErrorObject> {
+    pub(super) fn expr(&self, dialect: Dialect) -> Result<FetchExpr, ErrorObject> {
         let params = match dialect {
             Dialect::Classic => self.got(),
             Dialect::N3 => crate::bus::n3::fetch_params(self.got()),

@@ -31,7 +31,7 @@ pub enum Dialect {
 }
 
 /// The result of most methods: `true` (classic) or `{}` (node-jet 3).
-pub fn ok_text(d: Dialect) -> &'static str {
+pub(super) fn ok_text(d: Dialect) -> &'static str {
     match d {
         Dialect::Classic => "true",
         Dialect::N3 => "{}",
@@ -39,7 +39,7 @@ pub fn ok_text(d: Dialect) -> &'static str {
 }
 
 /// `{"id":<id>,"result":<result>}`
-pub fn result(out: &Outbox, id: &str, result: &str) {
+pub(super) fn result(out: &Outbox, id: &str, result: &str) {
     out.push_with(|b| {
         b.extend_from_slice(b"{\"id\":");
         b.extend_from_slice(id.as_bytes());
@@ -51,7 +51,7 @@ pub fn result(out: &Outbox, id: &str, result: &str) {
 
 /// `{"id":<id>,"error":{...}}`, or `{"error":{...}}` when there is no id (node-jet 3:
 /// `"id":""`, as its daemon answers what it cannot parse).
-pub fn error(out: &Outbox, d: Dialect, id: Option<&str>, err: &ErrorObject) {
+pub(super) fn error(out: &Outbox, d: Dialect, id: Option<&str>, err: &ErrorObject) {
     out.push_with(|b| {
         b.push(b'{');
         match (id, d) {
@@ -84,7 +84,7 @@ fn write_error_object(b: &mut Vec<u8>, d: Dialect, err: &ErrorObject) {
 /// `{"code","message","data":{"name","url","details"},"name"}`. Part A's own errors that
 /// node-jet 3's daemon never sends (timeouts, an owner gone, a foreign path, limits) get
 /// the names node-jet 3 defines for them.
-pub fn n3_error(err: &ErrorObject) -> Value {
+pub(super) fn n3_error(err: &ErrorObject) -> Value {
     let kind = err.data_kind();
     let detail = match (&err.data, kind) {
         (Some(Value::Object(m)), Some(k)) => m.get(k).cloned().unwrap_or(Value::Null),
@@ -179,7 +179,7 @@ pub fn n3_error(err: &ErrorObject) -> Value {
 /// A routed request's timeout (A.5): classic
 /// `{"id","error":{"message":"Response Timeout","code":-32001,"data":<params>}}` (the
 /// request's params as sent, in node-jet 2's member order), node-jet 3 `jet.PeerTimeout`.
-pub fn timeout(out: &Outbox, d: Dialect, id: &str, params: &str) {
+pub(super) fn timeout(out: &Outbox, d: Dialect, id: &str, params: &str) {
     match d {
         Dialect::Classic => {
             out.push_with(|b| {
@@ -201,7 +201,7 @@ pub fn timeout(out: &Outbox, d: Dialect, id: &str, params: &str) {
 
 /// The event of an unsorted fetch notification.
 #[derive(Debug, Clone, Copy)]
-pub struct Notification<'a> {
+pub(super) struct Notification<'a> {
     pub fetch_id: &'a str,
     pub fetch_only: bool,
     pub path: &'a str,
@@ -215,7 +215,7 @@ pub struct Notification<'a> {
 /// Classic: `{"method":<fetch id>,"params":{"fetchOnly":true?,"path":..,"event":..,"type":..?,"value":..?}}`;
 /// node-jet 3: `{"method":<fetch id>,"params":{"path","event":"Add"|..,"type"?,"value"?}}`, no
 /// `fetchOnly`, no value on `Remove`.
-pub fn notification(out: &Outbox, d: Dialect, n: &Notification<'_>) {
+pub(super) fn notification(out: &Outbox, d: Dialect, n: &Notification<'_>) {
     out.push_with(|b| {
         b.extend_from_slice(b"{\"method\":");
         b.extend_from_slice(n.fetch_id.as_bytes());
@@ -240,7 +240,7 @@ pub fn notification(out: &Outbox, d: Dialect, n: &Notification<'_>) {
 /// One entry of an unsorted `get` result: classic
 /// `{"fetchOnly":true?,"path","event":"add","type"?,"value"?}`, node-jet 3
 /// `{"path","type"?,"value"?}`; `type` only for a `nodes:true` get.
-pub fn write_get_entry(
+pub(super) fn write_get_entry(
     b: &mut Vec<u8>,
     d: Dialect,
     path: &str,
@@ -263,7 +263,7 @@ pub fn write_get_entry(
 }
 
 /// One entry of the `schema` result: `{"path","schema"}` (jetd's extension, one shape).
-pub fn write_schema_entry(b: &mut Vec<u8>, path: &str, schema: &JsonText) {
+pub(super) fn write_schema_entry(b: &mut Vec<u8>, path: &str, schema: &JsonText) {
     b.extend_from_slice(b"{\"path\":");
     write_json_str(b, path);
     b.extend_from_slice(b",\"schema\":");
@@ -314,7 +314,7 @@ fn write_event_params(
 /// without `params.path`, so each changed window slot is one notification
 /// `{"path","event":"Add"|"Change","value"?,"index","n"}` (`Add` in the first one, which
 /// fills the window; `n` is the window's size after the update).
-pub fn sorted_notification(
+pub(super) fn sorted_notification(
     out: &Outbox,
     d: Dialect,
     fetch_id: &str,
@@ -371,7 +371,7 @@ fn write_changes(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bool) 
 
 /// `[{"path",..,"index"},...]`: the changes of a sorted update (also the result of a
 /// sorted `get`).
-pub fn write_sorted_entries(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bool) {
+pub(super) fn write_sorted_entries(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, flush: bool) {
     b.push(b'[');
     for (i, c) in update.changes.iter().enumerate() {
         if i > 0 {
@@ -392,7 +392,7 @@ pub fn write_sorted_entries(b: &mut Vec<u8>, update: &SortedUpdate<JsonText>, fl
 }
 
 /// One entry of a sorted notification or of a sorted `get`.
-pub struct SortedEntry<'a> {
+pub(super) struct SortedEntry<'a> {
     pub path: &'a str,
     pub value: Option<&'a JsonText>,
     pub index: usize,
@@ -401,7 +401,7 @@ pub struct SortedEntry<'a> {
 
 /// Write `{"path","value"?,...,"index"}`; `flush_order` puts `fetchOnly` before `index`
 /// as node-jet does in the first notification of a sorted fetch.
-pub fn write_sorted_entry(b: &mut Vec<u8>, e: &SortedEntry<'_>, flush_order: bool) {
+pub(super) fn write_sorted_entry(b: &mut Vec<u8>, e: &SortedEntry<'_>, flush_order: bool) {
     b.extend_from_slice(b"{\"path\":");
     write_json_str(b, e.path);
     write_value(b, e.value);
@@ -417,7 +417,7 @@ pub fn write_sorted_entry(b: &mut Vec<u8>, e: &SortedEntry<'_>, flush_order: boo
 }
 
 /// What a routed request carries besides its path.
-pub enum Routed<'a> {
+pub(super) enum Routed<'a> {
     /// `set`: the value (JSON text), and classic `valueAsResult`.
     Set {
         value: &'a str,
@@ -433,7 +433,7 @@ pub enum Routed<'a> {
 /// `{"id","method":"set","params":{"path","value"}}` or
 /// `{"id","method":"call","params":{"path"[,"args"]}}`. `path_json` is the path as the
 /// requester wrote it (JSON text).
-pub fn routed_request(
+pub(super) fn routed_request(
     out: &Outbox,
     owner: Dialect,
     id: Option<RouteId>,
@@ -495,7 +495,7 @@ pub fn routed_request(
 /// `id_span` in `text`) replaced by the requester's. A classic requester gets the bytes
 /// as they are. A node-jet 3 requester gets `{}` for a classic `true`, and a classic error
 /// object in node-jet 3's vocabulary; an answer that already is node-jet 3's passes as is.
-pub fn relay(
+pub(super) fn relay(
     out: &Outbox,
     requester: Dialect,
     answer: Answer<'_>,
@@ -523,7 +523,7 @@ pub fn relay(
 
 /// An owner's answer: its whole text and its `result` or `error` member (raw, as the
 /// message classifier found them, so relaying parses nothing again).
-pub struct Answer<'a> {
+pub(super) struct Answer<'a> {
     pub text: &'a str,
     pub result: Option<&'a str>,
     pub error: Option<&'a str>,

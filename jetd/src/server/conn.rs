@@ -16,30 +16,30 @@ use crate::Config;
 /// What connections need besides the bus: the daemon's configuration (shared, not
 /// copied) and the count of connections being served over both listeners.
 #[derive(Debug, Clone)]
-pub struct ConnSettings {
+pub(crate) struct ConnSettings {
     pub config: Arc<Config>,
     pub connections: Arc<ConnCount>,
 }
 
 /// Resolves when shutdown was asked for.
 #[derive(Clone)]
-pub struct StopSignal(pub watch::Receiver<bool>);
+pub(crate) struct StopSignal(pub watch::Receiver<bool>);
 
 impl StopSignal {
-    pub async fn wait(mut self) {
+    pub(crate) async fn wait(mut self) {
         // An error means the sender is gone, which also means stop.
         let _ = self.0.wait_for(|stop| *stop).await;
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
+pub(super) enum Transport {
     Tcp,
     WebSocket,
 }
 
 impl Transport {
-    pub fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Transport::Tcp => "tcp",
             Transport::WebSocket => "ws",
@@ -49,16 +49,16 @@ impl Transport {
 
 /// Counts the connections being served, so that more than the limit are refused.
 #[derive(Debug)]
-pub struct ConnCount {
+pub(crate) struct ConnCount {
     live: AtomicUsize,
     pub max: usize,
 }
 
 /// One counted connection; dropping it frees the slot.
-pub struct ConnSlot(Arc<ConnCount>);
+pub(crate) struct ConnSlot(Arc<ConnCount>);
 
 impl ConnCount {
-    pub fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize) -> Self {
         ConnCount {
             live: AtomicUsize::new(0),
             max,
@@ -66,7 +66,7 @@ impl ConnCount {
     }
 
     /// Take a slot, or `None` when `max` connections are already served.
-    pub fn acquire(self: &Arc<Self>) -> Option<ConnSlot> {
+    pub(crate) fn acquire(self: &Arc<Self>) -> Option<ConnSlot> {
         self.live
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < self.max).then_some(n + 1)
@@ -84,7 +84,7 @@ impl Drop for ConnSlot {
 
 /// How a connection's reading side ended.
 #[derive(Debug)]
-pub enum ReadEnd {
+pub(super) enum ReadEnd {
     /// The peer closed the connection.
     Eof,
     /// A frame was larger than the maximum message size.
@@ -103,14 +103,14 @@ pub enum ReadEnd {
 
 /// How a connection's writing side ended.
 #[derive(Debug)]
-pub enum WriteEnd {
+pub(super) enum WriteEnd {
     Closed(Closed),
     Io(std::io::Error),
 }
 
 /// What serving an accepted connection needs besides its socket (`listen` hands it to
 /// a transport's `serve`, together with the socket).
-pub struct Incoming {
+pub(crate) struct Incoming {
     pub addr: SocketAddr,
     pub bus: Arc<Bus>,
     pub settings: ConnSettings,
@@ -119,7 +119,7 @@ pub struct Incoming {
 
 /// A registered connection: who it is, where its outgoing messages wait, and what it
 /// runs with.
-pub struct ConnCtx {
+pub(super) struct ConnCtx {
     pub bus: Arc<Bus>,
     pub conn: ConnId,
     pub outbox: Arc<Outbox>,
@@ -134,7 +134,7 @@ pub struct ConnCtx {
 
 impl ConnCtx {
     /// Register an accepted connection with the bus.
-    pub fn register(
+    pub(super) fn register(
         incoming: Incoming,
         transport: Transport,
         closed_probe: impl FnOnce(Arc<AtomicBool>) -> crate::bus::ClosedProbe,
@@ -169,13 +169,13 @@ impl ConnCtx {
     }
 
     /// Feed one frame to the core.
-    pub async fn process_frame(&self, frame: &[u8]) {
+    pub(super) async fn process_frame(&self, frame: &[u8]) {
         process_frame(&self.bus, self.conn, frame).await
     }
 }
 
 /// Run a connection's reader and writer until one ends or the daemon stops, then clean up.
-pub async fn run_connection(
+pub(super) async fn run_connection(
     ctx: &ConnCtx,
     reader: impl std::future::Future<Output = ReadEnd>,
     writer: impl std::future::Future<Output = WriteEnd>,
@@ -232,7 +232,7 @@ fn log_overflow(addr: SocketAddr, kind: &str, queued: usize, limit: usize) {
 }
 
 /// Feed one frame to the core, verifying `authenticate` requests off the core lock.
-pub async fn process_frame(bus: &Arc<Bus>, conn: ConnId, frame: &[u8]) {
+pub(super) async fn process_frame(bus: &Arc<Bus>, conn: ConnId, frame: &[u8]) {
     let mut start = 0;
     loop {
         match bus.handle_frame(conn, frame, start) {

@@ -14,7 +14,7 @@ use crate::bus::Bus;
 use crate::Config;
 
 /// Accept connections until stopped; each connection is a task owned by this loop.
-pub async fn accept_loop(
+pub(super) async fn accept_loop(
     listener: TcpListener,
     transport: Transport,
     bus: Arc<Bus>,

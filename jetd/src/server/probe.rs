@@ -22,7 +22,7 @@ use tokio::net::TcpStream;
 use crate::bus::ClosedProbe;
 
 /// A probe asking the reader's flag and the socket.
-pub fn closed_probe(socket: Arc<TcpStream>, seen_end: Arc<AtomicBool>) -> ClosedProbe {
+pub(super) fn closed_probe(socket: Arc<TcpStream>, seen_end: Arc<AtomicBool>) -> ClosedProbe {
     Box::new(move || seen_end.load(Ordering::Acquire) || is_closed(&socket))
 }
 

@@ -18,7 +18,7 @@ const READ_CHUNK: usize = 64 * 1024;
 
 /// One socket, shared by `Arc`; reads and writes go through tokio's readiness.
 #[derive(Clone)]
-pub struct Shared(pub Arc<TcpStream>);
+pub(super) struct Shared(pub Arc<TcpStream>);
 
 impl AsyncRead for Shared {
     fn poll_read(

@@ -22,7 +22,7 @@ const READ_MIN_FREE: usize = 512;
 const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 
 /// Serve one accepted TCP connection until it ends.
-pub async fn serve(stream: TcpStream, incoming: Incoming) {
+pub(super) async fn serve(stream: TcpStream, incoming: Incoming) {
     let stream = Arc::new(stream);
     let probe = |seen_end| super::probe::closed_probe(stream.clone(), seen_end);
     let ctx = ConnCtx::register(incoming, Transport::Tcp, probe);
@@ -118,7 +118,7 @@ async fn wait_readable(rd: &Shared, buf: &mut BytesMut) -> std::io::Result<()> {
 }
 
 /// Write everything the outbox holds with one syscall per batch.
-pub async fn write_loop(mut wr: Shared, outbox: &Outbox) -> WriteEnd {
+pub(super) async fn write_loop(mut wr: Shared, outbox: &Outbox) -> WriteEnd {
     let mut buf = Vec::new();
     loop {
         if let Err(closed) = outbox.take(&mut buf).await {

@@ -28,7 +28,7 @@ use crate::outbox::{frames, Outbox};
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serve one accepted connection: the upgrade handshake, then messages until it ends.
-pub async fn serve(stream: TcpStream, incoming: Incoming) {
+pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
     let addr = incoming.addr;
     let stream = Shared(Arc::new(stream));
     let socket = stream.0.clone();
@@ -80,7 +80,7 @@ pub async fn serve(stream: TcpStream, incoming: Incoming) {
 
 /// The dialect a WebSocket request path fixes (PROTOCOL.md A.10): `/n3` or `/jet3`
 /// (node-jet 3), `/classic`; any other path leaves it to be recognised.
-pub fn dialect_of_path(path: &str) -> Option<Dialect> {
+pub(crate) fn dialect_of_path(path: &str) -> Option<Dialect> {
     match path.trim_end_matches('/') {
         "/n3" | "/jet3" => Some(Dialect::N3),
         "/classic" => Some(Dialect::Classic),
@@ -150,7 +150,11 @@ fn not_http(first: u8) -> Option<&'static str> {
 /// HMI on the same device) and pages from a loopback host; any other site, and the opaque
 /// `null` origin, are refused, so a web page a user visits cannot drive a jetd on their
 /// machine or LAN (SECURITY.md).
-pub fn origin_allowed(allowed: Option<&Vec<String>>, origin: &str, host_header: &str) -> bool {
+pub(crate) fn origin_allowed(
+    allowed: Option<&Vec<String>>,
+    origin: &str,
+    host_header: &str,
+) -> bool {
     if let Some(allowed) = allowed {
         return allowed.iter().any(|a| a == "*" || a == origin);
     }

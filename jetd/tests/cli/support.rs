@@ -14,7 +14,7 @@ use tokio::process::{Child, ChildStdout, Command};
 use tokio::time::timeout;
 
 /// A jetd on 127.0.0.1 with OS-chosen ports.
-pub struct Bus {
+pub(crate) struct Bus {
     pub daemon: jetd::Daemon,
     /// `tcp://127.0.0.1:PORT`, as a user passes it to `--daemon`.
     pub tcp: String,
@@ -23,11 +23,11 @@ pub struct Bus {
 }
 
 impl Bus {
-    pub async fn start() -> Bus {
+    pub(crate) async fn start() -> Bus {
         Bus::start_with(jetd::Config::loopback_ephemeral()).await
     }
 
-    pub async fn start_with(config: jetd::Config) -> Bus {
+    pub(crate) async fn start_with(config: jetd::Config) -> Bus {
         let daemon = timeout(STEP, jetd::Daemon::start(config))
             .await
             .expect("daemon start timed out")
@@ -38,7 +38,7 @@ impl Bus {
     }
 
     /// A peer of the test itself (provider or observer), over TCP.
-    pub async fn peer(&self) -> Peer {
+    pub(crate) async fn peer(&self) -> Peer {
         let addr = self.tcp.trim_start_matches("tcp://");
         timeout(STEP, Peer::connect(addr))
             .await
@@ -46,7 +46,7 @@ impl Bus {
             .expect("connect failed")
     }
 
-    pub async fn shutdown(self) {
+    pub(crate) async fn shutdown(self) {
         timeout(STEP, self.daemon.shutdown())
             .await
             .expect("daemon shutdown timed out");
@@ -55,7 +55,7 @@ impl Bus {
 
 /// `jet ARGS...` with a clean environment (no `JET_DAEMON`, no `NO_COLOR`: output is a pipe,
 /// so it must be plain anyway).
-pub fn jet_command<I, S>(args: I) -> Command
+pub(crate) fn jet_command<I, S>(args: I) -> Command
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
@@ -74,19 +74,19 @@ where
 
 /// The result of a finished `jet`.
 #[derive(Debug)]
-pub struct Done {
+pub(crate) struct Done {
     pub code: Option<i32>,
     pub stdout: String,
     pub stderr: String,
 }
 
 impl Done {
-    pub fn lines(&self) -> Vec<&str> {
+    pub(crate) fn lines(&self) -> Vec<&str> {
         self.stdout.lines().collect()
     }
 
     /// The stdout lines parsed as JSON.
-    pub fn json_lines(&self) -> Vec<Value> {
+    pub(crate) fn json_lines(&self) -> Vec<Value> {
         self.stdout
             .lines()
             .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
@@ -94,14 +94,14 @@ impl Done {
     }
 
     #[track_caller]
-    pub fn assert_ok(&self) -> &Self {
+    pub(crate) fn assert_ok(&self) -> &Self {
         assert_eq!(self.code, Some(0), "jet failed: {self:#?}");
         assert!(self.stderr.is_empty(), "unexpected stderr: {self:#?}");
         self
     }
 
     #[track_caller]
-    pub fn assert_fails(&self, code: i32, stderr_contains: &str) -> &Self {
+    pub(crate) fn assert_fails(&self, code: i32, stderr_contains: &str) -> &Self {
         assert_eq!(self.code, Some(code), "unexpected exit status: {self:#?}");
         assert!(
             self.stderr.contains(stderr_contains),
@@ -112,14 +112,14 @@ impl Done {
 }
 
 /// Run `jet --daemon DAEMON ARGS...` to the end.
-pub async fn jet(daemon: &str, args: &[&str]) -> Done {
+pub(crate) async fn jet(daemon: &str, args: &[&str]) -> Done {
     let mut c = jet_command(["--daemon", daemon]);
     c.args(args);
     run(c).await
 }
 
 /// Run a prepared command to the end.
-pub async fn run(mut c: Command) -> Done {
+pub(crate) async fn run(mut c: Command) -> Done {
     let out = timeout(STEP, c.output())
         .await
         .expect("jet did not finish in time")
@@ -132,14 +132,14 @@ pub async fn run(mut c: Command) -> Done {
 }
 
 /// A `jet` that runs until interrupted (`fetch`, `add`, `add-method`).
-pub struct Running {
+pub(crate) struct Running {
     child: Child,
     stdout: Lines<BufReader<ChildStdout>>,
     seen: Vec<String>,
 }
 
 impl Running {
-    pub fn spawn(daemon: &str, args: &[&str]) -> Running {
+    pub(crate) fn spawn(daemon: &str, args: &[&str]) -> Running {
         let mut c = jet_command(["--daemon", daemon]);
         c.args(args);
         let mut child = c.spawn().expect("cannot start jet");
@@ -152,7 +152,7 @@ impl Running {
     }
 
     /// The next line of output.
-    pub async fn line(&mut self) -> String {
+    pub(crate) async fn line(&mut self) -> String {
         match timeout(STEP, self.stdout.next_line()).await {
             Ok(Ok(Some(line))) => {
                 self.seen.push(line.clone());
@@ -165,13 +165,13 @@ impl Running {
     }
 
     /// The next line, parsed as JSON.
-    pub async fn json(&mut self) -> Value {
+    pub(crate) async fn json(&mut self) -> Value {
         let line = self.line().await;
         serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"))
     }
 
     /// Send SIGINT (what Ctrl-C sends) and collect the rest of the output.
-    pub async fn interrupt(self) -> Done {
+    pub(crate) async fn interrupt(self) -> Done {
         let pid = self.child.id().expect("jet still running").to_string();
         let kill = timeout(STEP, Command::new("kill").args(["-INT", &pid]).status())
             .await
@@ -182,7 +182,7 @@ impl Running {
     }
 
     /// Wait for jet to end by itself.
-    pub async fn finish(mut self) -> Done {
+    pub(crate) async fn finish(mut self) -> Done {
         let mut rest = String::new();
         while let Some(line) = timeout(STEP, self.stdout.next_line())
             .await
@@ -212,7 +212,7 @@ impl Running {
 }
 /// A listener on 127.0.0.1 that accepts connections and never sends or reads anything (a
 /// hung host, a port that is not a Jet daemon's). Dropping the task closes them.
-pub async fn silent_listener() -> (SocketAddr, tokio::task::JoinHandle<()>) {
+pub(crate) async fn silent_listener() -> (SocketAddr, tokio::task::JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("local addr");
     let task = tokio::spawn(async move {

@@ -6,7 +6,7 @@
 use clap::{Args, Parser, Subcommand};
 
 /// The default daemon address: a jetd on this machine.
-pub const DEFAULT_DAEMON: &str = "tcp://127.0.0.1:11122";
+pub(crate) const DEFAULT_DAEMON: &str = "tcp://127.0.0.1:11122";
 
 /// Help headings: options every command takes, and the rule options of the element
 /// commands (so `jet get --help` shows what is a rule and what is not).
@@ -49,7 +49,7 @@ Examples:
 /// 2 bad command line, 3 the daemon could not be reached or the connection was lost.
 #[derive(Debug, Parser)]
 #[command(name = "jet", version, max_term_width = 100, after_help = EXAMPLES)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The daemon: tcp://HOST:PORT, HOST:PORT or ws://HOST:PORT/PATH.
     #[arg(long, global = true, help_heading = GLOBAL, env = "JET_DAEMON", default_value = DEFAULT_DAEMON)]
     pub daemon: String,
@@ -75,7 +75,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// What the daemon says about itself: name, version, protocol, features.
     Info,
     /// The elements matching RULE right now, sorted by path: states with their values,
@@ -106,7 +106,7 @@ pub enum Command {
 
 /// Which elements: a path rule and value rules, all ANDed (PROTOCOL.md A.6).
 #[derive(Debug, Args, Default, Clone)]
-pub struct RuleArgs {
+pub(crate) struct RuleArgs {
     /// Paths containing this text (the same as --contains).
     #[arg(help_heading = PATH_RULES, value_name = "RULE")]
     pub contains_positional: Option<String>,
@@ -172,7 +172,7 @@ pub struct RuleArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct FetchArgs {
+pub(crate) struct FetchArgs {
     #[command(flatten)]
     pub rule: RuleArgs,
     /// Sort: `path`, `value[:TYPE]` or `field:NAME[:TYPE]` (TYPE defaults to number).
@@ -193,7 +193,7 @@ pub struct FetchArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct TreeArgs {
+pub(crate) struct TreeArgs {
     /// Only this node (or path prefix) and what lies below it.
     #[arg(value_name = "PREFIX")]
     pub prefix: Option<String>,
@@ -206,14 +206,14 @@ pub struct TreeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct LsArgs {
+pub(crate) struct LsArgs {
     /// The node whose children to list (the top level without it).
     #[arg(value_name = "PATH")]
     pub path: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct SetArgs {
+pub(crate) struct SetArgs {
     /// The state's path.
     pub path: String,
     /// The requested value (JSON, or a bare word as a string).
@@ -228,7 +228,7 @@ pub struct SetArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CallArgs {
+pub(crate) struct CallArgs {
     /// The method's path.
     pub path: String,
     /// The arguments: one JSON array or object is passed as it is; anything else is
@@ -241,7 +241,7 @@ pub struct CallArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct AddArgs {
+pub(crate) struct AddArgs {
     /// The state's path.
     pub path: String,
     /// The initial value (JSON, or a bare word as a string).
@@ -253,7 +253,7 @@ pub struct AddArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct AddMethodArgs {
+pub(crate) struct AddMethodArgs {
     /// The method's path.
     pub path: String,
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 /// A failed `jet` run.
 #[derive(Debug, thiserror::Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// The command line does not make sense (bad JSON, bad rule). Exit status 2, like clap.
     #[error("{0}")]
     Usage(String),
@@ -29,7 +29,7 @@ pub enum CliError {
 
 impl CliError {
     /// The process exit status for this error.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
             CliError::Refused { .. } | CliError::Output(_) => 1,
@@ -38,7 +38,7 @@ impl CliError {
     }
 
     /// The error as the peer reported it, for `--verbose`.
-    pub fn raw(&self) -> Option<&PeerError> {
+    pub(crate) fn raw(&self) -> Option<&PeerError> {
         match self {
             CliError::Refused { raw, .. } => Some(raw),
             CliError::Connection { raw, .. } => raw.as_deref(),
@@ -48,7 +48,7 @@ impl CliError {
 
     /// The error as one JSON object, for `--json`: `{"error": words, "kind", "exitCode"}`,
     /// and `daemonError` with the error object when the daemon or owner sent one.
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let kind = match self {
             CliError::Usage(_) => "usage",
             CliError::Refused { .. } => "refused",
@@ -78,13 +78,13 @@ impl CliError {
     }
 
     /// Whether the reader of our output went away (`jet fetch | head -3`): not a failure.
-    pub fn is_broken_pipe(&self) -> bool {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 
     /// Explain the error of a routed `set` or `call`: an error that is not one of the
     /// daemon's own is the element owner's answer, and is worded as such.
-    pub fn from_routed(e: PeerError, daemon: &str) -> CliError {
+    pub(crate) fn from_routed(e: PeerError, daemon: &str) -> CliError {
         match &e {
             PeerError::Remote {
                 code,
@@ -105,7 +105,7 @@ impl CliError {
     }
 
     /// Explain a peer error; `daemon` is the address as the user gave it.
-    pub fn from_peer(e: PeerError, daemon: &str) -> CliError {
+    pub(crate) fn from_peer(e: PeerError, daemon: &str) -> CliError {
         let words = match &e {
             PeerError::InvalidAddress(addr) => {
                 return CliError::Usage(format!(
@@ -208,7 +208,7 @@ impl CliError {
 }
 
 /// A command line error (from clap) as `--json` reports errors.
-pub fn usage_json(words: &str) -> Value {
+pub(crate) fn usage_json(words: &str) -> Value {
     json!({"error": words, "kind": "usage", "exitCode": 2})
 }
 

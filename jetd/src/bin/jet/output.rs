@@ -13,7 +13,7 @@ use crate::error::CliError;
 
 /// A colour for a piece of text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paint {
+pub(crate) enum Paint {
     Green,
     Yellow,
     Red,
@@ -35,7 +35,7 @@ impl Paint {
     }
 
     /// The colour of a fetch event.
-    pub fn of_event(kind: EventKind) -> Paint {
+    pub(crate) fn of_event(kind: EventKind) -> Paint {
         match kind {
             EventKind::Add => Paint::Green,
             EventKind::Change => Paint::Yellow,
@@ -46,7 +46,7 @@ impl Paint {
 
 /// Where and how results are written.
 #[derive(Debug, Clone, Copy)]
-pub struct Output {
+pub(crate) struct Output {
     /// One JSON object per line instead of text for people.
     pub json: bool,
     /// ANSI colours (only for people, on a terminal, without `NO_COLOR`).
@@ -57,13 +57,13 @@ pub struct Output {
 
 /// Colours are for a person looking at a terminal who has not asked for none
 /// (<https://no-color.org>: `NO_COLOR` set disables them).
-pub fn use_color(json: bool, stdout_is_terminal: bool, no_color_set: bool) -> bool {
+pub(crate) fn use_color(json: bool, stdout_is_terminal: bool, no_color_set: bool) -> bool {
     !json && stdout_is_terminal && !no_color_set
 }
 
 impl Output {
     /// Write one line.
-    pub fn line(&self, text: &str) -> Result<(), CliError> {
+    pub(crate) fn line(&self, text: &str) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
         writeln!(out, "{text}")?;
         out.flush()?;
@@ -71,7 +71,7 @@ impl Output {
     }
 
     /// Write several lines at once (a table, a window).
-    pub fn lines(&self, lines: &[String]) -> Result<(), CliError> {
+    pub(crate) fn lines(&self, lines: &[String]) -> Result<(), CliError> {
         let mut out = std::io::stdout().lock();
         for l in lines {
             writeln!(out, "{l}")?;
@@ -81,12 +81,12 @@ impl Output {
     }
 
     /// Write one JSON object as a line.
-    pub fn json_line(&self, value: &Value) -> Result<(), CliError> {
+    pub(crate) fn json_line(&self, value: &Value) -> Result<(), CliError> {
         self.line(&value.to_string())
     }
 
     /// `text` in a colour, when colours are on.
-    pub fn paint(&self, text: &str, paint: Paint) -> String {
+    pub(crate) fn paint(&self, text: &str, paint: Paint) -> String {
         if self.color {
             format!("\x1b[{}m{text}\x1b[0m", paint.code())
         } else {
@@ -97,7 +97,7 @@ impl Output {
 
 /// Lay rows out in columns separated by two spaces; the last cell of a row is not padded.
 /// `paints` colours whole columns after padding, so colour codes do not upset alignment.
-pub fn columns(rows: &[Vec<String>], out: &Output, paints: &[Option<Paint>]) -> Vec<String> {
+pub(crate) fn columns(rows: &[Vec<String>], out: &Output, paints: &[Option<Paint>]) -> Vec<String> {
     let ncols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let mut widths = vec![0; ncols];
     for row in rows {
@@ -129,22 +129,22 @@ pub fn columns(rows: &[Vec<String>], out: &Output, paints: &[Option<Paint>]) -> 
 }
 
 /// How `get`, `fetch` and `tree` mark an element this peer may not set or call.
-pub const READ_ONLY: &str = "read-only";
+pub(crate) const READ_ONLY: &str = "read-only";
 
 /// Paths in the order `tree` shows them: segment by segment (`a/b` before `a-b`).
-pub fn by_path(a: &str, b: &str) -> std::cmp::Ordering {
+pub(crate) fn by_path(a: &str, b: &str) -> std::cmp::Ordering {
     a.split('/').cmp(b.split('/'))
 }
 
 /// Said on stderr when a one-shot command finds nothing (stdout stays empty for scripts).
-pub fn say_nothing_matched(out: &Output, what: &str) {
+pub(crate) fn say_nothing_matched(out: &Output, what: &str) {
     if !out.json {
         eprintln!("jet: {what}");
     }
 }
 
 /// How a value shows in a column: compact JSON; methods have none.
-pub fn value_cell(element_value: Option<&Value>) -> String {
+pub(crate) fn value_cell(element_value: Option<&Value>) -> String {
     match element_value {
         Some(v) => v.to_string(),
         None => "(method)".to_owned(),
@@ -153,7 +153,7 @@ pub fn value_cell(element_value: Option<&Value>) -> String {
 
 /// An element as a JSON object: `path`, then `value` for states or `"method":true`, and
 /// `fetchOnly`/`index` when they apply.
-pub fn element_json(e: &Element) -> Value {
+pub(crate) fn element_json(e: &Element) -> Value {
     let mut m = Map::new();
     if let Some(i) = e.index {
         m.insert("index".into(), Value::from(i));
@@ -170,7 +170,7 @@ pub fn element_json(e: &Element) -> Value {
 }
 
 /// The rows of a `get` result for [`columns`]: path, value, and `read-only` when it is.
-pub fn element_rows(elements: &[Element]) -> Vec<Vec<String>> {
+pub(crate) fn element_rows(elements: &[Element]) -> Vec<Vec<String>> {
     elements
         .iter()
         .map(|e| {

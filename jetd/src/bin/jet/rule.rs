@@ -13,7 +13,7 @@ use crate::error::CliError;
 /// is a mistake, not a string: taking `{"a":1` or `01` as a string would hide it. Numbers
 /// keep their text (`1e3` is sent as `1e3`: serde_json's `arbitrary_precision`, enabled for
 /// this crate).
-pub fn parse_value(text: &str) -> Result<Value, CliError> {
+pub(crate) fn parse_value(text: &str) -> Result<Value, CliError> {
     match serde_json::from_str(text) {
         Ok(v) => Ok(v),
         Err(e) => {
@@ -41,7 +41,7 @@ fn looks_like_a_number(word: &str) -> bool {
 
 /// A VALUE as [`parse_value`] reads it, as JSON text to send exactly as written (the
 /// number `1e3` is sent as `1e3`, a bare word as a quoted string).
-pub fn raw_value(text: &str) -> Result<Box<RawValue>, CliError> {
+pub(crate) fn raw_value(text: &str) -> Result<Box<RawValue>, CliError> {
     Ok(raw_of(text, &parse_value(text)?))
 }
 
@@ -56,7 +56,7 @@ fn raw_of(text: &str, value: &Value) -> Box<RawValue> {
 
 /// The `args` of a `call`: one array or object as it is, nothing as `[]`, anything else as
 /// positional arguments; as JSON text that keeps each argument as written.
-pub fn raw_call_args(words: &[String]) -> Result<Box<RawValue>, CliError> {
+pub(crate) fn raw_call_args(words: &[String]) -> Result<Box<RawValue>, CliError> {
     let values = words
         .iter()
         .map(|w| Ok((w, parse_value(w)?)))
@@ -73,7 +73,7 @@ pub fn raw_call_args(words: &[String]) -> Result<Box<RawValue>, CliError> {
 }
 
 /// The fetch expression of the rule flags (without sorting).
-pub fn expression(rule: &RuleArgs) -> Result<Fetch, CliError> {
+pub(crate) fn expression(rule: &RuleArgs) -> Result<Fetch, CliError> {
     let mut f = Fetch::all();
     let text_rules = [
         (PathOp::Equals, &rule.equals),
@@ -134,7 +134,7 @@ pub fn expression(rule: &RuleArgs) -> Result<Fetch, CliError> {
 }
 
 /// The expression of `jet fetch`: the rule plus sorting and window, if asked for.
-pub fn fetch_expression(args: &FetchArgs) -> Result<Fetch, CliError> {
+pub(crate) fn fetch_expression(args: &FetchArgs) -> Result<Fetch, CliError> {
     let mut f = expression(&args.rule)?;
     if let Some(key) = &args.sort {
         f = sort_key(f, key)?;

@@ -37,7 +37,7 @@ use crate::outbox::Outbox;
 
 /// `nodes` of a `fetch`/`get` expression: absent, `null` or `false` is off. `nodes` with
 /// a value, valueField or sort rule is `invalidFetch` (A.11).
-pub fn parse_nodes(params: &Value, expr: &FetchExpr) -> Result<bool, ErrorObject> {
+pub(super) fn parse_nodes(params: &Value, expr: &FetchExpr) -> Result<bool, ErrorObject> {
     let on = match params.get("nodes") {
         None | Some(Value::Null) | Some(Value::Bool(false)) => false,
         Some(Value::Bool(true)) => true,
@@ -52,7 +52,7 @@ pub fn parse_nodes(params: &Value, expr: &FetchExpr) -> Result<bool, ErrorObject
 }
 
 /// `-32602` `{"pathAlreadyExists":<path>,"occupiedBy":<occupied>}` (strict hierarchy).
-pub fn occupied(path: &str, by: &str) -> ErrorObject {
+pub(super) fn occupied(path: &str, by: &str) -> ErrorObject {
     let mut e = ErrorObject::path_already_exists(path);
     if let Some(Value::Object(data)) = e.data.as_mut() {
         data.insert("occupiedBy".into(), Value::String(by.into()));

@@ -46,7 +46,7 @@ impl Access {
 }
 
 /// May a peer with `auth` (None = not authenticated) do `op` on an element with `access`?
-pub fn allowed(access: Option<&Access>, auth: Option<&Groups>, op: Op) -> bool {
+pub(crate) fn allowed(access: Option<&Access>, auth: Option<&Groups>, op: Op) -> bool {
     let Some(access) = access else {
         return true;
     };

@@ -13,11 +13,11 @@ use super::slab::Slab;
 use crate::auth::Groups;
 use crate::bus::ConnId;
 
-pub use super::ids::ElemId;
+pub(crate) use super::ids::ElemId;
 
 /// A state (it has a value) or a method (it has none), owned by the connection that added it.
 #[derive(Debug)]
-pub struct Element {
+pub(crate) struct Element {
     pub path: Arc<str>,
     /// Insertion order: fetches report existing elements in this order.
     pub seq: u64,
@@ -36,13 +36,13 @@ pub struct Element {
 }
 
 impl Element {
-    pub fn is_method(&self) -> bool {
+    pub(crate) fn is_method(&self) -> bool {
         self.value.is_none()
     }
 
     /// Whether a fetching peer with these groups sees this element as fetch-only: the
     /// flag from `add`, or no set (state) / call (method) access for it.
-    pub fn fetch_only_for(&self, auth: Option<&Groups>) -> bool {
+    pub(crate) fn fetch_only_for(&self, auth: Option<&Groups>) -> bool {
         let op = if self.is_method() { Op::Call } else { Op::Set };
         self.fetch_only || !allowed(self.access.as_deref(), auth, op)
     }
@@ -50,31 +50,31 @@ impl Element {
 
 /// All elements, with a sorted path index for exact and prefix lookups.
 #[derive(Debug, Default)]
-pub struct Elements {
+pub(crate) struct Elements {
     slab: Slab<ElemId, Element>,
     by_path: BTreeMap<Arc<str>, ElemId>,
     next_seq: u64,
 }
 
 impl Elements {
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.by_path.len()
     }
 
-    pub fn lookup(&self, path: &str) -> Option<ElemId> {
+    pub(crate) fn lookup(&self, path: &str) -> Option<ElemId> {
         self.by_path.get(path).copied()
     }
 
-    pub fn get(&self, id: ElemId) -> &Element {
+    pub(crate) fn get(&self, id: ElemId) -> &Element {
         self.slab.get(id).expect("live element id")
     }
 
-    pub fn get_mut(&mut self, id: ElemId) -> &mut Element {
+    pub(crate) fn get_mut(&mut self, id: ElemId) -> &mut Element {
         self.slab.get_mut(id).expect("live element id")
     }
 
     /// Insert a new element; the caller has checked that the path is free.
-    pub fn insert(&mut self, mut element: Element) -> ElemId {
+    pub(crate) fn insert(&mut self, mut element: Element) -> ElemId {
         element.seq = self.next_seq;
         self.next_seq += 1;
         let path = element.path.clone();
@@ -83,14 +83,14 @@ impl Elements {
         id
     }
 
-    pub fn remove(&mut self, id: ElemId) -> Element {
+    pub(crate) fn remove(&mut self, id: ElemId) -> Element {
         let element = self.slab.remove(id).expect("live element id");
         self.by_path.remove(&element.path);
         element
     }
 
     /// Ids of the elements whose path starts with `prefix`.
-    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = ElemId> + 'a {
+    pub(crate) fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = ElemId> + 'a {
         self.by_path
             .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
             .take_while(move |(path, _)| path.starts_with(prefix))
@@ -98,7 +98,7 @@ impl Elements {
     }
 
     /// All elements with their ids, in memory order (not path or insertion order).
-    pub fn iter(&self) -> impl Iterator<Item = (ElemId, &Element)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (ElemId, &Element)> {
         self.slab.iter()
     }
 }

@@ -25,7 +25,7 @@ use crate::outbox::Outbox;
 pub use super::ids::FetcherId;
 
 /// One `fetch` of one connection.
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     pub conn: ConnId,
     /// The fetch id as the JSON text the peer sent (notifications use it as `method`).
     pub id_json: Box<str>,
@@ -43,7 +43,12 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(conn: ConnId, dialect: Dialect, id_json: Box<str>, expr: FetchExpr) -> Fetcher {
+    pub(crate) fn new(
+        conn: ConnId,
+        dialect: Dialect,
+        id_json: Box<str>,
+        expr: FetchExpr,
+    ) -> Fetcher {
         let filter = expr.has_value_rule().then(EventFilter::default);
         let sorter = expr.sort().cloned().map(Sorter::new);
         Fetcher {
@@ -80,7 +85,7 @@ impl Fetcher {
 
     /// During fetch setup: feed one existing element. Unsorted fetchers report it at once;
     /// sorted ones collect it for the first flush.
-    pub fn initial(
+    pub(crate) fn initial(
         &mut self,
         out: &Outbox,
         path: &Arc<str>,
@@ -98,7 +103,7 @@ impl Fetcher {
     }
 
     /// After the initial scan: a sorted fetcher's first notification (always sent).
-    pub fn flush(&mut self, out: &Outbox) {
+    pub(crate) fn flush(&mut self, out: &Outbox) {
         if let Some(sorter) = self.sorter.as_mut() {
             let update = sorter.flush();
             wire::sorted_notification(out, self.dialect, &self.id_json, &update, true);
@@ -106,7 +111,7 @@ impl Fetcher {
     }
 
     /// A later element event.
-    pub fn deliver(
+    pub(crate) fn deliver(
         &mut self,
         out: &Outbox,
         event: Event,
@@ -136,21 +141,21 @@ impl Fetcher {
 
 /// A value's text, parsed on first use: a change met only by path-only fetchers is never
 /// parsed at all.
-pub struct LazyValue<'a> {
+pub(crate) struct LazyValue<'a> {
     text: Option<&'a JsonText>,
     parsed: Option<Option<Value>>,
 }
 
 impl<'a> LazyValue<'a> {
-    pub fn new(text: Option<&'a JsonText>) -> Self {
+    pub(crate) fn new(text: Option<&'a JsonText>) -> Self {
         LazyValue { text, parsed: None }
     }
 
-    pub fn text(&self) -> Option<&'a JsonText> {
+    pub(crate) fn text(&self) -> Option<&'a JsonText> {
         self.text
     }
 
-    pub fn get(&mut self) -> Option<&Value> {
+    pub(crate) fn get(&mut self) -> Option<&Value> {
         let text = self.text;
         self.parsed
             .get_or_insert_with(|| text.and_then(JsonText::to_value))
@@ -182,7 +187,7 @@ fn write_event(
 
 /// Finds the fetchers that may match a path without testing every fetcher.
 #[derive(Debug, Default)]
-pub struct FetcherIndex {
+pub(crate) struct FetcherIndex {
     equals: HashMap<String, KeyList>,
     prefix: HashMap<String, KeyList>,
     /// Lengths of the prefixes in `prefix`, with how many prefixes have each length.
@@ -192,7 +197,7 @@ pub struct FetcherIndex {
 }
 
 impl FetcherIndex {
-    pub fn insert(&mut self, key: FetcherId, hint: &PathHint) {
+    pub(crate) fn insert(&mut self, key: FetcherId, hint: &PathHint) {
         match hint {
             PathHint::Equals(paths) => {
                 let mut paths = paths.clone();
@@ -213,7 +218,7 @@ impl FetcherIndex {
         }
     }
 
-    pub fn remove(&mut self, key: FetcherId, hint: &PathHint) {
+    pub(crate) fn remove(&mut self, key: FetcherId, hint: &PathHint) {
         /// Whether the list of `p` became empty (and was dropped).
         fn take(map: &mut HashMap<String, KeyList>, p: &str, key: FetcherId) -> bool {
             let Some(keys) = map.get_mut(p) else {
@@ -249,7 +254,7 @@ impl FetcherIndex {
     }
 
     /// Every fetcher that might match `path` (each at most once).
-    pub fn candidates(&self, path: &str, out: &mut Vec<FetcherId>) {
+    pub(crate) fn candidates(&self, path: &str, out: &mut Vec<FetcherId>) {
         if let Some(keys) = self.equals.get(path) {
             out.extend_from_slice(keys.as_slice());
         }

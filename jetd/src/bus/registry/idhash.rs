@@ -17,7 +17,7 @@ const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
 
 /// See the module documentation.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct IdHasher {
+pub(crate) struct IdHasher {
     hash: u64,
 }
 
@@ -58,9 +58,9 @@ impl Hasher for IdHasher {
 }
 
 /// A `HashMap` keyed by daemon-made integers.
-pub type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
+pub(crate) type IdMap<K, V> = HashMap<K, V, BuildHasherDefault<IdHasher>>;
 /// A `HashSet` of daemon-made integers.
-pub type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
+pub(crate) type IdSet<K> = HashSet<K, BuildHasherDefault<IdHasher>>;
 
 #[cfg(test)]
 mod tests {

@@ -5,16 +5,16 @@
 use std::fmt;
 
 /// A slab slot index as a typed id ([`super::slab::Slab`] is addressed by them).
-pub trait SlotId: Copy {
+pub(crate) trait SlotId: Copy {
     fn from_slot(slot: usize) -> Self;
     fn slot(self) -> usize;
 }
 
 macro_rules! slot_id {
-    ($(#[$doc:meta])* $name:ident) => {
+    ($(#[$doc:meta])* $vis:vis $name:ident) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub struct $name(pub(in crate::bus) usize);
+        $vis struct $name(pub(in crate::bus) usize);
 
         impl SlotId for $name {
             fn from_slot(slot: usize) -> Self {
@@ -30,11 +30,11 @@ macro_rules! slot_id {
 slot_id!(
     /// An element in the registry; stable while the element lives (its slot may be
     /// reused afterwards).
-    ElemId
+    pub(crate) ElemId
 );
 slot_id!(
     /// A fetcher; stable while the fetcher lives (its slot may be reused afterwards).
-    FetcherId
+    pub FetcherId
 );
 
 /// A connection, for as long as the daemon runs (never reused).
@@ -60,4 +60,4 @@ impl fmt::Display for ConnId {
 /// A routed request; never repeats while the daemon runs (its wire form is `"r<n>"`,
 /// see `Routes::write_id`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RouteId(pub(in crate::bus) u64);
+pub(crate) struct RouteId(pub(in crate::bus) u64);

@@ -14,7 +14,7 @@ use super::idhash::IdMap;
 const SMALL: usize = 16;
 
 #[derive(Debug, Default)]
-pub struct KeyList {
+pub(crate) struct KeyList {
     keys: Vec<FetcherId>,
     /// The position of every key in `keys`, once the list has had more than [`SMALL`]
     /// keys (then kept until the list is dropped).
@@ -22,16 +22,16 @@ pub struct KeyList {
 }
 
 impl KeyList {
-    pub fn as_slice(&self) -> &[FetcherId] {
+    pub(crate) fn as_slice(&self) -> &[FetcherId] {
         &self.keys
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
     /// Add a key that is not in the list yet.
-    pub fn push(&mut self, key: FetcherId) {
+    pub(crate) fn push(&mut self, key: FetcherId) {
         debug_assert!(!self.keys.contains(&key), "fetcher {key:?} listed twice");
         self.keys.push(key);
         match self.at.as_mut() {
@@ -46,7 +46,7 @@ impl KeyList {
     }
 
     /// Take a key out (the last key moves into its place); whether it was listed.
-    pub fn remove(&mut self, key: FetcherId) -> bool {
+    pub(crate) fn remove(&mut self, key: FetcherId) -> bool {
         let found = match self.at.as_mut() {
             Some(at) => at.remove(&key),
             None => self.keys.iter().position(|&k| k == key),

@@ -17,7 +17,7 @@ use super::slab::Slab;
 
 /// A fetcher attached to an element (an entry of `Element::fetchers`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Attachment {
+pub(crate) struct Attachment {
     pub key: FetcherId,
     /// Where this element sits in the fetcher's `attached` list.
     back: u32,
@@ -28,7 +28,7 @@ pub struct Attachment {
 
 /// An element a fetcher is attached to (an entry of `Fetcher::attached`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Attached {
+pub(crate) struct Attached {
     elem: ElemId,
     /// Where the fetcher sits in the element's `fetchers` list.
     at: u32,
@@ -39,7 +39,13 @@ fn position(len: usize) -> u32 {
 }
 
 /// Attach fetcher `key` to element `elem`. The caller makes sure it is not attached yet.
-pub fn attach(el: &mut Element, elem: ElemId, f: &mut Fetcher, key: FetcherId, fetch_only: bool) {
+pub(crate) fn attach(
+    el: &mut Element,
+    elem: ElemId,
+    f: &mut Fetcher,
+    key: FetcherId,
+    fetch_only: bool,
+) {
     el.fetchers.push(Attachment {
         key,
         back: position(f.attached.len()),
@@ -53,7 +59,7 @@ pub fn attach(el: &mut Element, elem: ElemId, f: &mut Fetcher, key: FetcherId, f
 
 /// Detach a fetcher that was just taken out of the registry from every element it is
 /// attached to: O(its attachments).
-pub fn detach_fetcher(
+pub(crate) fn detach_fetcher(
     elements: &mut Elements,
     fetchers: &mut Slab<FetcherId, Fetcher>,
     f: &Fetcher,
@@ -75,7 +81,7 @@ pub fn detach_fetcher(
 
 /// Detach an element that was just taken out of the registry from every fetcher attached
 /// to it: O(its attachments).
-pub fn detach_element(
+pub(crate) fn detach_element(
     elements: &mut Elements,
     fetchers: &mut Slab<FetcherId, Fetcher>,
     el: &Element,
@@ -96,7 +102,7 @@ pub fn detach_element(
 
 /// Every (element, fetcher) attachment, after checking that both ends agree on it.
 #[cfg(test)]
-pub fn checked_pairs(
+pub(crate) fn checked_pairs(
     elements: &Elements,
     fetchers: &Slab<FetcherId, Fetcher>,
 ) -> Vec<(ElemId, FetcherId)> {

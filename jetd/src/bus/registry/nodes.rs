@@ -111,7 +111,7 @@ impl Eq for NodeKey {}
 
 /// A node's direct children (elements directly below it and child nodes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// All direct children: the node exists while this is not zero.
     pub total: u32,
     /// Direct children that are elements without access rules or child nodes with such
@@ -121,57 +121,57 @@ pub struct Counts {
 
 /// The byte lengths of the node prefixes of `path`, root first: each position of a
 /// separator except position 0 (a node is a non-empty prefix).
-pub fn prefix_lens(path: &str, sep: char) -> impl DoubleEndedIterator<Item = usize> + '_ {
+pub(crate) fn prefix_lens(path: &str, sep: char) -> impl DoubleEndedIterator<Item = usize> + '_ {
     path.match_indices(sep).map(|(i, _)| i).filter(|&i| i > 0)
 }
 
 /// The nodes a path implies, root first.
-pub fn prefixes(path: &str, sep: char) -> impl DoubleEndedIterator<Item = &str> + '_ {
+pub(crate) fn prefixes(path: &str, sep: char) -> impl DoubleEndedIterator<Item = &str> + '_ {
     prefix_lens(path, sep).map(move |i| &path[..i])
 }
 
 /// All live nodes with the counts of the elements below them.
 #[derive(Debug)]
-pub struct Nodes {
+pub(crate) struct Nodes {
     options: NodeOptions,
     map: HashMap<NodeKey, Counts>,
 }
 
 impl Nodes {
-    pub fn new(options: NodeOptions) -> Nodes {
+    pub(crate) fn new(options: NodeOptions) -> Nodes {
         Nodes {
             options,
             map: HashMap::new(),
         }
     }
 
-    pub fn separator(&self) -> char {
+    pub(crate) fn separator(&self) -> char {
         self.options.separator
     }
 
     /// Whether the registry must follow every element (strict placement needs it); else
     /// it is kept only while somebody fetches nodes.
-    pub fn always_kept(&self) -> bool {
+    pub(crate) fn always_kept(&self) -> bool {
         self.options.hierarchy == Hierarchy::Strict
     }
 
     /// Forget every node (and give the table's memory back).
-    pub fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         self.map = HashMap::new();
     }
 
     /// Number of live nodes.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.map.len()
     }
 
     #[cfg(test)]
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
     /// The counts of a node, `None` when `path` is no node.
-    pub fn get(&self, path: &str) -> Option<Counts> {
+    pub(crate) fn get(&self, path: &str) -> Option<Counts> {
         self.map.get(path).copied()
     }
 
@@ -183,7 +183,7 @@ impl Nodes {
     /// for the nodes that had no open element below them before and have one now (new
     /// nodes included) when the element is open; for an element with access rules it is
     /// never called (visibility then depends on the peer: see `node_fetch`).
-    pub fn add(&mut self, path: &Arc<str>, open: bool, mut became_open: impl FnMut(&str)) {
+    pub(crate) fn add(&mut self, path: &Arc<str>, open: bool, mut became_open: impl FnMut(&str)) {
         let sep = self.options.separator;
         // Walk up from the parent while something changes for the level above: this
         // node is new (the level above gains a child) or turned open (the level above
@@ -232,7 +232,7 @@ impl Nodes {
     /// The element at `path` was removed. `became_closed` is called, leaf first, for the
     /// nodes that had an open element below them and have none now (deleted nodes
     /// included) when the element was open; never for an element with access rules.
-    pub fn remove(&mut self, path: &str, open: bool, mut became_closed: impl FnMut(&str)) {
+    pub(crate) fn remove(&mut self, path: &str, open: bool, mut became_closed: impl FnMut(&str)) {
         let sep = self.options.separator;
         let mut child_gone = true;
         let mut child_closed = open;
@@ -274,7 +274,7 @@ impl Nodes {
     /// node is never an element. So only the shortest prefix that is *not* a node can be
     /// an element (a longer one being an element would make it a node), and
     /// `is_element` is asked at most once.
-    pub fn strict_conflict<'a>(
+    pub(crate) fn strict_conflict<'a>(
         &self,
         path: &'a str,
         is_element: impl Fn(&str) -> bool,
@@ -298,7 +298,7 @@ impl Nodes {
     /// The bytes the registry holds beyond the element paths it shares: its table
     /// (entries and control bytes over the allocated capacity) plus the path strings it
     /// keeps alive on its own (those of removed elements), for the memory figure.
-    pub fn heap_bytes(&self, is_shared: impl Fn(&Arc<str>) -> bool) -> usize {
+    pub(crate) fn heap_bytes(&self, is_shared: impl Fn(&Arc<str>) -> bool) -> usize {
         let entry = std::mem::size_of::<(NodeKey, Counts)>() + 1;
         let own: usize = self
             .map
@@ -313,19 +313,19 @@ impl Nodes {
 /// What a `nodes:true` fetcher keeps: per matching node, how many elements with access
 /// rules below it its peer may fetch (nodes with none are absent).
 #[derive(Debug, Default)]
-pub struct NodeView {
+pub(crate) struct NodeView {
     restricted: HashMap<Box<str>, u32>,
 }
 
 impl NodeView {
-    pub fn restricted(&self, node: &str) -> u32 {
+    pub(crate) fn restricted(&self, node: &str) -> u32 {
         if self.restricted.is_empty() {
             return 0;
         }
         self.restricted.get(node).copied().unwrap_or(0)
     }
 
-    pub fn inc(&mut self, node: &str) {
+    pub(crate) fn inc(&mut self, node: &str) {
         match self.restricted.get_mut(node) {
             Some(n) => *n += 1,
             None => {
@@ -334,7 +334,7 @@ impl NodeView {
         }
     }
 
-    pub fn dec(&mut self, node: &str) {
+    pub(crate) fn dec(&mut self, node: &str) {
         if let Some(n) = self.restricted.get_mut(node) {
             *n -= 1;
             if *n == 0 {
@@ -345,7 +345,7 @@ impl NodeView {
 }
 
 /// The `type` an event of a node fetch carries for an element.
-pub fn element_type(value: Option<&JsonText>) -> &'static str {
+pub(crate) fn element_type(value: Option<&JsonText>) -> &'static str {
     if value.is_some() {
         "state"
     } else {

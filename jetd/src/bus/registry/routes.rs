@@ -23,7 +23,7 @@ use crate::bus::ConnId;
 
 /// A request forwarded to an element's owner, waiting for its answer.
 #[derive(Debug)]
-pub struct Route {
+pub(crate) struct Route {
     pub requester: ConnId,
     /// The requester's id, as the JSON text it sent.
     pub requester_id: Box<str>,
@@ -40,7 +40,7 @@ pub struct Route {
 type Entry = (Instant, RouteId);
 
 #[derive(Debug, Default)]
-pub struct Routes {
+pub(crate) struct Routes {
     next: u64,
     pending: IdMap<RouteId, Route>,
     /// One queue per distinct timeout (SipHash: peers choose timeouts), each sorted by `(deadline, number)`; may hold
@@ -56,7 +56,7 @@ const PREFIX: &str = "r";
 
 impl Routes {
     /// Store a route; returns its id (see [`Routes::write_id`] for its JSON text).
-    pub fn insert(&mut self, route: Route) -> RouteId {
+    pub(crate) fn insert(&mut self, route: Route) -> RouteId {
         self.next += 1;
         let n = RouteId(self.next);
         let queue = self.deadlines.entry(route.timeout).or_default();
@@ -75,7 +75,7 @@ impl Routes {
     }
 
     /// Write the routed id of route `n` as JSON text (a string), without allocating.
-    pub fn write_id(b: &mut Vec<u8>, n: RouteId) {
+    pub(crate) fn write_id(b: &mut Vec<u8>, n: RouteId) {
         b.push(b'"');
         b.extend_from_slice(PREFIX.as_bytes());
         write_decimal(b, n.0);
@@ -83,7 +83,7 @@ impl Routes {
     }
 
     /// Parse a routed id as an owner echoes it (the JSON text of its `id`).
-    pub fn parse_id(id_json: &str) -> Option<RouteId> {
+    pub(crate) fn parse_id(id_json: &str) -> Option<RouteId> {
         id_json
             .strip_prefix('"')?
             .strip_suffix('"')?
@@ -93,13 +93,13 @@ impl Routes {
             .map(RouteId)
     }
 
-    pub fn take(&mut self, n: RouteId) -> Option<Route> {
+    pub(crate) fn take(&mut self, n: RouteId) -> Option<Route> {
         self.pending.remove(&n)
     }
 
     /// Take route `n` if `owner` is the peer it was sent to (only the owner answers it;
     /// a response from anybody else leaves it pending).
-    pub fn take_answer(&mut self, n: RouteId, owner: ConnId) -> Option<Route> {
+    pub(crate) fn take_answer(&mut self, n: RouteId, owner: ConnId) -> Option<Route> {
         if self.pending.get(&n)?.owner != owner {
             return None;
         }
@@ -108,7 +108,7 @@ impl Routes {
 
     /// The earliest deadline of a pending route. Drops the stale queue fronts (and empty
     /// queues) on the way, so the answer is never the deadline of an answered route.
-    pub fn earliest_deadline(&mut self) -> Option<Instant> {
+    pub(crate) fn earliest_deadline(&mut self) -> Option<Instant> {
         let pending = &self.pending;
         self.deadlines.retain(|_, queue| {
             drop_stale_fronts(queue, pending);
@@ -122,7 +122,7 @@ impl Routes {
 
     /// Remove and return every route whose deadline is at or before `now`, ordered by
     /// deadline, then by the order they were made.
-    pub fn expire(&mut self, now: Instant) -> Vec<Route> {
+    pub(crate) fn expire(&mut self, now: Instant) -> Vec<Route> {
         let mut due: Vec<Entry> = Vec::new();
         for queue in self.deadlines.values_mut() {
             while let Some(&entry) = queue.front().filter(|&&(t, _)| t <= now) {
@@ -137,7 +137,7 @@ impl Routes {
     }
 
     /// Remove the routes matching `pred` (a connection went away).
-    pub fn drain_where(&mut self, mut pred: impl FnMut(&Route) -> bool) -> Vec<Route> {
+    pub(crate) fn drain_where(&mut self, mut pred: impl FnMut(&Route) -> bool) -> Vec<Route> {
         let ids: Vec<RouteId> = self
             .pending
             .iter()
@@ -147,7 +147,7 @@ impl Routes {
         ids.into_iter().filter_map(|n| self.take(n)).collect()
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.pending.len()
     }
 }

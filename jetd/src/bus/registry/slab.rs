@@ -5,7 +5,7 @@ use std::marker::PhantomData;
 use super::ids::SlotId;
 
 #[derive(Debug)]
-pub struct Slab<K, T> {
+pub(crate) struct Slab<K, T> {
     slots: Vec<Option<T>>,
     free: Vec<usize>,
     ids: PhantomData<K>,
@@ -22,7 +22,7 @@ impl<K, T> Default for Slab<K, T> {
 }
 
 impl<K: SlotId, T> Slab<K, T> {
-    pub fn insert(&mut self, value: T) -> K {
+    pub(crate) fn insert(&mut self, value: T) -> K {
         K::from_slot(match self.free.pop() {
             Some(i) => {
                 self.slots[i] = Some(value);
@@ -35,23 +35,23 @@ impl<K: SlotId, T> Slab<K, T> {
         })
     }
 
-    pub fn get(&self, id: K) -> Option<&T> {
+    pub(crate) fn get(&self, id: K) -> Option<&T> {
         self.slots.get(id.slot()).and_then(Option::as_ref)
     }
 
-    pub fn get_mut(&mut self, id: K) -> Option<&mut T> {
+    pub(crate) fn get_mut(&mut self, id: K) -> Option<&mut T> {
         self.slots.get_mut(id.slot()).and_then(Option::as_mut)
     }
 
     /// The live values with their ids, in slot order.
-    pub fn iter(&self) -> impl Iterator<Item = (K, &T)> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (K, &T)> {
         self.slots
             .iter()
             .enumerate()
             .filter_map(|(i, v)| v.as_ref().map(|v| (K::from_slot(i), v)))
     }
 
-    pub fn remove(&mut self, id: K) -> Option<T> {
+    pub(crate) fn remove(&mut self, id: K) -> Option<T> {
         let i = id.slot();
         let value = self.slots.get_mut(i)?.take();
         if value.is_some() {

@@ -17,7 +17,7 @@ use crate::error::CliError;
 use crate::output::{columns, element_json, value_cell, Output, Paint, READ_ONLY};
 use crate::rule;
 
-pub async fn run(ctx: &Ctx<'_>, args: &FetchArgs) -> Result<(), CliError> {
+pub(super) async fn run(ctx: &Ctx<'_>, args: &FetchArgs) -> Result<(), CliError> {
     let mut expr = rule::fetch_expression(args)?;
     if args.nodes {
         expr = expr.nodes();

@@ -20,24 +20,24 @@ use crate::output::Output;
 const GOODBYE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// What every command needs: the output and how to reach the daemon.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub cli: &'a Cli,
     pub out: Output,
 }
 
 impl Ctx<'_> {
     /// Explain a peer error in the words of this command line.
-    pub fn error(&self, e: PeerError) -> CliError {
+    pub(crate) fn error(&self, e: PeerError) -> CliError {
         CliError::from_peer(e, &self.cli.daemon)
     }
 
     /// Explain the error of a `set` or `call` (the owner's own errors say so).
-    pub fn routed_error(&self, e: PeerError) -> CliError {
+    pub(crate) fn routed_error(&self, e: PeerError) -> CliError {
         CliError::from_routed(e, &self.cli.daemon)
     }
 
     /// Connect (and authenticate) as the global options say.
-    pub async fn connect(&self) -> Result<Peer, CliError> {
+    pub(crate) async fn connect(&self) -> Result<Peer, CliError> {
         let addr = daemon_address(&self.cli.daemon)?;
         // Connecting and the handshake get less time than a request (10 s), so a daemon
         // that accepts but never answers is "unreachable" (exit 3), not a request timeout.
@@ -69,7 +69,7 @@ impl Ctx<'_> {
 }
 
 /// Run the command of `cli`.
-pub async fn run(cli: &Cli, out: Output) -> Result<(), CliError> {
+pub(crate) async fn run(cli: &Cli, out: Output) -> Result<(), CliError> {
     let ctx = Ctx { cli, out };
     match &cli.command {
         Command::Info => query::info(&ctx).await,
@@ -87,7 +87,7 @@ pub async fn run(cli: &Cli, out: Output) -> Result<(), CliError> {
 
 /// The peer's address for a `--daemon` value: `tcp://HOST:PORT` and `HOST:PORT` are TCP,
 /// `ws://...` WebSocket.
-pub fn daemon_address(daemon: &str) -> Result<String, CliError> {
+pub(crate) fn daemon_address(daemon: &str) -> Result<String, CliError> {
     if let Some(rest) = daemon.strip_prefix("tcp://") {
         return Ok(rest.trim_end_matches('/').to_owned());
     }
@@ -101,7 +101,7 @@ pub fn daemon_address(daemon: &str) -> Result<String, CliError> {
 }
 
 /// A timeout given in seconds on the command line.
-pub fn seconds(flag: &str, s: f64) -> Result<Duration, CliError> {
+pub(crate) fn seconds(flag: &str, s: f64) -> Result<Duration, CliError> {
     Duration::try_from_secs_f64(s)
         .ok()
         .filter(|d| !d.is_zero())
@@ -112,7 +112,7 @@ pub fn seconds(flag: &str, s: f64) -> Result<Duration, CliError> {
 
 /// Ctrl-C (SIGINT) or SIGTERM: the signal to stop a command that runs until interrupted.
 /// Listening starts when this is created, so create it before announcing readiness.
-pub struct Interrupt {
+pub(crate) struct Interrupt {
     #[cfg(unix)]
     int: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -120,7 +120,7 @@ pub struct Interrupt {
 }
 
 impl Interrupt {
-    pub fn listen() -> Result<Interrupt, CliError> {
+    pub(crate) fn listen() -> Result<Interrupt, CliError> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{signal, SignalKind};
@@ -134,7 +134,7 @@ impl Interrupt {
     }
 
     /// Wait for the signal.
-    pub async fn recv(&mut self) {
+    pub(crate) async fn recv(&mut self) {
         #[cfg(unix)]
         tokio::select! {
             _ = self.int.recv() => {}
@@ -150,7 +150,7 @@ impl Interrupt {
 /// Run the goodbye request of an interrupted command, bounded by [`GOODBYE_TIMEOUT`]. A
 /// failure is only reported: the connection closes next anyway, and the daemon then drops
 /// what this peer owned.
-pub async fn goodbye<F>(what: &str, fut: F)
+pub(crate) async fn goodbye<F>(what: &str, fut: F)
 where
     F: std::future::Future<Output = Result<(), PeerError>>,
 {

@@ -44,7 +44,7 @@ fn add_event(e: Entry) -> ElementEvent {
     }
 }
 
-pub async fn tree(ctx: &Ctx<'_>, args: &TreeArgs) -> Result<(), CliError> {
+pub(super) async fn tree(ctx: &Ctx<'_>, args: &TreeArgs) -> Result<(), CliError> {
     let prefix = args.prefix.clone().unwrap_or_default();
     if args.watch {
         return watch(ctx, args, &prefix).await;
@@ -291,7 +291,7 @@ impl View<'_> {
 
 /// `jet ls PATH`: the direct children of a node: nodes with a trailing separator, states
 /// with their values, methods with `()`.
-pub async fn ls(ctx: &Ctx<'_>, args: &LsArgs) -> Result<(), CliError> {
+pub(super) async fn ls(ctx: &Ctx<'_>, args: &LsArgs) -> Result<(), CliError> {
     let path = args.path.clone().unwrap_or_default();
     let peer = ctx.connect().await?;
     let result = async {

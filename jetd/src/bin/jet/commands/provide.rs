@@ -12,7 +12,7 @@ use crate::error::CliError;
 use crate::output::Paint;
 use crate::rule;
 
-pub async fn add(ctx: &Ctx<'_>, args: &AddArgs) -> Result<(), CliError> {
+pub(super) async fn add(ctx: &Ctx<'_>, args: &AddArgs) -> Result<(), CliError> {
     let value = rule::parse_value(&args.value)?;
     let mut interrupt = Interrupt::listen()?;
     let peer = ctx.connect().await?;
@@ -54,7 +54,7 @@ pub async fn add(ctx: &Ctx<'_>, args: &AddArgs) -> Result<(), CliError> {
     finish(ctx, &peer, path).await
 }
 
-pub async fn add_method(ctx: &Ctx<'_>, args: &AddMethodArgs) -> Result<(), CliError> {
+pub(super) async fn add_method(ctx: &Ctx<'_>, args: &AddMethodArgs) -> Result<(), CliError> {
     let mut interrupt = Interrupt::listen()?;
     let peer = ctx.connect().await?;
     let (tx, rx) = mpsc::unbounded_channel();

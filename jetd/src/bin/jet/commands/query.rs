@@ -9,7 +9,7 @@ use crate::error::CliError;
 use crate::output::{by_path, columns, element_json, element_rows, say_nothing_matched, Paint};
 use crate::rule;
 
-pub async fn info(ctx: &Ctx<'_>) -> Result<(), CliError> {
+pub(super) async fn info(ctx: &Ctx<'_>) -> Result<(), CliError> {
     let peer = ctx.connect().await?;
     let info = peer.info().await.map_err(|e| ctx.error(e));
     peer.close().await;
@@ -46,7 +46,7 @@ fn info_rows(info: &DaemonInfo) -> Vec<Vec<String>> {
     rows
 }
 
-pub async fn get(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
+pub(super) async fn get(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
     let expr = rule::expression(rule)?;
     let peer = ctx.connect().await?;
     let elements = peer.get(&expr).await.map_err(|e| ctx.error(e));
@@ -73,7 +73,7 @@ pub async fn get(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
 
 /// `schema`: the daemon answers `[{"path","schema"}]` for a path rule. Only jetd with
 /// schema support does; others answer Method not found, which is said in so many words.
-pub async fn schema(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
+pub(super) async fn schema(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
     let params = schema_params(rule)?;
     let peer = ctx.connect().await?;
     let result = peer.request("schema", params, None).await;

@@ -8,7 +8,7 @@ use crate::args::{CallArgs, SetArgs};
 use crate::error::CliError;
 use crate::rule;
 
-pub async fn set(ctx: &Ctx<'_>, args: &SetArgs) -> Result<(), CliError> {
+pub(super) async fn set(ctx: &Ctx<'_>, args: &SetArgs) -> Result<(), CliError> {
     // As JSON text: the value goes out exactly as written (`1e3` stays `1e3`).
     let value = rule::raw_value(&args.value)?;
     let timeout = args.timeout.map(|s| seconds("--timeout", s)).transpose()?;
@@ -25,7 +25,7 @@ pub async fn set(ctx: &Ctx<'_>, args: &SetArgs) -> Result<(), CliError> {
     print_result(ctx, result?)
 }
 
-pub async fn call(ctx: &Ctx<'_>, args: &CallArgs) -> Result<(), CliError> {
+pub(super) async fn call(ctx: &Ctx<'_>, args: &CallArgs) -> Result<(), CliError> {
     let call_args = rule::raw_call_args(&args.args)?;
     let timeout = args.timeout.map(|s| seconds("--timeout", s)).transpose()?;
     let peer = ctx.connect().await?;
