@@ -102,20 +102,7 @@ impl Core {
             // Visible to every fetcher: a node appears for a fetcher when it had no open
             // element below it before and none of the fetcher's restricted ones.
             nodes.add(&el.path, true, |node| {
-                for &key in viewers.iter() {
-                    let Some(f) = fetchers.get_mut(key) else {
-                        continue;
-                    };
-                    if !f.expr.matches_path(node) {
-                        continue;
-                    }
-                    let view = f.nodes.as_ref().expect("node fetcher");
-                    if view.restricted(node) == 0 {
-                        if let Some(c) = conns.get(&f.conn) {
-                            write_node_event(&c.outbox, f.dialect, &f.id_json, node, Event::Add);
-                        }
-                    }
-                }
+                report_open_node(&viewers, fetchers, conns, node, Event::Add);
             });
             return;
         }
@@ -163,20 +150,7 @@ impl Core {
         let viewers = viewers(node_fetchers, fetchers, conns, el);
         if open {
             nodes.remove(&el.path, true, |node| {
-                for &key in viewers.iter() {
-                    let Some(f) = fetchers.get_mut(key) else {
-                        continue;
-                    };
-                    if !f.expr.matches_path(node) {
-                        continue;
-                    }
-                    let view = f.nodes.as_ref().expect("node fetcher");
-                    if view.restricted(node) == 0 {
-                        if let Some(c) = conns.get(&f.conn) {
-                            write_node_event(&c.outbox, f.dialect, &f.id_json, node, Event::Remove);
-                        }
-                    }
-                }
+                report_open_node(&viewers, fetchers, conns, node, Event::Remove);
             });
             return;
         }
@@ -345,6 +319,32 @@ impl crate::bus::Bus {
 
 /// The node fetchers whose peer may fetch `el`: all of them for an element without
 /// access rules (borrowed, the common case), else those allowed.
+/// A node that an element without access rules makes appear (`Add`) or disappear
+/// (`Remove`): report it to each viewing fetcher whose rule matches it, unless the
+/// fetcher still sees (or already saw) it through one of its restricted elements.
+fn report_open_node(
+    viewers: &[FetcherId],
+    fetchers: &Slab<FetcherId, Fetcher>,
+    conns: &IdMap<ConnId, Conn>,
+    node: &str,
+    event: Event,
+) {
+    for &key in viewers {
+        let Some(f) = fetchers.get(key) else {
+            continue;
+        };
+        if !f.expr.matches_path(node) {
+            continue;
+        }
+        let view = f.nodes.as_ref().expect("node fetcher");
+        if view.restricted(node) == 0 {
+            if let Some(c) = conns.get(&f.conn) {
+                write_node_event(&c.outbox, f.dialect, &f.id_json, node, event);
+            }
+        }
+    }
+}
+
 fn viewers<'a>(
     node_fetchers: &'a [FetcherId],
     fetchers: &Slab<FetcherId, Fetcher>,
