@@ -31,6 +31,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use jet_runtime::protocol::ErrorObject;
+use serde_json::Value;
 use tokio::sync::Notify;
 
 pub use method::DaemonMethod;
@@ -281,21 +283,23 @@ impl Bus {
     pub fn handle_frame(&self, conn: ConnId, text: &[u8], start: usize) -> FrameOutcome {
         let max_depth = self.max_nesting_depth;
         let parsed = if nesting::deeper_than(text, max_depth) {
-            Err(nesting::reason(max_depth))
+            let reason = nesting::reason(max_depth);
+            Err(match nesting::request_id(text) {
+                Some(id) => (
+                    Some(id),
+                    ErrorObject::invalid_request(Value::String(reason)),
+                ),
+                None => (None, ErrorObject::parse_error(reason)),
+            })
         } else {
-            message::parse_frame(text)
+            message::parse_frame(text).map_err(|reason| (None, ErrorObject::parse_error(reason)))
         };
         let frame = match parsed {
             Ok(frame) => frame,
-            Err(reason) => {
+            Err((id, error)) => {
                 let core = self.lock();
                 if let Some(c) = core.conns.get(&conn) {
-                    wire::error(
-                        &c.outbox,
-                        c.dialect,
-                        None,
-                        &jet_runtime::protocol::ErrorObject::parse_error(reason),
-                    );
+                    wire::error(&c.outbox, c.dialect, id.as_deref(), &error);
                 }
                 return FrameOutcome::Done;
             }

@@ -41,9 +41,30 @@ pub(super) fn deeper_than(text: &[u8], max: usize) -> bool {
     false
 }
 
-/// The parse error's reason (the `data` of `-32700`).
+/// The parse error's reason (the `data` of `-32700`, or of `-32600` when the request's id
+/// could be read).
 pub(super) fn reason(max: usize) -> String {
     format!("nesting deeper than {max}")
+}
+
+/// The id of a request (an object with a `method` and a string or number `id`) that nests
+/// too deep, as JSON text, so that the refusal can name it (`-32600` with that id, as
+/// A.1 says "where the envelope could be read"). serde_json skips the members this does
+/// not keep without a depth limit and without recursion, so the deep part costs one more
+/// pass and no stack. A response, a notification, a batch or anything unreadable gives
+/// `None`: those are refused with `-32700` and no id.
+pub(super) fn request_id(text: &[u8]) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow)]
+        id: Option<&'a serde_json::value::RawValue>,
+        #[serde(borrow)]
+        method: Option<&'a serde_json::value::RawValue>,
+    }
+    let envelope: Envelope<'_> = serde_json::from_slice(text).ok()?;
+    let (id, method) = (envelope.id?.get(), envelope.method?.get());
+    let is_id = id.starts_with('"') || id.starts_with(|c: char| c == '-' || c.is_ascii_digit());
+    (is_id && method.starts_with('"')).then(|| id.to_owned())
 }
 
 #[cfg(test)]
@@ -73,6 +94,28 @@ mod tests {
         // Siblings do not add up.
         let wide = format!("[{}]", vec!["[[1]]"; 1000].join(","));
         assert!(!deeper_than(wide.as_bytes(), 3));
+    }
+
+    #[test]
+    fn the_id_of_a_deep_request_is_read_without_recursion() {
+        use super::request_id;
+        let deep = arrays(100_000);
+        let with = |frame: &str| request_id(frame.replace('V', &deep).as_bytes());
+        assert_eq!(
+            with(r#"{"id":7,"method":"echo","params":V}"#),
+            Some("7".into())
+        );
+        assert_eq!(
+            with(r#"{"params":V,"method":"add","id":"a\"b"}"#),
+            Some(r#""a\"b""#.into())
+        );
+        // Responses, notifications, batches, odd ids and broken text name no id.
+        assert_eq!(with(r#"{"id":1,"result":V}"#), None);
+        assert_eq!(with(r#"{"method":"change","params":V}"#), None);
+        assert_eq!(with(r#"[{"id":1,"method":"echo","params":V}]"#), None);
+        assert_eq!(with(r#"{"id":V,"method":"echo"}"#), None);
+        assert_eq!(with(r#"{"id":null,"method":"echo","params":V}"#), None);
+        assert_eq!(with(r#"{"id":1,"method":"echo","params":V"#), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! PROTOCOL.md A.1, nesting limit: JSON nested deeper than `--max-nesting-depth` (default
-//! 128 levels, the whole message counted) is refused wherever it occurs with `-32700`
-//! `"nesting deeper than 128"`, and the connection keeps serving with its elements.
+//! 128 levels, the whole message counted) is refused wherever it occurs, with reason
+//! `"nesting deeper than 128"`: `-32600` with the id of a request whose envelope could be
+//! read, else `-32700` with no id; and the connection keeps serving with its elements.
 
 use jet_tests::nested_array;
 use jet_tests::raw::{stop, tcp_client, ws_client, RawClient};
@@ -13,7 +14,13 @@ fn parse_error() -> Value {
     json!({"error":{"message":"Parse error","code":-32700,"data":"nesting deeper than 128"}})
 }
 
-/// Each member where a deep value can hide, as a frame with `V` for the value.
+/// The refusal of a too-deep request with id `id`.
+fn invalid_request(id: u32) -> Value {
+    json!({"id":id,"error":{"message":"Invalid Request","code":-32600,"data":"nesting deeper than 128"}})
+}
+
+/// Each member where a deep value can hide, as a frame with `V` for the value. The first
+/// eight are requests with id 1; a response, a batch and a bare value name no id.
 const MEMBERS: &[(&str, &str)] = &[
     (
         "add value",
@@ -60,9 +67,14 @@ async fn deep_input_is_refused_on_every_member(mut c: RawClient, mut fetcher: Ra
         fetcher.recv().await;
     }
     let deep = nested_array(DEEP);
-    for (what, frame) in MEMBERS {
+    for (i, (what, frame)) in MEMBERS.iter().enumerate() {
         c.send(&frame.replace('V', &deep)).await;
-        assert_eq!(c.recv().await, parse_error(), "{what}");
+        let expected = if i < 8 {
+            invalid_request(1)
+        } else {
+            parse_error()
+        };
+        assert_eq!(c.recv().await, expected, "{what}");
         // The connection serves on, its elements kept, and nothing reached the fetcher.
         let r = c.request_as(json!(9), "echo", json!("alive")).await;
         assert_eq!(r["result"], json!("alive"), "after {what}");
@@ -113,7 +125,7 @@ async fn the_limit_is_128_levels_of_the_whole_message(mut c: RawClient, mut fetc
         r#"{{"id":2,"method":"echo","params":{too_deep}}}"#
     ))
     .await;
-    assert_eq!(c.recv().await, parse_error());
+    assert_eq!(c.recv().await, invalid_request(2));
     // A value sits at level 3 of an add, and at level 3 of the notification forwarding it.
     let value = nested_array(126);
     c.send(&format!(
@@ -128,6 +140,12 @@ async fn the_limit_is_128_levels_of_the_whole_message(mut c: RawClient, mut fetc
     let value = nested_array(127);
     c.send(&format!(
         r#"{{"id":4,"method":"add","params":{{"path":"w","value":{value}}}}}"#
+    ))
+    .await;
+    assert_eq!(c.recv().await, invalid_request(4));
+    // A notification (no id) is refused without one.
+    c.send(&format!(
+        r#"{{"method":"change","params":{{"path":"v","value":{value}}}}}"#
     ))
     .await;
     assert_eq!(c.recv().await, parse_error());
@@ -167,7 +185,7 @@ async fn the_limit_is_configurable() {
         .await;
     assert_eq!(
         c.recv().await,
-        json!({"error":{"message":"Parse error","code":-32700,"data":"nesting deeper than 4"}})
+        json!({"id":2,"error":{"message":"Invalid Request","code":-32600,"data":"nesting deeper than 4"}})
     );
     stop(d).await;
 }

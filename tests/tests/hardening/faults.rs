@@ -493,16 +493,17 @@ async fn deeply_nested_input_is_refused_without_stack_overflow() {
     let deep_object = format!("{}1{}", "{\"a\":".repeat(100_000), "}".repeat(100_000));
     let refused =
         json!({"error":{"message":"Parse error","code":-32700,"data":"nesting deeper than 128"}});
+    let refused_request = |id: u32| json!({"id":id,"error":{"message":"Invalid Request","code":-32600,"data":"nesting deeper than 128"}});
     for (i, deep) in [&deep_array, &deep_object].into_iter().enumerate() {
         let msg =
             format!(r#"{{"id":2,"method":"add","params":{{"path":"deep{i}","value":{deep}}}}}"#);
         c.send(&msg).await;
-        assert_eq!(c.recv().await, refused);
+        assert_eq!(c.recv().await, refused_request(2));
         c.send(&format!(r#"[{{"id":5,"x":{deep}}}]"#)).await;
         assert_eq!(c.recv().await, refused);
         let msg = format!(r#"{{"id":3,"method":"fetch","params":{{"id":"g","path":{deep}}}}}"#);
         c.send(&msg).await;
-        assert_eq!(c.recv().await, refused);
+        assert_eq!(c.recv().await, refused_request(3));
     }
     fetcher.expect_silence(jet_tests::raw::SILENCE).await;
     let r = c
