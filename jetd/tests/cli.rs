@@ -603,6 +603,30 @@ async fn an_interrupted_add_removes_its_element_before_exiting() {
     }
 }
 
+/// `jet add` keeps its value's digits (`2.50`, 20 significant digits, a big integer: never
+/// through `f64`). Its exponent is written as serde_json writes it (`1e3` and `1E3` as
+/// `1e+3`, the same number): the peer API holds the value as a `serde_json::Value`.
+#[tokio::test]
+async fn add_sends_numbers_with_their_digits() {
+    for (value, sent) in [
+        ("2.50", r#""value":2.50"#),
+        ("19.0895346879861560", r#""value":19.0895346879861560"#),
+        (
+            "123456789012345678901234",
+            r#""value":123456789012345678901234"#,
+        ),
+        ("1E3", r#""value":1e+3"#),
+        (r#"{"t":1.10}"#, r#""value":{"t":1.10}"#),
+    ] {
+        let mut fake = FakeDaemon::start(fetch_script).await;
+        let mut add = Running::spawn(&fake.url(), &["add", "n", value]);
+        assert!(add.line().await.starts_with("added "));
+        let (_, text) = fake.text_with_method("add").await;
+        assert!(text.contains(sent), "{value}: {text}");
+        add.interrupt().await.assert_ok();
+    }
+}
+
 fn schema_script(m: &Value) -> Vec<Value> {
     match m["method"].as_str() {
         Some("schema") => vec![reply(
