@@ -20,8 +20,10 @@ use syn::{parse_macro_input, DeriveInput, ItemImpl};
 /// `watch_<field>()` (a stream of typed values), `<node field>()` (the nested node's
 /// client), and, from a `#[jet_runtime::methods]` block, one async fn per method.
 ///
-/// Field types need `Serialize + JsonSchema`, and `Deserialize` unless `read_only`. The
-/// struct itself needs none of these, and no generic parameters.
+/// Field types need `Serialize + Deserialize + JsonSchema`, `read_only` fields included:
+/// serving needs `Serialize + JsonSchema` (and `Deserialize` for remote sets), and the
+/// generated client's `get_<field>`/`watch_<field>` decode every field, read-only or not.
+/// The struct itself needs none of these, and no generic parameters.
 ///
 /// # Field keys: `#[jet(...)]`
 ///
