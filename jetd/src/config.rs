@@ -44,7 +44,7 @@ pub struct Config {
     /// Node separator and hierarchy (PROTOCOL.md A.11).
     pub nodes: crate::bus::NodeOptions,
     /// Levels of arrays and objects a message may nest (the whole message counts); a
-    /// deeper one is refused with `-32700` (PROTOCOL.md A.1).
+    /// deeper one is refused (`-32600` with a request's id, else `-32700`; PROTOCOL.md A.1).
     pub max_nesting_depth: usize,
     /// TCP keepalive idle time on accepted sockets (probes then every `/ 6`, up to 5 of
     /// them), so that a peer whose host vanished is found and its elements removed;
