@@ -82,12 +82,14 @@ mod args;
 mod client;
 mod error;
 mod finite;
+mod handle;
 mod node;
 mod schema;
 mod serve;
 
 pub use client::{NodeClient, Watch};
 pub use error::{IntoErrorObject, TypedError};
+pub use handle::Handle;
 pub use node::{Methods, Node};
 pub use schema::{ElementKind, ElementSchema, Schemas};
 pub use serve::Served;

@@ -10,6 +10,7 @@ use futures_util::FutureExt;
 use serde_json::Value;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::handle::Handle;
 use super::node::{Body, StateInfo};
 use super::schema::join;
 use super::{Node, TypedError};
@@ -152,6 +153,8 @@ pub(crate) struct Instance<T> {
     /// Each state with its full path.
     states: Vec<(StateInfo<T>, String)>,
     published: Mutex<Vec<Value>>,
+    /// Held for a whole publish (see [`Instance::publish`]).
+    publishing: tokio::sync::Mutex<()>,
 }
 
 impl<T: Node> Instance<T> {
@@ -176,7 +179,12 @@ impl<T: Node> Instance<T> {
             peer,
             states: with_paths,
             published: Mutex::new(published),
+            publishing: tokio::sync::Mutex::new(()),
         })
+    }
+
+    fn into_value(self) -> T {
+        self.value.into_inner()
     }
 
     fn lock_published(&self) -> std::sync::MutexGuard<'_, Vec<Value>> {
@@ -202,14 +210,17 @@ impl<T: Node> Instance<T> {
     /// names that state; the next publish that succeeds sends all the changes. A `change`
     /// the peer fails to send is not marked published either, so it is sent again next
     /// time rather than lost.
-    pub(crate) async fn publish(&self, value: &RwLockWriteGuard<'_, T>) -> Result<(), TypedError> {
+    pub(crate) async fn publish(&self, value: &T) -> Result<(), TypedError> {
+        // Publishes under a read lock (a `Handle::changed`) may run side by side: one at a
+        // time, so a later diff is never sent before an earlier one.
+        let _publishing = self.publishing.lock().await;
         let changed = {
             let published = self.lock_published();
             let mut changed = Vec::new();
             for (index, ((info, full), last)) in
                 self.states.iter().zip(published.iter()).enumerate()
             {
-                let now = (info.get)(&**value).map_err(|e| TypedError::Encode {
+                let now = (info.get)(value).map_err(|e| TypedError::Encode {
                     path: full.clone(),
                     message: e.to_string(),
                 })?;
@@ -269,7 +280,7 @@ impl<T: Node> Instance<T> {
             Body::Exclusive(f) => {
                 let mut guard = self.write().await;
                 let answer = unwind_to_error(path, f(&mut guard)).await;
-                match self.publish(&guard).await {
+                match self.publish(&*guard).await {
                     Ok(()) => answer,
                     Err(e) => Err(internal_error(format!(
                         "`{path}` ran, but publishing its changes failed: {e}"
@@ -348,7 +359,7 @@ impl<T: Node> Served<T> {
     pub async fn update<R>(&self, f: impl FnOnce(&mut T) -> R) -> Result<R, TypedError> {
         let mut value = self.instance.write().await;
         let out = f(&mut value);
-        self.instance.publish(&value).await?;
+        self.instance.publish(&*value).await?;
         Ok(out)
     }
 
@@ -357,6 +368,49 @@ impl<T: Node> Served<T> {
         try_join_all(self.states.into_iter().map(State::remove)).await?;
         try_join_all(self.methods.into_iter().map(Method::remove)).await?;
         Ok(())
+    }
+
+    /// A cheap clonable [`Handle`] for background tasks: `read`, `update` and `changed`
+    /// from anywhere. It does not keep the value served.
+    pub fn handle(&self) -> Handle<T> {
+        Handle::new(&self.instance, &self.path)
+    }
+
+    /// Remove every state and method, then give the value back (to serve it elsewhere,
+    /// on another peer or path). Waits for method calls still running on it; [`Handle`]s
+    /// fail with [`TypedError::NotFound`] from then on. If the elements cannot be removed
+    /// (the connection is gone), the error is returned and the value is lost with the
+    /// elements' handles, as when dropping `Served`.
+    pub async fn into_inner(self) -> Result<T, TypedError> {
+        let Served {
+            instance,
+            path,
+            states,
+            methods,
+        } = self;
+        let removed = future::join(
+            try_join_all(states.into_iter().map(State::remove)),
+            try_join_all(methods.into_iter().map(Method::remove)),
+        )
+        .await;
+        removed.0?;
+        removed.1?;
+        // The method handlers (each holding the instance) are gone with the elements; a
+        // call that was already running holds it until it returns. Wait for it: it holds
+        // the lock while it runs, and lets go of the instance right after. Bounded: a
+        // handle's operation only holds it for one lock.
+        let mut instance = instance;
+        for _ in 0..1000 {
+            drop(instance.write().await);
+            match Arc::try_unwrap(instance) {
+                Ok(instance) => return Ok(instance.into_value()),
+                Err(shared) => instance = shared,
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        Err(TypedError::Peer(PeerError::Protocol(format!(
+            "`{path}` was removed, but a method call or handle kept using the value"
+        ))))
     }
 
     /// The full paths of the states, in field order.

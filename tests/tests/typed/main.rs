@@ -7,6 +7,7 @@
 
 mod boiler;
 mod features;
+mod lifecycle;
 mod nodes;
 mod regressions;
 mod results;
