@@ -8,18 +8,14 @@
 use futures_util::StreamExt;
 use jet_examples::boiler::{Boiler, BoilerClient, Mode, Status, HEAT_OFF, HEAT_TOO_LONG, LIMITS};
 use jet_runtime::fetch::builder::Fetch;
-use jet_runtime::peer::{ElementEvent, EventKind, FetchEvent, FetchStream, Peer, PeerError};
+use jet_runtime::peer::{ElementEvent, EventKind, FetchEvent, FetchStream, PeerError};
 use jet_runtime::typed::TypedError;
 use jet_tests::within as t;
 use serde_json::{json, Value};
 
 const MOUNT: &str = "plant/line1/boiler";
 
-async fn peer(d: &jetd::Daemon) -> Peer {
-    t(Peer::connect(&d.tcp_addr().unwrap().to_string()))
-        .await
-        .expect("connect")
-}
+use crate::peer;
 
 async fn element(s: &mut FetchStream) -> ElementEvent {
     match t(s.next()).await.expect("fetch stream ended") {

@@ -21,9 +21,7 @@ async fn connect(addr: &str) -> Peer {
     t(Peer::connect(addr)).await.expect("connect")
 }
 
-async fn peer(d: &jetd::Daemon) -> Peer {
-    connect(&d.tcp_addr().unwrap().to_string()).await
-}
+use crate::peer;
 
 /// A service whose `&self` method waits at a barrier for `parties` callers: it can only
 /// return if that many calls run at the same time. Its `&mut self` method reads, yields,

@@ -7,16 +7,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use futures_util::StreamExt;
-use jet_runtime::peer::Peer;
 use jet_runtime::prelude::*;
 use jet_runtime::typed::Handle;
 use jet_tests::within as t;
 
-async fn peer(d: &jetd::Daemon) -> Peer {
-    t(Peer::connect(&d.tcp_addr().unwrap().to_string()))
-        .await
-        .expect("connect")
-}
+use crate::peer;
 
 /// A counter whose `pulses` only change through an atomic (no `&mut`).
 #[derive(Default, Node)]

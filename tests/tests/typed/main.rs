@@ -12,3 +12,12 @@ mod nodes;
 mod regressions;
 mod results;
 mod schemas;
+
+/// A peer connected to `d`'s TCP listener, the connect bounded by `jet_tests::STEP`.
+async fn peer(d: &jetd::Daemon) -> jet_runtime::peer::Peer {
+    jet_tests::within(jet_runtime::peer::Peer::connect(
+        &d.tcp_addr().unwrap().to_string(),
+    ))
+    .await
+    .expect("connect")
+}

@@ -7,16 +7,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use jet_runtime::fetch::builder::Fetch;
-use jet_runtime::peer::{Peer, PeerError};
+use jet_runtime::peer::PeerError;
 use jet_runtime::prelude::*;
 use jet_tests::within as t;
 use serde_json::json;
 
-async fn peer(d: &jetd::Daemon) -> Peer {
-    t(Peer::connect(&d.tcp_addr().unwrap().to_string()))
-        .await
-        .expect("connect")
-}
+use crate::peer;
 
 /// The error object a typed call failed with.
 fn remote(e: TypedError) -> (i64, String, Option<serde_json::Value>) {
