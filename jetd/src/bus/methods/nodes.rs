@@ -317,8 +317,6 @@ impl crate::bus::Bus {
     }
 }
 
-/// The node fetchers whose peer may fetch `el`: all of them for an element without
-/// access rules (borrowed, the common case), else those allowed.
 /// A node that an element without access rules makes appear (`Add`) or disappear
 /// (`Remove`): report it to each viewing fetcher whose rule matches it, unless the
 /// fetcher still sees (or already saw) it through one of its restricted elements.
@@ -345,6 +343,8 @@ fn report_open_node(
     }
 }
 
+/// The node fetchers whose peer may fetch `el`: all of them for an element without
+/// access rules (borrowed, the common case), else those allowed.
 fn viewers<'a>(
     node_fetchers: &'a [FetcherId],
     fetchers: &Slab<FetcherId, Fetcher>,
