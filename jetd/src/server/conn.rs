@@ -254,3 +254,20 @@ pub(super) async fn process_frame(bus: &Arc<Bus>, conn: ConnId, frame: &[u8]) {
         }
     }
 }
+
+/// A write buffer that grew past this is not kept for reuse (both transports' writers).
+pub(super) const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
+
+/// Run a read step, bounded by `--idle-timeout` when there is one (`Err`: it passed).
+pub(super) async fn within_idle<T>(
+    ctx: &ConnCtx,
+    step: impl std::future::Future<Output = std::io::Result<T>>,
+) -> Result<Result<T, ReadEnd>, ReadEnd> {
+    let step = async { step.await.map_err(ReadEnd::Io) };
+    match ctx.config.idle_timeout {
+        None => Ok(step.await),
+        Some(idle) => tokio::time::timeout(idle, step)
+            .await
+            .map_err(|_| ReadEnd::Idle(idle)),
+    }
+}

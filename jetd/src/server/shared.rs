@@ -8,7 +8,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use bytes::BytesMut;
+use futures_util::FutureExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 /// Most bytes one read initialises in a caller's uninitialised buffer (tokio's `try_read`
@@ -16,9 +18,39 @@ use tokio::net::TcpStream;
 /// zeroed again on every read.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// Read buffer allocated when data arrives (an idle connection holds none, see
+/// [`Shared::read_more`]). Busy peers grow theirs by doubling, and a frame larger than the
+/// buffer grows it to fit once (the decoders reserve its size).
+const READ_START: usize = 2 * 1024;
+/// Grow the read buffer when less than this is free.
+const READ_MIN_FREE: usize = 512;
+
 /// One socket, shared by `Arc`; reads and writes go through tokio's readiness.
 #[derive(Clone)]
 pub(super) struct Shared(pub Arc<TcpStream>);
+
+impl Shared {
+    /// Read what has arrived into `buf` (`Ok(0)`: the end of the stream), as both
+    /// transports' readers do. If that means waiting, an empty buffer is released first:
+    /// most connections of a busy daemon are idle fetchers, and a buffer each would be the
+    /// largest part of what an idle connection costs. A connection that has data waiting
+    /// keeps its buffer, so busy peers do not allocate per read.
+    pub(super) async fn read_more(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
+        if buf.is_empty() {
+            match self.0.readable().now_or_never() {
+                Some(ready) => ready?,
+                None => {
+                    *buf = BytesMut::new();
+                    self.0.readable().await?;
+                }
+            }
+        }
+        if buf.capacity() - buf.len() < READ_MIN_FREE {
+            buf.reserve(buf.capacity().max(READ_START));
+        }
+        self.read_buf(buf).await
+    }
+}
 
 impl AsyncRead for Shared {
     fn poll_read(
