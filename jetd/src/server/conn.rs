@@ -238,21 +238,29 @@ pub(super) async fn process_frame(bus: &Arc<Bus>, conn: ConnId, frame: &[u8]) {
         match bus.handle_frame(conn, frame, start) {
             FrameOutcome::Done => return,
             FrameOutcome::Authenticate { auth, next } => {
-                let delay = bus.auth_delay(conn);
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                let users = bus.users().clone();
-                let (user, password) = (auth.user.clone(), auth.password.clone());
-                let groups = tokio::task::spawn_blocking(move || users.verify(&user, &password))
-                    .await
-                    .ok()
-                    .flatten();
-                bus.finish_authenticate(conn, auth, groups);
+                // Boxed: its timer and blocking task would otherwise be part of every
+                // connection's task, authenticating or not (most never do).
+                Box::pin(authenticate(bus, conn, auth)).await;
                 start = next;
             }
         }
     }
+}
+
+/// Verify a password on the blocking pool (after the failed-attempt delay), then let the
+/// core finish the `authenticate` request.
+async fn authenticate(bus: &Arc<Bus>, conn: ConnId, auth: crate::bus::PendingAuth) {
+    let delay = bus.auth_delay(conn);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let users = bus.users().clone();
+    let (user, password) = (auth.user.clone(), auth.password.clone());
+    let groups = tokio::task::spawn_blocking(move || users.verify(&user, &password))
+        .await
+        .ok()
+        .flatten();
+    bus.finish_authenticate(conn, auth, groups);
 }
 
 /// A write buffer that grew past this is not kept for reuse (both transports' writers).
