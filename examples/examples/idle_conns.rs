@@ -89,7 +89,19 @@ struct Daemon {
 }
 
 impl Drop for Daemon {
+    /// SIGTERM first (jetd stops in order, and a wrapper such as a heap profiler gets to
+    /// write its report), SIGKILL after 30 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

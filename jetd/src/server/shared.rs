@@ -9,8 +9,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use bytes::BytesMut;
-use futures_util::FutureExt;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 /// Most bytes one read initialises in a caller's uninitialised buffer (tokio's `try_read`
@@ -31,24 +30,27 @@ pub(super) struct Shared(pub Arc<TcpStream>);
 
 impl Shared {
     /// Read what has arrived into `buf` (`Ok(0)`: the end of the stream), as both
-    /// transports' readers do. If that means waiting, an empty buffer is released first:
+    /// transports' readers do. A connection with nothing to read waits without a buffer:
     /// most connections of a busy daemon are idle fetchers, and a buffer each would be the
-    /// largest part of what an idle connection costs. A connection that has data waiting
-    /// keeps its buffer, so busy peers do not allocate per read.
+    /// largest part of what an idle connection costs. The empty buffer is released when a
+    /// read finds nothing (tokio reports a socket readable until a read says otherwise, so
+    /// waiting for readiness first would keep it); a connection whose data keeps coming
+    /// keeps its buffer.
     pub(super) async fn read_more(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
-        if buf.is_empty() {
-            match self.0.readable().now_or_never() {
-                Some(ready) => ready?,
-                None => {
-                    *buf = BytesMut::new();
+        loop {
+            if buf.capacity() - buf.len() < READ_MIN_FREE {
+                buf.reserve(buf.capacity().max(READ_START));
+            }
+            match self.0.try_read_buf(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if buf.is_empty() {
+                        *buf = BytesMut::new();
+                    }
                     self.0.readable().await?;
                 }
+                done => return done,
             }
         }
-        if buf.capacity() - buf.len() < READ_MIN_FREE {
-            buf.reserve(buf.capacity().max(READ_START));
-        }
-        self.read_buf(buf).await
     }
 }
 

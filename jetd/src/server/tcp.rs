@@ -8,7 +8,9 @@ use tokio::net::TcpStream;
 use std::sync::Arc;
 
 use super::conn::KEEP_WRITE_BUFFER;
-use super::conn::{run_connection, within_idle, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
+use super::conn::{
+    read_within_idle, run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd,
+};
 use super::shared::Shared;
 use crate::outbox::Outbox;
 
@@ -20,7 +22,7 @@ pub(super) async fn serve(stream: TcpStream, incoming: Incoming) {
     let (rd, wr) = (Shared(stream.clone()), Shared(stream));
     let reader = read_loop(rd, &ctx, FrameDecoder::new(ctx.config.max_message_size));
     let writer = write_loop(wr, &ctx.outbox);
-    run_connection(&ctx, reader, writer).await;
+    run_connection(&ctx, std::pin::pin!(reader), std::pin::pin!(writer)).await;
 }
 
 async fn read_loop(mut rd: Shared, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {
@@ -50,10 +52,10 @@ async fn read_loop(mut rd: Shared, ctx: &ConnCtx, decoder: FrameDecoder) -> Read
                 }
             }
         }
-        match within_idle(ctx, rd.read_more(&mut buf)).await {
-            Err(end) | Ok(Err(end)) => return end,
-            Ok(Ok(0)) => return ReadEnd::Eof,
-            Ok(Ok(_)) => {}
+        match read_within_idle(ctx, &mut rd, &mut buf).await {
+            Err(end) => return end,
+            Ok(0) => return ReadEnd::Eof,
+            Ok(_) => {}
         }
     }
 }

@@ -15,7 +15,9 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::conn::KEEP_WRITE_BUFFER;
-use super::conn::{run_connection, within_idle, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
+use super::conn::{
+    read_within_idle, run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd,
+};
 use super::shared::Shared;
 use super::wsframe::{self, status, Step};
 use crate::bus::Dialect;
@@ -50,7 +52,12 @@ pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
             return;
         }
     }
-    let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
+    // Boxed: freed once done, instead of sizing the connection's task for it.
+    let handshake = Box::pin(tokio_tungstenite::accept_hdr_async_with_config(
+        stream,
+        callback,
+        Some(config),
+    ));
     let ws = match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => {
@@ -75,7 +82,7 @@ pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
     let control = Control::default();
     let reader = read_loop(stream.clone(), &ctx, &control);
     let writer = write_loop(stream, &ctx.outbox, ctx.config.ws_ping_interval, &control);
-    run_connection(&ctx, reader, writer).await;
+    run_connection(&ctx, std::pin::pin!(reader), std::pin::pin!(writer)).await;
 }
 
 /// The dialect a WebSocket request path fixes (PROTOCOL.md A.10): `/n3` or `/jet3`
@@ -270,10 +277,10 @@ async fn read_loop(mut rd: Shared, ctx: &ConnCtx, control: &Control) -> ReadEnd 
             };
             buf.advance(used);
         }
-        match within_idle(ctx, rd.read_more(&mut buf)).await {
-            Err(end) | Ok(Err(end)) => return end,
-            Ok(Ok(0)) => return ReadEnd::Eof,
-            Ok(Ok(_)) => {}
+        match read_within_idle(ctx, &mut rd, &mut buf).await {
+            Err(end) => return end,
+            Ok(0) => return ReadEnd::Eof,
+            Ok(_) => {}
         }
     }
 }
