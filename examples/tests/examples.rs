@@ -21,6 +21,10 @@ mod boiler_service;
 #[path = "../examples/boiler_client.rs"]
 mod boiler_client;
 
+#[allow(dead_code)]
+#[path = "../examples/device.rs"]
+mod device;
+
 #[tokio::test]
 async fn consumer_example_drives_the_provider_example() {
     let daemon = tokio::time::timeout(
@@ -125,4 +129,58 @@ async fn boiler_client_example_drives_the_boiler_service_example() {
         .unwrap()
         .unwrap();
     daemon.shutdown().await;
+}
+
+/// The one-binary device: daemon and typed services in one process; a client from outside
+/// (here the boiler client over TCP and a plain peer over WebSocket) sees an ordinary bus.
+#[tokio::test]
+async fn device_example_serves_its_boiler_from_its_own_daemon() {
+    let device = tokio::time::timeout(
+        STEP,
+        device::Device::start(jetd::Config::loopback_ephemeral()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let tcp = device.daemon.tcp_addr().unwrap().to_string();
+    let ws = format!("ws://{}/", device.daemon.ws_addr().unwrap());
+    let path = device.boiler.path().to_owned();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(device.run_until(async {
+        let _ = stopped.await;
+    }));
+    let lines = tokio::time::timeout(STEP, boiler_client::run(&tcp))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("heated for 30 minutes at 90 %: ")),
+        "{lines:?}"
+    );
+    let outside = tokio::time::timeout(STEP, jet_runtime::peer::Peer::connect(&ws))
+        .await
+        .unwrap()
+        .unwrap();
+    let setpoint = format!("{path}/setpoint");
+    tokio::time::timeout(STEP, outside.set(&setpoint, json!(65.0)))
+        .await
+        .unwrap()
+        .unwrap();
+    let got = tokio::time::timeout(
+        STEP,
+        outside.get(&jet_runtime::fetch::builder::Fetch::all().path_equals(&setpoint)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(got[0].value, Some(json!(65.0)), "{got:?}");
+    outside.close().await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(STEP, running)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
 }
