@@ -25,6 +25,14 @@ mod boiler_client;
 #[path = "../examples/device.rs"]
 mod device;
 
+#[allow(dead_code)]
+#[path = "../examples/plant_service.rs"]
+mod plant_service;
+
+#[allow(dead_code)]
+#[path = "../examples/plant_client.rs"]
+mod plant_client;
+
 #[tokio::test]
 async fn consumer_example_drives_the_provider_example() {
     let daemon = tokio::time::timeout(
@@ -183,4 +191,60 @@ async fn device_example_serves_its_boiler_from_its_own_daemon() {
         .unwrap()
         .unwrap()
         .unwrap();
+}
+
+/// The plant example end to end: four levels of nested nodes, methods at three of them,
+/// refusals from a method and from a validator, a watched state.
+#[tokio::test]
+async fn plant_client_example_drives_the_plant_service_example() {
+    let daemon = tokio::time::timeout(
+        STEP,
+        jetd::Daemon::start(jetd::Config::loopback_ephemeral()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let addr = daemon.tcp_addr().unwrap().to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn({
+        let addr = addr.clone();
+        async move {
+            plant_service::serve(&addr, async {
+                let _ = stopped.await;
+            })
+            .await
+        }
+    });
+    let deadline = tokio::time::Instant::now() + STEP;
+    let lines = loop {
+        match tokio::time::timeout(STEP, plant_client::run(&addr)).await {
+            Ok(Ok(lines)) => break lines,
+            Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            other => panic!("the plant client failed: {other:?}"),
+        }
+    };
+    let expect = |prefix: &str| {
+        assert!(
+            lines.iter().any(|l| l.starts_with(prefix)),
+            "no line starting {prefix:?} in {lines:#?}"
+        )
+    };
+    expect("plant: Example Works");
+    expect("line1 start refused: ");
+    expect("line1 started");
+    expect("speed 5 refused: ");
+    expect("line1 produced ");
+    expect("line1 boiler heated to ");
+    expect("summary: Summary { running: 1, ");
+    expect("emergency stop: 1 line(s) stopped");
+    expect("line1 running: false, boiler mode: Off");
+    stop.send(()).unwrap();
+    tokio::time::timeout(STEP, service)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    daemon.shutdown().await;
 }
