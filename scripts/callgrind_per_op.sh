@@ -7,7 +7,8 @@
 # Scenarios: set (4 clients x window 8), set-w1, fanout to 100 fetchers, churn (10 fetchers),
 # adds (the state fill of jetbench memory, no fetchers). jetd runs ~50x slower under
 # callgrind, so the load generator is throttled by it; the count per operation holds.
-# Prints one markdown row per binary and transport; outputs in $OUT (target/bench-out).
+# Prints one markdown row per binary and transport: instructions per operation (operations
+# counted) after subtracting an idle daemon's start and stop; outputs in $OUT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 J="${JETBENCH:-$HOME/.cache/jetbench/target/release/jetbench}"
@@ -18,7 +19,7 @@ ulimit -n 8192 || true
 # scenario name -> jetbench arguments
 declare -A ARGS=(
     [set]="set --duration 4 --warmup 0 --timeout 30"
-    [set-w1]="set --clients 1 --window 1 --duration 4 --warmup 0 --timeout 30"
+    [set-w1]="set --clients 1 --window 1 --duration 8 --warmup 0 --timeout 30"
     [fanout100]="fanout --fetchers 100 --changes 3000 --duration 20 --timeout 30"
     [churn]="churn --fetchers 10 --duration 4 --warmup 0 --timeout 30"
     [adds]="memory --mem-states 20000 --mem-fetchers 1 --timeout 60"
@@ -43,8 +44,28 @@ for s in $SCENARIOS; do printf ' %s |' "$s"; done
 printf '\n|---|---|'
 for s in $SCENARIOS; do printf -- '---:|'; done
 printf '\n'
+# Instructions of a daemon that starts, serves nothing and stops: subtracted from each
+# run's total, so that short runs (set-w1 does few operations under callgrind) are not
+# dominated by the start-up.
+idle_total() {
+    local bin="$1" tcp=$((20000 + RANDOM % 5000)) ws=$((25000 + RANDOM % 5000))
+    local cg="$OUT/idle.out"
+    taskset -c 0 valgrind --tool=callgrind --callgrind-out-file="$cg" \
+        "$bin" --tcp 127.0.0.1:$tcp --ws 127.0.0.1:$ws >/dev/null 2>&1 &
+    local pid=$!
+    for _ in $(seq 200); do
+        ss -ltn | grep -q ":$ws " && ss -ltn | grep -q ":$tcp " && break
+        sleep 0.1
+    done
+    sleep 1
+    kill -TERM $pid 2>/dev/null || true
+    wait $pid 2>/dev/null || true
+    grep -m1 '^summary:' "$cg" | awk '{print $2}'
+}
+
 for spec in "$@"; do
     name="${spec%%=*}" bin="${spec#*=}"
+    idle=$(idle_total "$bin")
     for transport in tcp ws; do
         printf '| %s | %s |' "$name" "$transport"
         for s in $SCENARIOS; do
@@ -66,7 +87,7 @@ for spec in "$@"; do
             total=$(grep -m1 '^summary:' "$cg" | awk '{print $2}')
             if [ -z "$line" ] || [ -z "$total" ]; then printf ' error |'; continue; fi
             n=$(ops "$line" "$s")
-            python3 -c "import sys; print(' %.0f |' % (int(sys.argv[1]) / max(int(sys.argv[2]), 1)), end='')" "$total" "$n"
+            python3 -c "import sys; t, i, n = map(int, sys.argv[1:]); print(' %.0f (%d) |' % ((t - i) / max(n, 1), n), end='')" "$total" "$idle" "$n"
         done
         printf '\n'
     done
