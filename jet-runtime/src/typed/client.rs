@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::{short_type_name, ArgsOut};
+use super::jet_error::MethodError;
 use super::schema::join;
 use super::TypedError;
 use crate::fetch::builder::Fetch;
@@ -138,8 +139,25 @@ impl ClientCore {
     /// Call the method the arguments were made for and decode its result.
     pub async fn call<R: DeserializeOwned>(&self, args: ArgsOut) -> Result<R, TypedError> {
         let (path, args) = args.into_parts();
-        let result = self.peer.call(path.clone(), args).await.map_err(missing)?;
-        decode(&path, result)
+        self.call_at(&path, args).await
+    }
+
+    /// [`call`](Self::call) for a method whose error type is `E`: a failure becomes what
+    /// the generated client returns for `E` (the `TypedError` itself, or a
+    /// `ClientError<E>` for a `#[derive(JetError)]` enum).
+    pub async fn call_method<R: DeserializeOwned, E: MethodError>(
+        &self,
+        args: ArgsOut,
+    ) -> Result<R, E::Client> {
+        let (path, args) = args.into_parts();
+        self.call_at(&path, args)
+            .await
+            .map_err(|e| E::client_error(&path, e))
+    }
+
+    async fn call_at<R: DeserializeOwned>(&self, path: &str, args: Value) -> Result<R, TypedError> {
+        let result = self.peer.call(path, args).await.map_err(missing)?;
+        decode(path, result)
     }
 }
 

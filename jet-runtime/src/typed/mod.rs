@@ -83,6 +83,7 @@ mod client;
 mod error;
 mod finite;
 mod handle;
+mod jet_error;
 mod node;
 mod schema;
 mod serve;
@@ -90,6 +91,7 @@ mod serve;
 pub use client::{NodeClient, Watch};
 pub use error::{IntoErrorObject, TypedError};
 pub use handle::Handle;
+pub use jet_error::{ClientError, JetError};
 pub use node::{Methods, Node};
 pub use schema::{ElementKind, ElementSchema, Schemas};
 pub use serve::Served;
@@ -101,6 +103,10 @@ pub(crate) mod support {
     pub use super::args::{short_type_name, ArgsIn, ArgsOut};
     pub use super::client::ClientCore;
     pub use super::error::{call_ok, call_result, validation, ResultLike};
+    pub use super::jet_error::{
+        client_error, DisplayMessage, ErrorData, ErrorFields, ErrorSchema, KindMessage, MessageOf,
+        MethodError,
+    };
     pub use super::node::{
         Body, ExclusiveBody, MethodInfo, MethodsOf, NoMethods, SharedBody, StateInfo, Validator,
         ViaMethods,
