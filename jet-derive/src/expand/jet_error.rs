@@ -68,7 +68,10 @@ pub(crate) fn jet_error(ir: &ErrorEnumIr) -> TokenStream {
             }
 
             fn error_schemas() -> #p::Vec<#p::serde_json::Value> {
-                #p::Vec::from([#(#schemas),*])
+                #[allow(unused_mut)]
+                let mut __jet_schemas = #p::Vec::new();
+                #(__jet_schemas.push(#schemas);)*
+                __jet_schemas
             }
         }
 

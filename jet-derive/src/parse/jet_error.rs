@@ -185,7 +185,8 @@ fn template(lit: &LitStr, fields: &ErrorFieldsIr, errors: &mut Errors) -> Option
         };
         let inner = &brace[1..end];
         let (name, spec) = inner.split_at(inner.find(':').unwrap_or(inner.len()));
-        match field_ref(name.trim(), fields) {
+        let name = name.trim();
+        match field_ref(name.strip_prefix("r#").unwrap_or(name), fields) {
             Ok(field) => {
                 let binding = match &field {
                     FieldRef::Named(ident) => ident.unraw().to_string(),

@@ -15,7 +15,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::{short_type_name, ArgsOut};
-use super::jet_error::MethodError;
 use super::schema::join;
 use super::TypedError;
 use crate::fetch::builder::Fetch;
@@ -142,17 +141,19 @@ impl ClientCore {
         self.call_at(&path, args).await
     }
 
-    /// [`call`](Self::call) for a method whose error type is `E`: a failure becomes what
-    /// the generated client returns for `E` (the `TypedError` itself, or a
-    /// `ClientError<E>` for a `#[derive(JetError)]` enum).
-    pub async fn call_method<R: DeserializeOwned, E: MethodError>(
+    /// [`call`](Self::call) for a method with an error type `E`: a failure becomes what
+    /// the generated client returns for `E` (`convert` is `E`'s
+    /// `MethodError::client_error`: the `TypedError` itself, or a `ClientError<E>` for a
+    /// `#[derive(JetError)]` enum).
+    pub async fn call_method<R: DeserializeOwned, C>(
         &self,
         args: ArgsOut,
-    ) -> Result<R, E::Client> {
+        convert: fn(&str, TypedError) -> C,
+    ) -> Result<R, C> {
         let (path, args) = args.into_parts();
         self.call_at(&path, args)
             .await
-            .map_err(|e| E::client_error(&path, e))
+            .map_err(|e| convert(&path, e))
     }
 
     async fn call_at<R: DeserializeOwned>(&self, path: &str, args: Value) -> Result<R, TypedError> {

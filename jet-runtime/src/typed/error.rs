@@ -116,7 +116,7 @@ impl SetError {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent to a Jet caller as an error",
     label = "the error type of this method",
-    note = "implement `jet_runtime::typed::IntoErrorObject` for `{Self}`, or return `Result<_, jet_runtime::protocol::ErrorObject>`"
+    note = "derive `jet_runtime::JetError` for `{Self}`, implement `jet_runtime::typed::IntoErrorObject` for it, or return `Result<_, jet_runtime::protocol::ErrorObject>`"
 )]
 pub trait IntoErrorObject {
     /// The error object the caller receives.

@@ -16,7 +16,6 @@ use schemars::{JsonSchema, Schema};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::jet_error::MethodError;
 use super::Node;
 
 fn generator() -> SchemaGenerator {
@@ -143,10 +142,11 @@ impl MethodSchema {
         self
     }
 
-    /// The errors the method declares: those of a `#[derive(JetError)]` error type (other
-    /// error types declare none, and the schema then has no `errors` member).
-    pub fn errors<E: MethodError>(mut self) -> Self {
-        self.errors = E::error_schemas();
+    /// The errors the method declares, from its error type's
+    /// `MethodError::error_schemas`: a `#[derive(JetError)]` enum's variants (other error
+    /// types declare none, and the schema then has no `errors` member).
+    pub fn errors(mut self, error_schemas: fn() -> Vec<Value>) -> Self {
+        self.errors = error_schemas();
         self
     }
 
