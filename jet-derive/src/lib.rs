@@ -122,9 +122,13 @@ pub fn derive_jet_error(input: TokenStream) -> TokenStream {
 ///   name). `Option<T>` arguments may be left out. Argument types need
 ///   `Deserialize + JsonSchema` and must be owned (no references, no `impl Trait`).
 /// * Return `T` (`Serialize + JsonSchema`), nothing (`null`), or `Result<T, E>` with
-///   `E: IntoErrorObject` (the error object the caller receives). A return type named
-///   `Result` with other than two arguments is taken as an alias of one (`anyhow::Result<T>`,
-///   `std::io::Result<T>`, your own `type Result<T>`); it must be a `std::result::Result`.
+///   `E` a `#[derive(JetError)]` enum (one error object per variant, the client gets the
+///   enum back) or `E: IntoErrorObject` (the error object the caller receives). A return
+///   type named `Result` with other than two arguments is taken as an alias of one
+///   (`anyhow::Result<T>`, `std::io::Result<T>`, your own `type Result<T>`); it must be a
+///   `std::result::Result`. An alias with another name (`type Fallible<T> = Result<T, E>`)
+///   needs `#[jet(result)]` on the fn: a macro sees names, not types, and without the key
+///   the whole `Result` would be the method's value.
 ///   `IntoErrorObject` is implemented for `ErrorObject`, `String`, `&str`, `PeerError`,
 ///   `TypedError`, `std::io::Error`, `Box<dyn Error + Send + Sync>` and, with the
 ///   `anyhow` feature of jet-runtime, `anyhow::Error` (`-32603`, message with its context
@@ -148,10 +152,13 @@ pub fn derive_jet_error(input: TokenStream) -> TokenStream {
 /// |---|---|
 /// | `rename = "name"` | the method's path segment (default: the fn name) |
 /// | `skip` | not a Jet method |
+/// | `result` | the return type is a `Result` alias whose name is not `Result` |
 /// | `access(fetch = ["group"], call = ["group"])` | element access groups (`fetchGroups`, `callGroups`) |
 ///
 /// The generated client gets `async fn <fn name>(&self, <same arguments>) ->
-/// Result<T, TypedError>`; method errors arrive as `TypedError::Peer`.
+/// Result<T, Error>`: `Error` is `ClientError<E>` when the method's error type `E` derives
+/// `JetError` (`Service(E)` for the method's own errors, `Transport(TypedError)` for the
+/// rest), else `TypedError` (method errors arrive as `TypedError::Peer`).
 #[proc_macro_attribute]
 pub fn methods(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut item = parse_macro_input!(item as ItemImpl);

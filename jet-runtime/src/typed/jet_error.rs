@@ -25,6 +25,26 @@ use crate::protocol::ErrorObject;
 /// same variants. Derive it with `#[derive(JetError)]` (see the
 /// [derive's documentation](macro@crate::JetError)); implementing it by hand is possible
 /// but the derive keeps the encoder, the decoder and the schema in step.
+///
+/// ```
+/// use jet_runtime::prelude::*;
+///
+/// #[derive(Debug, PartialEq, JetError)]
+/// #[jet(code = 1000)]
+/// pub enum DoorError {
+///     /// Locked from the inside.
+///     Locked,
+///     #[jet(code = 1001, message = "jammed (needs {force} N)")]
+///     Jammed { force: u32 },
+/// }
+///
+/// let e = DoorError::Jammed { force: 30 }.into_error_object();
+/// assert_eq!((e.code, e.message.as_str()), (1001, "jammed (needs 30 N)"));
+/// assert_eq!(e.data, Some(serde_json::json!({"kind": "Jammed", "force": 30})));
+/// let back = DoorError::from_error_object(&e).unwrap().unwrap();
+/// assert_eq!(back, DoorError::Jammed { force: 30 });
+/// assert_eq!(DoorError::Locked.into_error_object().message, "Locked");
+/// ```
 pub trait JetError: Sized {
     /// The JSON-RPC error code of this variant.
     fn code(&self) -> i64;

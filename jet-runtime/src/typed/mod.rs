@@ -73,10 +73,21 @@
 //! Every state carries the JSON Schema (draft 2020-12, by schemars) of its value; every
 //! method a document `{"description", "params", "result"}` where `params` is the schema of
 //! the arguments as a named object (with the positional order in `"x-positional"`) and
-//! `result` that of the return value. Doc comments become descriptions. They are sent in
+//! `result` that of the return value; a method whose error type derives
+//! [`JetError`](macro@crate::JetError) also lists its errors in `errors`
+//! (`[{"code","kind","message"?,"description"?,"data"}]`). Doc comments become descriptions. They are sent in
 //! `add` as the `schema` member; jetd keeps them and answers the `schema` daemon method
 //! ([`Peer::schemas`](crate::peer::Peer::schemas)), other daemons ignore the member.
 //! [`Node::schemas`] returns the same documents offline.
+//!
+//! # Errors
+//!
+//! A method's `Result<T, E>` error reaches the caller as a JSON-RPC error object. With
+//! `#[derive(JetError)]` on `E`, every variant is one kind of error with its own code
+//! (`data.kind` names it, the fields follow), and the generated client returns
+//! [`ClientError<E>`]: `Service(E)` for those, `Transport(TypedError)` for everything
+//! else. Other error types go through [`IntoErrorObject`] and the client returns
+//! [`TypedError`].
 
 mod args;
 mod client;
