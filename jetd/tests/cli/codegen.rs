@@ -1,0 +1,277 @@
+//! `jet codegen` end to end: the example plant (`jet_examples::plant`) served from Rust on
+//! an in-process jetd, TypeScript generated from the live bus and from a saved `jet schema
+//! --json`, type-checked and compiled by the TypeScript compiler pinned in
+//! `tests/interop3` (`npm ci` there), and run with node-jet 3 against the same jetd: a set,
+//! a get, calls (with and without the optional argument), a refused set and a watch.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use jet_examples::plant::Plant;
+use serde_json::{json, Value};
+use tokio::process::Command;
+use tokio::time::timeout;
+
+use super::support::{jet, Bus};
+use super::{no_schema_script, FakeDaemon};
+
+/// How long `tsc` and the node script may take (tsc alone needs a few seconds).
+const NODE_STEP: Duration = Duration::from_secs(120);
+
+/// The script that drives the generated client; type-checked together with it, so a
+/// wrong shape (a missing optional parameter, a setter on a read-only state) fails here.
+const USE_TS: &str = r#"
+import { Peer } from 'node-jet';
+import { plant } from './plant.js';
+
+// node-jet 3 builds a CloseEvent when a TCP socket closes; Node 20 has none.
+const g = globalThis as Record<string, unknown>;
+if (g.CloseEvent === undefined) {
+  g.CloseEvent = class CloseEvent extends Event {};
+}
+
+const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+setTimeout(() => { out({ fatal: 'watchdog' }); process.exit(1); }, 30000).unref();
+
+const [ip, port] = (process.argv[2] ?? '').split(':');
+const peer = new Peer({ ip, port: Number(port) });
+await peer.connect();
+const works = plant(peer);
+const boiler = works.line1.boiler;
+
+const seen: number[] = [];
+const unwatch = await boiler.watchSetpoint((v) => { seen.push(v); });
+await boiler.setSetpoint(72);
+out({ setpoint: await boiler.getSetpoint() });
+await boiler.setMode('eco');
+out({ mode: await boiler.getMode() });
+out({ heat: await boiler.heat(10) });
+out({ heatAt50: await boiler.heat(10, 50) });
+out({ power: await boiler.burner.getPower() });
+await works.line1.start();
+out({ summary: await works.summary() });
+try {
+  await works.line2.setSpeed(5);
+  out({ refused: false });
+} catch {
+  out({ refused: true });
+}
+const deadline = Date.now() + 10000;
+while (!seen.includes(72) && Date.now() < deadline) {
+  await new Promise((r) => setTimeout(r, 20));
+}
+await unwatch();
+out({ watched: seen });
+out({ name: await works.getName() });
+await peer.close();
+process.exit(0);
+"#;
+
+fn interop3() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop3")
+}
+
+/// `npm ci` in tests/interop3 unless node-jet and typescript are there already.
+async fn ensure_node_modules() {
+    let dir = interop3();
+    let installed = ["node-jet", "typescript"].iter().all(|p| {
+        dir.join("node_modules")
+            .join(p)
+            .join("package.json")
+            .is_file()
+    });
+    if installed {
+        return;
+    }
+    let status = timeout(
+        NODE_STEP,
+        Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .status(),
+    )
+    .await
+    .expect("npm ci timed out")
+    .expect("cannot run npm (the codegen test needs node and npm)");
+    assert!(status.success(), "`npm ci` in {} failed", dir.display());
+}
+
+/// A scratch directory with `node_modules` of tests/interop3, as an ES module package.
+fn scratch() -> PathBuf {
+    let dir =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("codegen-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::os::unix::fs::symlink(interop3().join("node_modules"), dir.join("node_modules")).unwrap();
+    std::fs::write(
+        dir.join("package.json"),
+        r#"{"type":"module","private":true}"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// Run `program args` in `dir` to the end; panics with its output if it fails.
+async fn run_ok(dir: &Path, program: &str, args: &[&str]) -> String {
+    let output = timeout(
+        NODE_STEP,
+        Command::new(program)
+            .args(args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output(),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("{program} {args:?} did not finish in time"))
+    .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed ({}):\n{stdout}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+#[tokio::test]
+async fn typescript_from_the_live_bus_compiles_and_drives_the_plant_with_node_jet_3() {
+    ensure_node_modules().await;
+    let bus = Bus::start().await;
+    let provider = bus.peer().await;
+    let _served = timeout(super::STEP, provider.serve("plant", Plant::new("Works")))
+        .await
+        .expect("serve timed out")
+        .expect("serve failed");
+    let dir = scratch();
+    let ts = dir.join("plant.ts");
+    jet(
+        &bus.tcp,
+        &[
+            "codegen",
+            "--lang",
+            "typescript",
+            "--starts-with",
+            "plant/",
+            "--out",
+            ts.to_str().unwrap(),
+        ],
+    )
+    .await
+    .assert_ok();
+    let generated = std::fs::read_to_string(&ts).unwrap();
+    // The live bus and the offline schemas (the reviewed snapshot) give the same code.
+    let snapshot =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../jet-codegen/tests/snapshots/plant.ts");
+    assert_eq!(generated, std::fs::read_to_string(snapshot).unwrap());
+
+    // From a saved `jet schema --json`: the same module, on stdout.
+    let saved = jet(&bus.tcp, &["schema", "--json", "--starts-with", "plant/"]).await;
+    saved.assert_ok();
+    let file = dir.join("plant.schemas.jsonl");
+    std::fs::write(&file, &saved.stdout).unwrap();
+    let offline = jet(
+        &bus.tcp,
+        &[
+            "codegen",
+            "--lang",
+            "typescript",
+            "--from",
+            file.to_str().unwrap(),
+        ],
+    )
+    .await;
+    offline.assert_ok();
+    assert_eq!(offline.stdout, generated);
+
+    std::fs::write(dir.join("use.ts"), USE_TS).unwrap();
+    run_ok(
+        &dir,
+        "node",
+        &[
+            "node_modules/typescript/bin/tsc",
+            "--strict",
+            "--target",
+            "es2022",
+            "--module",
+            "nodenext",
+            "--moduleResolution",
+            "nodenext",
+            "--skipLibCheck",
+            "--outDir",
+            "out",
+            "plant.ts",
+            "use.ts",
+        ],
+    )
+    .await;
+    let addr = bus.tcp.trim_start_matches("tcp://");
+    let stdout = run_ok(&dir, "node", &["out/use.js", addr]).await;
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            json!({"setpoint": 72}),
+            json!({"mode": "eco"}),
+            // 20 °C + 10 min at the default 80 %, then at 50 % (see Boiler::heat). Node
+            // writes 28.0 as `28`, and jetd's serde_json compares numbers by their text.
+            json!({"heat": 28}),
+            json!({"heatAt50": 33}),
+            json!({"power": 50}),
+            json!({"summary": {"running": 1, "produced": 0}}),
+            json!({"refused": true}),
+            json!({"watched": [60, 72]}),
+            json!({"name": "Works"}),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    bus.shutdown().await;
+}
+
+#[tokio::test]
+async fn codegen_says_what_to_do_without_schemas() {
+    let fake = FakeDaemon::start(no_schema_script).await;
+    let done = jet(&fake.url(), &["codegen", "--lang", "typescript"]).await;
+    done.assert_fails(
+        1,
+        "jet codegen needs a daemon that answers `schema` (jetd) or --from FILE",
+    );
+
+    let bus = Bus::start().await;
+    let done = jet(&bus.tcp, &["codegen", "--lang", "typescript"]).await;
+    done.assert_fails(2, "nothing to generate: no matching element has a schema");
+    let done = jet(
+        &bus.tcp,
+        &[
+            "codegen",
+            "--lang",
+            "typescript",
+            "--from",
+            "x.json",
+            "--starts-with",
+            "a/",
+        ],
+    )
+    .await;
+    done.assert_fails(2, "--from takes the file as it is");
+    let done = jet(
+        &bus.tcp,
+        &[
+            "codegen",
+            "--lang",
+            "typescript",
+            "--from",
+            "/nonexistent/s.json",
+        ],
+    )
+    .await;
+    done.assert_fails(2, "--from /nonexistent/s.json");
+    bus.shutdown().await;
+}
