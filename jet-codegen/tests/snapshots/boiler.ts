@@ -150,6 +150,9 @@ export class BoilerClient {
   /**
    * Heat for a number of minutes at the given burner power (default 80 %); returns the
    * water temperature reached.
+   *
+   * @throws code 1001 (`Off`): The mode is `off`.
+   * @throws code 1002 (`TooLong`): More minutes than one heating run may take.
    */
   heat(minutes: number, power?: number | null): Promise<number> {
     return jetCall<number>(this.peer, jetJoin(this.path, "heat"), { "minutes": minutes, "power": power });
