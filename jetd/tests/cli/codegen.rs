@@ -2,13 +2,16 @@
 //! an in-process jetd, TypeScript generated from the live bus and from a saved `jet schema
 //! --json`, type-checked and compiled by the TypeScript compiler pinned in
 //! `tests/interop3` (`npm ci` there), and run with node-jet 3 against the same jetd: a set,
-//! a get, calls (with and without the optional argument), a refused set and a watch.
+//! a get, calls (with and without the optional argument), a refused set and a watch. The
+//! same for a device whose schemas were written by hand (no schemars).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use jet_examples::plant::Plant;
+use jet_runtime::peer::SetReply;
+use jet_test_support::STEP;
 use serde_json::{json, Value};
 use tokio::process::Command;
 use tokio::time::timeout;
@@ -99,10 +102,11 @@ async fn ensure_node_modules() {
     assert!(status.success(), "`npm ci` in {} failed", dir.display());
 }
 
-/// A scratch directory with `node_modules` of tests/interop3, as an ES module package.
-fn scratch() -> PathBuf {
-    let dir =
-        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("codegen-{}", std::process::id()));
+/// A scratch directory `name` with `node_modules` of tests/interop3, as an ES module
+/// package.
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("codegen-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::os::unix::fs::symlink(interop3().join("node_modules"), dir.join("node_modules")).unwrap();
@@ -138,16 +142,43 @@ async fn run_ok(dir: &Path, program: &str, args: &[&str]) -> String {
     stdout
 }
 
+/// Type-check and compile `module` with `use_ts` (as `use.ts`) in `dir`, then run the
+/// script against the daemon at `addr`; its stdout as JSON lines.
+async fn compile_and_run(dir: &Path, module: &str, use_ts: &str, addr: &str) -> Vec<Value> {
+    std::fs::write(dir.join("use.ts"), use_ts).unwrap();
+    let tsc = [
+        "node_modules/typescript/bin/tsc",
+        "--strict",
+        "--target",
+        "es2022",
+        "--module",
+        "nodenext",
+        "--moduleResolution",
+        "nodenext",
+        "--skipLibCheck",
+        "--outDir",
+        "out",
+        module,
+        "use.ts",
+    ];
+    run_ok(dir, "node", &tsc).await;
+    let stdout = run_ok(dir, "node", &["out/use.js", addr]).await;
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect()
+}
+
 #[tokio::test]
 async fn typescript_from_the_live_bus_compiles_and_drives_the_plant_with_node_jet_3() {
     ensure_node_modules().await;
     let bus = Bus::start().await;
     let provider = bus.peer().await;
-    let _served = timeout(super::STEP, provider.serve("plant", Plant::new("Works")))
+    let _served = timeout(STEP, provider.serve("plant", Plant::new("Works")))
         .await
         .expect("serve timed out")
         .expect("serve failed");
-    let dir = scratch();
+    let dir = scratch("plant");
     let ts = dir.join("plant.ts");
     jet(
         &bus.tcp,
@@ -188,33 +219,8 @@ async fn typescript_from_the_live_bus_compiles_and_drives_the_plant_with_node_je
     offline.assert_ok();
     assert_eq!(offline.stdout, generated);
 
-    std::fs::write(dir.join("use.ts"), USE_TS).unwrap();
-    run_ok(
-        &dir,
-        "node",
-        &[
-            "node_modules/typescript/bin/tsc",
-            "--strict",
-            "--target",
-            "es2022",
-            "--module",
-            "nodenext",
-            "--moduleResolution",
-            "nodenext",
-            "--skipLibCheck",
-            "--outDir",
-            "out",
-            "plant.ts",
-            "use.ts",
-        ],
-    )
-    .await;
     let addr = bus.tcp.trim_start_matches("tcp://");
-    let stdout = run_ok(&dir, "node", &["out/use.js", addr]).await;
-    let lines: Vec<Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
-        .collect();
+    let lines = compile_and_run(&dir, "plant.ts", USE_TS, addr).await;
     assert_eq!(
         lines,
         [
@@ -229,6 +235,138 @@ async fn typescript_from_the_live_bus_compiles_and_drives_the_plant_with_node_je
             json!({"refused": true}),
             json!({"watched": [60, 72]}),
             json!({"name": "Works"}),
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    bus.shutdown().await;
+}
+
+/// Uses the types generated from hand-written schemas; the `@ts-expect-error` lines make
+/// tsc fail if the generated types accept what the schemas do not.
+const DEVICE_TS: &str = r#"
+import { Peer } from 'node-jet';
+import { dev, type Alarm, type Level, type Config } from './device.js';
+
+const g = globalThis as Record<string, unknown>;
+if (g.CloseEvent === undefined) {
+  g.CloseEvent = class CloseEvent extends Event {};
+}
+const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+setTimeout(() => { out({ fatal: 'watchdog' }); process.exit(1); }, 30000).unref();
+
+const fault: Level = 'fault';
+const alarm: Alarm = { code: 7, level: fault, note: null };
+// @ts-expect-error: not one of the `oneOf` constants
+const wrong: Level = 'warn';
+// @ts-expect-error: `code` and `level` are required
+const partial: Alarm = { code: 1 };
+const config: Config = { name: 'north', limit: null, labels: { site: 'a' } };
+void [alarm, wrong, partial];
+
+const [ip, port] = (process.argv[2] ?? '').split(':');
+const peer = new Peer({ ip, port: Number(port) });
+await peer.connect();
+const d = dev(peer);
+// @ts-expect-error: read-only states have no setter
+void d.setAlarms;
+out({ alarms: await d.getAlarms() });
+await d.setConfig(config);
+out({ config: await d.getConfig() });
+out({ reset: await d.reset(true) });
+out({ resetWhy: await d.reset(false, 'test') });
+await peer.close();
+process.exit(0);
+"#;
+
+/// Schemas written by hand (no schemars): `$defs` and `$ref`, a `oneOf` enum, nullable,
+/// optional and map members, a read-only state, a method with an optional argument.
+#[tokio::test]
+async fn typescript_from_hand_written_schemas_type_checks_and_runs() {
+    ensure_node_modules().await;
+    let bus = Bus::start().await;
+    let peer = bus.peer().await;
+    let alarms_schema = json!({
+        "$defs": {
+            "Alarm": {
+                "type": "object",
+                "description": "An alarm.",
+                "properties": {
+                    "code": {"type": "integer"},
+                    "level": {"$ref": "#/$defs/Level"},
+                    "note": {"type": ["string", "null"]}
+                },
+                "required": ["code", "level"]
+            },
+            "Level": {"oneOf": [{"const": "info"}, {"const": "fault", "description": "Act now."}]}
+        },
+        "type": "array",
+        "items": {"$ref": "#/$defs/Alarm"},
+        "readOnly": true
+    });
+    let config_schema = json!({
+        "title": "Config",
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "limit": {"type": "number", "nullable": true},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}}
+        },
+        "required": ["name"]
+    });
+    let reset_schema = json!({
+        "description": "Reset the device.",
+        "params": {
+            "type": "object",
+            "properties": {"force": {"type": "boolean"}, "reason": {"type": ["string", "null"]}},
+            "required": ["force"]
+        },
+        "result": {"type": "integer"}
+    });
+    let alarms = peer
+        .add_state(
+            "dev/alarms",
+            json!([{"code": 3, "level": "info", "note": null}]),
+        )
+        .schema(alarms_schema);
+    let _alarms = timeout(STEP, alarms).await.unwrap().unwrap();
+    let config = peer
+        .add_state("dev/config", json!({"name": "x"}))
+        .schema(config_schema)
+        .on_set(|_| Ok(SetReply::accept()));
+    let _config = timeout(STEP, config).await.unwrap().unwrap();
+    // Answers with how many arguments came, by name.
+    let reset = peer
+        .add_method("dev/reset", |args| {
+            Ok(json!(args.as_object().map_or(0, |a| a.len())))
+        })
+        .schema(reset_schema);
+    let _reset = timeout(STEP, reset).await.unwrap().unwrap();
+
+    let dir = scratch("device");
+    let ts = dir.join("device.ts");
+    jet(
+        &bus.tcp,
+        &[
+            "codegen",
+            "--lang",
+            "typescript",
+            "--starts-with",
+            "dev/",
+            "--out",
+            ts.to_str().unwrap(),
+        ],
+    )
+    .await
+    .assert_ok();
+    let addr = bus.tcp.trim_start_matches("tcp://");
+    let lines = compile_and_run(&dir, "device.ts", DEVICE_TS, addr).await;
+    assert_eq!(
+        lines,
+        [
+            json!({"alarms": [{"code": 3, "level": "info", "note": null}]}),
+            json!({"config": {"name": "north", "limit": null, "labels": {"site": "a"}}}),
+            json!({"reset": 1}),
+            json!({"resetWhy": 2}),
         ]
     );
     let _ = std::fs::remove_dir_all(&dir);
