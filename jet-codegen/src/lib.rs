@@ -3,8 +3,8 @@
 //!
 //! The input is the schema list jetd's `schema` method answers (`[{"path","schema"}]`, or
 //! the JSON lines `jet schema --json` prints); the output is source text. The schema format
-//! and the naming rules are the contract in docs/SCHEMAS.md: [`model`] groups elements
-//! into node types, [`names`] turns paths and titles into identifiers, and each language
+//! and the naming rules are the contract in docs/SCHEMAS.md: `model` groups elements
+//! into node types, `names` turns paths and titles into identifiers, and each language
 //! module writes one file.
 //!
 //! Languages: TypeScript ([`typescript`]), a module over the node-jet 3 peer API. Rust
@@ -41,11 +41,8 @@ pub enum CodegenError {
 pub fn parse_schema_list(text: &str) -> Result<Vec<Element>, CodegenError> {
     let trimmed = text.trim_start();
     let items: Vec<Value> = if trimmed.starts_with('[') {
-        match serde_json::from_str(trimmed) {
-            Ok(Value::Array(items)) => items,
-            Ok(_) => unreachable!("a JSON text starting with `[` is an array"),
-            Err(e) => return Err(CodegenError::Input(format!("not a JSON array: {e}"))),
-        }
+        serde_json::from_str(trimmed)
+            .map_err(|e| CodegenError::Input(format!("not a JSON array: {e}")))?
     } else {
         text.lines()
             .enumerate()

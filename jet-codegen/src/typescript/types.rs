@@ -247,19 +247,23 @@ impl Types {
 
     /// `export interface ..` for objects with properties, else `export type .. = ..;`.
     fn declaration(&self, name: &str, schema: &Value, doc: &Doc) -> String {
-        let is_plain_object = schema.get("properties").is_some_and(Value::is_object)
-            && ["oneOf", "anyOf", "allOf", "enum", "const", "$ref"]
-                .iter()
-                .all(|k| schema.get(k).is_none())
-            && !schema
-                .get("additionalProperties")
-                .is_some_and(Value::is_object)
-            && matches!(schema.get("type"), None | Some(Value::String(_)))
+        // An interface needs named members and nothing an interface cannot say.
+        let combined = ["oneOf", "anyOf", "allOf", "enum", "const", "$ref"]
+            .iter()
+            .any(|k| schema.get(k).is_some());
+        let object_type = matches!(schema.get("type"), None | Some(Value::String(_)))
             && schema
                 .get("type")
                 .and_then(Value::as_str)
                 .unwrap_or("object")
                 == "object";
+        let typed_extras = schema
+            .get("additionalProperties")
+            .is_some_and(Value::is_object);
+        let is_plain_object = schema.get("properties").is_some_and(Value::is_object)
+            && object_type
+            && !combined
+            && !typed_extras;
         if is_plain_object {
             format!("export interface {name} {}\n", self.object(schema, doc, ""))
         } else {

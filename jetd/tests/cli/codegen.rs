@@ -75,15 +75,24 @@ fn interop3() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/interop3")
 }
 
-/// `npm ci` in tests/interop3 unless node-jet and typescript are there already.
+/// The `version` in the `package.json` at `path`, if it can be read.
+fn version_at(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let json: Value = serde_json::from_str(&text).ok()?;
+    json["version"].as_str().map(str::to_owned)
+}
+
+/// `npm ci` in tests/interop3 unless node-jet and the pinned typescript are installed (an
+/// older install may lack typescript or have another version of it).
 async fn ensure_node_modules() {
     let dir = interop3();
-    let installed = ["node-jet", "typescript"].iter().all(|p| {
-        dir.join("node_modules")
-            .join(p)
-            .join("package.json")
-            .is_file()
-    });
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("package.json")).unwrap()).unwrap();
+    let pinned = manifest["devDependencies"]["typescript"].as_str();
+    let modules = dir.join("node_modules");
+    let installed = modules.join("node-jet/package.json").is_file()
+        && pinned.is_some()
+        && version_at(&modules.join("typescript/package.json")).as_deref() == pinned;
     if installed {
         return;
     }
