@@ -49,7 +49,11 @@ pub(crate) struct MethodIr {
     pub(crate) doc: String,
     pub(crate) receiver: Receiver,
     pub(crate) is_async: bool,
+    /// The wire arguments, in order (the context is not one of them).
     pub(crate) args: Vec<ArgIr>,
+    /// `ctx: &jet_runtime::Context<Self>`: its position among all the fn's arguments
+    /// after `self` (the wire arguments are passed around it).
+    pub(crate) context: Option<usize>,
     pub(crate) output: Output,
     pub(crate) access: Option<AccessLists>,
 }

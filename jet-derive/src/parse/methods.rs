@@ -3,6 +3,7 @@
 use syn::ext::IdentExt as _;
 use syn::{FnArg, ImplItem, ItemImpl, Pat, ReturnType, Type, Visibility};
 
+use super::context;
 use crate::attr::{self, AttrValue, Errors};
 use crate::ir::{ArgIr, MethodIr, MethodsIr, Output, Receiver};
 
@@ -141,8 +142,26 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
             }
         };
         let mut args = Vec::new();
-        for input in sig.inputs.iter().skip(1) {
+        let mut context = None;
+        for (position, input) in sig.inputs.iter().skip(1).enumerate() {
             let FnArg::Typed(pt) = input else { continue };
+            match context::recognise(&pt.ty, &item.self_ty) {
+                context::Arg::Context => {
+                    if context.is_some() {
+                        errors.at(
+                            &pt.ty,
+                            "a method takes at most one `Context`: remove this one",
+                        );
+                    }
+                    context = Some(position);
+                    continue;
+                }
+                context::Arg::Misused(message) => {
+                    errors.at(&pt.ty, message);
+                    continue;
+                }
+                context::Arg::Wire => {}
+            }
             let ident = match &*pt.pat {
                 Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
                 other => {
@@ -208,6 +227,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
             receiver,
             is_async: sig.asyncness.is_some(),
             args,
+            context,
             output: output(&sig.output),
             access,
         });

@@ -1,6 +1,7 @@
 //! syn -> IR: read the user's item, check every rule, and report each violation at the
 //! token that causes it, saying what to write instead.
 
+mod context;
 mod methods;
 mod node;
 

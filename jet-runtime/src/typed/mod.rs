@@ -80,6 +80,7 @@
 
 mod args;
 mod client;
+mod context;
 mod error;
 mod finite;
 mod handle;
@@ -88,6 +89,7 @@ mod schema;
 mod serve;
 
 pub use client::{NodeClient, Watch};
+pub use context::Context;
 pub use error::{IntoErrorObject, TypedError};
 pub use handle::Handle;
 pub use node::{Methods, Node};

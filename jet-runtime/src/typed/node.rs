@@ -15,6 +15,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::short_type_name;
+use super::context::Context;
 use super::error::SetError;
 use super::finite::to_json;
 use super::schema::{self, Schemas};
@@ -177,10 +178,12 @@ impl<T: 'static> StateInfo<T> {
     }
 }
 
-/// A `&self` method with its arguments bound.
-pub type SharedBody<T> = Box<dyn for<'a> FnOnce(&'a T) -> BoxFuture<'a, CallResult> + Send>;
-/// A `&mut self` method with its arguments bound.
-pub type ExclusiveBody<T> = Box<dyn for<'a> FnOnce(&'a mut T) -> BoxFuture<'a, CallResult> + Send>;
+/// A `&self` method with its arguments bound, run on the value and the call's context.
+pub type SharedBody<T> =
+    Box<dyn for<'a> FnOnce(&'a T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send>;
+/// A `&mut self` method with its arguments bound, run on the value and the call's context.
+pub type ExclusiveBody<T> =
+    Box<dyn for<'a> FnOnce(&'a mut T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send>;
 
 /// What a method does once its arguments are decoded: a closure over the decoded values
 /// that runs the Rust fn on the served value, under the lock its receiver asks for. The
@@ -197,7 +200,7 @@ impl<T: 'static> Body<T> {
     /// The body of a `&self` method.
     pub fn shared<F>(f: F) -> Self
     where
-        F: for<'a> FnOnce(&'a T) -> BoxFuture<'a, CallResult> + Send + 'static,
+        F: for<'a> FnOnce(&'a T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send + 'static,
     {
         Body::Shared(Box::new(f))
     }
@@ -205,16 +208,31 @@ impl<T: 'static> Body<T> {
     /// The body of a `&mut self` method.
     pub fn exclusive<F>(f: F) -> Self
     where
-        F: for<'a> FnOnce(&'a mut T) -> BoxFuture<'a, CallResult> + Send + 'static,
+        F: for<'a> FnOnce(&'a mut T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send + 'static,
     {
         Body::Exclusive(Box::new(f))
     }
 
-    /// The same body run on the field of an outer value that `project` reaches.
-    fn nest<O: 'static>(self, project: fn(&O) -> &T, project_mut: fn(&mut O) -> &mut T) -> Body<O> {
+    /// The same body run on the field of an outer value that `project` reaches (at
+    /// `prefix`), with the context projected the same way.
+    fn nest<O: Send + Sync + 'static>(
+        self,
+        prefix: Arc<str>,
+        project: fn(&O) -> &T,
+        project_mut: fn(&mut O) -> &mut T,
+    ) -> Body<O>
+    where
+        T: Send + Sync,
+    {
         match self {
-            Body::Shared(f) => Body::Shared(Box::new(move |o: &O| f(project(o)))),
-            Body::Exclusive(f) => Body::Exclusive(Box::new(move |o: &mut O| f(project_mut(o)))),
+            Body::Shared(f) => Body::Shared(Box::new(move |o: &O, ctx: &Context<O>| {
+                let inner = ctx.project(&prefix, project, project_mut);
+                Box::pin(async move { f(project(o), &inner).await })
+            })),
+            Body::Exclusive(f) => Body::Exclusive(Box::new(move |o: &mut O, ctx: &Context<O>| {
+                let inner = ctx.project(&prefix, project, project_mut);
+                Box::pin(async move { f(project_mut(o), &inner).await })
+            })),
         }
     }
 }
@@ -253,13 +271,16 @@ impl<T: 'static> MethodInfo<T> {
     /// field, under the outer value's lock. The `node` field's `access` applies unless the
     /// method has its own, with its `setGroups` as `callGroups` (who may change the node
     /// may call it).
-    pub fn nest<O: 'static>(
+    pub fn nest<O: Send + Sync + 'static>(
         self,
         prefix: &str,
         project: fn(&O) -> &T,
         project_mut: fn(&mut O) -> &mut T,
         access: Option<Value>,
-    ) -> MethodInfo<O> {
+    ) -> MethodInfo<O>
+    where
+        T: Send + Sync,
+    {
         let decode = self.decode;
         let outer_access = access.map(|mut a| {
             if let Some(obj) = a.as_object_mut() {
@@ -269,13 +290,14 @@ impl<T: 'static> MethodInfo<T> {
             }
             a
         });
+        let prefix_arc: Arc<str> = prefix.into();
         MethodInfo {
             path: format!("{prefix}/{}", self.path),
             doc: self.doc,
             access: self.access.or(outer_access),
             schema: self.schema,
             decode: Arc::new(move |path: &str, args: Value| {
-                decode(path, args).map(|body| body.nest(project, project_mut))
+                decode(path, args).map(|body| body.nest(prefix_arc.clone(), project, project_mut))
             }),
         }
     }

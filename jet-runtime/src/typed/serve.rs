@@ -10,6 +10,7 @@ use futures_util::FutureExt;
 use serde_json::Value;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::context::Context;
 use super::handle::Handle;
 use super::node::{Body, StateInfo};
 use super::schema::join;
@@ -150,6 +151,8 @@ impl Peer {
 pub(crate) struct Instance<T> {
     value: RwLock<T>,
     peer: Peer,
+    /// Where the value is served (for the handles in method contexts).
+    mount: Arc<str>,
     /// Each state with its full path.
     states: Vec<(StateInfo<T>, String)>,
     published: Mutex<Vec<Value>>,
@@ -177,6 +180,7 @@ impl<T: Node> Instance<T> {
         Ok(Instance {
             value: RwLock::new(value),
             peer,
+            mount: mount.into(),
             states: with_paths,
             published: Mutex::new(published),
             publishing: tokio::sync::Mutex::new(()),
@@ -265,28 +269,44 @@ impl<T: Node> Instance<T> {
         }
     }
 
-    /// Run a method's body under the lock its receiver asks for. A `&mut self` method
-    /// publishes what it changed before it answers; if that fails, the caller learns it
-    /// (`-32603`) instead of the bus silently keeping the old values. A panic in the
+    /// Run a method's body under the lock its receiver asks for, with a fresh
+    /// [`Context`]. A `&mut self` method, and a `&self` method that called
+    /// [`Context::changed`], publish what changed before the answer goes out; if that
+    /// fails, the caller learns it (`-32603`) instead of the bus silently keeping the old
+    /// values. A `&self` method publishes under the read lock it already holds (publishes
+    /// are serialised by `publishing`, and writers cannot run meanwhile). A panic in the
     /// method is answered at once with `-32603` and the service keeps running; what a
     /// `&mut self` method changed before it panicked stays in the value and is published
     /// like any other change (the lock does not poison).
-    pub(crate) async fn run(&self, path: &str, body: Body<T>) -> CallResult {
+    pub(crate) async fn run(self: &Arc<Self>, path: &str, body: Body<T>) -> CallResult {
+        let ctx = Context::new(
+            Handle::root(Arc::downgrade(self), self.mount.clone()),
+            self.peer.clone(),
+        );
         match body {
             Body::Shared(f) => {
                 let guard = self.read().await;
-                unwind_to_error(path, f(&guard)).await
+                let answer = unwind_to_error(path, f(&guard, &ctx)).await;
+                if !ctx.was_changed() {
+                    return answer;
+                }
+                self.published_answer(path, answer, &guard).await
             }
             Body::Exclusive(f) => {
                 let mut guard = self.write().await;
-                let answer = unwind_to_error(path, f(&mut guard)).await;
-                match self.publish(&*guard).await {
-                    Ok(()) => answer,
-                    Err(e) => Err(internal_error(format!(
-                        "`{path}` ran, but publishing its changes failed: {e}"
-                    ))),
-                }
+                let answer = unwind_to_error(path, f(&mut guard, &ctx)).await;
+                self.published_answer(path, answer, &guard).await
             }
+        }
+    }
+
+    /// Publish after a method ran: its answer, or `-32603` if publishing failed.
+    async fn published_answer(&self, path: &str, answer: CallResult, value: &T) -> CallResult {
+        match self.publish(value).await {
+            Ok(()) => answer,
+            Err(e) => Err(internal_error(format!(
+                "`{path}` ran, but publishing its changes failed: {e}"
+            ))),
         }
     }
 
