@@ -32,6 +32,8 @@ pub(crate) enum FieldRole {
     },
     /// `#[jet(node)]`: the field's own states, one level deeper.
     Node { read_only: bool },
+    /// `#[jet(event)]`: a `jet_runtime::Event<T>`, a fetch-only state per event stream.
+    Event,
 }
 
 /// A `#[jet_runtime::methods]` impl block.

@@ -20,4 +20,4 @@ pub use tokio::sync::RwLock;
 pub use crate::peer::{CallResult, Peer};
 pub use crate::protocol::ErrorObject;
 pub use crate::typed::support::*;
-pub use crate::typed::{Context, Methods, Node, NodeClient, TypedError, Watch};
+pub use crate::typed::{Context, Event, Events, Methods, Node, NodeClient, TypedError, Watch};

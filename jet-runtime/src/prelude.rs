@@ -7,7 +7,9 @@
 pub use crate::methods;
 pub use crate::peer::{Peer, PeerError};
 pub use crate::protocol::ErrorObject;
-pub use crate::typed::{Context, IntoErrorObject, Node, NodeClient, Served, TypedError, Watch};
+pub use crate::typed::{
+    Context, Event, Events, IntoErrorObject, Node, NodeClient, Served, TypedError, Watch,
+};
 pub use jet_derive::Node;
 pub use schemars::JsonSchema;
 pub use serde::{Deserialize, Serialize};

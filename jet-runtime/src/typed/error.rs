@@ -44,6 +44,10 @@ pub enum TypedError {
     /// method calls (the daemon's `pathNotExists`).
     #[error("nothing is served at `{0}`")]
     NotFound(String),
+    /// An [`Event`](super::Event) was emitted while the value it belongs to is not served
+    /// (before `serve`, or after its `Served` was dropped, removed or taken apart).
+    #[error("the event cannot be sent: the value it belongs to is not served")]
+    NotServed,
 }
 
 /// How a remote `set` of a state was refused, before the path is known.

@@ -82,6 +82,7 @@ mod args;
 mod client;
 mod context;
 mod error;
+mod event;
 mod finite;
 mod handle;
 mod node;
@@ -91,6 +92,7 @@ mod serve;
 pub use client::{NodeClient, Watch};
 pub use context::Context;
 pub use error::{IntoErrorObject, TypedError};
+pub use event::{Event, Events};
 pub use handle::Handle;
 pub use node::{Methods, Node};
 pub use schema::{ElementKind, ElementSchema, Schemas};
@@ -103,6 +105,7 @@ pub(crate) mod support {
     pub use super::args::{short_type_name, ArgsIn, ArgsOut};
     pub use super::client::ClientCore;
     pub use super::error::{call_ok, call_result, validation, ResultLike};
+    pub use super::event::EventField;
     pub use super::node::{
         Body, ExclusiveBody, MethodInfo, MethodsOf, NoMethods, SharedBody, StateInfo, Validator,
         ViaMethods,

@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::args::short_type_name;
 use super::context::Context;
 use super::error::SetError;
+use super::event::{Event, Sink};
 use super::finite::to_json;
 use super::schema::{self, Schemas};
 use super::NodeClient;
@@ -61,6 +62,8 @@ pub type Validator<F> = fn(&F) -> Result<(), String>;
 
 type Getter<T> = Arc<dyn Fn(&T) -> Result<Value, serde_json::Error> + Send + Sync>;
 type Setter<T> = Arc<dyn Fn(&mut T, Value) -> Result<Value, SetError> + Send + Sync>;
+/// Points an event field at where serving put its state; returns the initial value.
+type Binder<T> = Arc<dyn Fn(&T, Sink) -> Value + Send + Sync>;
 
 /// One state of a node: its relative path, schema, and how to read and write it.
 pub struct StateInfo<T> {
@@ -71,6 +74,8 @@ pub struct StateInfo<T> {
     pub(crate) get: Getter<T>,
     /// `None`: read-only, added fetch-only.
     pub(crate) set: Option<Setter<T>>,
+    /// `Some` for an `#[jet(event)]` field: sent by `Event::emit`, never diffed.
+    pub(crate) event: Option<Binder<T>>,
 }
 
 impl<T: 'static> StateInfo<T> {
@@ -86,6 +91,24 @@ impl<T: 'static> StateInfo<T> {
             schema: schema::state_schema::<F>,
             get: Arc::new(move |t| to_json(get(t))),
             set: None,
+            event: None,
+        }
+    }
+
+    /// The fetch-only state of an `#[jet(event)]` field: its value is the last event
+    /// (see [`Event`]), sent by `emit`, not by publishing.
+    pub fn event<E>(path: &str, get: fn(&T) -> &Event<E>) -> Self
+    where
+        E: Serialize + JsonSchema + 'static,
+    {
+        StateInfo {
+            path: path.to_owned(),
+            doc: "",
+            access: None,
+            schema: schema::event_schema::<E>,
+            get: Arc::new(move |t| Ok(serde_json::json!({"seq": get(t).count(), "event": null}))),
+            set: None,
+            event: Some(Arc::new(move |t: &T, sink| get(t).bind(sink))),
         }
     }
 
@@ -147,6 +170,9 @@ impl<T: 'static> StateInfo<T> {
             }
             _ => None,
         };
+        let event = self
+            .event
+            .map(|bind| Arc::new(move |o: &O, sink: Sink| bind(project(o), sink)) as Binder<O>);
         StateInfo {
             path: format!("{prefix}/{}", self.path),
             doc: self.doc,
@@ -154,6 +180,7 @@ impl<T: 'static> StateInfo<T> {
             schema: self.schema,
             get: Arc::new(move |o: &O| get(project(o))),
             set,
+            event,
         }
     }
 
@@ -170,6 +197,11 @@ impl<T: 'static> StateInfo<T> {
     /// Whether the state is added fetch-only.
     pub fn is_read_only(&self) -> bool {
         self.set.is_none()
+    }
+
+    /// Whether the state is an `#[jet(event)]` stream.
+    pub fn is_event(&self) -> bool {
+        self.event.is_some()
     }
 
     /// The JSON Schema of the value, with the doc comment as `description`.

@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::context::Context;
+use super::event::Sink;
 use super::handle::Handle;
 use super::node::{Body, StateInfo};
 use super::schema::join;
@@ -158,6 +159,9 @@ pub(crate) struct Instance<T> {
     published: Mutex<Vec<Value>>,
     /// Held for a whole publish (see [`Instance::publish`]).
     publishing: tokio::sync::Mutex<()>,
+    /// Never read: event fields hold it weakly and send only while it lives, so they stop
+    /// when the instance goes away.
+    _alive: Arc<()>,
 }
 
 impl<T: Node> Instance<T> {
@@ -167,14 +171,26 @@ impl<T: Node> Instance<T> {
         states: Vec<StateInfo<T>>,
         value: T,
     ) -> Result<Self, TypedError> {
+        let alive = Arc::new(());
         let mut published = Vec::with_capacity(states.len());
         let mut with_paths = Vec::with_capacity(states.len());
         for info in states {
             let full = join(mount, &info.path);
-            published.push((info.get)(&value).map_err(|e| TypedError::Encode {
-                path: full.clone(),
-                message: e.to_string(),
-            })?);
+            let initial = match &info.event {
+                Some(bind) => bind(
+                    &value,
+                    Sink {
+                        peer: peer.clone(),
+                        path: full.as_str().into(),
+                        alive: Arc::downgrade(&alive),
+                    },
+                ),
+                None => (info.get)(&value).map_err(|e| TypedError::Encode {
+                    path: full.clone(),
+                    message: e.to_string(),
+                })?,
+            };
+            published.push(initial);
             with_paths.push((info, full));
         }
         Ok(Instance {
@@ -184,6 +200,7 @@ impl<T: Node> Instance<T> {
             states: with_paths,
             published: Mutex::new(published),
             publishing: tokio::sync::Mutex::new(()),
+            _alive: alive,
         })
     }
 
@@ -224,6 +241,10 @@ impl<T: Node> Instance<T> {
             for (index, ((info, full), last)) in
                 self.states.iter().zip(published.iter()).enumerate()
             {
+                if info.event.is_some() {
+                    // Sent by `Event::emit` when emitted; diffing would resend one.
+                    continue;
+                }
                 let now = (info.get)(value).map_err(|e| TypedError::Encode {
                     path: full.clone(),
                     message: e.to_string(),

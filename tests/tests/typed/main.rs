@@ -7,6 +7,7 @@
 
 mod boiler;
 mod context;
+mod events;
 mod features;
 mod lifecycle;
 mod nodes;
