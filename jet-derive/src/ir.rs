@@ -42,6 +42,20 @@ pub(crate) struct MethodsIr {
     /// `<Name>Client`, next to `<Name>`.
     pub(crate) client: Path,
     pub(crate) methods: Vec<MethodIr>,
+    /// The `#[jet(state)]` getters: computed read-only states.
+    pub(crate) getters: Vec<GetterIr>,
+}
+
+/// `#[jet(state)] pub fn name(&self) -> T`: a read-only state whose value is what the fn
+/// returns.
+pub(crate) struct GetterIr {
+    pub(crate) ident: Ident,
+    /// The path segment under the node (the fn name, or `rename`).
+    pub(crate) name: String,
+    pub(crate) doc: String,
+    pub(crate) ty: Type,
+    /// Only `fetch` groups: the state is fetch-only.
+    pub(crate) access: Option<AccessLists>,
 }
 
 pub(crate) struct MethodIr {

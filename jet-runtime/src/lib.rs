@@ -129,4 +129,4 @@ pub mod __private;
 #[cfg(feature = "typed")]
 pub use jet_derive::{methods, Node};
 #[cfg(feature = "typed")]
-pub use typed::{Context, Event, Node};
+pub use typed::{Context, Event, Events, Node};

@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
-use super::access_value;
+use super::{access_value, getter};
 use crate::ir::{MethodIr, MethodsIr, Output, Receiver};
 
 pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
@@ -15,6 +15,8 @@ pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
     let client = &ir.client;
     let infos = ir.methods.iter().map(info);
     let client_fns = ir.methods.iter().map(client_fn);
+    let states = getter::describe(&ir.getters);
+    let getter_fns = ir.getters.iter().map(getter::client_fns);
     quote! {
         impl ::jet_runtime::typed::Methods for #self_ty {
             fn describe_methods() -> #p::Vec<#p::MethodInfo<Self>> {
@@ -22,10 +24,13 @@ pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
                 #(__jet_methods.push(#infos);)*
                 __jet_methods
             }
+
+            #states
         }
 
         impl #client {
             #(#client_fns)*
+            #(#getter_fns)*
         }
     }
 }

@@ -24,8 +24,12 @@ pub(crate) fn node(ir: &NodeIr) -> TokenStream {
             type Client = #client;
 
             fn states() -> #p::Vec<#p::StateInfo<Self>> {
+                use #p::{NoMethods as _, ViaMethods as _};
                 let mut __jet_states = #p::Vec::new();
                 #(#states)*
+                for __jet_s in (&&#p::MethodsOf::<Self>::new()).jet_computed() {
+                    __jet_states.push(__jet_s);
+                }
                 __jet_states
             }
 

@@ -3,13 +3,14 @@
 use syn::ext::IdentExt as _;
 use syn::{FnArg, ImplItem, ItemImpl, Pat, ReturnType, Type, Visibility};
 
-use super::context;
+use super::{context, getter};
 use crate::attr::{self, AttrValue, Errors};
-use crate::ir::{ArgIr, MethodIr, MethodsIr, Output, Receiver};
+use crate::ir::{ArgIr, GetterIr, MethodIr, MethodsIr, Output, Receiver};
 
 const METHOD_KEYS: &[attr::KeySpec] = &[
     attr::string("rename"),
     attr::flag("skip"),
+    attr::flag("state"),
     attr::access("call"),
 ];
 
@@ -64,6 +65,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
     };
 
     let mut methods: Vec<MethodIr> = Vec::new();
+    let mut getters: Vec<GetterIr> = Vec::new();
     for impl_item in &item.items {
         let ImplItem::Fn(f) = impl_item else { continue };
         let keys = attr::parse(&f.attrs, METHOD_KEYS, "a method", &mut errors);
@@ -81,6 +83,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
         let mut name_span = f.sig.ident.span();
         let mut renamed = false;
         let mut skip = false;
+        let mut state = false;
         let mut access = None;
         for key in keys {
             match (key.name.to_string().as_str(), key.value) {
@@ -90,11 +93,27 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
                     renamed = true;
                 }
                 ("skip", _) => skip = true,
+                ("state", _) => state = true,
                 ("access", AttrValue::Access(lists)) => access = Some(lists),
                 _ => {}
             }
         }
         if skip {
+            continue;
+        }
+        if getters.iter().any(|g| g.name == name)
+            || (state && methods.iter().any(|m| m.name == name))
+        {
+            errors.at_span(
+                name_span,
+                format!(
+                    "a state getter and another method or state would be served at `{name}`: \
+                     give one of them another name with #[jet(rename = \"...\")]"
+                ),
+            );
+        }
+        if state {
+            getters.extend(getter::getter(f, name, access, &mut errors));
             continue;
         }
         let sig = &f.sig;
@@ -237,6 +256,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
         self_ty: (*item.self_ty).clone(),
         client: client.expect("no errors means the self type was a path"),
         methods,
+        getters,
     })
 }
 

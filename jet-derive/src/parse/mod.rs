@@ -2,6 +2,7 @@
 //! token that causes it, saying what to write instead.
 
 mod context;
+mod getter;
 mod methods;
 mod node;
 

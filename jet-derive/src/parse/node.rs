@@ -138,6 +138,18 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
                      remove it",
                 );
             }
+            if !is_event_type(&field.ty) {
+                let ty = &field.ty;
+                errors.at(
+                    ty,
+                    format!(
+                        "`event` needs a field of type `jet_runtime::Event<T>`, not `{}`: write \
+                         e.g. `alarms: jet_runtime::Event<Alarm>`, or remove `event` to serve it \
+                         as a state",
+                        quote::quote!(#ty).to_string().replace(' ', "")
+                    ),
+                );
+            }
             FieldRole::Event
         } else if is_node.is_some() {
             if let Some((v, _)) = &validate {
@@ -189,6 +201,20 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
         vis: input.vis.clone(),
         fields,
     })
+}
+
+/// Whether `ty` is written `Event<T>` (by any path): an `event` field's type, named as
+/// such so a wrong type gets one clear error here (the generated code checks, through the
+/// `EventField` trait, that it is `jet_runtime::Event`).
+fn is_event_type(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|last| {
+            last.ident == "Event"
+                && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a) if a.args.len() == 1)
+        }),
+        Type::Paren(p) => is_event_type(&p.elem),
+        _ => false,
+    }
 }
 
 /// If `ty` is obviously not a struct (a number, string, collection, tuple, reference...),

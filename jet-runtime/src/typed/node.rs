@@ -55,6 +55,12 @@ pub trait Methods: Node {
     /// The methods, with paths relative to where the value is served.
     #[doc(hidden)]
     fn describe_methods() -> Vec<MethodInfo<Self>>;
+
+    /// The computed states of its `#[jet(state)]` getters.
+    #[doc(hidden)]
+    fn describe_states() -> Vec<StateInfo<Self>> {
+        Vec::new()
+    }
 }
 
 /// A field's validator with its error turned into text (see `validation`).
@@ -76,6 +82,9 @@ pub struct StateInfo<T> {
     pub(crate) set: Option<Setter<T>>,
     /// `Some` for an `#[jet(event)]` field: sent by `Event::emit`, never diffed.
     pub(crate) event: Option<Binder<T>>,
+    /// Computed by a `#[jet(state)]` getter: may change with any other state, so a
+    /// remote set republishes it.
+    pub(crate) derived: bool,
 }
 
 impl<T: 'static> StateInfo<T> {
@@ -92,6 +101,25 @@ impl<T: 'static> StateInfo<T> {
             get: Arc::new(move |t| to_json(get(t))),
             set: None,
             event: None,
+            derived: false,
+        }
+    }
+
+    /// The read-only state of a `#[jet(state)] fn name(&self) -> F` getter: its value is
+    /// what the fn returns, recomputed by every publish (and after every remote set).
+    pub fn computed<F>(path: &str, compute: fn(&T) -> F) -> Self
+    where
+        F: Serialize + JsonSchema + 'static,
+    {
+        StateInfo {
+            path: path.to_owned(),
+            doc: "",
+            access: None,
+            schema: schema::state_schema::<F>,
+            get: Arc::new(move |t| to_json(&compute(t))),
+            set: None,
+            event: None,
+            derived: true,
         }
     }
 
@@ -109,6 +137,7 @@ impl<T: 'static> StateInfo<T> {
             get: Arc::new(move |t| Ok(serde_json::json!({"seq": get(t).count(), "event": null}))),
             set: None,
             event: Some(Arc::new(move |t: &T, sink| get(t).bind(sink))),
+            derived: false,
         }
     }
 
@@ -181,6 +210,7 @@ impl<T: 'static> StateInfo<T> {
             get: Arc::new(move |o: &O| get(project(o))),
             set,
             event,
+            derived: self.derived,
         }
     }
 
@@ -202,6 +232,11 @@ impl<T: 'static> StateInfo<T> {
     /// Whether the state is an `#[jet(event)]` stream.
     pub fn is_event(&self) -> bool {
         self.event.is_some()
+    }
+
+    /// Whether the state is computed by a `#[jet(state)]` getter.
+    pub fn is_computed(&self) -> bool {
+        self.derived
     }
 
     /// The JSON Schema of the value, with the doc comment as `description`.
@@ -381,26 +416,38 @@ impl<T> Default for MethodsOf<T> {
     }
 }
 
-/// Picked when `T: Methods`: its methods.
+/// Picked when `T: Methods`: its methods and computed states.
 pub trait ViaMethods<T> {
     /// The methods of `T`.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
+    /// The computed states of `T`.
+    fn jet_computed(&self) -> Vec<StateInfo<T>>;
 }
 
 impl<T: Methods> ViaMethods<T> for &MethodsOf<T> {
     fn jet_methods(&self) -> Vec<MethodInfo<T>> {
         T::describe_methods()
     }
+
+    fn jet_computed(&self) -> Vec<StateInfo<T>> {
+        T::describe_states()
+    }
 }
 
-/// The fallback: no methods.
+/// The fallback: no methods, no computed states.
 pub trait NoMethods<T> {
     /// An empty list.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
+    /// An empty list.
+    fn jet_computed(&self) -> Vec<StateInfo<T>>;
 }
 
 impl<T> NoMethods<T> for MethodsOf<T> {
     fn jet_methods(&self) -> Vec<MethodInfo<T>> {
+        Vec::new()
+    }
+
+    fn jet_computed(&self) -> Vec<StateInfo<T>> {
         Vec::new()
     }
 }

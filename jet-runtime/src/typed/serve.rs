@@ -159,6 +159,8 @@ pub(crate) struct Instance<T> {
     published: Mutex<Vec<Value>>,
     /// Held for a whole publish (see [`Instance::publish`]).
     publishing: tokio::sync::Mutex<()>,
+    /// Some state is computed by a getter: a remote set republishes.
+    has_computed: bool,
     /// Never read: event fields hold it weakly and send only while it lives, so they stop
     /// when the instance goes away.
     _alive: Arc<()>,
@@ -194,6 +196,7 @@ impl<T: Node> Instance<T> {
             with_paths.push((info, full));
         }
         Ok(Instance {
+            has_computed: with_paths.iter().any(|(info, _)| info.derived),
             value: RwLock::new(value),
             peer,
             mount: mount.into(),
@@ -350,6 +353,15 @@ impl<T: Node> Instance<T> {
                     published[index] = stored.clone();
                     unchanged
                 };
+                if !unchanged && self.has_computed {
+                    // Getters may derive from the state just set: publish them now (the
+                    // set state itself is published by the peer with the answer, so its
+                    // `change` follows theirs). Their failure must not fail the set,
+                    // which is stored: they are published by the next successful publish.
+                    if let Err(e) = self.publish(&value).await {
+                        tracing::warn!(path = %full, error = %e, "publishing computed states after a set failed");
+                    }
+                }
                 let reply = SetReply::adjusted(stored);
                 Ok(if unchanged {
                     reply.without_change()

@@ -9,6 +9,7 @@ mod boiler;
 mod context;
 mod events;
 mod features;
+mod getters;
 mod lifecycle;
 mod nodes;
 mod regressions;
