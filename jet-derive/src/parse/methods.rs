@@ -347,6 +347,30 @@ mod tests {
     }
 
     #[test]
+    fn contexts_are_left_out_of_the_wire_arguments_and_getters_become_states() {
+        let item: ItemImpl = parse_quote! {
+            impl Tank {
+                pub fn fill(&self, litres: f64, ctx: &jet_runtime::Context<Self>, note: String) {}
+                /// Gallons.
+                #[jet(state, rename = "gal")]
+                pub fn gallons(&self) -> f64 { todo!() }
+            }
+        };
+        let ir = methods(proc_macro2::TokenStream::new(), &item).unwrap();
+        let fill = &ir.methods[0];
+        let args: Vec<String> = fill.args.iter().map(|a| a.ident.to_string()).collect();
+        assert_eq!(args, ["litres", "note"]);
+        assert_eq!(fill.context, Some(1));
+        assert_eq!(ir.methods.len(), 1, "a getter is no method");
+        let gallons = &ir.getters[0];
+        assert_eq!(
+            (gallons.name.as_str(), gallons.doc.as_str()),
+            ("gal", "Gallons.")
+        );
+        assert_eq!(gallons.ident, "gallons");
+    }
+
+    #[test]
     fn result_aliases_are_results() {
         for ret in [
             quote::quote!(-> anyhow::Result<u8>),

@@ -138,7 +138,7 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
                      remove it",
                 );
             }
-            if !is_event_type(&field.ty) {
+            if is_node.is_none() && !is_event_type(&field.ty) {
                 let ty = &field.ty;
                 errors.at(
                     ty,
