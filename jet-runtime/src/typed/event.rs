@@ -26,10 +26,18 @@ use super::TypedError;
 use crate::peer::{EventKind, FetchEvent, FetchStream, Peer};
 
 /// A stream of events of type `T`, served as the fetch-only state of a field marked
-/// `#[jet(event)]`: `emit` sends one `change` per event (see the [module
-/// docs](self)). Clones are the same stream: keep one in a background task and emit from
-/// there, also while the value is served (`emit` takes `&self`, no lock of the served
-/// value).
+/// `#[jet(event)]`: `emit` sends one `change` per event. Clones are the same stream:
+/// keep one in a background task and emit from there, also while the value is served
+/// (`emit` takes `&self`, no lock of the served value).
+///
+/// The state's value is `{"seq": n, "event": <T>}`: `seq` counts the events of the field,
+/// so two equal events are still two `change`s; before the first event it is
+/// `{"seq": <n so far>, "event": null}`. Its schema says `"x-jet-event": true` and
+/// `"readOnly": true`. Any Jet peer can fetch it; the generated client's `<field>()`
+/// decodes it into [`Events<T>`]. Events are not part of the diff publish (see
+/// [Publishing](crate::typed#publishing)): an event emitted inside a method reaches
+/// fetchers before the state changes the method publishes when it returns. An `Event`
+/// belongs to one served value at a time (serving binds it; the last serve wins).
 ///
 /// ```no_run
 /// use jet_runtime::prelude::*;
