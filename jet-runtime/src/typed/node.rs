@@ -84,7 +84,7 @@ pub struct StateInfo<T> {
     pub(crate) event: Option<Binder<T>>,
     /// Computed by a `#[jet(state)]` getter: may change with any other state, so a
     /// remote set republishes it.
-    pub(crate) derived: bool,
+    pub(crate) computed: bool,
 }
 
 impl<T: 'static> StateInfo<T> {
@@ -101,7 +101,7 @@ impl<T: 'static> StateInfo<T> {
             get: Arc::new(move |t| to_json(get(t))),
             set: None,
             event: None,
-            derived: false,
+            computed: false,
         }
     }
 
@@ -119,7 +119,7 @@ impl<T: 'static> StateInfo<T> {
             get: Arc::new(move |t| to_json(&compute(t))),
             set: None,
             event: None,
-            derived: true,
+            computed: true,
         }
     }
 
@@ -137,7 +137,7 @@ impl<T: 'static> StateInfo<T> {
             get: Arc::new(move |t| Ok(serde_json::json!({"seq": get(t).count(), "event": null}))),
             set: None,
             event: Some(Arc::new(move |t: &T, sink| get(t).bind(sink))),
-            derived: false,
+            computed: false,
         }
     }
 
@@ -210,7 +210,7 @@ impl<T: 'static> StateInfo<T> {
             get: Arc::new(move |o: &O| get(project(o))),
             set,
             event,
-            derived: self.derived,
+            computed: self.computed,
         }
     }
 
@@ -236,7 +236,7 @@ impl<T: 'static> StateInfo<T> {
 
     /// Whether the state is computed by a `#[jet(state)]` getter.
     pub fn is_computed(&self) -> bool {
-        self.derived
+        self.computed
     }
 
     /// The JSON Schema of the value, with the doc comment as `description`.

@@ -146,9 +146,10 @@ impl Peer {
 }
 
 /// One served value: the lock the handlers take, and the last published value of each
-/// state, so only real changes are published. The published values are only touched while
-/// the write lock is held (sets, `&mut self` methods, updates), so they follow the order
-/// of the writes.
+/// state, so only real changes are published. The published values are only touched under
+/// a lock of the value: the write lock (sets, `&mut self` methods, updates) or a read lock
+/// with `publishing` held (`changed()` of a handle or a method's context), so they follow
+/// the order of the writes.
 pub(crate) struct Instance<T> {
     value: RwLock<T>,
     peer: Peer,
@@ -196,7 +197,7 @@ impl<T: Node> Instance<T> {
             with_paths.push((info, full));
         }
         Ok(Instance {
-            has_computed: with_paths.iter().any(|(info, _)| info.derived),
+            has_computed: with_paths.iter().any(|(info, _)| info.computed),
             value: RwLock::new(value),
             peer,
             mount: mount.into(),
