@@ -4,9 +4,11 @@
 //! missing `Serialize` or `JsonSchema` is reported on the field or argument.
 
 mod getter;
+mod jet_error;
 mod methods;
 mod node;
 
+pub(crate) use jet_error::jet_error;
 pub(crate) use methods::methods;
 pub(crate) use node::node;
 

@@ -11,6 +11,7 @@ const METHOD_KEYS: &[attr::KeySpec] = &[
     attr::string("rename"),
     attr::flag("skip"),
     attr::flag("state"),
+    attr::flag("result"),
     attr::access("call"),
 ];
 
@@ -85,6 +86,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
         let mut skip = false;
         let mut state = false;
         let mut access = None;
+        let mut result_key = None;
         for key in keys {
             match (key.name.to_string().as_str(), key.value) {
                 ("rename", AttrValue::Str(lit)) => {
@@ -94,6 +96,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
                 }
                 ("skip", _) => skip = true,
                 ("state", _) => state = true,
+                ("result", _) => result_key = Some(key.name),
                 ("access", AttrValue::Access(lists)) => access = Some(lists),
                 _ => {}
             }
@@ -247,7 +250,19 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
             is_async: sig.asyncness.is_some(),
             args,
             context,
-            output: output(&sig.output),
+            output: match (output(&sig.output), result_key) {
+                // A result alias under another name (`type Fallible<T> = Result<T, E>`).
+                (Output::Value(t), Some(_)) => Output::ResultAlias(t),
+                (Output::Unit, Some(key)) => {
+                    errors.at(
+                        &key,
+                        "#[jet(result)] marks a return type as a `Result` alias, but this fn \
+                         returns nothing",
+                    );
+                    Output::Unit
+                }
+                (output, _) => output,
+            },
             access,
         });
     }

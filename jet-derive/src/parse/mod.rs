@@ -3,8 +3,10 @@
 
 mod context;
 mod getter;
+mod jet_error;
 mod methods;
 mod node;
 
+pub(crate) use jet_error::jet_error;
 pub(crate) use methods::methods;
 pub(crate) use node::node;

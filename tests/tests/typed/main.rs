@@ -7,6 +7,7 @@
 
 mod boiler;
 mod context;
+mod errors;
 mod events;
 mod features;
 mod getters;
