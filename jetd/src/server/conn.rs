@@ -45,6 +45,14 @@ impl Transport {
             Transport::WebSocket => "ws",
         }
     }
+
+    /// The URL scheme of this listener's clients when jetd serves TLS.
+    pub(super) fn tls_scheme(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tls://",
+            Transport::WebSocket => "wss://",
+        }
+    }
 }
 
 /// Counts the connections being served, so that more than the limit are refused.

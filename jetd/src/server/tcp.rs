@@ -1,15 +1,14 @@
-//! The TCP transport: 4-byte big-endian length prefix + JSON (PROTOCOL.md A.1).
+//! The TCP transport: 4-byte big-endian length prefix + JSON (PROTOCOL.md A.1), plain or
+//! over TLS (`tls://`).
 
 use bytes::BytesMut;
 use futures_util::FutureExt;
 use jet_runtime::codec::FrameDecoder;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use std::sync::Arc;
-
 use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
-use super::shared::Shared;
+use super::socket::{Socket, TLS_HANDSHAKE_RECORD};
 use crate::outbox::Outbox;
 
 /// Read buffer allocated when data arrives (an idle connection holds none, see
@@ -22,28 +21,57 @@ const READ_MIN_FREE: usize = 512;
 const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
 
 /// Serve one accepted TCP connection until it ends.
-pub(super) async fn serve(stream: TcpStream, incoming: Incoming) {
-    let stream = Arc::new(stream);
-    let probe = |seen_end| super::probe::closed_probe(stream.clone(), seen_end);
+pub(super) async fn serve(socket: Socket, incoming: Incoming) {
+    let raw = socket.raw().clone();
+    let probe = |seen_end| super::probe::closed_probe(raw.clone(), seen_end);
     let ctx = ConnCtx::register(incoming, Transport::Tcp, probe);
-    let (rd, wr) = (Shared(stream.clone()), Shared(stream));
-    let reader = read_loop(rd, &ctx, FrameDecoder::new(ctx.config.max_message_size));
-    let writer = write_loop(wr, &ctx.outbox);
-    run_connection(&ctx, reader, writer).await;
+    let decoder = FrameDecoder::new(ctx.config.max_message_size);
+    match socket {
+        // Reader and writer share the socket itself: no lock between them.
+        Socket::Plain(shared) => {
+            let reader = read_loop(shared.clone(), Some(&raw), &ctx, decoder);
+            let writer = write_loop(shared, &ctx.outbox);
+            run_connection(&ctx, reader, writer).await;
+        }
+        // One TLS session: its halves take turns (both run in this task).
+        Socket::Tls(tls) => {
+            let (rd, wr) = tokio::io::split(tls);
+            let reader = read_loop(rd, None, &ctx, decoder);
+            let writer = write_loop(wr, &ctx.outbox);
+            run_connection(&ctx, reader, writer).await;
+        }
+    }
 }
 
-async fn read_loop(mut rd: Shared, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {
+/// Reads frames into the bus. `plain` is the socket when there is no TLS over it: then an
+/// HTTP client is answered, a TLS client recognised, and an idle connection's read buffer
+/// released while it waits (with TLS, data may wait decrypted inside the session while
+/// the socket is not readable, so waiting on the socket could miss it).
+async fn read_loop(
+    mut rd: impl AsyncRead + Unpin,
+    plain: Option<&TcpStream>,
+    ctx: &ConnCtx,
+    decoder: FrameDecoder,
+) -> ReadEnd {
     let mut buf = BytesMut::new();
     let mut first = true;
     loop {
         if first && buf.len() >= 4 {
             first = false;
             if is_http_request(&buf) {
+                let Some(socket) = plain else {
+                    return ReadEnd::WrongProtocol("an HTTP request on the TCP port (tls://); WebSocket clients must use the WebSocket port (--ws, wss://)");
+                };
                 // A browser or HTTP client on the TCP port: say where to go, then close.
                 // The answer is small and the socket's buffer empty: one non-blocking write.
-                let _ = rd.0.try_write(HTTP_ANSWER.as_bytes());
+                let _ = socket.try_write(HTTP_ANSWER.as_bytes());
                 return ReadEnd::WrongProtocol(
                     "an HTTP request on the TCP port; WebSocket clients must use the WebSocket port (--ws)",
+                );
+            }
+            if plain.is_some() && is_tls_hello(&buf) {
+                return ReadEnd::WrongProtocol(
+                    "a TLS handshake on the TCP port, which serves plain tcp:// (a tls:// client? serve TLS with --tls-cert and --tls-key)",
                 );
             }
         }
@@ -59,8 +87,8 @@ async fn read_loop(mut rd: Shared, ctx: &ConnCtx, decoder: FrameDecoder) -> Read
                 }
             }
         }
-        if buf.is_empty() {
-            match within_idle(ctx, wait_readable(&rd, &mut buf)).await {
+        if let (true, Some(socket)) = (buf.is_empty(), plain) {
+            match within_idle(ctx, wait_readable(socket, &mut buf)).await {
                 Err(end) | Ok(Err(end)) => return end,
                 Ok(Ok(())) => {}
             }
@@ -91,6 +119,12 @@ fn is_http_request(first: &[u8]) -> bool {
     METHODS.iter().any(|m| first.starts_with(*m))
 }
 
+/// Whether a connection's first bytes are a TLS handshake record (version 3.x), which as a
+/// length prefix would announce a frame of over 300 MiB.
+fn is_tls_hello(first: &[u8]) -> bool {
+    first.len() >= 2 && first[0] == TLS_HANDSHAKE_RECORD && first[1] == 3
+}
+
 /// Run a read step, bounded by `--idle-timeout` when there is one (`Err`: it passed).
 async fn within_idle<T>(
     ctx: &ConnCtx,
@@ -109,16 +143,16 @@ async fn within_idle<T>(
 /// buffer first: most connections of a busy daemon are idle fetchers, and a buffer each
 /// would be the largest part of what an idle connection costs. A connection that has data
 /// waiting keeps its buffer, so busy peers do not allocate per read.
-async fn wait_readable(rd: &Shared, buf: &mut BytesMut) -> std::io::Result<()> {
-    if let Some(ready) = rd.0.readable().now_or_never() {
+async fn wait_readable(socket: &TcpStream, buf: &mut BytesMut) -> std::io::Result<()> {
+    if let Some(ready) = socket.readable().now_or_never() {
         return ready;
     }
     *buf = BytesMut::new();
-    rd.0.readable().await
+    socket.readable().await
 }
 
-/// Write everything the outbox holds with one syscall per batch.
-pub(super) async fn write_loop(mut wr: Shared, outbox: &Outbox) -> WriteEnd {
+/// Write everything the outbox holds with one syscall per batch (plain), or one TLS flush.
+pub(super) async fn write_loop(mut wr: impl AsyncWrite + Unpin, outbox: &Outbox) -> WriteEnd {
     let mut buf = Vec::new();
     loop {
         if let Err(closed) = outbox.take(&mut buf).await {
@@ -126,6 +160,10 @@ pub(super) async fn write_loop(mut wr: Shared, outbox: &Outbox) -> WriteEnd {
             return WriteEnd::Closed(closed);
         }
         if let Err(e) = wr.write_all(&buf).await {
+            return WriteEnd::Io(e);
+        }
+        // TLS holds written records until flushed (a plain socket's flush does nothing).
+        if let Err(e) = wr.flush().await {
             return WriteEnd::Io(e);
         }
         buf.clear();
@@ -154,5 +192,12 @@ mod tests {
         assert!(is_http_request(b"POST /x"));
         assert!(!is_http_request(&[0, 0, 0, 20, b'{']));
         assert!(!is_http_request(b"GETX"));
+    }
+
+    #[test]
+    fn a_tls_client_hello_is_recognised() {
+        assert!(is_tls_hello(&[0x16, 0x03, 0x01, 0x02, 0x00]));
+        assert!(!is_tls_hello(&[0, 0, 0, 20, b'{']));
+        assert!(!is_tls_hello(&[0x16]));
     }
 }

@@ -1,12 +1,13 @@
 //! The WebSocket transport: one JSON text per message, any request path (`/n3`, `/jet3`
 //! and `/classic` fix the connection's dialect), subprotocol `jet` echoed when the client
-//! offers it (node-jet peers refuse a server that does not).
+//! offers it (node-jet peers refuse a server that does not). Plain (`ws://`) or over TLS
+//! (`wss://`).
 
 use std::time::Duration;
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
@@ -20,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
-use super::shared::Shared;
+use super::socket::{Socket, TLS_HANDSHAKE_RECORD};
 use crate::bus::Dialect;
 use crate::outbox::{frames, Outbox};
 
@@ -28,10 +29,40 @@ use crate::outbox::{frames, Outbox};
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serve one accepted connection: the upgrade handshake, then messages until it ends.
-pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
+pub(super) async fn serve(socket: Socket, incoming: Incoming) {
+    match socket {
+        Socket::Plain(shared) => {
+            let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+            let mut first = [0u8; 1];
+            let peeked = tokio::time::timeout_at(deadline, shared.0.peek(&mut first)).await;
+            if let Ok(Ok(1)) = peeked {
+                if let Some(what) = not_http(first[0]) {
+                    tracing::warn!(addr = %incoming.addr, kind = "ws", "closing connection: {what}");
+                    return;
+                }
+            }
+            let raw = shared.0.clone();
+            serve_upgraded(shared, raw, incoming, deadline).await;
+        }
+        // The decrypted bytes cannot be peeked at: a client that is not HTTP fails the
+        // upgrade handshake instead.
+        Socket::Tls(tls) => {
+            let raw = tls.get_ref().0 .0.clone();
+            let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+            serve_upgraded(tls, raw, incoming, deadline).await;
+        }
+    }
+}
+
+/// The upgrade handshake on `stream` (before `deadline`), then messages until the
+/// connection ends; `socket` is the kernel socket under it, for the closed-peer probe.
+async fn serve_upgraded<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    socket: Arc<tokio::net::TcpStream>,
+    incoming: Incoming,
+    deadline: tokio::time::Instant,
+) {
     let addr = incoming.addr;
-    let stream = Shared(Arc::new(stream));
-    let socket = stream.0.clone();
     let daemon = incoming.settings.config.clone();
     let config = WebSocketConfig::default()
         .max_message_size(Some(daemon.max_message_size))
@@ -44,14 +75,6 @@ pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
         *seen.lock().unwrap_or_else(|e| e.into_inner()) = dialect_of_path(request.uri().path());
         check_handshake(daemon.ws_allowed_origins.as_ref(), request, response)
     };
-    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
-    let mut first = [0u8; 1];
-    if let Ok(Ok(1)) = tokio::time::timeout_at(deadline, stream.0.peek(&mut first)).await {
-        if let Some(what) = not_http(first[0]) {
-            tracing::warn!(%addr, kind = "ws", "closing connection: {what}");
-            return;
-        }
-    }
     let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
     let ws = match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(ws)) => ws,
@@ -138,7 +161,7 @@ fn not_http(first: u8) -> Option<&'static str> {
         0 | b'{' | b'[' => Some(
             "Jet TCP framing (or bare JSON) on the WebSocket port; TCP peers must use the TCP port (--tcp)",
         ),
-        0x16 => Some("a TLS handshake on the WebSocket port, which serves plain ws://"),
+        TLS_HANDSHAKE_RECORD => Some("a TLS handshake on the WebSocket port, which serves plain ws:// (a wss:// client? serve TLS with --tls-cert and --tls-key)"),
         _ => Some("not an HTTP request on the WebSocket port"),
     }
 }
@@ -194,8 +217,8 @@ fn is_loopback(host: &str) -> bool {
 
 /// Reads messages into the bus. An oversized message sets `too_large`, so that the writer
 /// closes with status 1009 (message too big).
-async fn read_loop(
-    mut stream: SplitStream<WebSocketStream<Shared>>,
+async fn read_loop<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: SplitStream<WebSocketStream<S>>,
     ctx: &ConnCtx,
     too_large: &AtomicBool,
 ) -> ReadEnd {
@@ -219,8 +242,8 @@ async fn read_loop(
     ReadEnd::Eof
 }
 
-async fn write_loop(
-    mut sink: SplitSink<WebSocketStream<Shared>, Message>,
+async fn write_loop<S: AsyncRead + AsyncWrite + Unpin>(
+    mut sink: SplitSink<WebSocketStream<S>, Message>,
     outbox: &Outbox,
     ping_every: Option<Duration>,
     too_large: &AtomicBool,
