@@ -17,8 +17,9 @@ use crate::protocol::{codes, ErrorObject};
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum PeerError {
-    /// The address is neither `host:port` nor `ws://host:port/path`.
-    #[error("invalid daemon address `{0}`: expected `host:port` or `ws://host:port/path`")]
+    /// The address is none of `host:port`, `tls://host:port`, `ws://host:port/path` and
+    /// `wss://host:port/path`.
+    #[error("invalid daemon address `{0}`: expected `host:port`, `tls://host:port`, `ws://host:port/path` or `wss://host:port/path`")]
     InvalidAddress(String),
     /// The daemon could not be reached or the WebSocket handshake failed.
     #[error("cannot connect to {addr}: {reason}")]
@@ -36,6 +37,28 @@ pub enum PeerError {
         addr: String,
         /// The HTTP status of the daemon's answer.
         status: u16,
+    },
+    /// The daemon's TLS certificate is not trusted: signed by a CA the peer does not know
+    /// (`unknown_issuer`: give it with
+    /// [`PeerBuilder::tls_ca_file`](super::PeerBuilder::tls_ca_file)), expired, or not for
+    /// the host name connected to.
+    #[error("cannot connect to {addr}: the daemon's certificate is not trusted ({reason}){}", if *.unknown_issuer { "; give the CA that signed it (PeerBuilder::tls_ca_file)" } else { "" })]
+    Untrusted {
+        /// The address as given.
+        addr: String,
+        /// What rustls found wrong with the certificate.
+        reason: String,
+        /// No trusted CA signed it (a self-signed or private-CA deployment).
+        unknown_issuer: bool,
+    },
+    /// The CA file given with [`PeerBuilder::tls_ca_file`](super::PeerBuilder::tls_ca_file)
+    /// cannot be used.
+    #[error("the CA file {path}: {reason}")]
+    CaFile {
+        /// The file as given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
     },
     /// No element at this path (`pathNotExists`).
     #[error("no element at path `{0}`")]
@@ -288,7 +311,8 @@ impl PeerError {
     }
 
     /// Whether the failure is about the connection rather than the request: retrying after
-    /// a reconnect may succeed.
+    /// a reconnect may succeed. (Not an untrusted certificate: like refused credentials,
+    /// that needs the peer's settings changed.)
     pub fn is_connection_error(&self) -> bool {
         matches!(
             self,

@@ -89,7 +89,7 @@ pub(super) async fn accept_tls(
 
 /// What a plain HTTP client on a TLS port is told (`ws://` to a `wss://` port).
 const PLAIN_HTTP_ANSWER: &str = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\
-    Connection: close\r\nContent-Length: 60\r\n\r\n\
+    Connection: close\r\nContent-Length: 59\r\n\r\n\
     This jetd port serves TLS: connect with wss:// (or https).\n";
 
 #[cfg(test)]

@@ -50,9 +50,14 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "jet", version, max_term_width = 100, after_help = EXAMPLES)]
 pub(crate) struct Cli {
-    /// The daemon: tcp://HOST:PORT, HOST:PORT or ws://HOST:PORT/PATH.
+    /// The daemon: tcp://HOST:PORT, HOST:PORT or ws://HOST:PORT/PATH; over TLS
+    /// tls://HOST:PORT or wss://HOST:PORT/PATH.
     #[arg(long, global = true, help_heading = GLOBAL, env = "JET_DAEMON", default_value = DEFAULT_DAEMON)]
     pub daemon: String,
+    /// For tls:// and wss:// daemons: trust the certificates this CA (PEM file) signed,
+    /// or this self-signed certificate, instead of the system's roots.
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "FILE", env = "JET_CA")]
+    pub ca: Option<std::path::PathBuf>,
     /// Authenticate as this user (the password comes from --password-env).
     #[arg(long, global = true, help_heading = GLOBAL, requires = "password_env")]
     pub user: Option<String>,
