@@ -233,12 +233,23 @@ async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
         settings.max_message_size,
         Box::new(move |payload| dispatch::frame(&for_reader, payload)),
     );
-    let (conn, out) = match tokio::time::timeout_at(deadline, open).await {
+    let (mut conn, out) = match tokio::time::timeout_at(deadline, open).await {
         Ok(opened) => opened?,
         Err(_) => return Err(no_answer("no connection")),
     };
     shared.lock().out = Some(out);
-    let result = match tokio::time::timeout_at(deadline, handshake(shared)).await {
+    // A daemon that closes the connection instead of answering (e.g. a TLS port, to a
+    // plain client) is reported at once, not when the connect timeout expires.
+    let answered = async {
+        tokio::select! {
+            // An answer that came before the end wins (a refusal, then a close).
+            biased;
+            done = handshake(shared) => done,
+            end = conn.closed() => Err(end.unwrap_or(PeerError::ConnectionClosed)),
+        }
+    };
+    let answered = tokio::time::timeout_at(deadline, answered).await;
+    let result = match answered {
         Ok(Ok(())) => restore(shared).await,
         // The daemon's own answers (refused credentials, ...) stay what they are.
         Ok(Err(PeerError::Timeout { details: None })) | Err(_) => {
@@ -246,7 +257,13 @@ async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
         }
         Ok(Err(e)) if e.is_connection_error() => Err(PeerError::Connect {
             addr: settings.addr.to_string(),
-            reason: format!("the connection ended during the handshake ({e})"),
+            reason: match settings.addr.is_tls() {
+                true => format!("the connection ended during the handshake ({e})"),
+                false => format!(
+                    "the connection ended during the handshake ({e}); if the daemon serves \
+                     TLS there, connect with tls:// or wss://"
+                ),
+            },
         }),
         Ok(Err(e)) => Err(e),
     };

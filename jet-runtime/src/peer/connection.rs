@@ -221,6 +221,7 @@ async fn upgrade<S: AsyncRead + AsyncWrite + Send + Unpin + 'static>(
                 Some(status) => PeerError::WebSocketRefused {
                     addr: addr.to_owned(),
                     status,
+                    reason: http_body_line(&seen),
                 },
                 None => PeerError::Connect {
                     addr: addr.to_owned(),
@@ -359,6 +360,16 @@ fn http_status(answer: &[u8]) -> Option<u16> {
     (status != 101).then_some(status)
 }
 
+/// The first line of an HTTP answer's body, when it is short plain text (jetd's refusals
+/// say what to do there; an HTML page is not shown).
+fn http_body_line(answer: &[u8]) -> Option<String> {
+    let start = answer.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let body = std::str::from_utf8(&answer[start..]).ok()?;
+    let line = body.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let plain = line.len() <= 200 && !line.starts_with('<') && !line.contains(char::is_control);
+    plain.then(|| line.to_owned())
+}
+
 async fn ws_reader<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: futures_util::stream::SplitStream<WsStream<S>>,
     mut on_frame: OnFrame,
@@ -414,6 +425,13 @@ mod tests {
         assert_eq!(http_status(b"HTTP/1.1 101 Switching Protocols\r\n"), None);
         assert_eq!(http_status(b"\x00\x00\x00\x10{\"id\":1}"), None);
         assert_eq!(http_status(b""), None);
+        let refusal = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 9\r\n\r\n\nUse wss\n";
+        assert_eq!(http_body_line(refusal).as_deref(), Some("Use wss"));
+        assert_eq!(
+            http_body_line(b"HTTP/1.1 404 N\r\n\r\n<html>x</html>"),
+            None
+        );
+        assert_eq!(http_body_line(b"HTTP/1.1 404 N\r\n\r\n"), None);
     }
 
     #[test]

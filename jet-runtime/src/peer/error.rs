@@ -30,23 +30,26 @@ pub enum PeerError {
         reason: String,
     },
     /// Something answered at the address but refused the WebSocket upgrade with this HTTP
-    /// status (404: a daemon that serves another path, such as cjet's `/api/jet/`).
-    #[error("cannot connect to {addr}: the daemon refused the WebSocket {} (HTTP {status})", if *.status == 404 { "path" } else { "upgrade" })]
+    /// status (404: a daemon that serves another path, such as cjet's `/api/jet/`; 400 from
+    /// jetd: a `ws://` client on its `wss://` port).
+    #[error("cannot connect to {addr}: the daemon refused the WebSocket {} (HTTP {status}{})", if *.status == 404 { "path" } else { "upgrade" }, .reason.as_ref().map_or_else(String::new, |r| format!(": {r}")))]
     WebSocketRefused {
         /// The address as given.
         addr: String,
         /// The HTTP status of the daemon's answer.
         status: u16,
+        /// The first line of the answer's body, when it has one in plain text.
+        reason: Option<String>,
     },
     /// The daemon's TLS certificate is not trusted: signed by a CA the peer does not know
     /// (`unknown_issuer`: give it with
     /// [`PeerBuilder::tls_ca_file`](super::PeerBuilder::tls_ca_file)), expired, or not for
     /// the host name connected to.
-    #[error("cannot connect to {addr}: the daemon's certificate is not trusted ({reason}){}", if *.unknown_issuer { "; give the CA that signed it (PeerBuilder::tls_ca_file)" } else { "" })]
+    #[error("cannot connect to {addr}: the daemon's certificate is not trusted: {reason}{}", if *.unknown_issuer { "; give the CA that signed it (PeerBuilder::tls_ca_file)" } else { "" })]
     Untrusted {
         /// The address as given.
         addr: String,
-        /// What rustls found wrong with the certificate.
+        /// What is wrong with the certificate.
         reason: String,
         /// No trusted CA signed it (a self-signed or private-CA deployment).
         unknown_issuer: bool,
@@ -526,6 +529,7 @@ mod tests {
         let e = PeerError::WebSocketRefused {
             addr: "ws://h:1/x".into(),
             status: 404,
+            reason: None,
         };
         assert_eq!(
             e.to_string(),

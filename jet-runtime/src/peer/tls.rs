@@ -110,6 +110,26 @@ mod with_tls {
         roots
     }
 
+    /// What is wrong with the daemon's certificate, in words where rustls's own are terse.
+    fn certificate_problem(why: &rustls::CertificateError) -> String {
+        use rustls::CertificateError;
+        let webpki = |other: &rustls::OtherError| other.0.downcast_ref::<webpki::Error>().cloned();
+        match why {
+            CertificateError::UnknownIssuer => "no trusted CA signed it".to_owned(),
+            CertificateError::BadSignature => "its signature is not that of the trusted CA of \
+                its issuer's name (another CA with the same name signed it)"
+                .to_owned(),
+            CertificateError::Other(other)
+                if webpki(other) == Some(webpki::Error::CaUsedAsEndEntity) =>
+            {
+                "it is a CA certificate (basicConstraints CA:TRUE), which cannot be a \
+                 server's; make the daemon's with CA:FALSE (SECURITY.md)"
+                    .to_owned()
+            }
+            other => other.to_string(),
+        }
+    }
+
     /// A failed handshake in words: rustls's own error when it has one.
     fn handshake_error(addr: &str, e: io::Error) -> PeerError {
         let connect = |reason: String| PeerError::Connect {
@@ -119,8 +139,11 @@ mod with_tls {
         match e.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
             Some(rustls::Error::InvalidCertificate(why)) => PeerError::Untrusted {
                 addr: addr.to_owned(),
-                reason: why.to_string(),
-                unknown_issuer: matches!(why, rustls::CertificateError::UnknownIssuer),
+                reason: certificate_problem(why),
+                unknown_issuer: matches!(
+                    why,
+                    rustls::CertificateError::UnknownIssuer | rustls::CertificateError::BadSignature
+                ),
             },
             Some(rustls::Error::InvalidMessage(_)) => connect(format!(
                 "the answer is not TLS ({e}): is this port serving TLS? A plain one takes tcp:// or ws://"

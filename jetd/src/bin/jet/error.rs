@@ -144,6 +144,19 @@ impl CliError {
                     raw: Some(Box::new(e)),
                 }
             }
+            PeerError::WebSocketRefused {
+                status,
+                reason: Some(reason),
+                ..
+            } if *status != 404 => {
+                return CliError::Connection {
+                    words: format!(
+                        "cannot connect to the daemon at {daemon}: the daemon refused the \
+                         WebSocket upgrade (HTTP {status}): {reason}"
+                    ),
+                    raw: Some(Box::new(e)),
+                };
+            }
             PeerError::WebSocketRefused { status, .. } => {
                 let what = if *status == 404 { "path" } else { "upgrade" };
                 return CliError::Connection {
@@ -316,6 +329,7 @@ mod tests {
             PeerError::WebSocketRefused {
                 addr: "ws://h:1/x".into(),
                 status: 404,
+                reason: None,
             },
             "ws://h:1/x",
         );
