@@ -44,25 +44,28 @@ pub(crate) enum Address {
 impl Address {
     pub(crate) fn parse(addr: &str) -> Result<Address, PeerError> {
         let invalid = || PeerError::InvalidAddress(addr.to_owned());
-        let websockets: [(&str, fn(String) -> Address); 2] =
-            [("ws://", Address::Ws), ("wss://", Address::Wss)];
-        for (scheme, websocket) in websockets {
-            if let Some(rest) = addr.strip_prefix(scheme) {
-                if rest.is_empty() || rest.starts_with('/') {
-                    return Err(invalid());
-                }
-                return Ok(websocket(addr.to_owned()));
+        let websocket = addr
+            .strip_prefix("ws://")
+            .or_else(|| addr.strip_prefix("wss://"));
+        if let Some(rest) = websocket {
+            if rest.is_empty() || rest.starts_with('/') {
+                return Err(invalid());
             }
+            return Ok(match addr.starts_with("wss://") {
+                true => Address::Wss(addr.to_owned()),
+                false => Address::Ws(addr.to_owned()),
+            });
         }
-        let (hostport, tcp): (&str, fn(String) -> Address) = match addr.strip_prefix("tls://") {
-            Some(rest) => (rest, Address::Tls),
-            None => (addr.strip_prefix("tcp://").unwrap_or(addr), Address::Tcp),
-        };
+        let tls = addr.strip_prefix("tls://");
+        let hostport = tls.unwrap_or_else(|| addr.strip_prefix("tcp://").unwrap_or(addr));
         match hostport.rsplit_once(':') {
             Some((host, port))
                 if !host.is_empty() && !host.contains("://") && port.parse::<u16>().is_ok() =>
             {
-                Ok(tcp(hostport.to_owned()))
+                Ok(match tls {
+                    Some(_) => Address::Tls(hostport.to_owned()),
+                    None => Address::Tcp(hostport.to_owned()),
+                })
             }
             _ => Err(invalid()),
         }
