@@ -25,7 +25,8 @@ Examples:
   jet set plant/boiler/setpoint 72           ask the owner to change a state
   jet call plant/boiler/reset '{\"force\":true}'
   jet add demo/temperature 21.5 --writable   publish a state until Ctrl-C
-  jet --daemon ws://10.0.0.5:11123/ get --json   another daemon, JSON lines for scripts";
+  jet --daemon ws://10.0.0.5:11123/ get --json   another daemon, JSON lines for scripts
+  jet --daemon tls://jetd.local:11122 --ca ca.crt info   a daemon serving TLS, its private CA";
 
 const GET_EXAMPLES: &str = "\
 Examples:
