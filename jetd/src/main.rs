@@ -91,26 +91,35 @@ fn jetd_main() -> Result<()> {
 
 async fn run(config: Config) -> Result<()> {
     let daemon = Daemon::start(config).await?;
+    // Handle the signals before announcing readiness: a script that stops jetd as soon as
+    // it has read the line must get the orderly shutdown, not the signal's default death.
+    let stop = stop_signal();
     // Once, on standard output, for scripts that wait for it (not also in the log).
     println!("{}", daemon.listening_line());
     std::io::stdout().flush().ok();
-    wait_for_signal().await;
+    stop.await;
     tracing::info!("shutting down");
     daemon.shutdown().await;
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// SIGINT (Ctrl-C) or SIGTERM. The handlers are installed when this is called, not when
+/// the future is first awaited.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
             }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
 }
