@@ -6,6 +6,7 @@
 //! * [`fake`]: a fake daemon for tests of clients: scripted step by step, or answering
 //!   from a function and recording what it received.
 //! * [`pki`]: a CA and a server certificate made in the test, for the TLS tests.
+//! * [`kettle`]: a typed service failing with `#[derive(JetError)]` errors.
 //! * [`node`]: runs node-jet 2.1.2 scripts (installed by `npm ci` in `tests/interop`).
 //! * Here: [`STEP`] and [`within`], the one time limit of every wait, and helpers to start,
 //!   watch and stop an in-process jetd.
@@ -13,6 +14,7 @@
 //! `raw`, `fake`, `STEP` and `within` come from `jet-test-support`, which does not depend on
 //! jetd, so that jetd's and the examples' own tests share them without a dependency cycle.
 
+pub mod kettle;
 pub mod node;
 pub mod raw;
 

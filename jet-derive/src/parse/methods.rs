@@ -9,6 +9,7 @@ use crate::ir::{ArgIr, MethodIr, MethodsIr, Output, Receiver};
 const METHOD_KEYS: &[attr::KeySpec] = &[
     attr::string("rename"),
     attr::flag("skip"),
+    attr::flag("result"),
     attr::access("call"),
 ];
 
@@ -81,6 +82,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
         let mut renamed = false;
         let mut skip = false;
         let mut access = None;
+        let mut result_key = None;
         for key in keys {
             match (key.name.to_string().as_str(), key.value) {
                 ("rename", AttrValue::Str(lit)) => {
@@ -89,6 +91,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
                     renamed = true;
                 }
                 ("skip", _) => skip = true,
+                ("result", _) => result_key = Some(key.name),
                 ("access", AttrValue::Access(lists)) => access = Some(lists),
                 _ => {}
             }
@@ -208,7 +211,19 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
             receiver,
             is_async: sig.asyncness.is_some(),
             args,
-            output: output(&sig.output),
+            output: match (output(&sig.output), result_key) {
+                // A result alias under another name (`type Fallible<T> = Result<T, E>`).
+                (Output::Value(t), Some(_)) => Output::ResultAlias(t),
+                (Output::Unit, Some(key)) => {
+                    errors.at(
+                        &key,
+                        "#[jet(result)] marks a return type as a `Result` alias, but this fn \
+                         returns nothing",
+                    );
+                    Output::Unit
+                }
+                (output, _) => output,
+            },
             access,
         });
     }
@@ -318,6 +333,21 @@ mod tests {
         }
         let ret: ReturnType = parse_quote!(-> Result<u8, anyhow::Error>);
         assert!(matches!(output(&ret), Output::Result { .. }));
+    }
+
+    #[test]
+    fn the_result_key_marks_an_alias_under_another_name() {
+        let item: ItemImpl = parse_quote! {
+            impl Lamp {
+                #[jet(result)]
+                pub fn dim(&self) -> Fallible<u8> { todo!() }
+                pub fn level(&self) -> Fallible<u8> { todo!() }
+            }
+        };
+        let ir = methods(proc_macro2::TokenStream::new(), &item).unwrap();
+        assert!(matches!(ir.methods[0].output, Output::ResultAlias(_)));
+        // Without the key it is a value; the expansion checks it is no `Result`.
+        assert!(matches!(ir.methods[1].output, Output::Value(_)));
     }
 
     #[test]
