@@ -13,6 +13,7 @@ pub mod bus;
 pub mod config;
 pub mod outbox;
 pub mod server;
+pub mod tls;
 
 /// What the fuzz targets in `fuzz/` drive directly besides [`bus`] and [`outbox`]: the
 /// real functions, not copies. Not an API: it may change with any release.
@@ -24,3 +25,4 @@ pub mod fuzzing {
 pub use bus::Stats;
 pub use config::Config;
 pub use server::{Daemon, StartError};
+pub use tls::TlsIdentity;
