@@ -56,7 +56,7 @@ pub enum Step<'a> {
 pub struct Fail {
     pub status: u16,
     pub why: String,
-    /// For [`status::TOO_BIG`]: the message's size (as far as known) and the maximum.
+    /// For `status::TOO_BIG` (1009): the message's size (as far as known) and the maximum.
     pub size: Option<(usize, usize)>,
 }
 
