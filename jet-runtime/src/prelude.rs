@@ -7,7 +7,7 @@
 pub use crate::methods;
 pub use crate::peer::{Peer, PeerError};
 pub use crate::protocol::ErrorObject;
-pub use crate::typed::{IntoErrorObject, Node, NodeClient, Served, TypedError, Watch};
+pub use crate::typed::{IntoErrorObject, Node, NodeClient, Served, TypedError, Watch, Watched};
 pub use jet_derive::Node;
 pub use schemars::JsonSchema;
 pub use serde::{Deserialize, Serialize};

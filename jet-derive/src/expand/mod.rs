@@ -5,6 +5,7 @@
 
 mod methods;
 mod node;
+mod paths;
 
 pub(crate) use methods::methods;
 pub(crate) use node::node;

@@ -79,20 +79,25 @@
 //! [`Node::schemas`] returns the same documents offline.
 
 mod args;
+mod bounds;
 mod client;
 mod error;
 mod finite;
 mod handle;
 mod node;
+mod paths;
 mod schema;
 mod serve;
+mod watch;
 
-pub use client::{NodeClient, Watch};
+pub use bounds::{SettableValue, StateValue};
+pub use client::NodeClient;
 pub use error::{IntoErrorObject, TypedError};
 pub use handle::Handle;
 pub use node::{Methods, Node};
 pub use schema::{ElementKind, ElementSchema, Schemas};
 pub use serve::Served;
+pub use watch::{Watch, Watched};
 
 /// What only the generated code names, through `jet_runtime::__private` (hidden, not user
 /// API): the descriptions of states and methods, the served value, the client core and
@@ -105,5 +110,6 @@ pub(crate) mod support {
         Body, ExclusiveBody, MethodInfo, MethodsOf, NoMethods, SharedBody, StateInfo, Validator,
         ViaMethods,
     };
+    pub use super::paths::{has_client_fn, states_at, PathTree};
     pub use super::schema::{access, MethodSchema};
 }

@@ -1,0 +1,115 @@
+//! Compile-time path checks across the two macros (jet-runtime's `typed/paths.rs` has the
+//! `const fn`s): the derive describes what a node serves in `Node::PATHS`; both macros
+//! emit `const _: () = ...` items that panic, at the span of the offending name, when a
+//! path or a client fn would exist twice.
+
+use proc_macro2::TokenStream;
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt as _;
+
+use crate::ir::{FieldIr, FieldRole, MethodsIr, NodeIr};
+
+/// The `const PATHS` item of the `Node` impl.
+pub(crate) fn tree(ir: &NodeIr) -> TokenStream {
+    let p = quote!(::jet_runtime::__private);
+    let states = ir
+        .fields
+        .iter()
+        .filter(|f| matches!(f.role, FieldRole::State { .. }))
+        .map(|f| &f.name);
+    let nodes = ir.fields.iter().filter_map(|f| {
+        let FieldRole::Node { .. } = f.role else {
+            return None;
+        };
+        let (name, ty) = (&f.name, &f.ty);
+        Some(quote!((#name, <#ty as ::jet_runtime::typed::Node>::PATHS)))
+    });
+    let client_fns = ir.fields.iter().flat_map(client_fn_names);
+    quote! {
+        const PATHS: &'static #p::PathTree = &#p::PathTree {
+            states: &[#(#states),*],
+            nodes: &[#(#nodes),*],
+            client_fns: &[#(#client_fns),*],
+        };
+    }
+}
+
+/// The names of the client fns generated for a field (as `expand::node` names them).
+fn client_fn_names(f: &FieldIr) -> Vec<String> {
+    let name = f.ident.unraw().to_string();
+    match f.role {
+        FieldRole::Node { .. } => vec![name],
+        FieldRole::State { read_only, .. } => {
+            let mut fns = vec![format!("get_{name}"), format!("watch_{name}")];
+            if !read_only {
+                fns.push(format!("set_{name}"));
+            }
+            fns
+        }
+    }
+}
+
+/// A field renamed onto a state of a nested node (`#[jet(rename = "burner/level")]` next
+/// to `#[jet(node)] burner` whose type has `level`): within one struct the parser already
+/// refuses equal names, so only paths with a `/` can meet a nested state.
+pub(crate) fn node_checks(ir: &NodeIr) -> TokenStream {
+    let ident = &ir.ident;
+    let has_nodes = ir
+        .fields
+        .iter()
+        .any(|f| matches!(f.role, FieldRole::Node { .. }));
+    if !has_nodes {
+        return TokenStream::new();
+    }
+    let checks = ir
+        .fields
+        .iter()
+        .filter(|f| matches!(f.role, FieldRole::State { .. }) && f.name.contains('/'));
+    let checks = checks.map(|f| {
+        let name = &f.name;
+        let message = format!(
+            "the field `{}` would be served at `{name}`, where a nested node's state is served: \
+             give one of them another name with #[jet(rename = \"...\")]",
+            f.ident.unraw()
+        );
+        quote_spanned! {f.name_span=>
+            const _: () = if ::jet_runtime::__private::states_at(
+                <#ident as ::jet_runtime::typed::Node>::PATHS, #name) > 1 {
+                ::core::panic!(#message)
+            };
+        }
+    });
+    quote!(#(#checks)*)
+}
+
+/// A method at the path of a state of the same node (field `temperature` and `pub fn
+/// temperature`), or a method fn named like a client fn of a field (`get_setpoint` next to
+/// field `setpoint`).
+pub(crate) fn methods_checks(ir: &MethodsIr) -> TokenStream {
+    let self_ty = &ir.self_ty;
+    let paths = quote!(<#self_ty as ::jet_runtime::typed::Node>::PATHS);
+    let checks = ir.methods.iter().map(|m| {
+        let (name, fn_name) = (&m.name, m.ident.unraw().to_string());
+        let at_state = format!(
+            "the method `{fn_name}` would be served at `{name}`, where a field of the same node \
+             is served: give one of them another name with #[jet(rename = \"...\")]"
+        );
+        let client_fn = format!(
+            "the generated client already has a fn `{fn_name}` for a field: rename the Rust fn \
+             and keep the Jet name with #[jet(rename = \"{name}\")]"
+        );
+        let path_check = quote_spanned! {m.name_span=>
+            const _: () = if ::jet_runtime::__private::states_at(#paths, #name) > 0 {
+                ::core::panic!(#at_state)
+            };
+        };
+        let fn_check = quote_spanned! {m.ident.span()=>
+            const _: () = if ::jet_runtime::__private::has_client_fn(#paths, #fn_name) {
+                ::core::panic!(#client_fn)
+            };
+        };
+        let cfgs = &m.cfgs;
+        quote!(#(#cfgs)* #path_check #(#cfgs)* #fn_check)
+    });
+    quote!(#(#checks)*)
+}
