@@ -25,9 +25,10 @@ use syn::{parse_macro_input, DeriveInput, ItemImpl};
 /// A settable field's type needs `Serialize + Deserialize + JsonSchema`
 /// (`typed::SettableValue`). A `read_only` field's needs only `Serialize + JsonSchema`
 /// (`typed::StateValue`): serving never decodes it, and the client's `get_<field>` and
-/// `watch_<field>` ask for `Deserialize` only where they are called. A type that falls
-/// short is one error at the field naming what to derive (or `#[jet(skip)]`). The struct
-/// itself needs none of these, and no generic parameters.
+/// `watch_<field>` ask for `Deserialize` (`typed::DecodedValue`) only where they are
+/// called (so does a method's client fn for its result). A type that falls short is one
+/// error at the field naming what to derive (or `#[jet(skip)]`). The struct itself needs
+/// none of these, and no generic parameters.
 ///
 /// Paths served twice are compile errors where the macros can see them: a method at a
 /// field's path (field `temperature` and `pub fn temperature`), a field renamed onto a

@@ -136,12 +136,12 @@ fn client_fn(m: &MethodIr) -> TokenStream {
     // so a type the server side already rejects gives no second error here, and a result
     // type without `Deserialize` fails only where the client fn is called. The binder
     // keeps rustc from checking the bounds on concrete types where the fn is defined
-    // (each bound has its own: a `for<..>` binds one predicate).
+    // (each bound has its own: a `for<..>` binds one predicate; the lifetime is unused).
     let sends = m.args.iter().map(|a| {
         let ty = &a.ty;
         quote_spanned!(ty.span()=> for<'__jet> #ty: #p::serde::Serialize,)
     });
-    let decodes = quote_spanned!(ret_span=> for<'__jet> #ret: #p::serde::Deserialize<'__jet>,);
+    let decodes = quote_spanned!(ret_span=> for<'__jet> #ret: ::jet_runtime::typed::DecodedValue,);
 
     let doc = if m.doc.is_empty() {
         format!("Call method `{name}`.")

@@ -215,7 +215,11 @@ fn client_fns(f: &FieldIr) -> TokenStream {
             let get = format_ident!("get_{}", ident, span = fn_span);
             let watch = format_ident!("watch_{}", ident, span = fn_span);
             let get_doc = format!("The current value of {about}.");
-            let watch_doc = format!("The values of {about}: the current one, then each change.");
+            let watch_doc = format!(
+                "The values of {about} as `Watched` items: the current one (or `Absent` if \
+                 nothing is served there yet), then each change; `Absent` when it goes, its \
+                 value again when it comes back."
+            );
             let get_ret = result(quote!(#ty));
             // Spanned at the field type: a missing `Deserialize` is reported there.
             let span = ty.span();
@@ -228,7 +232,7 @@ fn client_fns(f: &FieldIr) -> TokenStream {
             // no second error here. The binder keeps rustc from checking the bound on a
             // concrete type where the fn is defined.
             let decodes = quote_spanned! {span=>
-                where for<'__jet> #ty: #p::serde::Deserialize<'__jet>
+                where for<'__jet> #ty: ::jet_runtime::typed::DecodedValue
             };
             let set = (!read_only).then(|| {
                 let set = format_ident!("set_{}", ident, span = fn_span);

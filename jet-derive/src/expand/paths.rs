@@ -6,6 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::ext::IdentExt as _;
+use syn::spanned::Spanned as _;
 
 use crate::ir::{FieldIr, FieldRole, MethodsIr, NodeIr};
 
@@ -87,7 +88,7 @@ pub(crate) fn node_checks(ir: &NodeIr) -> TokenStream {
 /// field `setpoint`).
 pub(crate) fn methods_checks(ir: &MethodsIr) -> TokenStream {
     let self_ty = &ir.self_ty;
-    let paths = quote!(<#self_ty as ::jet_runtime::typed::Node>::PATHS);
+    let paths = quote_spanned!(self_ty.span()=> <#self_ty as ::jet_runtime::typed::Node>::PATHS);
     let checks = ir.methods.iter().map(|m| {
         let (name, fn_name) = (&m.name, m.ident.unraw().to_string());
         let at_state = format!(
@@ -111,5 +112,11 @@ pub(crate) fn methods_checks(ir: &MethodsIr) -> TokenStream {
         let cfgs = &m.cfgs;
         quote!(#(#cfgs)* #path_check #(#cfgs)* #fn_check)
     });
-    quote!(#(#checks)*)
+    // Named once on its own, so `#[methods]` on a type without the derive is one error
+    // ("is not a Jet node") even for a block without methods; the checks above name the
+    // same constant at the same span, and rustc reports identical errors once.
+    let is_node = quote_spanned! {self_ty.span()=>
+        const _: &::jet_runtime::__private::PathTree = #paths;
+    };
+    quote!(#is_node #(#checks)*)
 }

@@ -35,3 +35,17 @@ pub trait SettableValue: StateValue + DeserializeOwned {}
 
 #[diagnostic::do_not_recommend]
 impl<T: StateValue + DeserializeOwned> SettableValue for T {}
+
+/// A type the generated client decodes: a field's for `get_<field>`/`watch_<field>`, a
+/// method's result for its client fn. Those fns require it in a `where` clause, so a
+/// `read_only` field or a result without `Deserialize` fails only where they are called.
+/// Implemented for every `DeserializeOwned` type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded by the generated client",
+    label = "this client fn decodes a `{Self}` from the bus, so it needs `Deserialize`",
+    note = "derive `Deserialize` for it; without it the service still serves a `read_only` field or a method's result, but its client cannot read them"
+)]
+pub trait DecodedValue: DeserializeOwned {}
+
+#[diagnostic::do_not_recommend]
+impl<T: DeserializeOwned> DecodedValue for T {}

@@ -90,7 +90,7 @@ mod schema;
 mod serve;
 mod watch;
 
-pub use bounds::{SettableValue, StateValue};
+pub use bounds::{DecodedValue, SettableValue, StateValue};
 pub use client::NodeClient;
 pub use error::{IntoErrorObject, TypedError};
 pub use handle::Handle;

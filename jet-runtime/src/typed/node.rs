@@ -53,7 +53,10 @@ pub trait Node: Sized + Send + Sync + 'static {
 }
 
 /// The methods of an `impl` block marked `#[jet_runtime::methods]`, which implements it.
-pub trait Methods: Node {
+///
+/// Only [`Node`] types are served, but that is not a supertrait: the macro checks it once
+/// with its own message ("is not a Jet node"), which a supertrait would repeat.
+pub trait Methods: Sized + 'static {
     /// The methods, with paths relative to where the value is served.
     #[doc(hidden)]
     fn describe_methods() -> Vec<MethodInfo<Self>>;
