@@ -9,9 +9,17 @@ this process, so the figure that counts is the daemon's CPU (utime + stime from
 jetd runs on CPU 0 and the harness on CPU 1 (as compare.py --pin does).
 
     scripts/bench_n3_owner.py [--jetd target/release/jetd] [--reps 3] [--calls 20000]
+    scripts/bench_n3_owner.py --instructions [--jetd target/release/jetd]
 
 Prints one table: daemon CPU us per round trip (median [min-max]) for each owner dialect
 and requests in flight (1 and 32), and the ratio node-jet 3 / classic.
+
+CPU time at one request in flight is dominated by wakeups, whose cost swings with whatever
+else the machine runs. `--instructions` counts instead: each case runs jetd under
+`valgrind --tool=callgrind` twice, with a short and a long burst, and reports the
+difference in jetd's instructions divided by the difference in round trips (start-up and
+shutdown cancel out). Instruction counts repeat exactly for the same binary and input, so
+this ratio holds on a loaded machine too (it leaves out the kernel's share of the cost).
 """
 
 import argparse
@@ -48,7 +56,7 @@ class Conn:
 
     @classmethod
     async def open(cls, port):
-        for _ in range(100):
+        for _ in range(400):  # under valgrind jetd takes seconds to listen
             try:
                 r, w = await asyncio.open_connection("127.0.0.1", port)
                 return cls(r, w)
@@ -89,7 +97,7 @@ async def serve_owner(owner, n3):
         await owner.writer.drain()
 
 
-async def one_run(port, pid, n3, window, calls):
+async def one_run(port, pid, n3, window, calls, warm_up=1000):
     owner = await Conn.open(port)
     if n3:
         # node-jet 3 opens with this exact `info`, which is how jetd tells the dialect.
@@ -120,7 +128,8 @@ async def one_run(port, pid, n3, window, calls):
                 sent += 1
                 await requester.writer.drain()
 
-    await burst(min(1000, calls))  # warm up
+    if warm_up:
+        await burst(min(warm_up, calls))
     before = cpu_seconds(pid)
     start = time.perf_counter()
     await burst(calls)
@@ -133,12 +142,62 @@ async def one_run(port, pid, n3, window, calls):
     return used / calls * 1e6, calls / elapsed
 
 
+def callgrind_instructions(jetd, n3, window, calls, out_dir):
+    """jetd's total instructions (callgrind's `totals:`) for one run of `calls` round trips."""
+    port = free_port()
+    out = os.path.join(out_dir, f"cg.{os.getpid()}.{int(n3)}.{window}.{calls}")
+    proc = subprocess.Popen(
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", jetd,
+         "--tcp", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        asyncio.run(one_run(port, proc.pid, n3, window, calls, warm_up=0))
+    finally:
+        proc.terminate()  # jetd shuts down cleanly on SIGTERM; callgrind then writes `out`
+        proc.wait(timeout=60)
+    with open(out) as f:
+        for line in f:
+            if line.startswith("totals:") or line.startswith("summary:"):
+                total = int(line.split()[1])
+    os.remove(out)
+    return total
+
+
+def instructions_table(jetd, short, long):
+    out_dir = os.environ.get("TMPDIR", "/tmp")
+    print(
+        f"jetd instructions per routed call round trip (callgrind; runs of {long} minus "
+        f"runs of {short} round trips)"
+    )
+    print()
+    print("| in flight | classic owner | node-jet 3 owner | node-jet 3 / classic |")
+    print("|---|---|---|---|")
+    for window in (1, 32):
+        per_rt = {}
+        for n3 in (False, True):
+            a = callgrind_instructions(jetd, n3, window, short, out_dir)
+            b = callgrind_instructions(jetd, n3, window, long, out_dir)
+            per_rt[n3] = (b - a) / (long - short)
+        ratio = per_rt[True] / per_rt[False]
+        print(f"| {window} | {per_rt[False]:,.0f} | {per_rt[True]:,.0f} | {ratio:.3f} |")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--jetd", default="target/release/jetd")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--calls", type=int, default=20000, help="round trips per run")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count jetd's instructions per round trip under callgrind instead of CPU time",
+    )
     args = ap.parse_args()
+    if args.instructions:
+        instructions_table(args.jetd, 500, 2500)
+        return
     port = free_port()
     pin = ["taskset", "-c", "0"] if os.cpu_count() and os.cpu_count() > 1 else []
     jetd = subprocess.Popen(

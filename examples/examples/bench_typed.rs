@@ -2,6 +2,7 @@
 //!
 //! ```sh
 //! cargo run --release -p jet-examples --example bench_typed -- [--iterations 5000]
+//! scripts/bench_typed_instructions.py    # instructions per operation, under callgrind
 //! ```
 //!
 //! Starts jetd in-process on 127.0.0.1 (ephemeral port), then measures, one operation in
@@ -15,7 +16,9 @@
 //! Prints wall time and process CPU time (user + system, from `/proc/self/stat`; the
 //! daemon and both peers run in this process, so CPU is the whole round trip) per
 //! operation for each, and the typed/untyped ratio. Not a test: figures depend on the
-//! machine and its load.
+//! machine and its load. `--daemon HOST:PORT` uses a jetd running elsewhere instead (so
+//! this process is only the two peers), and `--only CASE` (`typed-call`, `untyped-call`,
+//! `typed-update`, `untyped-change`) runs one measurement, for instruction counts.
 
 // `#[jet_runtime::methods]` serves exactly the `pub fn`s of a block.
 #![allow(unreachable_pub)]
@@ -125,18 +128,63 @@ fn report(what: &str, n: u32, typed: &Figure, raw: &Figure) {
     );
 }
 
+/// Which measurements to run: all of them (the default), or one (`--only`, for counting
+/// one case's instructions under callgrind: `scripts/bench_typed_instructions.py`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Case {
+    TypedCall,
+    UntypedCall,
+    TypedUpdate,
+    UntypedChange,
+}
+
+impl Case {
+    const ALL: [(&'static str, Case); 4] = [
+        ("typed-call", Case::TypedCall),
+        ("untyped-call", Case::UntypedCall),
+        ("typed-update", Case::TypedUpdate),
+        ("untyped-change", Case::UntypedChange),
+    ];
+
+    fn parse(name: &str) -> anyhow::Result<Case> {
+        Case::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+            .with_context(|| {
+                let names: Vec<&str> = Case::ALL.iter().map(|(n, _)| *n).collect();
+                format!("--only {name}: expected one of {}", names.join(", "))
+            })
+    }
+}
+
+const USAGE: &str = "usage: [--iterations N] [--daemon HOST:PORT] [--only CASE]";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut n: u32 = 5000;
+    let mut external: Option<String> = None;
+    let mut only: Option<Case> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--iterations" => n = args.next().context("--iterations N")?.parse()?,
-            other => anyhow::bail!("unexpected argument {other}; usage: [--iterations N]"),
+            "--daemon" => external = Some(args.next().context("--daemon HOST:PORT")?),
+            "--only" => only = Some(Case::parse(&args.next().context("--only CASE")?)?),
+            other => anyhow::bail!("unexpected argument {other}; {USAGE}"),
         }
     }
-    let daemon = jetd::Daemon::start(jetd::Config::loopback_ephemeral()).await?;
-    let addr = daemon.tcp_addr().context("tcp address")?.to_string();
+    // In-process by default; `--daemon` leaves the daemon's work out of this process's
+    // figures (what the peers cost, typed or not).
+    let daemon = match &external {
+        Some(_) => None,
+        None => Some(jetd::Daemon::start(jetd::Config::loopback_ephemeral()).await?),
+    };
+    let addr = match (&external, &daemon) {
+        (Some(addr), _) => addr.clone(),
+        (None, Some(d)) => d.tcp_addr().context("tcp address")?.to_string(),
+        (None, None) => unreachable!("a daemon is started when none is given"),
+    };
     let service = Peer::connect(&addr).await?;
     let caller = Peer::connect(&addr).await?;
 
@@ -149,48 +197,63 @@ async fn main() -> anyhow::Result<()> {
         })
         .await?;
     let client = EchoClient::new(&caller, "bench/typed");
-    let typed = measure(n, |i| {
+    let typed_call = |i: u32| {
         let client = client.clone();
         async move {
             let sum = client.echo(u64::from(i), 1).await?;
             anyhow::ensure!(sum == u64::from(i) + 1);
             Ok(())
         }
-    })
-    .await?;
-    let raw = measure(n, |i| {
+    };
+    let untyped_call = |i: u32| {
         let caller = caller.clone();
         async move {
             let sum = caller.call("bench/raw/echo", json!([i, 1])).await?;
             anyhow::ensure!(sum == json!(u64::from(i) + 1));
             Ok(())
         }
-    })
-    .await?;
-    report("call round trip", n, &typed, &raw);
-
+    };
     let twenty = service.serve("bench/twenty", Twenty::default()).await?;
     let state = service.add_state("bench/raw/state", json!(0)).await?;
-    let typed = measure(n, |i| {
+    let typed_update = |i: u32| {
         let twenty = &twenty;
         async move {
             twenty.update(|t| t.f07 = i + 1).await?;
             Ok(())
         }
-    })
-    .await?;
-    let raw = measure(n, |i| {
+    };
+    let untyped_change = |i: u32| {
         let state = &state;
         async move {
             state.change(json!(i + 1)).await?;
             Ok(())
         }
-    })
-    .await?;
-    report("publish 1 changed field", n, &typed, &raw);
+    };
+    match only {
+        None => {
+            let typed = measure(n, typed_call).await?;
+            let raw = measure(n, untyped_call).await?;
+            report("call round trip", n, &typed, &raw);
+            let typed = measure(n, typed_update).await?;
+            let raw = measure(n, untyped_change).await?;
+            report("publish 1 changed field", n, &typed, &raw);
+        }
+        Some(case) => {
+            let figure = match case {
+                Case::TypedCall => measure(n, typed_call).await?,
+                Case::UntypedCall => measure(n, untyped_call).await?,
+                Case::TypedUpdate => measure(n, typed_update).await?,
+                Case::UntypedChange => measure(n, untyped_change).await?,
+            };
+            let (wall, cpu) = figure.per_op(n);
+            println!("{wall:.1} µs wall / {cpu:.1} µs CPU per op ({n} ops)");
+        }
+    }
 
     caller.close().await;
     service.close().await;
-    daemon.shutdown().await;
+    if let Some(daemon) = daemon {
+        daemon.shutdown().await;
+    }
     Ok(())
 }

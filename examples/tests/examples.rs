@@ -21,6 +21,18 @@ mod boiler_service;
 #[path = "../examples/boiler_client.rs"]
 mod boiler_client;
 
+#[allow(dead_code)]
+#[path = "../examples/device.rs"]
+mod device;
+
+#[allow(dead_code)]
+#[path = "../examples/plant_service.rs"]
+mod plant_service;
+
+#[allow(dead_code)]
+#[path = "../examples/plant_client.rs"]
+mod plant_client;
+
 #[tokio::test]
 async fn consumer_example_drives_the_provider_example() {
     let daemon = tokio::time::timeout(
@@ -118,6 +130,116 @@ async fn boiler_client_example_drives_the_boiler_service_example() {
         lines.last().unwrap().starts_with("reset hours (were "),
         "{lines:?}"
     );
+    stop.send(()).unwrap();
+    tokio::time::timeout(STEP, service)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    daemon.shutdown().await;
+}
+
+/// The one-binary device: daemon and typed services in one process; a client from outside
+/// (here the boiler client over TCP and a plain peer over WebSocket) sees an ordinary bus.
+#[tokio::test]
+async fn device_example_serves_its_boiler_from_its_own_daemon() {
+    let device = tokio::time::timeout(
+        STEP,
+        device::Device::start(jetd::Config::loopback_ephemeral()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let tcp = device.daemon.tcp_addr().unwrap().to_string();
+    let ws = format!("ws://{}/", device.daemon.ws_addr().unwrap());
+    let path = device.boiler.path().to_owned();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(device.run_until(async {
+        let _ = stopped.await;
+    }));
+    let lines = tokio::time::timeout(STEP, boiler_client::run(&tcp))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("heated for 30 minutes at 90 %: ")),
+        "{lines:?}"
+    );
+    let outside = tokio::time::timeout(STEP, jet_runtime::peer::Peer::connect(&ws))
+        .await
+        .unwrap()
+        .unwrap();
+    let setpoint = format!("{path}/setpoint");
+    tokio::time::timeout(STEP, outside.set(&setpoint, json!(65.0)))
+        .await
+        .unwrap()
+        .unwrap();
+    let got = tokio::time::timeout(
+        STEP,
+        outside.get(&jet_runtime::fetch::builder::Fetch::all().path_equals(&setpoint)),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(got[0].value, Some(json!(65.0)), "{got:?}");
+    outside.close().await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(STEP, running)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+}
+
+/// The plant example end to end: four levels of nested nodes, methods at three of them,
+/// refusals from a method and from a validator, a watched state.
+#[tokio::test]
+async fn plant_client_example_drives_the_plant_service_example() {
+    let daemon = tokio::time::timeout(
+        STEP,
+        jetd::Daemon::start(jetd::Config::loopback_ephemeral()),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let addr = daemon.tcp_addr().unwrap().to_string();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn({
+        let addr = addr.clone();
+        async move {
+            plant_service::serve(&addr, async {
+                let _ = stopped.await;
+            })
+            .await
+        }
+    });
+    let deadline = tokio::time::Instant::now() + STEP;
+    let lines = loop {
+        match tokio::time::timeout(STEP, plant_client::run(&addr)).await {
+            Ok(Ok(lines)) => break lines,
+            Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            other => panic!("the plant client failed: {other:?}"),
+        }
+    };
+    let expect = |prefix: &str| {
+        assert!(
+            lines.iter().any(|l| l.starts_with(prefix)),
+            "no line starting {prefix:?} in {lines:#?}"
+        )
+    };
+    expect("plant: Example Works");
+    expect("line1 start refused: ");
+    expect("line1 started");
+    expect("speed 5 refused: ");
+    expect("line1 produced ");
+    expect("line1 boiler heated to ");
+    expect("summary: Summary { running: 1, ");
+    expect("emergency stop: 1 line(s) stopped");
+    expect("line1 running: false, boiler mode: Off");
     stop.send(()).unwrap();
     tokio::time::timeout(STEP, service)
         .await

@@ -615,7 +615,8 @@ async fn add_sends_numbers_with_their_digits() {
             "123456789012345678901234",
             r#""value":123456789012345678901234"#,
         ),
-        ("1E3", r#""value":1e+3"#),
+        ("1E3", r#""value":1E3"#),
+        ("[1E3, -0.0]", r#""value":[1E3, -0.0]"#),
         (r#"{"t":1.10}"#, r#""value":{"t":1.10}"#),
     ] {
         let mut fake = FakeDaemon::start(fetch_script).await;

@@ -3,7 +3,8 @@
 // The node-jet 2.1.2 counterpart of `cargo run --release -p jet-examples --example
 // bench_calls`: one node-jet peer adds the method `bench/echo` (answers its arguments),
 // another keeps `concurrency` calls in flight for `seconds` and counts the answers.
-// Prints one JSON line: {"calls":N,"seconds":S,"callsPerSecond":R,"concurrency":C}
+// Prints one JSON line: {"calls":N,"seconds":S,"callsPerSecond":R,"cpuMicrosPerCall":U,
+// "concurrency":C}; the CPU is this process's (user + system, both peers) over the timed part.
 const { jet, out, exit, fail, connect, arg } = require('./common')
 
 const addr = process.argv[2]
@@ -17,6 +18,7 @@ const concurrency = Number(arg('concurrency', '64'))
   for (let i = 0; i < 1000; i++) await caller.call('bench/echo', [i])
 
   let calls = 0
+  const cpuBefore = process.cpuUsage()
   const started = process.hrtime.bigint()
   const deadline = started + BigInt(Math.round(seconds * 1e9))
   async function worker (w) {
@@ -28,7 +30,9 @@ const concurrency = Number(arg('concurrency', '64'))
   }
   await Promise.all(Array.from({ length: concurrency }, (_, w) => worker(w)))
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9
-  out({ calls, seconds: elapsed, callsPerSecond: Math.round(calls / elapsed), concurrency })
+  const cpu = process.cpuUsage(cpuBefore)
+  const cpuMicrosPerCall = Math.round(((cpu.user + cpu.system) / Math.max(calls, 1)) * 10) / 10
+  out({ calls, seconds: elapsed, callsPerSecond: Math.round(calls / elapsed), cpuMicrosPerCall, concurrency })
   await caller.close()
   await provider.close()
   exit(0)

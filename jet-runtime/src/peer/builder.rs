@@ -265,10 +265,10 @@ async fn restore(shared: &Shared) -> Result<(), PeerError> {
     // and are awaited together, so a restore costs one round trip, not one per element.
     // Only what existed when the connection was lost: elements and fetches created while
     // reconnecting are added by their own requests, which wait for the connection.
-    let (adds, fetches): (Vec<Value>, Vec<Value>) = {
+    let (adds, fetches): (Vec<String>, Vec<Value>) = {
         let mut guard = shared.lock();
         let reg = &mut *guard;
-        let mut adds: Vec<Value> = reg
+        let mut adds: Vec<String> = reg
             .states
             .iter()
             .filter(|(_, s)| reg.restores_token(s.token))
@@ -278,7 +278,7 @@ async fn restore(shared: &Shared) -> Result<(), PeerError> {
             reg.methods
                 .iter()
                 .filter(|(_, m)| reg.restores_token(m.token))
-                .map(|(path, m)| m.add_params(path)),
+                .map(|(path, m)| m.add_params(path).to_string()),
         );
         let restored: Vec<String> = reg
             .fetches
@@ -295,7 +295,7 @@ async fn restore(shared: &Shared) -> Result<(), PeerError> {
         }
         (adds, fetches)
     };
-    let adds = adds.into_iter().map(|p| shared.handshake_request("add", p));
+    let adds = adds.iter().map(|p| shared.handshake_request_text("add", p));
     for result in futures_util::future::join_all(adds).await {
         match result {
             Ok(_) => {}

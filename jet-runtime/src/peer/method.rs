@@ -116,7 +116,7 @@ impl MethodBuilder {
         };
         let path = self.path;
         let owned = Owned::add(self.peer, path.clone(), Kind::Method, |reg, token| {
-            let params = entry.add_params(&path);
+            let params = entry.add_params(&path).to_string();
             reg.methods
                 .insert(path.clone(), MethodEntry { token, ..entry });
             params

@@ -205,6 +205,20 @@ impl Peer {
         StateBuilder::new(self.clone(), path.into(), value)
     }
 
+    /// [`Peer::add_state`] with the initial value as JSON text, sent exactly as written
+    /// (`1E3` stays `1E3`, `2.50` keeps its zero; a [`Value`] cannot keep a number's
+    /// spelling). Later values ([`State::change`], accepted sets) are sent as `Value`s.
+    /// Fails only when the text is nested deeper than serde_json reads into a `Value`
+    /// (127 levels).
+    pub fn add_state_raw(
+        &self,
+        path: impl Into<String>,
+        value: Box<RawValue>,
+    ) -> Result<StateBuilder, serde_json::Error> {
+        let parsed = serde_json::from_str(value.get())?;
+        Ok(StateBuilder::new(self.clone(), path.into(), parsed).with_text(value))
+    }
+
     /// Add a method with a synchronous handler.
     pub fn add_method<F>(&self, path: impl Into<String>, handler: F) -> MethodBuilder
     where

@@ -8,7 +8,7 @@
 //!
 //! This module must never run user handlers or hold the registry lock across an `.await`.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::registry::Registry;
 use super::{Peer, PeerError};
@@ -62,7 +62,7 @@ impl Owned {
         peer: Peer,
         path: String,
         kind: Kind,
-        insert: impl FnOnce(&mut Registry, u64) -> Value,
+        insert: impl FnOnce(&mut Registry, u64) -> String,
     ) -> Result<Owned, PeerError> {
         let (token, params) = {
             let mut reg = peer.inner.shared.lock();
@@ -77,7 +77,7 @@ impl Owned {
             (token, params)
         };
         let shared = &peer.inner.shared;
-        match shared.request("add", params, None).await {
+        match shared.request_text("add", &params, None).await {
             Ok(_) => Ok(Owned {
                 peer,
                 path,
@@ -143,6 +143,7 @@ mod tests {
     fn state(token: u64) -> StateEntry {
         StateEntry {
             value: json!(1),
+            text: None,
             handler: None,
             access: None,
             schema: None,

@@ -178,7 +178,17 @@ impl Shared {
         params: &RawValue,
         timeout: Option<Duration>,
     ) -> Result<Value, PeerError> {
-        self.request_with(|id| message_text(id, method, params.get()), timeout, true)
+        self.request_text(method, params.get(), timeout).await
+    }
+
+    /// [`Shared::request`] with params the peer wrote itself as JSON text.
+    pub(crate) async fn request_text(
+        &self,
+        method: &str,
+        params: &str,
+        timeout: Option<Duration>,
+    ) -> Result<Value, PeerError> {
+        self.request_with(|id| message_text(id, method, params), timeout, true)
             .await
     }
 
@@ -189,8 +199,17 @@ impl Shared {
         method: &str,
         params: Value,
     ) -> Result<Value, PeerError> {
-        let text = params.to_string();
-        self.request_with(|id| message_text(id, method, &text), None, false)
+        self.handshake_request_text(method, &params.to_string())
+            .await
+    }
+
+    /// [`Shared::handshake_request`] with params already JSON text.
+    pub(crate) async fn handshake_request_text(
+        &self,
+        method: &str,
+        params: &str,
+    ) -> Result<Value, PeerError> {
+        self.request_with(|id| message_text(id, method, params), None, false)
             .await
     }
 

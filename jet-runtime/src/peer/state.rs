@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use super::owned::{Kind, Owned};
@@ -68,6 +69,10 @@ pub(crate) enum SetHandler {
 pub(crate) struct StateEntry {
     /// The current value: what `change` last published, restored after a reconnect.
     pub(crate) value: Value,
+    /// `value` as the JSON text it was given in ([`Peer::add_state_raw`]), sent instead of
+    /// `value`'s own rendering so that numbers keep their spelling (`1E3` stays `1E3`); gone
+    /// once the value changes.
+    pub(crate) text: Option<Box<RawValue>>,
     pub(crate) handler: Option<SetHandler>,
     pub(crate) access: Option<Value>,
     /// A JSON Schema sent as the `schema` member of `add` (daemons without schema support
@@ -77,11 +82,10 @@ pub(crate) struct StateEntry {
 }
 
 impl StateEntry {
-    /// The params of the `add` request that (re-)creates this state on a daemon.
-    pub(crate) fn add_params(&self, path: &str) -> Value {
+    /// The params of the `add` request that (re-)creates this state on a daemon, as JSON
+    /// text: `{"path","value",...}`, the value as given in [`StateEntry::text`] if any.
+    pub(crate) fn add_params(&self, path: &str) -> String {
         let mut p = Map::new();
-        p.insert("path".into(), Value::String(path.into()));
-        p.insert("value".into(), self.value.clone());
         if self.handler.is_none() {
             p.insert("fetchOnly".into(), Value::Bool(true));
         }
@@ -91,7 +95,16 @@ impl StateEntry {
         if let Some(schema) = &self.schema {
             p.insert("schema".into(), schema.clone());
         }
-        Value::Object(p)
+        let path = Value::String(path.into());
+        let value = match &self.text {
+            Some(text) => text.get().to_owned(),
+            None => self.value.to_string(),
+        };
+        let rest = Value::Object(p).to_string();
+        // `rest` is `{}` or `{"member":..,...}`: its members follow path and value.
+        let rest = &rest[1..rest.len() - 1];
+        let comma = if rest.is_empty() { "" } else { "," };
+        format!(r#"{{"path":{path},"value":{value}{comma}{rest}}}"#)
     }
 }
 
@@ -101,6 +114,7 @@ pub struct StateBuilder {
     peer: Peer,
     path: String,
     value: Value,
+    text: Option<Box<RawValue>>,
     handler: Option<SetHandler>,
     access: Option<Value>,
     schema: Option<Value>,
@@ -112,10 +126,17 @@ impl StateBuilder {
             peer,
             path,
             value,
+            text: None,
             handler: None,
             access: None,
             schema: None,
         }
+    }
+
+    /// A builder whose value is sent as `text` (see [`Peer::add_state_raw`]).
+    pub(crate) fn with_text(mut self, text: Box<RawValue>) -> Self {
+        self.text = Some(text);
+        self
     }
 
     /// Accept, adjust or refuse requested values with a synchronous handler.
@@ -154,6 +175,7 @@ impl StateBuilder {
     async fn add(self) -> Result<State, PeerError> {
         let entry = StateEntry {
             value: self.value,
+            text: self.text,
             handler: self.handler,
             access: self.access,
             schema: self.schema,
@@ -215,7 +237,10 @@ impl State {
         {
             let mut reg = shared.lock();
             match reg.states.get_mut(self.path()) {
-                Some(s) if s.token == self.owned.token() => s.value = value.clone(),
+                Some(s) if s.token == self.owned.token() => {
+                    s.value = value.clone();
+                    s.text = None;
+                }
                 _ => return Err(PeerError::NotFound(self.path().to_owned())),
             }
         }
@@ -296,6 +321,7 @@ fn finish_set(
             let new = reply.value.unwrap_or(requested);
             if let Some(s) = reg.states.get_mut(path) {
                 s.value = new.clone();
+                s.text = None;
             }
             let result = if value_as_result {
                 new.clone()
@@ -336,25 +362,44 @@ mod tests {
     fn add_params_mark_handlerless_states_fetch_only() {
         let entry = StateEntry {
             value: json!(1),
+            text: None,
             handler: None,
             access: None,
             schema: None,
             token: 1,
         };
         assert_eq!(
-            entry.add_params("a").to_string(),
+            entry.add_params("a"),
             r#"{"path":"a","value":1,"fetchOnly":true}"#
         );
         let entry = StateEntry {
             value: json!("x"),
+            text: None,
             handler: Some(SetHandler::Sync(Arc::new(|_| Ok(SetReply::accept())))),
             access: Some(json!({"setGroups":["admin"]})),
             schema: Some(json!({"type":"string"})),
             token: 1,
         };
         assert_eq!(
-            entry.add_params("b").to_string(),
+            entry.add_params("b"),
             r#"{"path":"b","value":"x","access":{"setGroups":["admin"]},"schema":{"type":"string"}}"#
+        );
+    }
+
+    #[test]
+    fn add_params_send_a_value_given_as_text_as_written() {
+        let text = RawValue::from_string("[1E3, 2.50]".into()).unwrap();
+        let entry = StateEntry {
+            value: serde_json::from_str(text.get()).unwrap(),
+            text: Some(text),
+            handler: None,
+            access: None,
+            schema: None,
+            token: 1,
+        };
+        assert_eq!(
+            entry.add_params("a"),
+            r#"{"path":"a","value":[1E3, 2.50],"fetchOnly":true}"#
         );
     }
 }

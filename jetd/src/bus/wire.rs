@@ -492,9 +492,10 @@ pub(super) fn routed_request(
 }
 
 /// Relay an owner's answer to the requester: the owner's message with its id (at
-/// `id_span` in `text`) replaced by the requester's. A classic requester gets the bytes
-/// as they are. A node-jet 3 requester gets `{}` for a classic `true`, and a classic error
-/// object in node-jet 3's vocabulary; an answer that already is node-jet 3's passes as is.
+/// `id_span` in `text`) replaced by the requester's. An answer already in the requester's
+/// dialect passes as it is. A node-jet 3 requester gets `{}` for a classic `true`, and a
+/// classic error object in node-jet 3's vocabulary; a classic requester gets a node-jet 3
+/// owner's error in Part A's words ([`classic_error`]).
 pub(super) fn relay(
     out: &Outbox,
     requester: Dialect,
@@ -503,16 +504,18 @@ pub(super) fn relay(
     requester_id: &str,
 ) {
     let text = answer.text;
-    if requester == Dialect::N3 {
-        if let Some(rendered) = n3_answer(&answer) {
-            out.push_with(|b| {
-                b.extend_from_slice(b"{\"id\":");
-                b.extend_from_slice(requester_id.as_bytes());
-                b.extend_from_slice(rendered.as_bytes());
-                b.push(b'}');
-            });
-            return;
-        }
+    let rendered = match requester {
+        Dialect::N3 => n3_answer(&answer),
+        Dialect::Classic => classic_answer(&answer),
+    };
+    if let Some(rendered) = rendered {
+        out.push_with(|b| {
+            b.extend_from_slice(b"{\"id\":");
+            b.extend_from_slice(requester_id.as_bytes());
+            b.extend_from_slice(rendered.as_bytes());
+            b.push(b'}');
+        });
+        return;
     }
     out.push_with(|b| {
         b.extend_from_slice(&text.as_bytes()[..id_span.start]);
@@ -522,11 +525,71 @@ pub(super) fn relay(
 }
 
 /// An owner's answer: its whole text and its `result` or `error` member (raw, as the
-/// message classifier found them, so relaying parses nothing again).
+/// message classifier found them, so relaying parses nothing again), and what was asked
+/// of which path (the words of a translated error).
 pub(super) struct Answer<'a> {
     pub text: &'a str,
     pub result: Option<&'a str>,
     pub error: Option<&'a str>,
+    pub path: &'a str,
+    pub op: Op,
+}
+
+/// For a classic requester: `,"error":{..}` in Part A's words for an error that a node-jet
+/// 3 owner wrote (it names itself with `name`/`data.name`); `None` for anything else, which
+/// passes as it is (classic owners already speak the requester's dialect, and an answer
+/// with a result needs no translation: node-jet 3 owners return `{path,value}` or the
+/// method's value, which classic peers accept).
+fn classic_answer(answer: &Answer<'_>) -> Option<String> {
+    let e: Value = serde_json::from_str(answer.error?).ok()?;
+    let err = classic_error(&e, answer.path, answer.op)?;
+    Some(format!(
+        ",\"error\":{}",
+        serde_json::to_string(&err).expect("an ErrorObject always serialises")
+    ))
+}
+
+/// A node-jet 3 owner's error object (PROTOCOL.md C.1.4) as the Part A error a classic
+/// owner would have answered with, so a classic requester (node-jet 2's typed errors, the
+/// Rust peer's `PeerError`) reads it as it reads any other:
+///
+/// * `jet.InvalidParam` (what a node-jet 3 owner answers whenever its `set` or `call`
+///   handler throws; `details` is the thrown error as text) and `jet.InvalidArgument`:
+///   `-32602` `{"invalidArgument":{"message":<details>}}`, node-jet 2's refusal, with JS's
+///   generic `Error: ` prefix taken off the details;
+/// * `jet.invalidMethod` (set of a method, call of a state): `notAState` / `notAMethod`;
+/// * `jet.NotFound`, `jet.FetchOnly`, `Missing authorization`, `jet.ConnectionClosed`:
+///   `pathNotExists`, `fetchOnly`, `noAccess`, `ownerDisconnected` of the routed path.
+///
+/// Any other name returns `None`: the object passes as the owner wrote it (still a valid
+/// JSON-RPC error with `code`, `message` and `data`).
+fn classic_error(e: &Value, path: &str, op: Op) -> Option<ErrorObject> {
+    let name = e
+        .get("name")
+        .or_else(|| e.pointer("/data/name"))?
+        .as_str()?;
+    let message = e.get("message").and_then(Value::as_str);
+    Some(match name {
+        "jet.InvalidParam" | "jet.InvalidArgument" => {
+            let reason = match e.pointer("/data/details") {
+                Some(Value::String(d)) if !d.is_empty() => {
+                    Value::from(d.strip_prefix("Error: ").unwrap_or(d))
+                }
+                Some(Value::Null | Value::String(_)) | None => Value::from(message.unwrap_or("")),
+                Some(other) => other.clone(),
+            };
+            ErrorObject::invalid_params_with("invalidArgument", json!({ "message": reason }))
+        }
+        "jet.invalidMethod" if op == Op::Call => ErrorObject::not_a_method(path),
+        "jet.invalidMethod" => ErrorObject::not_a_state(path),
+        "jet.NotFound" => ErrorObject::path_not_exists(path),
+        "jet.FetchOnly" => ErrorObject::fetch_only(path),
+        "jet.invalid params" if message == Some("Missing authorization") => {
+            ErrorObject::no_access(path)
+        }
+        "jet.ConnectionClosed" => ErrorObject::owner_disconnected(path),
+        _ => return None,
+    })
 }
 
 /// For a node-jet 3 requester: `,"result":{}` for a classic `true`, `,"error":{..}` in
@@ -668,6 +731,8 @@ mod tests {
                 text,
                 result: result.as_deref(),
                 error: error.as_deref(),
+                path: "p",
+                op: Op::Set,
             };
             relay(&out, d, answer, start..start + 4, "7");
         };
@@ -696,6 +761,63 @@ mod tests {
             got[4],
             r#"{"id":7,"error":{"code":1,"message":"m","data":{"name":"jet.X"},"name":"jet.X"}}"#
         );
+    }
+
+    #[test]
+    fn a_node_jet_3_owners_errors_reach_a_classic_requester_in_part_a_words() {
+        let out = Outbox::new(1 << 20);
+        let relay_error = |error: Value, op: Op| {
+            let text = json!({"id": "r1", "error": error}).to_string();
+            let start = text.find("\"r1\"").unwrap();
+            let error = error.to_string();
+            let answer = Answer {
+                text: &text,
+                result: None,
+                error: Some(&error),
+                path: "demo/x",
+                op,
+            };
+            relay(&out, Dialect::Classic, answer, start..start + 4, "7");
+        };
+        let n3 = |code: i64, name: &str, message: &str, details: Value| {
+            json!({"code": code, "message": message,
+                   "data": {"name": name, "url": "u", "details": details}, "name": name})
+        };
+        let threw = n3(
+            -32602,
+            "jet.InvalidParam",
+            "Failed to set value",
+            json!("Error: counter must be a number"),
+        );
+        relay_error(threw, Op::Set);
+        let no_details = n3(-32602, "jet.InvalidArgument", "refused", json!(""));
+        relay_error(no_details, Op::Call);
+        let on_method = n3(-32600, "jet.invalidMethod", "m", json!("Tried to set"));
+        relay_error(on_method.clone(), Op::Set);
+        relay_error(on_method, Op::Call);
+        relay_error(n3(-32602, "jet.NotFound", "n", json!("demo/x")), Op::Set);
+        let custom = n3(-32000, "jet.Custom", "custom", json!({"x": 1}));
+        relay_error(custom.clone(), Op::Call);
+        let plain = json!({"code": -32000, "message": "custom err", "data": {"x": 1}});
+        relay_error(plain.clone(), Op::Call);
+        let got = drained(&out);
+        let error_of = |i: usize| serde_json::from_str::<Value>(&got[i]).unwrap()["error"].clone();
+        assert_eq!(
+            error_of(0),
+            json!({"message": "Invalid params", "code": -32602,
+                   "data": {"invalidArgument": {"message": "counter must be a number"}}})
+        );
+        assert_eq!(
+            error_of(1)["data"],
+            json!({"invalidArgument": {"message": "refused"}})
+        );
+        assert_eq!(error_of(2)["data"], json!({"notAState": "demo/x"}));
+        assert_eq!(error_of(3)["data"], json!({"notAMethod": "demo/x"}));
+        assert_eq!(error_of(4)["data"], json!({"pathNotExists": "demo/x"}));
+        // Names Part A has no word for, and errors with no N3 name, pass as written.
+        assert_eq!(error_of(5), custom);
+        assert_eq!(error_of(6), plain);
+        assert!(got.iter().all(|m| m.starts_with("{\"id\":7,")), "{got:?}");
     }
 
     #[test]

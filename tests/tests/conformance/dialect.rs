@@ -46,6 +46,27 @@ async fn an_n3_opening_is_recognised() {
         .await;
 }
 
+/// node-jet 3 peers send batches once the daemon's `info` allows them: an opening `info`
+/// that arrives as the first member of a batch is recognised as well, and the rest of the
+/// batch is already answered in node-jet 3's words.
+#[tokio::test]
+async fn an_n3_opening_inside_a_batch_is_recognised() {
+    let daemon = jet_tests::start_daemon().await;
+    let mut c = RawClient::tcp(daemon.tcp_addr().unwrap()).await;
+    c.send(
+        r#"[{"id":"1","method":"info","params":{}},{"id":"2","method":"add","params":{"path":"a","value":1}},{"id":"3","method":"set","params":{"path":"nope","value":1}}]"#,
+    )
+    .await;
+    let info = c.recv().await;
+    assert_eq!(info["id"], json!("1"), "{info}");
+    assert_eq!(info["result"]["features"]["asNotification"], json!(false));
+    c.expect(r#"{"id":"2","result":{}}"#).await;
+    assert_eq!(
+        c.recv().await,
+        json!({"id": "3", "error": n3_not_found("nope")})
+    );
+}
+
 /// A classic peer that sends `info` first (numeric id, no params) stays classic, and the
 /// N3-only methods do not exist for it.
 #[tokio::test]

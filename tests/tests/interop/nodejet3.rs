@@ -316,10 +316,11 @@ async fn rust_consumer_of_an_n3_owner() {
         provider.next_json().await,
         json!({"call": "n3/greet", "args": ["rust"]})
     );
-    // The owner's own error, node-jet 3's shape relayed as it is.
+    // The owner's own error (its handler threw), in the classic words: an owner's refusal
+    // with the thrown error's text.
     match t(peer.call("n3/fail", json!([]))).await {
-        Err(PeerError::InvalidParams { message, .. }) => {
-            assert_eq!(message, "Failed to call method")
+        Err(e @ PeerError::InvalidParams { .. }) => {
+            assert_eq!(e.to_string(), "the owner refused: method failed on purpose")
         }
         other => panic!("{other:?}"),
     }
@@ -503,7 +504,8 @@ async fn rust_owner_and_consumer_on_the_n3_daemon() {
 }
 
 /// A node-jet 2 consumer (classic) and a node-jet 3 owner on one jetd: the owner is asked
-/// in its shape, its answers reach the classic consumer as it sent them.
+/// in its shape, its results reach the classic consumer as it sent them and its errors in
+/// the classic words (A.10), so node-jet 2 raises its own typed `InvalidArgument`.
 #[tokio::test]
 async fn n3_owner_serves_a_nodejet2_consumer() {
     let daemon = jet_tests::start_daemon().await;
@@ -511,23 +513,19 @@ async fn n3_owner_serves_a_nodejet2_consumer() {
     let mut provider = n3_provider(&addr).await;
     let consumer = NodeProcess::spawn("n3_owner_consumer.js", &[&addr]).await;
     let lines = consumer.finish(&json!({"done": true})).await;
-    // node-jet 2 reports the owner's node-jet 3 error objects as raw ones: it knows no
-    // `data.name` (they reach it as the owner sent them).
-    let raw = |message: &str, details: &str| {
-        let mut e = n3_error(-32602, "jet.InvalidParam", message, json!(details));
-        e.as_object_mut().unwrap().remove("name");
-        e["name"] = json!("jet.InvalidParam");
-        json!({"err": {"name": "raw", "raw": e}})
-    };
+    // The owner's `jet.InvalidParam` (its handler threw) reaches node-jet 2 as the
+    // `invalidArgument` refusal of Part A, with the thrown error's text.
+    let refused =
+        |message: &str| json!({"err": {"name": "jet.InvalidArgument", "message": message}});
     assert_eq!(
         lines,
         [
             json!({"initial": [{"path": "n3/counter", "event": "add", "value": 0}]}),
             json!({"set": {"ok": {"path": "n3/counter", "value": 5}}}),
             json!({"change": {"path": "n3/counter", "event": "change", "value": 5}}),
-            json!({"setBad": raw("Failed to set value", "Error: counter must be a number")}),
+            json!({"setBad": refused("counter must be a number")}),
             json!({"call": {"ok": {}}}),
-            json!({"callFail": raw("Failed to call method", "Error: method failed on purpose")}),
+            json!({"callFail": refused("method failed on purpose")}),
         ],
         "{}",
         dump(&lines)

@@ -544,3 +544,44 @@ async fn without_reconnect_a_lost_connection_closes_the_peer() {
     assert!(matches!(r, Err(PeerError::Closed)), "{r:?}");
     assert!(!client.is_connected());
 }
+
+/// `add_state_raw` sends the initial value as written (a `Value` would turn `1E3` into
+/// `1e+3`; the text is what other peers see); a later `change` sends its `Value`. (A
+/// reconnect re-adds with the same params, unit-tested in `peer/state.rs`.)
+#[tokio::test]
+async fn a_state_added_from_text_keeps_its_spelling() {
+    use jet_runtime::peer::Peer;
+    use jet_tests::raw::RawClient;
+    use jet_tests::within as t;
+    use serde_json::value::RawValue;
+    let daemon = jet_tests::start_daemon().await;
+    let peer = t(Peer::connect(&daemon.tcp_addr().unwrap().to_string()))
+        .await
+        .unwrap();
+    let text = RawValue::from_string(r#"{"t":1E3,"u":[2.50,-0.0]}"#.into()).unwrap();
+    let state = t(peer.add_state_raw("raw/x", text).unwrap()).await.unwrap();
+    // The value is what the text means.
+    let value = state.value();
+    assert_eq!(value["t"].as_f64(), Some(1000.0), "{value}");
+    assert_eq!(value["u"][0].as_f64(), Some(2.5), "{value}");
+    let mut raw = RawClient::tcp(daemon.tcp_addr().unwrap()).await;
+    raw.send(r#"{"id":1,"method":"get","params":{"path":{"equals":"raw/x"}}}"#)
+        .await;
+    let got = raw.recv_text().await;
+    assert!(
+        got.contains(r#""value":{"t":1E3,"u":[2.50,-0.0]}"#),
+        "{got}"
+    );
+    t(state.change(serde_json::json!(7))).await.unwrap();
+    raw.send(r#"{"id":2,"method":"get","params":{"path":{"equals":"raw/x"}}}"#)
+        .await;
+    let got = raw.recv_text().await;
+    assert!(got.contains(r#""value":7"#), "{got}");
+    // Text nested deeper than serde_json reads is refused before anything is sent.
+    let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+    assert!(peer
+        .add_state_raw("raw/deep", RawValue::from_string(deep).unwrap())
+        .is_err());
+    peer.close().await;
+    daemon.shutdown().await;
+}

@@ -12,8 +12,8 @@ use crate::error::CliError;
 /// starts like JSON (`{`, `[`, `"`, or a number: `01`, `1e`, `.5`, `+1`) but does not parse
 /// is a mistake, not a string: taking `{"a":1` or `01` as a string would hide it. Numbers
 /// keep their digits (serde_json's `arbitrary_precision`, enabled for this crate), but the
-/// parser writes an exponent as `e+3`/`e-3`: where the exact text matters (`set`, `call`),
-/// send [`raw_value`] instead.
+/// parser writes an exponent as `e+3`/`e-3`: where the exact text matters (`set`, `call`,
+/// the initial value of `add`), send [`raw_value`] instead.
 pub(crate) fn parse_value(text: &str) -> Result<Value, CliError> {
     match serde_json::from_str(text) {
         Ok(v) => Ok(v),

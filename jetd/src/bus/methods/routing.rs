@@ -68,6 +68,7 @@ impl Core {
                 requester_id: id.get().into(),
                 owner,
                 path: el_path,
+                op,
                 params: p.raw().map_or_else(|| "{}".into(), |r| r.get().into()),
                 timeout,
                 deadline,
@@ -107,6 +108,8 @@ impl Core {
             text,
             result: env.result.map(RawValue::get),
             error: env.error.map(RawValue::get),
+            path: &route.path,
+            op: route.op,
         };
         wire::relay(
             &requester.outbox,

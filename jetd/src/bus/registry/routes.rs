@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::idhash::IdMap;
 use super::ids::RouteId;
+use crate::bus::registry::access::Op;
 use crate::bus::ConnId;
 
 /// A request forwarded to an element's owner, waiting for its answer.
@@ -29,6 +30,9 @@ pub(crate) struct Route {
     pub requester_id: Box<str>,
     pub owner: ConnId,
     pub path: Arc<str>,
+    /// `Set` or `Call`: what the requester asked for, so an owner's error in another
+    /// dialect can be put in the requester's words (`notAState`/`notAMethod`).
+    pub op: Op,
     /// The original request params (the data of a timeout error).
     pub params: Box<str>,
     /// The route's timeout; `deadline` is when it was made plus this.
@@ -202,6 +206,7 @@ mod tests {
             requester_id: id.into(),
             owner: ConnId(9),
             path: Arc::from("p"),
+            op: Op::Set,
             params: "{}".into(),
             timeout,
             deadline,

@@ -13,11 +13,15 @@ use crate::output::Paint;
 use crate::rule;
 
 pub(super) async fn add(ctx: &Ctx<'_>, args: &AddArgs) -> Result<(), CliError> {
+    // The text goes out as written (`1E3` stays `1E3`); `value` is what it means.
+    let text = rule::raw_value(&args.value)?;
     let value = rule::parse_value(&args.value)?;
     let mut interrupt = Interrupt::listen()?;
     let peer = ctx.connect().await?;
     let (tx, rx) = mpsc::unbounded_channel();
-    let mut builder = peer.add_state(args.path.clone(), value.clone());
+    let mut builder = peer
+        .add_state_raw(args.path.clone(), text.clone())
+        .map_err(|e| CliError::Usage(format!("`{}` cannot be published: {e}", args.value)))?;
     if args.writable {
         builder = builder.on_set(move |v| {
             // The receiver lives as long as the state; a send error means we are leaving.
@@ -39,7 +43,8 @@ pub(super) async fn add(ctx: &Ctx<'_>, args: &AddArgs) -> Result<(), CliError> {
             "read-only"
         };
         out.line(&format!(
-            "added {path} = {value} ({mode}); Ctrl-C removes it"
+            "added {path} = {} ({mode}); Ctrl-C removes it",
+            text.get()
         ))?;
     }
     serve(ctx, &peer, &mut interrupt, rx, |v| {
