@@ -120,3 +120,51 @@ pub(crate) fn methods_checks(ir: &MethodsIr) -> TokenStream {
     };
     quote!(#is_node #(#checks)*)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boiler() -> NodeIr {
+        crate::parse::node(&syn::parse_quote! {
+            struct Boiler {
+                #[jet(read_only)]
+                t: f64,
+                r#type: u8,
+                #[jet(node)]
+                burner: Burner,
+                #[jet(rename = "burner/level")]
+                shadow: u8,
+            }
+        })
+        .unwrap()
+    }
+
+    /// The names must be those `expand::node` gives the client fns (raw identifiers
+    /// without `r#`), or a clash goes unseen.
+    #[test]
+    fn client_fn_names_are_the_generated_ones() {
+        let names: Vec<Vec<String>> = boiler().fields.iter().map(client_fn_names).collect();
+        assert_eq!(
+            names,
+            [
+                vec!["get_t", "watch_t"],
+                vec!["get_type", "watch_type", "set_type"],
+                vec!["burner"],
+                vec!["get_shadow", "watch_shadow", "set_shadow"],
+            ]
+        );
+    }
+
+    #[test]
+    fn only_paths_with_a_slash_next_to_nested_nodes_are_checked() {
+        let checks = node_checks(&boiler()).to_string();
+        assert_eq!(checks.matches("states_at").count(), 1, "{checks}");
+        assert!(checks.contains("the field `shadow` would be served at `burner/level`"));
+        let flat = crate::parse::node(&syn::parse_quote! {
+            struct Flat { #[jet(rename = "a/b")] x: u8 }
+        })
+        .unwrap();
+        assert!(node_checks(&flat).is_empty());
+    }
+}
