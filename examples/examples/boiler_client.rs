@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use jet_examples::boiler::{BoilerClient, Mode};
+use jet_examples::boiler::{BoilerClient, HeatError, Mode};
 use jet_runtime::prelude::*;
 
 #[tokio::main]
@@ -42,6 +42,13 @@ pub async fn run(addr: &str) -> anyhow::Result<Vec<String>> {
     // The service's validator refuses what is outside the limits.
     if let Err(e) = boiler.set_setpoint(120.0).await {
         out.push(format!("setpoint 120 refused: {e}"));
+    }
+    // A method's own errors come back as its error enum (`#[derive(JetError)]`).
+    match boiler.heat(500, None).await {
+        Err(ClientError::Service(HeatError::TooLong { max })) => {
+            out.push(format!("500 minutes refused: at most {max}"))
+        }
+        other => anyhow::bail!("expected the TooLong error, got {other:?}"),
     }
     let reached = boiler.heat(30, Some(90)).await?;
     out.push(format!("heated for 30 minutes at 90 %: {reached:.1} °C"));

@@ -3,7 +3,6 @@
 //! `boiler_service` serves it, `boiler_client` drives it; the end-to-end and schema tests
 //! use the same types.
 
-use jet_runtime::peer::custom_error;
 use jet_runtime::prelude::*;
 
 /// The burner of a boiler.
@@ -103,31 +102,23 @@ impl Boiler {
     }
 }
 
-/// Why the boiler refuses to heat.
-#[derive(Debug, Clone, PartialEq)]
+/// Why the boiler refuses to heat. `#[derive(JetError)]`: each variant is its own error
+/// object (`data.kind` names it), and `BoilerClient::heat` returns it as
+/// `ClientError::Service(HeatError::..)`.
+#[derive(Debug, Clone, PartialEq, JetError)]
 pub enum HeatError {
     /// The mode is `off`.
+    #[jet(code = 1001, message = "the boiler is off: set a mode first")]
     Off,
     /// More minutes than one heating run may take.
+    #[jet(code = 1002, message = "a heating run is at most {max} minutes")]
     TooLong { max: u32 },
 }
 
-/// Error codes of the boiler's methods (any code outside JSON-RPC's reserved range).
+/// The codes of [`HeatError`]'s variants, for callers that match on raw error objects
+/// (any code outside JSON-RPC's reserved range).
 pub const HEAT_OFF: i64 = 1001;
 pub const HEAT_TOO_LONG: i64 = 1002;
-
-impl IntoErrorObject for HeatError {
-    fn into_error_object(self) -> ErrorObject {
-        match self {
-            HeatError::Off => custom_error(HEAT_OFF, "the boiler is off: set a mode first", None),
-            HeatError::TooLong { max } => custom_error(
-                HEAT_TOO_LONG,
-                "a heating run is at most 120 minutes",
-                Some(serde_json::json!({ "max": max })),
-            ),
-        }
-    }
-}
 
 /// A summary of the boiler's state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -125,6 +125,12 @@ async fn boiler_client_example_drives_the_boiler_service_example() {
             .any(|l| l.starts_with("heated for 30 minutes at 90 %: ")),
         "{lines:?}"
     );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l == "500 minutes refused: at most 120"),
+        "{lines:?}"
+    );
     assert!(lines.iter().any(|l| l.starts_with("status: ")), "{lines:?}");
     assert!(
         lines.last().unwrap().starts_with("reset hours (were "),

@@ -41,6 +41,8 @@ pub(crate) enum KeyKind {
     Flag,
     /// `rename = "name"`
     Str,
+    /// `code = -1001`: an integer literal, maybe negative.
+    Int,
     /// `access(fetch = [..], <write> = [..])`, `write` being `set` or `call`.
     Access { write: &'static str },
 }
@@ -64,6 +66,13 @@ pub(crate) const fn string(name: &'static str) -> KeySpec {
     }
 }
 
+pub(crate) const fn int(name: &'static str) -> KeySpec {
+    KeySpec {
+        name,
+        kind: KeyKind::Int,
+    }
+}
+
 pub(crate) const fn access(write: &'static str) -> KeySpec {
     KeySpec {
         name: "access",
@@ -81,6 +90,8 @@ pub(crate) struct AccessLists {
 pub(crate) enum AttrValue {
     Flag,
     Str(LitStr),
+    /// The value and its tokens (sign and literal), for error spans.
+    Int(i64, proc_macro2::TokenStream),
     Access(AccessLists),
 }
 
@@ -140,6 +151,23 @@ pub(crate) fn parse(
                         return Ok(());
                     }
                     AttrValue::Str(meta.value()?.parse()?)
+                }
+                KeyKind::Int => {
+                    if !meta.input.peek(Token![=]) {
+                        errors.at(
+                            &ident,
+                            format!("`{ident}` takes an integer: write `{ident} = 1001`"),
+                        );
+                        skip_value(meta.input)?;
+                        return Ok(());
+                    }
+                    match int_value(meta.value()?)? {
+                        Ok((value, tokens)) => AttrValue::Int(value, tokens),
+                        Err(e) => {
+                            errors.push(e);
+                            return Ok(());
+                        }
+                    }
                 }
                 KeyKind::Access { write } => {
                     let mut lists = AccessLists::default();
@@ -209,6 +237,35 @@ fn skip_value(input: ParseStream) -> syn::Result<()> {
         content.parse::<proc_macro2::TokenStream>()?;
     }
     Ok(())
+}
+
+/// `1001` or `-1001` as an `i64`, with its tokens. The outer error is a syntax error
+/// (parsing stops), the inner one a value that is no integer or does not fit (reported,
+/// parsing goes on).
+fn int_value(input: ParseStream) -> syn::Result<syn::Result<(i64, proc_macro2::TokenStream)>> {
+    let minus: Option<Token![-]> = input.parse()?;
+    let expr: syn::Expr = input.parse()?;
+    let tokens = quote::quote!(#minus #expr);
+    let syn::Expr::Lit(syn::ExprLit {
+        lit: syn::Lit::Int(lit),
+        ..
+    }) = &expr
+    else {
+        return Ok(Err(syn::Error::new_spanned(
+            tokens,
+            "expected an integer, e.g. `code = 1001`",
+        )));
+    };
+    let sign = if minus.is_some() { "-" } else { "" };
+    Ok(
+        match format!("{sign}{}", lit.base10_digits()).parse::<i64>() {
+            Ok(v) => Ok((v, tokens)),
+            Err(_) => Err(syn::Error::new_spanned(
+                tokens,
+                "the code does not fit in an i64",
+            )),
+        },
+    )
 }
 
 /// `"group"` or `["a", "b"]`.

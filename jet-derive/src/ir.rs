@@ -92,3 +92,44 @@ pub(crate) enum Output {
     /// `io::Result<T>`, a user's `type Result<T>`), taken apart by the `ResultLike` trait.
     ResultAlias(Box<Type>),
 }
+
+/// A `#[derive(JetError)]` enum: one Jet error per variant.
+pub(crate) struct ErrorEnumIr {
+    pub(crate) ident: Ident,
+    pub(crate) variants: Vec<ErrorVariantIr>,
+}
+
+pub(crate) struct ErrorVariantIr {
+    pub(crate) ident: Ident,
+    /// `data.kind` (the variant name, or `rename`).
+    pub(crate) kind: String,
+    /// The variant's `code`, or the enum's.
+    pub(crate) code: i64,
+    pub(crate) doc: String,
+    pub(crate) message: Option<MessageIr>,
+    pub(crate) fields: ErrorFieldsIr,
+}
+
+/// `#[jet(message = "..")]`: the template as written (for the schema) and as a format
+/// string whose placeholders name bindings (`{temperature}` -> `{__jet_f_temperature}`,
+/// `{0}` -> `{__jet_f_0}`), with the fields it uses.
+pub(crate) struct MessageIr {
+    pub(crate) template: String,
+    pub(crate) format: String,
+    pub(crate) used: Vec<FieldRef>,
+}
+
+/// A field of a variant, by name or position.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) enum FieldRef {
+    Named(Ident),
+    Index(usize),
+}
+
+pub(crate) enum ErrorFieldsIr {
+    Unit,
+    /// `{ a: A, .. }`: each field a member of `data`, named without `r#`.
+    Named(Vec<(Ident, Type)>),
+    /// `(A, ..)`: `data.value`, an array if there are several.
+    Tuple(Vec<Type>),
+}

@@ -127,6 +127,6 @@ pub mod prelude;
 pub mod __private;
 
 #[cfg(feature = "typed")]
-pub use jet_derive::{methods, Node};
+pub use jet_derive::{methods, JetError, Node};
 #[cfg(feature = "typed")]
-pub use typed::Node;
+pub use typed::{JetError, Node};

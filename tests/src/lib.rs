@@ -5,6 +5,7 @@
 //!   the daemon side of a fake daemon's connections), with helpers for a `jetd::Daemon`.
 //! * [`fake`]: a fake daemon for tests of clients: scripted step by step, or answering
 //!   from a function and recording what it received.
+//! * [`kettle`]: a typed service failing with `#[derive(JetError)]` errors.
 //! * [`node`]: runs node-jet 2.1.2 scripts (installed by `npm ci` in `tests/interop`).
 //! * Here: [`STEP`] and [`within`], the one time limit of every wait, and helpers to start,
 //!   watch and stop an in-process jetd.
@@ -12,6 +13,7 @@
 //! `raw`, `fake`, `STEP` and `within` come from `jet-test-support`, which does not depend on
 //! jetd, so that jetd's and the examples' own tests share them without a dependency cycle.
 
+pub mod kettle;
 pub mod node;
 pub mod raw;
 

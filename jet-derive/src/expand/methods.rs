@@ -62,6 +62,10 @@ fn info(m: &MethodIr) -> TokenStream {
             quote_spanned!(t.span()=> .result::<<#t as #p::ResultLike>::Ok>())
         }
     };
+    let errors_schema = error_type(m).map(|err| {
+        quote_spanned!(err.span()=>
+            .errors(<#err as ::jet_runtime::__private::MethodError>::error_schemas))
+    });
     let takes = m.args.iter().enumerate().map(|(i, a)| {
         let ty = &a.ty;
         quote_spanned!(ty.span()=> __jet_in.take::<#ty>(#i)?,)
@@ -98,7 +102,7 @@ fn info(m: &MethodIr) -> TokenStream {
     quote! {
         #p::MethodInfo::new(
             #name,
-            || #p::MethodSchema::new() #(#schema_args)* #result_schema,
+            || #p::MethodSchema::new() #(#schema_args)* #result_schema #errors_schema,
             |__jet_path: &str, __jet_args| {
                 let mut __jet_in = #p::ArgsIn::new(__jet_path, __jet_args, &[#(#names),*])?;
                 let __jet_values = (#(#takes)*);
@@ -131,7 +135,29 @@ fn client_fn(m: &MethodIr) -> TokenStream {
         Output::Value(t) | Output::Result { ok: t, .. } => (quote!(#t), t.span()),
         Output::ResultAlias(t) => (quote!(<#t as #p::ResultLike>::Ok), t.span()),
     };
-    let call = quote_spanned!(ret_span=> __jet_core.call::<#ret>(__jet_args).await);
+    // A method with an error type returns what that type's `MethodError` impl says
+    // (`TypedError`, or `ClientError<E>` for a `JetError` enum); argument encoding errors
+    // convert into it with `?`.
+    // Everything that needs `E: MethodError` is spanned at `E` (the paths written out, not
+    // through `#p`, so no token keeps the attribute's span).
+    let (call, returns) = match error_type(m) {
+        Some(err) => {
+            let convert = quote_spanned!(err.span()=>
+                <#err as ::jet_runtime::__private::MethodError>::client_error);
+            (
+                quote_spanned!(ret_span=>
+                    __jet_core.call_method::<#ret, _>(__jet_args, #convert).await),
+                quote_spanned!(err.span()=> ::jet_runtime::__private::Result<
+                    #ret,
+                    <#err as ::jet_runtime::__private::MethodError>::Client,
+                >),
+            )
+        }
+        None => (
+            quote_spanned!(ret_span=> __jet_core.call::<#ret>(__jet_args).await),
+            quote!(#p::Result<#ret, #p::TypedError>),
+        ),
+    };
     // The client fn states what it needs (arguments `Serialize`, the result `Deserialize`),
     // so a type the server side already rejects gives no second error here, and a result
     // type without `Deserialize` fails only where the client fn is called. The binder
@@ -154,7 +180,7 @@ fn client_fn(m: &MethodIr) -> TokenStream {
         #(#cfgs)*
         #(#lints)*
         #[doc = #doc]
-        pub async fn #ident(&self, #(#params),*) -> #p::Result<#ret, #p::TypedError>
+        pub async fn #ident(&self, #(#params),*) -> #returns
         where
             #(#sends)*
             #decodes
@@ -165,5 +191,16 @@ fn client_fn(m: &MethodIr) -> TokenStream {
             #(#pushes)*
             #call
         }
+    }
+}
+
+/// The method's error type, as a type: `E` of `Result<T, E>`, the `Err` of a result alias.
+fn error_type(m: &MethodIr) -> Option<TokenStream> {
+    match &m.output {
+        Output::Result { err, .. } => Some(quote!(#err)),
+        Output::ResultAlias(t) => {
+            Some(quote_spanned!(t.span()=> <#t as ::jet_runtime::__private::ResultLike>::Err))
+        }
+        Output::Unit | Output::Value(_) => None,
     }
 }

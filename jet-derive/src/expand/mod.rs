@@ -3,10 +3,12 @@
 //! `#![no_implicit_prelude]`. Trait-bound checks are spanned at the user's types, so a
 //! missing `Serialize` or `JsonSchema` is reported on the field or argument.
 
+mod jet_error;
 mod methods;
 mod node;
 mod paths;
 
+pub(crate) use jet_error::jet_error;
 pub(crate) use methods::methods;
 pub(crate) use node::node;
 

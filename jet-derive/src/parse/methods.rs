@@ -10,6 +10,7 @@ use crate::ir::{ArgIr, MethodIr, MethodsIr, Output, Receiver};
 const METHOD_KEYS: &[attr::KeySpec] = &[
     attr::string("rename"),
     attr::flag("skip"),
+    attr::flag("result"),
     attr::access("call"),
 ];
 
@@ -82,6 +83,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
         let mut renamed = false;
         let mut skip = false;
         let mut access = None;
+        let mut result_key = None;
         for key in keys {
             match (key.name.to_string().as_str(), key.value) {
                 ("rename", AttrValue::Str(lit)) => {
@@ -90,6 +92,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
                     renamed = true;
                 }
                 ("skip", _) => skip = true,
+                ("result", _) => result_key = Some(key.name),
                 ("access", AttrValue::Access(lists)) => access = Some(lists),
                 _ => {}
             }
@@ -210,7 +213,19 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
             receiver,
             is_async: sig.asyncness.is_some(),
             args,
-            output: output(&sig.output),
+            output: match (output(&sig.output), result_key) {
+                // A result alias under another name (`type Fallible<T> = Result<T, E>`).
+                (Output::Value(t), Some(_)) => Output::ResultAlias(t),
+                (Output::Unit, Some(key)) => {
+                    errors.at(
+                        &key,
+                        "#[jet(result)] marks a return type as a `Result` alias, but this fn \
+                         returns nothing",
+                    );
+                    Output::Unit
+                }
+                (output, _) => output,
+            },
             access,
             cfgs: f
                 .attrs

@@ -139,8 +139,27 @@ impl ClientCore {
     /// Call the method the arguments were made for and decode its result.
     pub async fn call<R: DeserializeOwned>(&self, args: ArgsOut) -> Result<R, TypedError> {
         let (path, args) = args.into_parts();
-        let result = self.peer.call(path.clone(), args).await.map_err(missing)?;
-        decode(&path, result)
+        self.call_at(&path, args).await
+    }
+
+    /// [`call`](Self::call) for a method with an error type `E`: a failure becomes what
+    /// the generated client returns for `E` (`convert` is `E`'s
+    /// `MethodError::client_error`: the `TypedError` itself, or a `ClientError<E>` for a
+    /// `#[derive(JetError)]` enum).
+    pub async fn call_method<R: DeserializeOwned, C>(
+        &self,
+        args: ArgsOut,
+        convert: fn(&str, TypedError) -> C,
+    ) -> Result<R, C> {
+        let (path, args) = args.into_parts();
+        self.call_at(&path, args)
+            .await
+            .map_err(|e| convert(&path, e))
+    }
+
+    async fn call_at<R: DeserializeOwned>(&self, path: &str, args: Value) -> Result<R, TypedError> {
+        let result = self.peer.call(path, args).await.map_err(missing)?;
+        decode(path, result)
     }
 }
 

@@ -5,6 +5,7 @@ use std::fmt::Display;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::jet_error::MethodError;
 use crate::peer::{custom_error, internal_error, CallResult, PeerError};
 use crate::protocol::ErrorObject;
 
@@ -44,6 +45,11 @@ pub enum TypedError {
     /// method calls (the daemon's `pathNotExists`).
     #[error("nothing is served at `{0}`")]
     NotFound(String),
+    /// [`Served::into_inner`](super::Served::into_inner) removed the elements at this
+    /// path, but a method call or a [`Handle`](super::Handle) operation kept using the value,
+    /// so it could not be given back.
+    #[error("`{0}` was removed, but a method call or handle kept using the value")]
+    StillInUse(String),
 }
 
 /// How a remote `set` of a state was refused, before the path is known.
@@ -110,7 +116,7 @@ impl SetError {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be sent to a Jet caller as an error",
     label = "the error type of this method",
-    note = "implement `jet_runtime::typed::IntoErrorObject` for `{Self}`, or return `Result<_, jet_runtime::protocol::ErrorObject>`"
+    note = "derive `jet_runtime::JetError` for `{Self}`, implement `jet_runtime::typed::IntoErrorObject` for it, or return `Result<_, jet_runtime::protocol::ErrorObject>`"
 )]
 pub trait IntoErrorObject {
     /// The error object the caller receives.
@@ -218,11 +224,12 @@ pub fn call_ok<R: Serialize>(value: R) -> CallResult {
     super::finite::to_json(&value).map_err(result_unserialisable)
 }
 
-/// The answer of a method returning `Result<R, E>`.
-pub fn call_result<R: Serialize, E: IntoErrorObject>(outcome: Result<R, E>) -> CallResult {
+/// The answer of a method returning `Result<R, E>`: `E` is an [`IntoErrorObject`] type or
+/// a `#[derive(JetError)]` enum.
+pub fn call_result<R: Serialize, E: MethodError>(outcome: Result<R, E>) -> CallResult {
     match outcome {
         Ok(value) => call_ok(value),
-        Err(e) => Err(e.into_error_object()),
+        Err(e) => Err(e.error_object()),
     }
 }
 

@@ -73,10 +73,21 @@
 //! Every state carries the JSON Schema (draft 2020-12, by schemars) of its value; every
 //! method a document `{"description", "params", "result"}` where `params` is the schema of
 //! the arguments as a named object (with the positional order in `"x-positional"`) and
-//! `result` that of the return value. Doc comments become descriptions. They are sent in
+//! `result` that of the return value; a method whose error type derives
+//! [`JetError`](macro@crate::JetError) also lists its errors in `errors`
+//! (`[{"code","kind","message"?,"description"?,"data"}]`). Doc comments become descriptions. They are sent in
 //! `add` as the `schema` member; jetd keeps them and answers the `schema` daemon method
 //! ([`Peer::schemas`](crate::peer::Peer::schemas)), other daemons ignore the member.
 //! [`Node::schemas`] returns the same documents offline.
+//!
+//! # Errors
+//!
+//! A method's `Result<T, E>` error reaches the caller as a JSON-RPC error object. With
+//! `#[derive(JetError)]` on `E`, every variant is one kind of error with its own code
+//! (`data.kind` names it, the fields follow), and the generated client returns
+//! [`ClientError<E>`]: `Service(E)` for those, `Transport(TypedError)` for everything
+//! else. Other error types go through [`IntoErrorObject`] and the client returns
+//! [`TypedError`].
 
 mod args;
 mod bounds;
@@ -84,6 +95,7 @@ mod client;
 mod error;
 mod finite;
 mod handle;
+mod jet_error;
 mod node;
 mod paths;
 mod schema;
@@ -94,6 +106,7 @@ pub use bounds::{DecodedValue, SettableValue, StateValue};
 pub use client::NodeClient;
 pub use error::{IntoErrorObject, TypedError};
 pub use handle::Handle;
+pub use jet_error::{ClientError, JetError};
 pub use node::{Methods, Node};
 pub use schema::{ElementKind, ElementSchema, Schemas};
 pub use serve::Served;
@@ -106,6 +119,10 @@ pub(crate) mod support {
     pub use super::args::{short_type_name, ArgsIn, ArgsOut};
     pub use super::client::ClientCore;
     pub use super::error::{call_ok, call_result, validation, ResultLike};
+    pub use super::jet_error::{
+        client_error, DisplayMessage, ErrorData, ErrorFields, ErrorSchema, KindMessage, MessageOf,
+        MethodError,
+    };
     pub use super::node::{
         Body, ExclusiveBody, MethodInfo, MethodsOf, NoMethods, SharedBody, StateInfo, Validator,
         ViaMethods,

@@ -5,8 +5,11 @@
 //! (`Option` arguments are not `required`; unknown names are refused, so
 //! `additionalProperties` is `false`) and records the positional order in
 //! `"x-positional"`; `result` describes the return value (the `Ok` type of a `Result`).
-//! Each of `params` and `result` is a complete schema with its own `$defs`, so either can be
-//! handed to a validator as it is.
+//! A method whose error type derives `JetError` also has `errors`: one
+//! `{"code", "kind", "message"?, "description"?, "data"}` per variant, `data` being the
+//! schema of the error object's `data` (`kind` and the variant's fields).
+//! Each of `params`, `result` and every `data` is a complete schema with its own `$defs`,
+//! so any of them can be handed to a validator as it is.
 
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
@@ -44,13 +47,68 @@ pub(crate) fn with_description(schema: Schema, doc: &str) -> Value {
     value
 }
 
-/// The schema of a method, built by the generated code one argument at a time.
-pub struct MethodSchema {
+/// An object schema built one property at a time, with the definitions its properties
+/// refer to in its own `$defs`: a method's `params`, an error's `data`.
+pub(crate) struct ObjectSchema {
     generator: SchemaGenerator,
     properties: Map<String, Value>,
     required: Vec<Value>,
+}
+
+impl ObjectSchema {
+    pub(crate) fn new() -> Self {
+        ObjectSchema {
+            generator: generator(),
+            properties: Map::new(),
+            required: Vec::new(),
+        }
+    }
+
+    /// Property `name` of type `A`. It is `required` unless its type accepts `null` (what a
+    /// left-out member decodes from), so the schema says exactly what the decoder accepts.
+    pub(crate) fn property<A: JsonSchema + DeserializeOwned>(&mut self, name: &str) {
+        let schema = self.generator.subschema_for::<A>().to_value();
+        let required = serde_json::from_value::<A>(Value::Null).is_err();
+        self.property_value(name, schema, required);
+    }
+
+    /// Property `name` with a schema given as JSON.
+    pub(crate) fn property_value(&mut self, name: &str, schema: Value, required: bool) {
+        self.properties.insert(name.into(), schema);
+        if required {
+            self.required.push(Value::String(name.into()));
+        }
+    }
+
+    /// `{"$schema", "type": "object", "properties", "required", <extra>.., "$defs"?}`.
+    pub(crate) fn finish_with(mut self, extra: Map<String, Value>) -> Value {
+        let mut m = Map::new();
+        m.insert(
+            "$schema".into(),
+            "https://json-schema.org/draft/2020-12/schema".into(),
+        );
+        m.insert("type".into(), "object".into());
+        m.insert("properties".into(), Value::Object(self.properties));
+        m.insert("required".into(), Value::Array(self.required));
+        m.extend(extra);
+        let defs = self.generator.take_definitions(true);
+        if !defs.is_empty() {
+            m.insert("$defs".into(), Value::Object(defs));
+        }
+        Value::Object(m)
+    }
+
+    pub(crate) fn finish(self) -> Value {
+        self.finish_with(Map::new())
+    }
+}
+
+/// The schema of a method, built by the generated code one argument at a time.
+pub struct MethodSchema {
+    params: ObjectSchema,
     positional: Vec<Value>,
     result: Option<Schema>,
+    errors: Vec<Value>,
 }
 
 impl Default for MethodSchema {
@@ -63,22 +121,17 @@ impl MethodSchema {
     /// An empty schema: no arguments, no result yet.
     pub fn new() -> Self {
         MethodSchema {
-            generator: generator(),
-            properties: Map::new(),
-            required: Vec::new(),
+            params: ObjectSchema::new(),
             positional: Vec::new(),
             result: None,
+            errors: Vec::new(),
         }
     }
 
     /// The next argument. It is `required` unless its type accepts `null` (what a left-out
     /// argument decodes from), so the schema says exactly what the handler accepts.
     pub fn arg<A: JsonSchema + DeserializeOwned>(mut self, name: &str) -> Self {
-        let schema = self.generator.subschema_for::<A>();
-        self.properties.insert(name.into(), schema.to_value());
-        if serde_json::from_value::<A>(Value::Null).is_err() {
-            self.required.push(Value::String(name.into()));
-        }
+        self.params.property::<A>(name);
         self.positional.push(Value::String(name.into()));
         self
     }
@@ -89,30 +142,31 @@ impl MethodSchema {
         self
     }
 
-    pub(crate) fn finish(mut self, doc: &str) -> Value {
-        let mut params = Map::new();
-        params.insert(
-            "$schema".into(),
-            "https://json-schema.org/draft/2020-12/schema".into(),
-        );
-        params.insert("type".into(), "object".into());
-        params.insert("properties".into(), Value::Object(self.properties));
-        params.insert("required".into(), Value::Array(self.required));
-        params.insert("additionalProperties".into(), Value::Bool(false));
-        params.insert("x-positional".into(), Value::Array(self.positional));
-        let defs = self.generator.take_definitions(true);
-        if !defs.is_empty() {
-            params.insert("$defs".into(), Value::Object(defs));
-        }
+    /// The errors the method declares, from its error type's
+    /// `MethodError::error_schemas`: a `#[derive(JetError)]` enum's variants (other error
+    /// types declare none, and the schema then has no `errors` member).
+    pub fn errors(mut self, error_schemas: fn() -> Vec<Value>) -> Self {
+        self.errors = error_schemas();
+        self
+    }
+
+    pub(crate) fn finish(self, doc: &str) -> Value {
+        let mut extra = Map::new();
+        extra.insert("additionalProperties".into(), Value::Bool(false));
+        extra.insert("x-positional".into(), Value::Array(self.positional));
+        let params = self.params.finish_with(extra);
         let mut doc_map = Map::new();
         if !doc.is_empty() {
             doc_map.insert("description".into(), Value::String(doc.into()));
         }
-        doc_map.insert("params".into(), Value::Object(params));
+        doc_map.insert("params".into(), params);
         let result = self
             .result
             .unwrap_or_else(|| generator().into_root_schema_for::<()>());
         doc_map.insert("result".into(), with_description(result, ""));
+        if !self.errors.is_empty() {
+            doc_map.insert("errors".into(), Value::Array(self.errors));
+        }
         Value::Object(doc_map)
     }
 }

@@ -408,9 +408,7 @@ impl<T: Node> Served<T> {
             }
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
-        Err(TypedError::Peer(PeerError::Protocol(format!(
-            "`{path}` was removed, but a method call or handle kept using the value"
-        ))))
+        Err(TypedError::StillInUse(path))
     }
 
     /// The full paths of the states, in field order.

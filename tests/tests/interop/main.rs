@@ -1,12 +1,13 @@
 //! Interop with node-jet 2.1.2 (pinned in `tests/interop`): node-jet peers against jetd and
 //! against node-jet's own daemon, the Rust peer on a node-jet bus, and a node-jet peer
-//! driving a typed service.
+//! driving a typed service and receiving its typed errors.
 
 mod nodejet;
 mod nodejet3;
 mod nodes;
 mod rust_peer;
 mod typed;
+mod typed_errors;
 
 use serde_json::{json, Value};
 

@@ -213,7 +213,7 @@ async fn methods_take_positional_or_named_args_and_map_errors() {
     let raw = peer(&d).await;
     let heat = "plant/line1/boiler/heat";
 
-    // `Result::Err` through `IntoErrorObject`: the boiler is off.
+    // `Result::Err` of a `#[derive(JetError)]` enum: the boiler is off.
     let e = t(raw.call(heat, json!([10]))).await.unwrap_err();
     assert!(
         matches!(e, PeerError::Remote { code: HEAT_OFF, .. }),
@@ -226,7 +226,7 @@ async fn methods_take_positional_or_named_args_and_map_errors() {
     match e {
         PeerError::Remote { code, data, .. } => {
             assert_eq!(code, HEAT_TOO_LONG);
-            assert_eq!(data, Some(json!({"max": 120})));
+            assert_eq!(data, Some(json!({"kind": "TooLong", "max": 120})));
         }
         other => panic!("expected the TooLong error, got {other:?}"),
     }

@@ -6,6 +6,7 @@
 #![allow(unreachable_pub)]
 
 mod boiler;
+mod errors;
 mod features;
 mod lifecycle;
 mod nodes;

@@ -18,6 +18,19 @@ mod service {
         on: bool,
     }
 
+    #[derive(Debug, ::jet_runtime::JetError)]
+    #[jet(code = 1000)]
+    pub enum ThingError {
+        Off,
+        #[jet(message = "at {level}")]
+        Level {
+            level: u8,
+        },
+        Pair(u8, ::std::string::String),
+        #[jet(code = 1001)]
+        One(bool),
+    }
+
     impl Thing {
         fn check(_: &u8) -> ::std::result::Result<(), ::std::string::String> {
             ::std::result::Result::Ok(())
@@ -39,6 +52,10 @@ mod service {
             self.name = name;
             ::std::result::Result::Ok(())
         }
+
+        pub fn fail(&self) -> ::std::result::Result<u8, ThingError> {
+            ::std::result::Result::Err(ThingError::Off)
+        }
     }
 }
 
@@ -46,4 +63,5 @@ fn main() {
     let _ = <service::Thing as ::jet_runtime::typed::Node>::states;
     let _ = service::ThingClient::rename;
     let _ = service::ThingClient::inner;
+    let _ = service::ThingClient::fail;
 }

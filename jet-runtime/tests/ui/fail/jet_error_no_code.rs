@@ -1,0 +1,10 @@
+use jet_runtime::prelude::*;
+
+#[derive(JetError)]
+enum Codes {
+    #[jet(code = 1)]
+    Coded,
+    Uncoded,
+}
+
+fn main() {}
