@@ -139,8 +139,9 @@ pub fn derive_jet_error(input: TokenStream) -> TokenStream {
 ///   type named `Result` with other than two arguments is taken as an alias of one
 ///   (`anyhow::Result<T>`, `std::io::Result<T>`, your own `type Result<T>`); it must be a
 ///   `std::result::Result`. An alias with another name (`type Fallible<T> = Result<T, E>`)
-///   needs `#[jet(result)]` on the fn: a macro sees names, not types, and without the key
-///   the whole `Result` would be the method's value.
+///   needs `#[jet(result)]` on the fn: a macro sees names, not types. Without the key such
+///   an alias is a compile error (found by the trait system: every plain return type is
+///   checked not to be a `Result`), not a value sent as `{"Ok": ..}`.
 ///   `IntoErrorObject` is implemented for `ErrorObject`, `String`, `&str`, `PeerError`,
 ///   `TypedError`, `std::io::Error`, `Box<dyn Error + Send + Sync>` and, with the
 ///   `anyhow` feature of jet-runtime, `anyhow::Error` (`-32603`, message with its context

@@ -66,6 +66,15 @@ fn info(m: &MethodIr) -> TokenStream {
         quote_spanned!(err.span()=>
             .errors(<#err as ::jet_runtime::__private::MethodError>::error_schemas))
     });
+    // A plain value must not be a `Result` under another name (see `PlainValue`).
+    let not_a_result = match &m.output {
+        Output::Value(t) => Some(quote_spanned!(t.span()=> {
+            #[allow(unused_imports)] // unused exactly when the check fails
+            use ::jet_runtime::__private::PlainValueCheck as _;
+            ::jet_runtime::__private::PlainValue::<#t>::new().check();
+        })),
+        _ => None,
+    };
     let takes = m.args.iter().enumerate().map(|(i, a)| {
         let ty = &a.ty;
         quote_spanned!(ty.span()=> __jet_in.take::<#ty>(#i)?,)
@@ -102,7 +111,10 @@ fn info(m: &MethodIr) -> TokenStream {
     quote! {
         #p::MethodInfo::new(
             #name,
-            || #p::MethodSchema::new() #(#schema_args)* #result_schema #errors_schema,
+            || {
+                #not_a_result
+                #p::MethodSchema::new() #(#schema_args)* #result_schema #errors_schema
+            },
             |__jet_path: &str, __jet_args| {
                 let mut __jet_in = #p::ArgsIn::new(__jet_path, __jet_args, &[#(#names),*])?;
                 let __jet_values = (#(#takes)*);

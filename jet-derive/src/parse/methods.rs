@@ -361,6 +361,21 @@ mod tests {
     }
 
     #[test]
+    fn the_result_key_marks_an_alias_under_another_name() {
+        let item: ItemImpl = parse_quote! {
+            impl Lamp {
+                #[jet(result)]
+                pub fn dim(&self) -> Fallible<u8> { todo!() }
+                pub fn level(&self) -> Fallible<u8> { todo!() }
+            }
+        };
+        let ir = methods(proc_macro2::TokenStream::new(), &item).unwrap();
+        assert!(matches!(ir.methods[0].output, Output::ResultAlias(_)));
+        // Without the key it is a value; the expansion checks it is no `Result`.
+        assert!(matches!(ir.methods[1].output, Output::Value(_)));
+    }
+
+    #[test]
     fn rule_violations_name_the_fix() {
         let item: ItemImpl = parse_quote! {
             impl Lamp {

@@ -189,6 +189,47 @@ impl<T, E> ResultLike for Result<T, E> {
     }
 }
 
+/// The compile-time check that a method returning a plain value (neither spelled `Result`
+/// nor marked `#[jet(result)]`) does not return a `Result` under another name, which would
+/// be sent as the value `{"Ok": ..}`. The macro calls `PlainValue::<T>::new().check()`:
+/// for a `Result`, method resolution picks the inherent `check`, whose bound
+/// ([`ResultUnderAnotherName`], implemented by nothing) fails with the fix in the message;
+/// for any other type it finds [`PlainValueCheck::check`], which does nothing.
+pub struct PlainValue<T>(std::marker::PhantomData<T>);
+
+impl<T> PlainValue<T> {
+    /// The probe for `T`.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        PlainValue(std::marker::PhantomData)
+    }
+}
+
+impl<T, E> PlainValue<Result<T, E>> {
+    /// Fails to compile: `Result<T, E>` returned as a plain value.
+    pub fn check(&self)
+    where
+        Result<T, E>: ResultUnderAnotherName,
+    {
+    }
+}
+
+/// See [`PlainValue`].
+pub trait PlainValueCheck {
+    /// Nothing to check.
+    fn check(&self) {}
+}
+
+impl<T> PlainValueCheck for PlainValue<T> {}
+
+/// Implemented by nothing: see [`PlainValue`].
+#[diagnostic::on_unimplemented(
+    message = "this method returns a `Result` under another name (`{Self}`)",
+    label = "a `Result` alias",
+    note = "add #[jet(result)] to the fn, so `Ok` is the result and `Err` the error the caller receives, or write the return type as `Result<T, E>`"
+)]
+pub trait ResultUnderAnotherName {}
+
 impl IntoErrorObject for std::convert::Infallible {
     fn into_error_object(self) -> ErrorObject {
         match self {}

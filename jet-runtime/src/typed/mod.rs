@@ -118,7 +118,10 @@ pub use watch::{Watch, Watched};
 pub(crate) mod support {
     pub use super::args::{short_type_name, ArgsIn, ArgsOut};
     pub use super::client::ClientCore;
-    pub use super::error::{call_ok, call_result, validation, ResultLike};
+    pub use super::error::{
+        call_ok, call_result, validation, PlainValue, PlainValueCheck, ResultLike,
+        ResultUnderAnotherName,
+    };
     pub use super::jet_error::{
         client_error, DisplayMessage, ErrorData, ErrorFields, ErrorSchema, KindMessage, MessageOf,
         MethodError,

@@ -83,7 +83,9 @@ fn write_error_object(b: &mut Vec<u8>, d: Dialect, err: &ErrorObject) {
 /// A Part A error object in node-jet 3's vocabulary (PROTOCOL.md C.1.4):
 /// `{"code","message","data":{"name","url","details"},"name"}`. Part A's own errors that
 /// node-jet 3's daemon never sends (timeouts, an owner gone, a foreign path, limits) get
-/// the names node-jet 3 defines for them.
+/// the names node-jet 3 defines for them. An owner's error with a code of its own (a
+/// typed service's `JetError`: `{"kind": .., <fields>}`) keeps its whole `data` as
+/// `details`, so a node-jet 3 requester sees the fields too.
 pub(super) fn n3_error(err: &ErrorObject) -> Value {
     let kind = err.data_kind();
     let detail = match (&err.data, kind) {
@@ -161,8 +163,18 @@ pub(super) fn n3_error(err: &ErrorObject) -> Value {
             "InvalidArgument",
             "The provided argument(s) have been refused by the State/Method",
         ),
+        // Outside JSON-RPC's reserved range: the owner's own error, `data` as it is.
+        (code, _) if !(-32768..=-32000).contains(&code) => {
+            let details = err.data.clone().unwrap_or(Value::String(String::new()));
+            return n3_shape(code, "InternalError", &err.message, details);
+        }
         (code, _) => (code, "InternalError", err.message.as_str()),
     };
+    n3_shape(code, name, message, detail)
+}
+
+/// `{"code","message","data":{"name":"jet.<name>","url","details"},"name"}`.
+fn n3_shape(code: i64, name: &str, message: &str, detail: Value) -> Value {
     let name = format!("jet.{name}");
     let url = format!(
         "https://github.com/lipp/node-jet/blob/master/doc/peer.markdown#{}",
@@ -818,6 +830,31 @@ mod tests {
         assert_eq!(error_of(5), custom);
         assert_eq!(error_of(6), plain);
         assert!(got.iter().all(|m| m.starts_with("{\"id\":7,")), "{got:?}");
+    }
+
+    #[test]
+    fn an_owners_own_error_keeps_its_whole_data_for_n3() {
+        let typed = ErrorObject {
+            message: "too hot: 99 °C".into(),
+            code: 1001,
+            data: Some(json!({"kind": "TooHot", "temperature": 99})),
+        };
+        let e = n3_error(&typed);
+        assert_eq!(
+            (e["code"].as_i64(), e["message"].as_str()),
+            (Some(1001), Some("too hot: 99 °C"))
+        );
+        assert_eq!(
+            e["data"]["details"],
+            json!({"kind": "TooHot", "temperature": 99})
+        );
+        // Reserved codes keep Part A's reading: the one key's value.
+        let internal = ErrorObject {
+            message: "Internal error".into(),
+            code: -32603,
+            data: Some(json!({"message": "boom"})),
+        };
+        assert_eq!(n3_error(&internal)["data"]["details"], "boom");
     }
 
     #[test]
