@@ -75,7 +75,10 @@
 //! the arguments as a named object (with the positional order in `"x-positional"`) and
 //! `result` that of the return value; a method whose error type derives
 //! [`JetError`](macro@crate::JetError) also lists its errors in `errors`
-//! (`[{"code","kind","message"?,"description"?,"data"}]`). Doc comments become descriptions. They are sent in
+//! (`[{"code","kind","message"?,"description"?,"data"}]`). Doc comments become descriptions;
+//! fetch-only states say `"readOnly": true`, and every element names its node's Rust type
+//! and path in `"x-jet-node"` (docs/SCHEMAS.md is the format, for generators such as
+//! `jet codegen`). They are sent in
 //! `add` as the `schema` member; jetd keeps them and answers the `schema` daemon method
 //! ([`Peer::schemas`](crate::peer::Peer::schemas)), other daemons ignore the member.
 //! [`Node::schemas`] returns the same documents offline.

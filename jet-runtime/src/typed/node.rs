@@ -16,7 +16,7 @@ use super::bounds::{SettableValue, StateValue};
 use super::error::SetError;
 use super::finite::to_json;
 use super::paths::PathTree;
-use super::schema::{self, Schemas};
+use super::schema::{self, NodeTag, Schemas};
 use super::NodeClient;
 use crate::peer::CallResult;
 use crate::protocol::ErrorObject;
@@ -74,6 +74,7 @@ pub struct StateInfo<T> {
     pub(crate) doc: &'static str,
     pub(crate) access: Option<Value>,
     schema: fn() -> schemars::Schema,
+    node: NodeTag,
     pub(crate) get: Getter<T>,
     /// `None`: read-only, added fetch-only.
     pub(crate) set: Option<Setter<T>>,
@@ -87,6 +88,7 @@ impl<T: 'static> StateInfo<T> {
             doc: "",
             access: None,
             schema: schema::state_schema::<F>,
+            node: NodeTag::of::<T>(),
             get: Arc::new(move |t| to_json(get(t))),
             set: None,
         }
@@ -155,6 +157,7 @@ impl<T: 'static> StateInfo<T> {
             doc: self.doc,
             access: self.access.or(access),
             schema: self.schema,
+            node: self.node.nest(prefix),
             get: Arc::new(move |o: &O| get(project(o))),
             set,
         }
@@ -175,9 +178,16 @@ impl<T: 'static> StateInfo<T> {
         self.set.is_none()
     }
 
-    /// The JSON Schema of the value, with the doc comment as `description`.
+    /// The JSON Schema of the value, with the doc comment as `description`, `readOnly` if
+    /// fetch-only, and `x-jet-node` with the node's path relative to where it is served.
     pub fn schema(&self) -> Value {
-        schema::with_description((self.schema)(), self.doc)
+        self.schema_at("")
+    }
+
+    /// [`schema`](Self::schema) for the node served at `mount`.
+    pub(crate) fn schema_at(&self, mount: &str) -> Value {
+        let doc = schema::with_description((self.schema)(), self.doc);
+        schema::tag(doc, &self.node, mount, self.is_read_only())
     }
 }
 
@@ -234,6 +244,7 @@ pub struct MethodInfo<T> {
     pub(crate) doc: &'static str,
     pub(crate) access: Option<Value>,
     schema: fn() -> schema::MethodSchema,
+    node: NodeTag,
     pub(crate) decode: Decoder<T>,
 }
 
@@ -249,6 +260,7 @@ impl<T: 'static> MethodInfo<T> {
             doc: "",
             access: None,
             schema,
+            node: NodeTag::of::<T>(),
             decode: Arc::new(decode),
         }
     }
@@ -278,6 +290,7 @@ impl<T: 'static> MethodInfo<T> {
             doc: self.doc,
             access: self.access.or(outer_access),
             schema: self.schema,
+            node: self.node.nest(prefix),
             decode: Arc::new(move |path: &str, args: Value| {
                 decode(path, args).map(|body| body.nest(project, project_mut))
             }),
@@ -306,9 +319,15 @@ impl<T: 'static> MethodInfo<T> {
         self.access.as_ref()
     }
 
-    /// `{"description", "params", "result"}`.
+    /// `{"description", "params", "result", "x-jet-node"}`, the node's path relative to
+    /// where it is served.
     pub fn schema(&self) -> Value {
-        (self.schema)().finish(self.doc)
+        self.schema_at("")
+    }
+
+    /// [`schema`](Self::schema) for the node served at `mount`.
+    pub(crate) fn schema_at(&self, mount: &str) -> Value {
+        schema::tag((self.schema)().finish(self.doc), &self.node, mount, false)
     }
 }
 

@@ -53,7 +53,9 @@ impl Peer {
         let published = instance.lock_published().clone();
         let mut state_adds = Vec::with_capacity(instance.states.len());
         for (index, ((info, full), initial)) in instance.states.iter().zip(published).enumerate() {
-            let mut builder = self.add_state(full.clone(), initial).schema(info.schema());
+            let mut builder = self
+                .add_state(full.clone(), initial)
+                .schema(info.schema_at(&path));
             if let Some(access) = &info.access {
                 builder = builder.access(access.clone());
             }
@@ -81,7 +83,7 @@ impl Peer {
                         instance.run(&path, body).await
                     }
                 })
-                .schema(info.schema());
+                .schema(info.schema_at(&path));
             if let Some(access) = &info.access {
                 builder = builder.access(access.clone());
             }
