@@ -19,23 +19,24 @@ use syn::{parse_macro_input, DeriveInput, ItemImpl};
 /// `set_<field>(value)` (not for `read_only` fields), `get_<field>()`,
 /// `watch_<field>()` (a stream of `Watched<T>` items: `Value(v)`, or `Absent` while
 /// nothing is served at the path; it goes on when the service comes back, restarted or
-/// not), `<node field>()` (the nested node's client), and, from a
-/// `#[jet_runtime::methods]` block, one async fn per method.
+/// not), `<node field>()` (the nested node's client), `<event field>()` (a stream of the
+/// events emitted from then on), and, from a `#[jet_runtime::methods]` block, one async fn
+/// per method and `get_`/`watch_` per computed state.
 ///
 /// A settable field's type needs `Serialize + Deserialize + JsonSchema`
 /// (`typed::SettableValue`). A `read_only` field's needs only `Serialize + JsonSchema`
 /// (`typed::StateValue`): serving never decodes it, and the client's `get_<field>` and
 /// `watch_<field>` ask for `Deserialize` (`typed::DecodedValue`) only where they are
 /// called (so does a method's client fn for its result). A type that falls short is one
-/// error at the field naming what to derive (or `#[jet(skip)]`). The struct itself needs
-/// none of these, and no generic parameters.
+/// error at the field naming what to derive (or `#[jet(skip)]`); an `event` field's event
+/// type needs all three. The struct itself needs none of these, and no generic parameters.
 ///
 /// Paths served twice are compile errors where the macros can see them: a method at a
 /// field's path (field `temperature` and `pub fn temperature`), a field renamed onto a
 /// nested node's state, a method fn named like a field's client fn (`get_setpoint` next to
 /// field `setpoint`; rustc also reports the duplicate definition). The methods of nested
-/// nodes are only known when serving: `serve` refuses those clashes with
-/// `TypedError::DuplicatePath`.
+/// nodes (and computed states) are only known when serving: `serve` refuses those clashes
+/// with `TypedError::DuplicatePath`.
 ///
 /// # Field keys: `#[jet(...)]`
 ///
@@ -45,10 +46,20 @@ use syn::{parse_macro_input, DeriveInput, ItemImpl};
 /// | `read_only` | added fetch-only: other peers cannot set it; change it with `Served::update` |
 /// | `skip` | not on the bus at all |
 /// | `node` | the field is a struct with `#[derive(Node)]`: its states go one level deeper (`<path>/<field>/<inner>`); `read_only`/`access` apply to all of them |
+/// | `event` | the field is a `jet_runtime::Event<T>`: a fetch-only state carrying one event per `change` (below); not with `node` or `validate` |
 /// | `validate = "path::to::fn"` | `fn(&FieldType) -> Result<(), E>` with `E: Display`, called before a remote set is stored; `Err` refuses the set (`-32602` with the message) |
 /// | `access(fetch = ["group"], set = ["group"])` | element access groups (`fetchGroups`, `setGroups`) |
 ///
 /// A field of struct type without `node` is one state whose value is the whole struct.
+///
+/// An `event` field (`#[jet(event)] alarms: jet_runtime::Event<Alarm>`, with
+/// `Alarm: Serialize + Deserialize + JsonSchema`) is the fetch-only state `<path>/alarms`
+/// whose value is `{"seq": n, "event": <Alarm>}` (`{"seq": n, "event": null}` before the
+/// first), its schema marked `"x-jet-event": true` and `"readOnly": true`. Each
+/// `alarms.emit(alarm).await` sends one `change` at once (`seq` counts, so equal events are
+/// two changes); updates and methods never resend it. Clones of the field are the same
+/// stream: keep one in a background task. The client's `alarms()` is a stream of the
+/// events emitted after it subscribed.
 ///
 /// A `node` field also brings its type's `#[jet_runtime::methods]` (and those of its own
 /// nested nodes) to `<path>/<field>/<method>`, and the generated nested client offers
@@ -151,6 +162,21 @@ pub fn derive_jet_error(input: TokenStream) -> TokenStream {
 ///   holds all of its methods (a second block is refused: "conflicting implementations of
 ///   trait `Methods`" and "duplicate definitions with name
 ///   `only_one_jet_methods_block_per_type`").
+/// * Context: a method may take `ctx: &jet_runtime::Context<Self>` anywhere among its
+///   arguments (recognised by type: a shared reference to `Context<..>`). It is not a wire
+///   argument (not in the schema, not in the client fn). `ctx.changed()` makes the call
+///   publish every state whose JSON changed when the method returns, before the answer:
+///   for `&self` methods changing the value through a `Mutex` or an atomic.
+///   `ctx.handle()` is a `Handle` for a spawned task, `ctx.peer()` the serving peer,
+///   `ctx.caller()` the caller's user where the daemon forwards it (none does: `None`). A
+///   nested node's method gets the context of its node (its path, a handle to the field).
+/// * Computed states: `#[jet(state)] pub fn fahrenheit(&self) -> f64` is not a method but
+///   a read-only state at `<mount path>/fahrenheit` (renamed with `rename`, fetch groups
+///   with `access(fetch = [..])`) whose value is what the fn returns: `&self`, no
+///   arguments, not `async`, an owned `Serialize + Deserialize + JsonSchema` value (not a
+///   `Result`). It is recomputed on every publish (an update, a `&mut self` method, a
+///   remote set, `changed()`) and sent only when its JSON changed; the client has
+///   `get_fahrenheit()` and `watch_fahrenheit()`, no `set_`.
 /// * Fns without `pub` are left alone; a `pub fn` without `self` must be marked
 ///   `#[jet(skip)]`.
 /// * A fn's `#[cfg(..)]` applies to everything generated for it; its `#[allow(..)]`s (and
@@ -173,6 +199,7 @@ pub fn derive_jet_error(input: TokenStream) -> TokenStream {
 /// |---|---|
 /// | `rename = "name"` | the method's path segment (default: the fn name) |
 /// | `skip` | not a Jet method |
+/// | `state` | a computed read-only state instead of a method (see above) |
 /// | `result` | the return type is a `Result` alias whose name is not `Result` |
 /// | `access(fetch = ["group"], call = ["group"])` | element access groups (`fetchGroups`, `callGroups`) |
 ///

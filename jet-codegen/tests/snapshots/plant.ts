@@ -42,6 +42,19 @@ async function jetWatch<T>(peer: Peer, path: string, onValue: (value: T) => void
   };
 }
 
+/** What the plant raises on its `alarms` event stream. */
+export type Alarm = {
+  EmergencyStop: {
+    /** How many lines were running. */
+    lines_stopped: number;
+  };
+};
+
+export interface EventAlarm {
+  seq: number;
+  event: Alarm | null;
+}
+
 export interface Summary {
   /** Lines that run. */
   running: number;
@@ -89,6 +102,29 @@ export class PlantClient {
     return jetWatch<string>(this.peer, jetJoin(this.path, "name"), onValue);
   }
 
+  /**
+   * Watch `alarms`: Alarms, as they are raised.
+   *
+   * `onValue` gets each event; the promise resolves to the function that ends the watch.
+   */
+  watchAlarms(onValue: (value: EventAlarm) => void): Promise<Unwatch> {
+    return jetWatch<EventAlarm>(this.peer, jetJoin(this.path, "alarms"), onValue);
+  }
+
+  /** The current value of `runningLines`: How many lines run (recomputed and republished whenever the plant changes). */
+  getRunningLines(): Promise<number> {
+    return jetGet<number>(this.peer, jetJoin(this.path, "runningLines"));
+  }
+
+  /**
+   * Watch `runningLines`: How many lines run (recomputed and republished whenever the plant changes).
+   *
+   * `onValue` gets the current value, then each change; the promise resolves to the function that ends the watch.
+   */
+  watchRunningLines(onValue: (value: number) => void): Promise<Unwatch> {
+    return jetWatch<number>(this.peer, jetJoin(this.path, "runningLines"), onValue);
+  }
+
   /** The nested node `line1`. */
   get line1(): LineClient {
     return new LineClient(this.peer, jetJoin(this.path, "line1"));
@@ -99,7 +135,11 @@ export class PlantClient {
     return new LineClient(this.peer, jetJoin(this.path, "line2"));
   }
 
-  /** Stop every line and switch every boiler off; returns how many lines were running. */
+  /**
+   * Stop every line and switch every boiler off, and raise an alarm; returns how many
+   * lines were running. Fails if the alarm could not be sent (the lines are stopped
+   * anyway).
+   */
   emergencyStop(): Promise<number> {
     return jetCall<number>(this.peer, jetJoin(this.path, "emergencyStop"), {});
   }

@@ -16,7 +16,7 @@ pub(crate) fn tree(ir: &NodeIr) -> TokenStream {
     let states = ir
         .fields
         .iter()
-        .filter(|f| matches!(f.role, FieldRole::State { .. }))
+        .filter(|f| matches!(f.role, FieldRole::State { .. } | FieldRole::Event))
         .map(|f| &f.name);
     let nodes = ir.fields.iter().filter_map(|f| {
         let FieldRole::Node { .. } = f.role else {
@@ -39,7 +39,8 @@ pub(crate) fn tree(ir: &NodeIr) -> TokenStream {
 fn client_fn_names(f: &FieldIr) -> Vec<String> {
     let name = f.ident.unraw().to_string();
     match f.role {
-        FieldRole::Node { .. } => vec![name],
+        // A nested node's client, an event field's stream.
+        FieldRole::Node { .. } | FieldRole::Event => vec![name],
         FieldRole::State { read_only, .. } => {
             let mut fns = vec![format!("get_{name}"), format!("watch_{name}")];
             if !read_only {

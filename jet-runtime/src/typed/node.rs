@@ -9,11 +9,15 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
+use schemars::JsonSchema;
+use serde::Serialize;
 use serde_json::Value;
 
 use super::args::short_type_name;
 use super::bounds::{SettableValue, StateValue};
+use super::context::Context;
 use super::error::SetError;
+use super::event::{Event, Sink};
 use super::finite::to_json;
 use super::paths::PathTree;
 use super::schema::{self, NodeTag, Schemas};
@@ -60,6 +64,12 @@ pub trait Methods: Sized + 'static {
     /// The methods, with paths relative to where the value is served.
     #[doc(hidden)]
     fn describe_methods() -> Vec<MethodInfo<Self>>;
+
+    /// The computed states of its `#[jet(state)]` getters.
+    #[doc(hidden)]
+    fn describe_states() -> Vec<StateInfo<Self>> {
+        Vec::new()
+    }
 }
 
 /// A field's validator with its error turned into text (see `validation`).
@@ -67,6 +77,8 @@ pub type Validator<F> = fn(&F) -> Result<(), String>;
 
 type Getter<T> = Arc<dyn Fn(&T) -> Result<Value, serde_json::Error> + Send + Sync>;
 type Setter<T> = Arc<dyn Fn(&mut T, Value) -> Result<Value, SetError> + Send + Sync>;
+/// Points an event field at where serving put its state; returns the initial value.
+type Binder<T> = Arc<dyn Fn(&T, Sink) -> Value + Send + Sync>;
 
 /// One state of a node: its relative path, schema, and how to read and write it.
 pub struct StateInfo<T> {
@@ -78,6 +90,11 @@ pub struct StateInfo<T> {
     pub(crate) get: Getter<T>,
     /// `None`: read-only, added fetch-only.
     pub(crate) set: Option<Setter<T>>,
+    /// `Some` for an `#[jet(event)]` field: sent by `Event::emit`, never diffed.
+    pub(crate) event: Option<Binder<T>>,
+    /// Computed by a `#[jet(state)]` getter: may change with any other state, so a
+    /// remote set republishes it.
+    pub(crate) computed: bool,
 }
 
 impl<T: 'static> StateInfo<T> {
@@ -91,6 +108,46 @@ impl<T: 'static> StateInfo<T> {
             node: NodeTag::of::<T>(),
             get: Arc::new(move |t| to_json(get(t))),
             set: None,
+            event: None,
+            computed: false,
+        }
+    }
+
+    /// The read-only state of a `#[jet(state)] fn name(&self) -> F` getter: its value is
+    /// what the fn returns, recomputed by every publish (and after every remote set).
+    pub fn computed<F>(path: &str, compute: fn(&T) -> F) -> Self
+    where
+        F: Serialize + JsonSchema + 'static,
+    {
+        StateInfo {
+            path: path.to_owned(),
+            doc: "",
+            access: None,
+            schema: schema::state_schema::<F>,
+            node: NodeTag::of::<T>(),
+            get: Arc::new(move |t| to_json(&compute(t))),
+            set: None,
+            event: None,
+            computed: true,
+        }
+    }
+
+    /// The fetch-only state of an `#[jet(event)]` field: its value is the last event
+    /// (see [`Event`]), sent by `emit`, not by publishing.
+    pub fn event<E>(path: &str, get: fn(&T) -> &Event<E>) -> Self
+    where
+        E: Serialize + JsonSchema + 'static,
+    {
+        StateInfo {
+            path: path.to_owned(),
+            doc: "",
+            access: None,
+            schema: schema::event_schema::<E>,
+            node: NodeTag::of::<T>(),
+            get: Arc::new(move |t| Ok(serde_json::json!({"seq": get(t).count(), "event": null}))),
+            set: None,
+            event: Some(Arc::new(move |t: &T, sink| get(t).bind(sink))),
+            computed: false,
         }
     }
 
@@ -152,6 +209,9 @@ impl<T: 'static> StateInfo<T> {
             }
             _ => None,
         };
+        let event = self
+            .event
+            .map(|bind| Arc::new(move |o: &O, sink: Sink| bind(project(o), sink)) as Binder<O>);
         StateInfo {
             path: format!("{prefix}/{}", self.path),
             doc: self.doc,
@@ -160,6 +220,8 @@ impl<T: 'static> StateInfo<T> {
             node: self.node.nest(prefix),
             get: Arc::new(move |o: &O| get(project(o))),
             set,
+            event,
+            computed: self.computed,
         }
     }
 
@@ -178,6 +240,16 @@ impl<T: 'static> StateInfo<T> {
         self.set.is_none()
     }
 
+    /// Whether the state is an `#[jet(event)]` stream.
+    pub fn is_event(&self) -> bool {
+        self.event.is_some()
+    }
+
+    /// Whether the state is computed by a `#[jet(state)]` getter.
+    pub fn is_computed(&self) -> bool {
+        self.computed
+    }
+
     /// The JSON Schema of the value, with the doc comment as `description`, `readOnly` if
     /// fetch-only, and `x-jet-node` with the node's path relative to where it is served.
     pub fn schema(&self) -> Value {
@@ -191,10 +263,12 @@ impl<T: 'static> StateInfo<T> {
     }
 }
 
-/// A `&self` method with its arguments bound.
-pub type SharedBody<T> = Box<dyn for<'a> FnOnce(&'a T) -> BoxFuture<'a, CallResult> + Send>;
-/// A `&mut self` method with its arguments bound.
-pub type ExclusiveBody<T> = Box<dyn for<'a> FnOnce(&'a mut T) -> BoxFuture<'a, CallResult> + Send>;
+/// A `&self` method with its arguments bound, run on the value and the call's context.
+pub type SharedBody<T> =
+    Box<dyn for<'a> FnOnce(&'a T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send>;
+/// A `&mut self` method with its arguments bound, run on the value and the call's context.
+pub type ExclusiveBody<T> =
+    Box<dyn for<'a> FnOnce(&'a mut T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send>;
 
 /// What a method does once its arguments are decoded: a closure over the decoded values
 /// that runs the Rust fn on the served value, under the lock its receiver asks for. The
@@ -211,7 +285,7 @@ impl<T: 'static> Body<T> {
     /// The body of a `&self` method.
     pub fn shared<F>(f: F) -> Self
     where
-        F: for<'a> FnOnce(&'a T) -> BoxFuture<'a, CallResult> + Send + 'static,
+        F: for<'a> FnOnce(&'a T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send + 'static,
     {
         Body::Shared(Box::new(f))
     }
@@ -219,16 +293,31 @@ impl<T: 'static> Body<T> {
     /// The body of a `&mut self` method.
     pub fn exclusive<F>(f: F) -> Self
     where
-        F: for<'a> FnOnce(&'a mut T) -> BoxFuture<'a, CallResult> + Send + 'static,
+        F: for<'a> FnOnce(&'a mut T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send + 'static,
     {
         Body::Exclusive(Box::new(f))
     }
 
-    /// The same body run on the field of an outer value that `project` reaches.
-    fn nest<O: 'static>(self, project: fn(&O) -> &T, project_mut: fn(&mut O) -> &mut T) -> Body<O> {
+    /// The same body run on the field of an outer value that `project` reaches (at
+    /// `prefix`), with the context projected the same way.
+    fn nest<O: Send + Sync + 'static>(
+        self,
+        prefix: Arc<str>,
+        project: fn(&O) -> &T,
+        project_mut: fn(&mut O) -> &mut T,
+    ) -> Body<O>
+    where
+        T: Send + Sync,
+    {
         match self {
-            Body::Shared(f) => Body::Shared(Box::new(move |o: &O| f(project(o)))),
-            Body::Exclusive(f) => Body::Exclusive(Box::new(move |o: &mut O| f(project_mut(o)))),
+            Body::Shared(f) => Body::Shared(Box::new(move |o: &O, ctx: &Context<O>| {
+                let inner = ctx.project(&prefix, project, project_mut);
+                Box::pin(async move { f(project(o), &inner).await })
+            })),
+            Body::Exclusive(f) => Body::Exclusive(Box::new(move |o: &mut O, ctx: &Context<O>| {
+                let inner = ctx.project(&prefix, project, project_mut);
+                Box::pin(async move { f(project_mut(o), &inner).await })
+            })),
         }
     }
 }
@@ -269,13 +358,16 @@ impl<T: 'static> MethodInfo<T> {
     /// field, under the outer value's lock. The `node` field's `access` applies unless the
     /// method has its own, with its `setGroups` as `callGroups` (who may change the node
     /// may call it).
-    pub fn nest<O: 'static>(
+    pub fn nest<O: Send + Sync + 'static>(
         self,
         prefix: &str,
         project: fn(&O) -> &T,
         project_mut: fn(&mut O) -> &mut T,
         access: Option<Value>,
-    ) -> MethodInfo<O> {
+    ) -> MethodInfo<O>
+    where
+        T: Send + Sync,
+    {
         let decode = self.decode;
         let outer_access = access.map(|mut a| {
             if let Some(obj) = a.as_object_mut() {
@@ -285,6 +377,7 @@ impl<T: 'static> MethodInfo<T> {
             }
             a
         });
+        let prefix_arc: Arc<str> = prefix.into();
         MethodInfo {
             path: format!("{prefix}/{}", self.path),
             doc: self.doc,
@@ -292,7 +385,7 @@ impl<T: 'static> MethodInfo<T> {
             schema: self.schema,
             node: self.node.nest(prefix),
             decode: Arc::new(move |path: &str, args: Value| {
-                decode(path, args).map(|body| body.nest(project, project_mut))
+                decode(path, args).map(|body| body.nest(prefix_arc.clone(), project, project_mut))
             }),
         }
     }
@@ -350,26 +443,38 @@ impl<T> Default for MethodsOf<T> {
     }
 }
 
-/// Picked when `T: Methods`: its methods.
+/// Picked when `T: Methods`: its methods and computed states.
 pub trait ViaMethods<T> {
     /// The methods of `T`.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
+    /// The computed states of `T`.
+    fn jet_computed(&self) -> Vec<StateInfo<T>>;
 }
 
 impl<T: Methods> ViaMethods<T> for &MethodsOf<T> {
     fn jet_methods(&self) -> Vec<MethodInfo<T>> {
         T::describe_methods()
     }
+
+    fn jet_computed(&self) -> Vec<StateInfo<T>> {
+        T::describe_states()
+    }
 }
 
-/// The fallback: no methods.
+/// The fallback: no methods, no computed states.
 pub trait NoMethods<T> {
     /// An empty list.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
+    /// An empty list.
+    fn jet_computed(&self) -> Vec<StateInfo<T>>;
 }
 
 impl<T> NoMethods<T> for MethodsOf<T> {
     fn jet_methods(&self) -> Vec<MethodInfo<T>> {
+        Vec::new()
+    }
+
+    fn jet_computed(&self) -> Vec<StateInfo<T>> {
         Vec::new()
     }
 }

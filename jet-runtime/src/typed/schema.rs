@@ -90,6 +90,37 @@ pub(crate) fn tag(mut doc: Value, node: &NodeTag, mount: &str, read_only: bool) 
     doc
 }
 
+/// The root schema of an event state's value `{"seq": n, "event": E | null}`, marked
+/// `"x-jet-event": true` (so tools can tell an event stream from a state) and
+/// `"readOnly": true`.
+pub(crate) fn event_schema<E: JsonSchema>() -> Schema {
+    let mut generator = generator();
+    let seq = generator.subschema_for::<u64>();
+    let event = generator.subschema_for::<Option<E>>();
+    let mut map = Map::new();
+    map.insert(
+        "$schema".into(),
+        "https://json-schema.org/draft/2020-12/schema".into(),
+    );
+    map.insert(
+        "title".into(),
+        format!("Event<{}>", E::schema_name()).into(),
+    );
+    map.insert("type".into(), "object".into());
+    let mut properties = Map::new();
+    properties.insert("seq".into(), seq.to_value());
+    properties.insert("event".into(), event.to_value());
+    map.insert("properties".into(), Value::Object(properties));
+    map.insert("required".into(), serde_json::json!(["seq", "event"]));
+    map.insert("readOnly".into(), Value::Bool(true));
+    map.insert("x-jet-event".into(), Value::Bool(true));
+    let defs = generator.take_definitions(true);
+    if !defs.is_empty() {
+        map.insert("$defs".into(), Value::Object(defs));
+    }
+    Schema::from(map)
+}
+
 /// `schema` as JSON with `doc` (if any) as its `description`, and the members people look
 /// for first (`$schema`, `title`, `description`) in front.
 pub(crate) fn with_description(schema: Schema, doc: &str) -> Value {

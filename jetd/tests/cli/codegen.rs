@@ -83,8 +83,15 @@ fn version_at(path: &Path) -> Option<String> {
 }
 
 /// `npm ci` in tests/interop3 unless node-jet and the pinned typescript are installed (an
-/// older install may lack typescript or have another version of it).
+/// older install may lack typescript or have another version of it). Once per test
+/// process: `npm ci` starts by deleting `node_modules`, so two tests running it side by
+/// side would break each other.
 async fn ensure_node_modules() {
+    static INSTALLED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    INSTALLED.get_or_init(install_node_modules).await;
+}
+
+async fn install_node_modules() {
     let dir = interop3();
     let manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("package.json")).unwrap()).unwrap();
