@@ -33,15 +33,39 @@ mod plant_service;
 #[path = "../examples/plant_client.rs"]
 mod plant_client;
 
-#[tokio::test]
-async fn consumer_example_drives_the_provider_example() {
-    let daemon = tokio::time::timeout(
+/// A jetd in-process on 127.0.0.1 with ports the OS chooses.
+async fn daemon() -> jetd::Daemon {
+    tokio::time::timeout(
         STEP,
         jetd::Daemon::start(jetd::Config::loopback_ephemeral()),
     )
     .await
-    .unwrap()
-    .unwrap();
+    .expect("jetd starts in time")
+    .expect("jetd starts")
+}
+
+/// Run `client` until it succeeds: it may start before the service has added its
+/// elements, so its first runs may fail. Panics with the last failure after `STEP`.
+async fn when_served<T, E, Fut>(what: &str, mut client: impl FnMut() -> Fut) -> T
+where
+    E: std::fmt::Debug,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let deadline = tokio::time::Instant::now() + STEP;
+    loop {
+        match tokio::time::timeout(STEP, client()).await {
+            Ok(Ok(done)) => return done,
+            Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            other => panic!("{what} failed: {:?}", other.map(|r| r.err())),
+        }
+    }
+}
+
+#[tokio::test]
+async fn consumer_example_drives_the_provider_example() {
+    let daemon = daemon().await;
     let addr = daemon.tcp_addr().unwrap().to_string();
     let provider = tokio::time::timeout(STEP, provider::start(&addr))
         .await
@@ -82,13 +106,7 @@ async fn consumer_example_drives_the_provider_example() {
 
 #[tokio::test]
 async fn boiler_client_example_drives_the_boiler_service_example() {
-    let daemon = tokio::time::timeout(
-        STEP,
-        jetd::Daemon::start(jetd::Config::loopback_ephemeral()),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let daemon = daemon().await;
     let addr = daemon.tcp_addr().unwrap().to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let service = tokio::spawn({
@@ -100,18 +118,7 @@ async fn boiler_client_example_drives_the_boiler_service_example() {
             .await
         }
     });
-    // The client may start before the service has added its states: retry until it is there.
-    let deadline = tokio::time::Instant::now() + STEP;
-    let lines = loop {
-        match tokio::time::timeout(STEP, boiler_client::run(&addr)).await {
-            Ok(Ok(lines)) => break lines,
-            Ok(Err(e)) if tokio::time::Instant::now() < deadline => {
-                let _ = e;
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            other => panic!("the boiler client failed: {other:?}"),
-        }
-    };
+    let lines = when_served("the boiler client", || boiler_client::run(&addr)).await;
     assert!(lines[0].starts_with("temperature now: "), "{lines:?}");
     assert!(
         lines
@@ -204,13 +211,7 @@ async fn device_example_serves_its_boiler_from_its_own_daemon() {
 /// event.
 #[tokio::test]
 async fn plant_client_example_drives_the_plant_service_example() {
-    let daemon = tokio::time::timeout(
-        STEP,
-        jetd::Daemon::start(jetd::Config::loopback_ephemeral()),
-    )
-    .await
-    .unwrap()
-    .unwrap();
+    let daemon = daemon().await;
     let addr = daemon.tcp_addr().unwrap().to_string();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let service = tokio::spawn({
@@ -222,16 +223,7 @@ async fn plant_client_example_drives_the_plant_service_example() {
             .await
         }
     });
-    let deadline = tokio::time::Instant::now() + STEP;
-    let lines = loop {
-        match tokio::time::timeout(STEP, plant_client::run(&addr)).await {
-            Ok(Ok(lines)) => break lines,
-            Ok(Err(_)) if tokio::time::Instant::now() < deadline => {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            other => panic!("the plant client failed: {other:?}"),
-        }
-    };
+    let lines = when_served("the plant client", || plant_client::run(&addr)).await;
     let expect = |prefix: &str| {
         assert!(
             lines.iter().any(|l| l.starts_with(prefix)),
