@@ -53,7 +53,9 @@ impl Peer {
         let published = instance.lock_published().clone();
         let mut state_adds = Vec::with_capacity(instance.states.len());
         for (index, ((info, full), initial)) in instance.states.iter().zip(published).enumerate() {
-            let mut builder = self.add_state(full.clone(), initial).schema(info.schema());
+            let mut builder = self
+                .add_state_text(full.clone(), initial)
+                .schema(info.schema());
             if let Some(access) = &info.access {
                 builder = builder.access(access.clone());
             }
@@ -144,7 +146,7 @@ impl Peer {
 }
 
 /// One served value: the lock the handlers take, and the last published value of each
-/// state, so only real changes are published. The published values are only touched while
+/// state (as JSON text), so only real changes are published. The published values are only touched while
 /// the write lock is held (sets, `&mut self` methods, updates), so they follow the order
 /// of the writes.
 pub(crate) struct Instance<T> {
@@ -152,7 +154,7 @@ pub(crate) struct Instance<T> {
     peer: Peer,
     /// Each state with its full path.
     states: Vec<(StateInfo<T>, String)>,
-    published: Mutex<Vec<Value>>,
+    published: Mutex<Vec<String>>,
     /// Held for a whole publish (see [`Instance::publish`]).
     publishing: tokio::sync::Mutex<()>,
 }
@@ -168,10 +170,12 @@ impl<T: Node> Instance<T> {
         let mut with_paths = Vec::with_capacity(states.len());
         for info in states {
             let full = join(mount, &info.path);
-            published.push((info.get)(&value).map_err(|e| TypedError::Encode {
+            let mut text = Vec::new();
+            (info.get)(&value, &mut text).map_err(|e| TypedError::Encode {
                 path: full.clone(),
                 message: e.to_string(),
-            })?);
+            })?;
+            published.push(String::from_utf8_lossy(&text).into_owned());
             with_paths.push((info, full));
         }
         Ok(Instance {
@@ -187,7 +191,7 @@ impl<T: Node> Instance<T> {
         self.value.into_inner()
     }
 
-    fn lock_published(&self) -> std::sync::MutexGuard<'_, Vec<Value>> {
+    fn lock_published(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
         self.published.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -203,7 +207,8 @@ impl<T: Node> Instance<T> {
 
     /// Publish `change` for each state whose serialised value differs from the last
     /// published one. It takes the write guard, so the published values follow the order
-    /// of the writes.
+    /// of the writes. Each state is encoded into one reused buffer and compared as text:
+    /// an unchanged state costs its encoding and no allocation.
     ///
     /// All or nothing per call: every state is encoded first, and if one fails (a
     /// non-finite float, a failing `Serialize`), nothing is marked or sent and the error
@@ -217,15 +222,17 @@ impl<T: Node> Instance<T> {
         let changed = {
             let published = self.lock_published();
             let mut changed = Vec::new();
+            let mut now = Vec::with_capacity(256);
             for (index, ((info, full), last)) in
                 self.states.iter().zip(published.iter()).enumerate()
             {
-                let now = (info.get)(value).map_err(|e| TypedError::Encode {
+                now.clear();
+                (info.get)(value, &mut now).map_err(|e| TypedError::Encode {
                     path: full.clone(),
                     message: e.to_string(),
                 })?;
-                if now != *last {
-                    changed.push((index, now));
+                if now != last.as_bytes() {
+                    changed.push((index, String::from_utf8_lossy(&now).into_owned()));
                 }
             }
             changed
@@ -233,7 +240,7 @@ impl<T: Node> Instance<T> {
         if changed.is_empty() {
             return Ok(());
         }
-        let previous: Vec<(usize, Value)> = {
+        let previous: Vec<(usize, String)> = {
             let mut published = self.lock_published();
             changed
                 .iter()
@@ -245,9 +252,9 @@ impl<T: Node> Instance<T> {
                 })
                 .collect()
         };
-        let sends = changed
-            .into_iter()
-            .map(|(index, now)| self.peer.change(&self.states[index].1, now));
+        let sends = changed.into_iter().map(|(index, now)| async move {
+            self.peer.change_text(&self.states[index].1, &now).await
+        });
         let outcomes = join_all(sends).await;
         let mut first_error = None;
         {
@@ -305,11 +312,11 @@ impl<T: Node> Instance<T> {
                 // `change`, as `update` publishes none for an unchanged field.
                 let unchanged = {
                     let mut published = self.lock_published();
-                    let unchanged = published[index] == stored;
-                    published[index] = stored.clone();
+                    let unchanged = published[index] == stored.text;
+                    published[index] = stored.text;
                     unchanged
                 };
-                let reply = SetReply::adjusted(stored);
+                let reply = SetReply::adjusted(stored.value);
                 Ok(if unchanged {
                     reply.without_change()
                 } else {
