@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace: unit tests, end-to-end tests against an in-process
 # jetd, node-jet 2.1.2 and 3.0.17 interop tests (npm ci in tests/interop and
-# tests/interop3 when node_modules is missing), the examples (run against an in-process
+# tests/interop3 when node_modules is missing; interop3 also pins the TypeScript compiler
+# that `jet codegen`'s end-to-end test uses), the examples (run against an in-process
 # jetd by examples/tests), the benches once each, and the doc tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,6 +1,7 @@
 //! Drive the example plant served by `plant_service` through its generated typed clients:
 //! nested node accessors (`plant.line1().boiler().burner()`), typed sets and gets, methods
-//! at every level, refusals from validators and methods, and a watched state.
+//! at every level, refusals from validators and methods, a watched state, a computed
+//! state and an event stream.
 //!
 //! ```text
 //! cargo run -p jet-examples --example plant_client -- 127.0.0.1:11122
@@ -66,9 +67,20 @@ pub async fn run(addr: &str) -> anyhow::Result<Vec<String>> {
     out.push(format!("line1 boiler heated to {reached:.1} °C"));
     out.push(format!("summary: {:?}", plant.summary().await?));
     out.push(format!(
+        "running lines: {}",
+        plant.get_running_lines().await?
+    ));
+    // Events emitted from now on: the emergency stop raises one.
+    let mut alarms = plant.alarms().await?;
+    out.push(format!(
         "emergency stop: {} line(s) stopped",
         plant.emergency_stop().await?
     ));
+    match tokio::time::timeout(Duration::from_secs(5), alarms.next()).await {
+        Ok(Some(alarm)) => out.push(format!("alarm: {:?}", alarm?)),
+        Ok(None) => anyhow::bail!("the plant went away"),
+        Err(_) => anyhow::bail!("no alarm within 5 s"),
+    }
     out.push(format!(
         "line1 running: {}, boiler mode: {:?}",
         line1.get_running().await?,

@@ -5,6 +5,8 @@
 //!
 //! ```text
 //! plant/name                               read-only
+//! plant/runningLines                       read-only, computed by a `#[jet(state)]` getter
+//! plant/alarms                             an event stream (`#[jet(event)]`)
 //! plant/emergencyStop()  plant/summary()
 //! plant/line1/speed      plant/line1/running (read-only)   plant/line1/produced (read-only)
 //! plant/line1/start()    plant/line1/stop()
@@ -13,6 +15,7 @@
 //! ```
 
 use jet_runtime::prelude::*;
+use jet_runtime::Event;
 
 use crate::boiler::{Boiler, Mode};
 
@@ -102,12 +105,25 @@ impl Line {
     }
 }
 
+/// What the plant raises on its `alarms` event stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub enum Alarm {
+    /// `emergencyStop` was called.
+    EmergencyStop {
+        /// How many lines were running.
+        lines_stopped: u32,
+    },
+}
+
 /// The plant.
 #[derive(Debug, Clone, Node)]
 pub struct Plant {
     /// The plant's name.
     #[jet(read_only)]
     pub name: String,
+    /// Alarms, as they are raised.
+    #[jet(event)]
+    pub alarms: Event<Alarm>,
     #[jet(node)]
     pub line1: Line,
     #[jet(node)]
@@ -119,6 +135,7 @@ impl Plant {
     pub fn new(name: &str) -> Self {
         Plant {
             name: name.into(),
+            alarms: Event::new(),
             line1: Line::default(),
             line2: Line::default(),
         }
@@ -136,15 +153,30 @@ pub struct Summary {
 
 #[jet_runtime::methods]
 impl Plant {
-    /// Stop every line and switch every boiler off; returns how many lines were running.
+    /// Stop every line and switch every boiler off, and raise an alarm; returns how many
+    /// lines were running. Fails if the alarm could not be sent (the lines are stopped
+    /// anyway).
     #[jet(rename = "emergencyStop")]
-    pub fn emergency_stop(&mut self) -> u32 {
+    pub async fn emergency_stop(&mut self) -> Result<u32, TypedError> {
         let mut stopped = 0;
         for line in [&mut self.line1, &mut self.line2] {
             stopped += u32::from(line.stop());
             line.boiler.mode = Mode::Off;
         }
-        stopped
+        let alarm = Alarm::EmergencyStop {
+            lines_stopped: stopped,
+        };
+        self.alarms.emit(alarm).await?;
+        Ok(stopped)
+    }
+
+    /// How many lines run (recomputed and republished whenever the plant changes).
+    #[jet(state, rename = "runningLines")]
+    pub fn running_lines(&self) -> u32 {
+        [&self.line1, &self.line2]
+            .iter()
+            .map(|l| u32::from(l.running))
+            .sum()
     }
 
     /// The running lines and the parts made so far.

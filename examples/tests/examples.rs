@@ -200,7 +200,8 @@ async fn device_example_serves_its_boiler_from_its_own_daemon() {
 }
 
 /// The plant example end to end: four levels of nested nodes, methods at three of them,
-/// refusals from a method and from a validator, a watched state.
+/// refusals from a method and from a validator, a watched state, a computed state, an
+/// event.
 #[tokio::test]
 async fn plant_client_example_drives_the_plant_service_example() {
     let daemon = tokio::time::timeout(
@@ -244,7 +245,9 @@ async fn plant_client_example_drives_the_plant_service_example() {
     expect("line1 produced ");
     expect("line1 boiler heated to ");
     expect("summary: Summary { running: 1, ");
+    expect("running lines: 1");
     expect("emergency stop: 1 line(s) stopped");
+    expect("alarm: EmergencyStop { lines_stopped: 1 }");
     expect("line1 running: false, boiler mode: Off");
     stop.send(()).unwrap();
     tokio::time::timeout(STEP, service)

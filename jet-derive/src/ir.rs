@@ -32,6 +32,8 @@ pub(crate) enum FieldRole {
     },
     /// `#[jet(node)]`: the field's own states, one level deeper.
     Node { read_only: bool },
+    /// `#[jet(event)]`: a `jet_runtime::Event<T>`, a fetch-only state per event stream.
+    Event,
 }
 
 /// A `#[jet_runtime::methods]` impl block.
@@ -40,6 +42,20 @@ pub(crate) struct MethodsIr {
     /// `<Name>Client`, next to `<Name>`.
     pub(crate) client: Path,
     pub(crate) methods: Vec<MethodIr>,
+    /// The `#[jet(state)]` getters: computed read-only states.
+    pub(crate) getters: Vec<GetterIr>,
+}
+
+/// `#[jet(state)] pub fn name(&self) -> T`: a read-only state whose value is what the fn
+/// returns.
+pub(crate) struct GetterIr {
+    pub(crate) ident: Ident,
+    /// The path segment under the node (the fn name, or `rename`).
+    pub(crate) name: String,
+    pub(crate) doc: String,
+    pub(crate) ty: Type,
+    /// Only `fetch` groups: the state is fetch-only.
+    pub(crate) access: Option<AccessLists>,
 }
 
 pub(crate) struct MethodIr {
@@ -49,7 +65,11 @@ pub(crate) struct MethodIr {
     pub(crate) doc: String,
     pub(crate) receiver: Receiver,
     pub(crate) is_async: bool,
+    /// The wire arguments, in order (the context is not one of them).
     pub(crate) args: Vec<ArgIr>,
+    /// `ctx: &jet_runtime::Context<Self>`: its position among all the fn's arguments
+    /// after `self` (the wire arguments are passed around it).
+    pub(crate) context: Option<usize>,
     pub(crate) output: Output,
     pub(crate) access: Option<AccessLists>,
 }

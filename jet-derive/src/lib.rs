@@ -18,11 +18,14 @@ use syn::{parse_macro_input, DeriveInput, ItemImpl};
 /// Also generates `<Name>Client` (same visibility as the struct): `new(&peer, path)`,
 /// `set_<field>(value)` (not for `read_only` fields), `get_<field>()`,
 /// `watch_<field>()` (a stream of typed values), `<node field>()` (the nested node's
-/// client), and, from a `#[jet_runtime::methods]` block, one async fn per method.
+/// client), `<event field>()` (a stream of the events emitted from then on), and, from a
+/// `#[jet_runtime::methods]` block, one async fn per method and `get_`/`watch_` per
+/// computed state.
 ///
 /// Field types need `Serialize + Deserialize + JsonSchema`, `read_only` fields included:
 /// serving needs `Serialize + JsonSchema` (and `Deserialize` for remote sets), and the
-/// generated client's `get_<field>`/`watch_<field>` decode every field, read-only or not.
+/// generated client's `get_<field>`/`watch_<field>` decode every field, read-only or not
+/// (for an `event` field, its event type needs them).
 /// The struct itself needs none of these, and no generic parameters.
 ///
 /// # Field keys: `#[jet(...)]`
@@ -33,10 +36,20 @@ use syn::{parse_macro_input, DeriveInput, ItemImpl};
 /// | `read_only` | added fetch-only: other peers cannot set it; change it with `Served::update` |
 /// | `skip` | not on the bus at all |
 /// | `node` | the field is a struct with `#[derive(Node)]`: its states go one level deeper (`<path>/<field>/<inner>`); `read_only`/`access` apply to all of them |
+/// | `event` | the field is a `jet_runtime::Event<T>`: a fetch-only state carrying one event per `change` (below); not with `node` or `validate` |
 /// | `validate = "path::to::fn"` | `fn(&FieldType) -> Result<(), E>` with `E: Display`, called before a remote set is stored; `Err` refuses the set (`-32602` with the message) |
 /// | `access(fetch = ["group"], set = ["group"])` | element access groups (`fetchGroups`, `setGroups`) |
 ///
 /// A field of struct type without `node` is one state whose value is the whole struct.
+///
+/// An `event` field (`#[jet(event)] alarms: jet_runtime::Event<Alarm>`, with
+/// `Alarm: Serialize + Deserialize + JsonSchema`) is the fetch-only state `<path>/alarms`
+/// whose value is `{"seq": n, "event": <Alarm>}` (`{"seq": n, "event": null}` before the
+/// first), its schema marked `"x-jet-event": true` and `"readOnly": true`. Each
+/// `alarms.emit(alarm).await` sends one `change` at once (`seq` counts, so equal events are
+/// two changes); updates and methods never resend it. Clones of the field are the same
+/// stream: keep one in a background task. The client's `alarms()` is a stream of the
+/// events emitted after it subscribed.
 ///
 /// A `node` field also brings its type's `#[jet_runtime::methods]` (and those of its own
 /// nested nodes) to `<path>/<field>/<method>`, and the generated nested client offers
@@ -134,6 +147,21 @@ pub fn derive_jet_error(input: TokenStream) -> TokenStream {
 ///   `TypedError`, `std::io::Error`, `Box<dyn Error + Send + Sync>` and, with the
 ///   `anyhow` feature of jet-runtime, `anyhow::Error` (`-32603`, message with its context
 ///   chain).
+/// * Context: a method may take `ctx: &jet_runtime::Context<Self>` anywhere among its
+///   arguments (recognised by type: a shared reference to `Context<..>`). It is not a wire
+///   argument (not in the schema, not in the client fn). `ctx.changed()` makes the call
+///   publish every state whose JSON changed when the method returns, before the answer:
+///   for `&self` methods changing the value through a `Mutex` or an atomic.
+///   `ctx.handle()` is a `Handle` for a spawned task, `ctx.peer()` the serving peer,
+///   `ctx.caller()` the caller's user where the daemon forwards it (none does: `None`). A
+///   nested node's method gets the context of its node (its path, a handle to the field).
+/// * Computed states: `#[jet(state)] pub fn fahrenheit(&self) -> f64` is not a method but
+///   a read-only state at `<mount path>/fahrenheit` (renamed with `rename`, fetch groups
+///   with `access(fetch = [..])`) whose value is what the fn returns: `&self`, no
+///   arguments, not `async`, an owned `Serialize + Deserialize + JsonSchema` value (not a
+///   `Result`). It is recomputed on every publish (an update, a `&mut self` method, a
+///   remote set, `changed()`) and sent only when its JSON changed; the client has
+///   `get_fahrenheit()` and `watch_fahrenheit()`, no `set_`.
 /// * Fns without `pub` are left alone; a `pub fn` without `self` must be marked
 ///   `#[jet(skip)]`.
 /// * Raw identifiers lose their `r#` on the wire: `pub fn r#match(&self, r#in: u32)` is
@@ -153,6 +181,7 @@ pub fn derive_jet_error(input: TokenStream) -> TokenStream {
 /// |---|---|
 /// | `rename = "name"` | the method's path segment (default: the fn name) |
 /// | `skip` | not a Jet method |
+/// | `state` | a computed read-only state instead of a method (see above) |
 /// | `result` | the return type is a `Result` alias whose name is not `Result` |
 /// | `access(fetch = ["group"], call = ["group"])` | element access groups (`fetchGroups`, `callGroups`) |
 ///

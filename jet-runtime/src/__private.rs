@@ -20,4 +20,6 @@ pub use tokio::sync::RwLock;
 pub use crate::peer::{CallResult, Peer};
 pub use crate::protocol::ErrorObject;
 pub use crate::typed::support::*;
-pub use crate::typed::{ClientError, JetError, Methods, Node, NodeClient, TypedError, Watch};
+pub use crate::typed::{
+    ClientError, Context, Event, Events, JetError, Methods, Node, NodeClient, TypedError, Watch,
+};

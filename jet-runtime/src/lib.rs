@@ -129,4 +129,4 @@ pub mod __private;
 #[cfg(feature = "typed")]
 pub use jet_derive::{methods, JetError, Node};
 #[cfg(feature = "typed")]
-pub use typed::{JetError, Node};
+pub use typed::{Context, Event, Events, JetError, Node};

@@ -8,7 +8,8 @@ pub use crate::methods;
 pub use crate::peer::{Peer, PeerError};
 pub use crate::protocol::ErrorObject;
 pub use crate::typed::{
-    ClientError, IntoErrorObject, JetError, Node, NodeClient, Served, TypedError, Watch,
+    ClientError, Context, Event, Events, IntoErrorObject, JetError, Node, NodeClient, Served,
+    TypedError, Watch,
 };
 pub use jet_derive::{JetError, Node};
 pub use schemars::JsonSchema;

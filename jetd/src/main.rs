@@ -90,26 +90,35 @@ fn jetd_main() -> Result<()> {
 
 async fn run(config: Config) -> Result<()> {
     let daemon = Daemon::start(config).await?;
+    // The handlers are installed before the line is printed: a script that sends SIGTERM
+    // as soon as it has read the line must stop jetd in order, not kill it.
+    let stop = stop_signal();
     // Once, on standard output, for scripts that wait for it (not also in the log).
     println!("{}", daemon.listening_line());
     std::io::stdout().flush().ok();
-    wait_for_signal().await;
+    stop.await;
     tracing::info!("shutting down");
     daemon.shutdown().await;
     Ok(())
 }
 
-async fn wait_for_signal() {
+/// Resolves on SIGTERM or SIGINT; both handlers are installed when this is called.
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    async move {
+        match (term, int) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
             }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+            // Cannot install them (no signal driver): wait for Ctrl-C the portable way.
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
 }

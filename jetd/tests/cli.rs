@@ -5,6 +5,9 @@
 #[path = "cli/support.rs"]
 mod support;
 
+#[path = "cli/codegen.rs"]
+mod codegen;
+
 use futures_util::StreamExt;
 use jet_runtime::fetch::builder::Fetch;
 use jet_runtime::peer::{

@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::ext::IdentExt as _;
 use syn::spanned::Spanned;
 
-use super::access_value;
+use super::{access_value, getter};
 use crate::ir::{MethodIr, MethodsIr, Output, Receiver};
 
 pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
@@ -15,6 +15,8 @@ pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
     let client = &ir.client;
     let infos = ir.methods.iter().map(info);
     let client_fns = ir.methods.iter().map(client_fn);
+    let states = getter::describe(&ir.getters);
+    let getter_fns = ir.getters.iter().map(getter::client_fns);
     quote! {
         impl ::jet_runtime::typed::Methods for #self_ty {
             fn describe_methods() -> #p::Vec<#p::MethodInfo<Self>> {
@@ -22,10 +24,13 @@ pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
                 #(__jet_methods.push(#infos);)*
                 __jet_methods
             }
+
+            #states
         }
 
         impl #client {
             #(#client_fns)*
+            #(#getter_fns)*
         }
     }
 }
@@ -65,13 +70,22 @@ fn info(m: &MethodIr) -> TokenStream {
         let ty = &a.ty;
         quote_spanned!(ty.span()=> __jet_in.take::<#ty>(#i)?,)
     });
-    let values = (0..m.args.len()).map(syn::Index::from);
+    // The decoded wire arguments in order, with the context at its place among them.
+    let mut call_args: Vec<TokenStream> = (0..m.args.len())
+        .map(|i| {
+            let i = syn::Index::from(i);
+            quote!(__jet_values.#i)
+        })
+        .collect();
+    if let Some(position) = m.context {
+        call_args.insert(position, quote!(__jet_ctx));
+    }
     let (ctor, this_ty) = match m.receiver {
         Receiver::Shared => (quote!(shared), quote!(&Self)),
         Receiver::Exclusive => (quote!(exclusive), quote!(&mut Self)),
     };
     let await_ = m.is_async.then(|| quote!(.await));
-    let call = quote!(Self::#ident(__jet_this, #(__jet_values.#values),*) #await_);
+    let call = quote!(Self::#ident(__jet_this, #(#call_args),*) #await_);
     // Spanned at the return or error type, so a missing `Serialize` or `IntoErrorObject`
     // is reported there.
     let answer = match &m.output {
@@ -104,7 +118,7 @@ fn info(m: &MethodIr) -> TokenStream {
             |__jet_path: &str, __jet_args| {
                 let mut __jet_in = #p::ArgsIn::new(__jet_path, __jet_args, &[#(#names),*])?;
                 let __jet_values = (#(#takes)*);
-                #p::Ok(#p::Body::#ctor(move |__jet_this: #this_ty| {
+                #p::Ok(#p::Body::#ctor(move |__jet_this: #this_ty, __jet_ctx: &#p::Context<Self>| {
                     #p::Box::pin(async move {
                         let __jet_outcome = #call;
                         #answer

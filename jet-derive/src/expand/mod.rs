@@ -3,6 +3,7 @@
 //! `#![no_implicit_prelude]`. Trait-bound checks are spanned at the user's types, so a
 //! missing `Serialize` or `JsonSchema` is reported on the field or argument.
 
+mod getter;
 mod jet_error;
 mod methods;
 mod node;

@@ -24,8 +24,12 @@ pub(crate) fn node(ir: &NodeIr) -> TokenStream {
             type Client = #client;
 
             fn states() -> #p::Vec<#p::StateInfo<Self>> {
+                use #p::{NoMethods as _, ViaMethods as _};
                 let mut __jet_states = #p::Vec::new();
                 #(#states)*
+                for __jet_s in (&&#p::MethodsOf::<Self>::new()).jet_computed() {
+                    __jet_states.push(__jet_s);
+                }
                 __jet_states
             }
 
@@ -128,6 +132,22 @@ fn state(f: &FieldIr) -> TokenStream {
             });
             quote! { __jet_states.push(#ctor #doc #access); }
         }
+        FieldRole::Event => {
+            // `EventField` names what is wrong if the field is not an `Event<T>`.
+            let ctor = quote_spanned! {span=>
+                #p::StateInfo::event::<<#ty as #p::EventField>::Payload>(
+                    #name, |__jet_v: &Self| #p::EventField::event_stream(&__jet_v.#ident))
+            };
+            let doc = (!f.doc.is_empty()).then(|| {
+                let doc = &f.doc;
+                quote!(.doc(#doc))
+            });
+            let access = f.access.as_ref().map(|a| {
+                let a = access_value(a, "setGroups");
+                quote!(.access(#a))
+            });
+            quote! { __jet_states.push(#ctor #doc #access); }
+        }
         FieldRole::Node { read_only } => {
             let access = match &f.access {
                 Some(a) => {
@@ -196,6 +216,22 @@ fn client_fns(f: &FieldIr) -> TokenStream {
                 }
             }
         }
+        FieldRole::Event => {
+            let doc = format!(
+                "The events of `{name}` emitted from now on, as a stream ({}).",
+                summary_or(&f.doc, "an event stream")
+            );
+            let span = ty.span();
+            let payload = quote_spanned!(span=> <#ty as #p::EventField>::Payload);
+            let body = quote_spanned!(span=> self.core.events::<#payload>(#name).await);
+            let ret = result(quote!(#p::Events<#payload>));
+            quote! {
+                #[doc = #doc]
+                pub async fn #ident(&self) -> #ret {
+                    #body
+                }
+            }
+        }
         FieldRole::State { read_only, .. } => {
             let summary = f.doc.lines().next().unwrap_or("").trim();
             let about = if summary.is_empty() {
@@ -240,5 +276,13 @@ fn client_fns(f: &FieldIr) -> TokenStream {
                 }
             }
         }
+    }
+}
+
+/// The first line of a doc comment, or `fallback`.
+fn summary_or<'a>(doc: &'a str, fallback: &'a str) -> &'a str {
+    match doc.lines().next().map(str::trim) {
+        Some(line) if !line.is_empty() => line,
+        _ => fallback,
     }
 }

@@ -3,12 +3,14 @@
 use syn::ext::IdentExt as _;
 use syn::{FnArg, ImplItem, ItemImpl, Pat, ReturnType, Type, Visibility};
 
+use super::{context, getter};
 use crate::attr::{self, AttrValue, Errors};
-use crate::ir::{ArgIr, MethodIr, MethodsIr, Output, Receiver};
+use crate::ir::{ArgIr, GetterIr, MethodIr, MethodsIr, Output, Receiver};
 
 const METHOD_KEYS: &[attr::KeySpec] = &[
     attr::string("rename"),
     attr::flag("skip"),
+    attr::flag("state"),
     attr::flag("result"),
     attr::access("call"),
 ];
@@ -64,6 +66,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
     };
 
     let mut methods: Vec<MethodIr> = Vec::new();
+    let mut getters: Vec<GetterIr> = Vec::new();
     for impl_item in &item.items {
         let ImplItem::Fn(f) = impl_item else { continue };
         let keys = attr::parse(&f.attrs, METHOD_KEYS, "a method", &mut errors);
@@ -81,6 +84,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
         let mut name_span = f.sig.ident.span();
         let mut renamed = false;
         let mut skip = false;
+        let mut state = false;
         let mut access = None;
         let mut result_key = None;
         for key in keys {
@@ -91,12 +95,28 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
                     renamed = true;
                 }
                 ("skip", _) => skip = true,
+                ("state", _) => state = true,
                 ("result", _) => result_key = Some(key.name),
                 ("access", AttrValue::Access(lists)) => access = Some(lists),
                 _ => {}
             }
         }
         if skip {
+            continue;
+        }
+        if getters.iter().any(|g| g.name == name)
+            || (state && methods.iter().any(|m| m.name == name))
+        {
+            errors.at_span(
+                name_span,
+                format!(
+                    "a state getter and another method or state would be served at `{name}`: \
+                     give one of them another name with #[jet(rename = \"...\")]"
+                ),
+            );
+        }
+        if state {
+            getters.extend(getter::getter(f, name, access, &mut errors));
             continue;
         }
         let sig = &f.sig;
@@ -144,8 +164,26 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
             }
         };
         let mut args = Vec::new();
-        for input in sig.inputs.iter().skip(1) {
+        let mut context = None;
+        for (position, input) in sig.inputs.iter().skip(1).enumerate() {
             let FnArg::Typed(pt) = input else { continue };
+            match context::recognise(&pt.ty, &item.self_ty) {
+                context::Arg::Context => {
+                    if context.is_some() {
+                        errors.at(
+                            &pt.ty,
+                            "a method takes at most one `Context`: remove this one",
+                        );
+                    }
+                    context = Some(position);
+                    continue;
+                }
+                context::Arg::Misused(message) => {
+                    errors.at(&pt.ty, message);
+                    continue;
+                }
+                context::Arg::Wire => {}
+            }
             let ident = match &*pt.pat {
                 Pat::Ident(pi) if pi.by_ref.is_none() && pi.subpat.is_none() => pi.ident.clone(),
                 other => {
@@ -211,6 +249,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
             receiver,
             is_async: sig.asyncness.is_some(),
             args,
+            context,
             output: match (output(&sig.output), result_key) {
                 // A result alias under another name (`type Fallible<T> = Result<T, E>`).
                 (Output::Value(t), Some(_)) => Output::ResultAlias(t),
@@ -232,6 +271,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
         self_ty: (*item.self_ty).clone(),
         client: client.expect("no errors means the self type was a path"),
         methods,
+        getters,
     })
 }
 
@@ -319,6 +359,30 @@ mod tests {
         assert!(ir.methods[1].receiver == Receiver::Shared);
         assert!(matches!(ir.methods[1].output, Output::Value(_)));
         assert!(matches!(ir.methods[2].output, Output::Unit));
+    }
+
+    #[test]
+    fn contexts_are_left_out_of_the_wire_arguments_and_getters_become_states() {
+        let item: ItemImpl = parse_quote! {
+            impl Tank {
+                pub fn fill(&self, litres: f64, ctx: &jet_runtime::Context<Self>, note: String) {}
+                /// Gallons.
+                #[jet(state, rename = "gal")]
+                pub fn gallons(&self) -> f64 { todo!() }
+            }
+        };
+        let ir = methods(proc_macro2::TokenStream::new(), &item).unwrap();
+        let fill = &ir.methods[0];
+        let args: Vec<String> = fill.args.iter().map(|a| a.ident.to_string()).collect();
+        assert_eq!(args, ["litres", "note"]);
+        assert_eq!(fill.context, Some(1));
+        assert_eq!(ir.methods.len(), 1, "a getter is no method");
+        let gallons = &ir.getters[0];
+        assert_eq!(
+            (gallons.name.as_str(), gallons.doc.as_str()),
+            ("gal", "Gallons.")
+        );
+        assert_eq!(gallons.ident, "gallons");
     }
 
     #[test]

@@ -11,6 +11,7 @@ const FIELD_KEYS: &[attr::KeySpec] = &[
     attr::flag("read_only"),
     attr::flag("skip"),
     attr::flag("node"),
+    attr::flag("event"),
     attr::string("validate"),
     attr::access("set"),
 ];
@@ -75,6 +76,7 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
         let mut name_span = ident.span();
         let (mut read_only, mut skip, mut is_node, mut validate, mut access) =
             (None, None, None, None, None);
+        let mut is_event = None;
         for key in keys {
             match (key.name.to_string().as_str(), key.value) {
                 ("rename", AttrValue::Str(lit)) => {
@@ -84,6 +86,7 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
                 ("read_only", _) => read_only = Some(key.name),
                 ("skip", _) => skip = Some(key.name),
                 ("node", _) => is_node = Some(key.name),
+                ("event", _) => is_event = Some(key.name),
                 ("validate", AttrValue::Str(lit)) => match lit.parse::<syn::Path>() {
                     Ok(path) => validate = Some((key.name, path)),
                     Err(_) => errors.at(
@@ -97,7 +100,12 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
             }
         }
         if let Some(skip) = &skip {
-            if read_only.is_some() || is_node.is_some() || validate.is_some() || access.is_some() {
+            if read_only.is_some()
+                || is_node.is_some()
+                || is_event.is_some()
+                || validate.is_some()
+                || access.is_some()
+            {
                 errors.at(
                     skip,
                     "`skip` leaves the field off the bus, so the other keys have no effect: \
@@ -116,7 +124,34 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
                 ),
             );
         }
-        let role = if is_node.is_some() {
+        let role = if let Some(event) = &is_event {
+            if is_node.is_some() {
+                errors.at(
+                    event,
+                    "a field is either a nested `node` or an `event` stream: remove one of them",
+                );
+            }
+            if let Some((v, _)) = &validate {
+                errors.at(
+                    v,
+                    "an `event` field cannot be set remotely, so `validate` would never run: \
+                     remove it",
+                );
+            }
+            if is_node.is_none() && !is_event_type(&field.ty) {
+                let ty = &field.ty;
+                errors.at(
+                    ty,
+                    format!(
+                        "`event` needs a field of type `jet_runtime::Event<T>`, not `{}`: write \
+                         e.g. `alarms: jet_runtime::Event<Alarm>`, or remove `event` to serve it \
+                         as a state",
+                        quote::quote!(#ty).to_string().replace(' ', "")
+                    ),
+                );
+            }
+            FieldRole::Event
+        } else if is_node.is_some() {
             if let Some((v, _)) = &validate {
                 errors.at(
                     v,
@@ -166,6 +201,20 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
         vis: input.vis.clone(),
         fields,
     })
+}
+
+/// Whether `ty` is written `Event<T>` (by any path): an `event` field's type, named as
+/// such so a wrong type gets one clear error here (the generated code checks, through the
+/// `EventField` trait, that it is `jet_runtime::Event`).
+fn is_event_type(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) if p.qself.is_none() => p.path.segments.last().is_some_and(|last| {
+            last.ident == "Event"
+                && matches!(&last.arguments, syn::PathArguments::AngleBracketed(a) if a.args.len() == 1)
+        }),
+        Type::Paren(p) => is_event_type(&p.elem),
+        _ => false,
+    }
 }
 
 /// If `ty` is obviously not a struct (a number, string, collection, tuple, reference...),

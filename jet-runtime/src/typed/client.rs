@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::args::{short_type_name, ArgsOut};
+use super::event::Events;
 use super::schema::join;
 use super::TypedError;
 use crate::fetch::builder::Fetch;
@@ -131,6 +132,16 @@ impl ClientCore {
         })
     }
 
+    /// The events of the `#[jet(event)]` state `name` emitted from now on.
+    pub async fn events<E: DeserializeOwned>(&self, name: &str) -> Result<Events<E>, TypedError> {
+        let path = self.element(name);
+        let stream = self
+            .peer
+            .fetch(&Fetch::all().path_equals(path.clone()))
+            .await?;
+        Ok(Events::new(stream, path))
+    }
+
     /// The arguments for a call of method `name`.
     pub fn args(&self, name: &str) -> ArgsOut {
         ArgsOut::new(self.element(name))
@@ -176,7 +187,7 @@ fn missing(e: PeerError) -> TypedError {
     }
 }
 
-fn decode<F: DeserializeOwned>(path: &str, value: Value) -> Result<F, TypedError> {
+pub(crate) fn decode<F: DeserializeOwned>(path: &str, value: Value) -> Result<F, TypedError> {
     serde_json::from_value(value).map_err(|e| TypedError::Decode {
         path: path.to_owned(),
         expected: short_type_name::<F>(),

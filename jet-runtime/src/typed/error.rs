@@ -45,6 +45,10 @@ pub enum TypedError {
     /// method calls (the daemon's `pathNotExists`).
     #[error("nothing is served at `{0}`")]
     NotFound(String),
+    /// An [`Event`](super::Event) was emitted while the value it belongs to is not served
+    /// (before `serve`, or after its `Served` was dropped, removed or taken apart).
+    #[error("the event cannot be sent: the value it belongs to is not served")]
+    NotServed,
     /// [`Served::into_inner`](super::Served::into_inner) removed the elements at this
     /// path, but a method call or a [`Handle`](super::Handle) operation kept using the value,
     /// so it could not be given back.

@@ -64,9 +64,35 @@
 //! and the service keeps running; the lock does not poison, so what a `&mut self` method
 //! changed before it panicked stays and is published.
 //!
-//! Publishing is all or nothing per update: every changed state is encoded first, and if
-//! one fails (non-finite floats are refused: JSON has none) nothing is sent, the error
-//! names the state, and the next successful publish sends everything since.
+//! # Publishing
+//!
+//! The served value is plain Rust data; what fetchers see is what was last *published*.
+//! A publish serialises every state of the served value (computed ones included), compares
+//! each with what was last published, and sends one `change` per state whose JSON differs,
+//! all or nothing: every changed state is encoded first, and if one fails (non-finite
+//! floats are refused: JSON has none) nothing is sent, the error names the state, and the
+//! next successful publish sends everything since. Publishes run one at a time, so the
+//! bus sees them in the order the value changed.
+//!
+//! When it happens:
+//!
+//! | what changed the value | publish |
+//! |---|---|
+//! | [`Served::update`], [`Handle::update`] | under the write lock, before `update` returns |
+//! | a `&mut self` method | under the write lock, when it returns, before the caller gets the answer (a failed publish answers `-32603`) |
+//! | a `&self` method that called [`Context::changed`] | under its read lock, when it returns, before the answer |
+//! | a `&self` method without `changed()`, a background task through a `Mutex` or an atomic | none until [`Handle::changed`] (or the next publish of any kind) |
+//! | a remote `set` | the set state is answered and published by the peer (no `change` if its value is the one already published); computed states are published just before, under the set's write lock |
+//!
+//! Computed states (`#[jet(state)] fn name(&self) -> T` in a `#[jet_runtime::methods]`
+//! block) are read-only states recomputed by every publish above and sent only when their
+//! JSON changed. They run inside the publish, under whatever lock the publisher holds:
+//! keep them cheap, and do not panic in them.
+//!
+//! Events are not published this way: an [`Event`] field (`#[jet(event)]`) sends one
+//! `change` of its fetch-only state per [`Event::emit`], at once and in emit order, and a
+//! publish never resends one. An event emitted inside a method therefore reaches fetchers
+//! before the state changes that method publishes when it returns.
 //!
 //! # Schemas
 //!
@@ -75,7 +101,10 @@
 //! the arguments as a named object (with the positional order in `"x-positional"`) and
 //! `result` that of the return value; a method whose error type derives
 //! [`JetError`](macro@crate::JetError) also lists its errors in `errors`
-//! (`[{"code","kind","message"?,"description"?,"data"}]`). Doc comments become descriptions. They are sent in
+//! (`[{"code","kind","message"?,"description"?,"data"}]`). Doc comments become descriptions;
+//! fetch-only states say `"readOnly": true`, and every element names its node's Rust type
+//! and path in `"x-jet-node"` (docs/SCHEMAS.md is the format, for generators such as
+//! `jet codegen`). They are sent in
 //! `add` as the `schema` member; jetd keeps them and answers the `schema` daemon method
 //! ([`Peer::schemas`](crate::peer::Peer::schemas)), other daemons ignore the member.
 //! [`Node::schemas`] returns the same documents offline.
@@ -91,7 +120,9 @@
 
 mod args;
 mod client;
+mod context;
 mod error;
+mod event;
 mod finite;
 mod handle;
 mod jet_error;
@@ -100,7 +131,9 @@ mod schema;
 mod serve;
 
 pub use client::{NodeClient, Watch};
+pub use context::Context;
 pub use error::{IntoErrorObject, TypedError};
+pub use event::{Event, Events};
 pub use handle::Handle;
 pub use jet_error::{ClientError, JetError};
 pub use node::{Methods, Node};
@@ -117,6 +150,7 @@ pub(crate) mod support {
         call_ok, call_result, validation, PlainValue, PlainValueCheck, ResultLike,
         ResultUnderAnotherName,
     };
+    pub use super::event::EventField;
     pub use super::jet_error::{
         client_error, DisplayMessage, ErrorData, ErrorFields, ErrorSchema, KindMessage, MessageOf,
         MethodError,

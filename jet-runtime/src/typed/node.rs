@@ -15,9 +15,11 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::args::short_type_name;
+use super::context::Context;
 use super::error::SetError;
+use super::event::{Event, Sink};
 use super::finite::write_json;
-use super::schema::{self, Schemas};
+use super::schema::{self, NodeTag, Schemas};
 use super::NodeClient;
 use crate::peer::CallResult;
 use crate::protocol::ErrorObject;
@@ -53,6 +55,12 @@ pub trait Methods: Node {
     /// The methods, with paths relative to where the value is served.
     #[doc(hidden)]
     fn describe_methods() -> Vec<MethodInfo<Self>>;
+
+    /// The computed states of its `#[jet(state)]` getters.
+    #[doc(hidden)]
+    fn describe_states() -> Vec<StateInfo<Self>> {
+        Vec::new()
+    }
 }
 
 /// A field's validator with its error turned into text (see `validation`).
@@ -61,6 +69,8 @@ pub type Validator<F> = fn(&F) -> Result<(), String>;
 /// Appends the state's value as JSON text to the buffer (see [`write_json`]).
 type Getter<T> = Arc<dyn Fn(&T, &mut Vec<u8>) -> Result<(), serde_json::Error> + Send + Sync>;
 type Setter<T> = Arc<dyn Fn(&mut T, Value) -> Result<Stored, SetError> + Send + Sync>;
+/// Points an event field at where serving put its state; returns the initial value.
+type Binder<T> = Arc<dyn Fn(&T, Sink) -> Value + Send + Sync>;
 
 /// What a remote set stored: the value as JSON text, encoded as the getter encodes it (so
 /// it compares with what publishing last sent), and the same as a `Value` (what the peer
@@ -77,9 +87,15 @@ pub struct StateInfo<T> {
     pub(crate) doc: &'static str,
     pub(crate) access: Option<Value>,
     schema: fn() -> schemars::Schema,
+    node: NodeTag,
     pub(crate) get: Getter<T>,
     /// `None`: read-only, added fetch-only.
     pub(crate) set: Option<Setter<T>>,
+    /// `Some` for an `#[jet(event)]` field: sent by `Event::emit`, never diffed.
+    pub(crate) event: Option<Binder<T>>,
+    /// Computed by a `#[jet(state)]` getter: may change with any other state, so a
+    /// remote set republishes it.
+    pub(crate) computed: bool,
 }
 
 impl<T: 'static> StateInfo<T> {
@@ -93,8 +109,55 @@ impl<T: 'static> StateInfo<T> {
             doc: "",
             access: None,
             schema: schema::state_schema::<F>,
+            node: NodeTag::of::<T>(),
             get: Arc::new(move |t, out| write_json(get(t), out)),
             set: None,
+            event: None,
+            computed: false,
+        }
+    }
+
+    /// The read-only state of a `#[jet(state)] fn name(&self) -> F` getter: its value is
+    /// what the fn returns, recomputed by every publish (and after every remote set).
+    pub fn computed<F>(path: &str, compute: fn(&T) -> F) -> Self
+    where
+        F: Serialize + JsonSchema + 'static,
+    {
+        StateInfo {
+            path: path.to_owned(),
+            doc: "",
+            access: None,
+            schema: schema::state_schema::<F>,
+            node: NodeTag::of::<T>(),
+            get: Arc::new(move |t, out| write_json(&compute(t), out)),
+            set: None,
+            event: None,
+            computed: true,
+        }
+    }
+
+    /// The fetch-only state of an `#[jet(event)]` field: its value is the last event
+    /// (see [`Event`]), sent by `emit`, not by publishing.
+    pub fn event<E>(path: &str, get: fn(&T) -> &Event<E>) -> Self
+    where
+        E: Serialize + JsonSchema + 'static,
+    {
+        StateInfo {
+            path: path.to_owned(),
+            doc: "",
+            access: None,
+            schema: schema::event_schema::<E>,
+            node: NodeTag::of::<T>(),
+            // Not used: serving binds an event state (`event`) and `emit` sends it.
+            get: Arc::new(move |t, out| {
+                write_json(
+                    &serde_json::json!({"seq": get(t).count(), "event": null}),
+                    out,
+                )
+            }),
+            set: None,
+            event: Some(Arc::new(move |t: &T, sink| get(t).bind(sink))),
+            computed: false,
         }
     }
 
@@ -164,13 +227,19 @@ impl<T: 'static> StateInfo<T> {
             }
             _ => None,
         };
+        let event = self
+            .event
+            .map(|bind| Arc::new(move |o: &O, sink: Sink| bind(project(o), sink)) as Binder<O>);
         StateInfo {
             path: format!("{prefix}/{}", self.path),
             doc: self.doc,
             access: self.access.or(access),
             schema: self.schema,
+            node: self.node.nest(prefix),
             get: Arc::new(move |o: &O, out: &mut Vec<u8>| get(project(o), out)),
             set,
+            event,
+            computed: self.computed,
         }
     }
 
@@ -189,16 +258,35 @@ impl<T: 'static> StateInfo<T> {
         self.set.is_none()
     }
 
-    /// The JSON Schema of the value, with the doc comment as `description`.
+    /// Whether the state is an `#[jet(event)]` stream.
+    pub fn is_event(&self) -> bool {
+        self.event.is_some()
+    }
+
+    /// Whether the state is computed by a `#[jet(state)]` getter.
+    pub fn is_computed(&self) -> bool {
+        self.computed
+    }
+
+    /// The JSON Schema of the value, with the doc comment as `description`, `readOnly` if
+    /// fetch-only, and `x-jet-node` with the node's path relative to where it is served.
     pub fn schema(&self) -> Value {
-        schema::with_description((self.schema)(), self.doc)
+        self.schema_at("")
+    }
+
+    /// [`schema`](Self::schema) for the node served at `mount`.
+    pub(crate) fn schema_at(&self, mount: &str) -> Value {
+        let doc = schema::with_description((self.schema)(), self.doc);
+        schema::tag(doc, &self.node, mount, self.is_read_only())
     }
 }
 
-/// A `&self` method with its arguments bound.
-pub type SharedBody<T> = Box<dyn for<'a> FnOnce(&'a T) -> BoxFuture<'a, CallResult> + Send>;
-/// A `&mut self` method with its arguments bound.
-pub type ExclusiveBody<T> = Box<dyn for<'a> FnOnce(&'a mut T) -> BoxFuture<'a, CallResult> + Send>;
+/// A `&self` method with its arguments bound, run on the value and the call's context.
+pub type SharedBody<T> =
+    Box<dyn for<'a> FnOnce(&'a T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send>;
+/// A `&mut self` method with its arguments bound, run on the value and the call's context.
+pub type ExclusiveBody<T> =
+    Box<dyn for<'a> FnOnce(&'a mut T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send>;
 
 /// What a method does once its arguments are decoded: a closure over the decoded values
 /// that runs the Rust fn on the served value, under the lock its receiver asks for. The
@@ -215,7 +303,7 @@ impl<T: 'static> Body<T> {
     /// The body of a `&self` method.
     pub fn shared<F>(f: F) -> Self
     where
-        F: for<'a> FnOnce(&'a T) -> BoxFuture<'a, CallResult> + Send + 'static,
+        F: for<'a> FnOnce(&'a T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send + 'static,
     {
         Body::Shared(Box::new(f))
     }
@@ -223,16 +311,31 @@ impl<T: 'static> Body<T> {
     /// The body of a `&mut self` method.
     pub fn exclusive<F>(f: F) -> Self
     where
-        F: for<'a> FnOnce(&'a mut T) -> BoxFuture<'a, CallResult> + Send + 'static,
+        F: for<'a> FnOnce(&'a mut T, &'a Context<T>) -> BoxFuture<'a, CallResult> + Send + 'static,
     {
         Body::Exclusive(Box::new(f))
     }
 
-    /// The same body run on the field of an outer value that `project` reaches.
-    fn nest<O: 'static>(self, project: fn(&O) -> &T, project_mut: fn(&mut O) -> &mut T) -> Body<O> {
+    /// The same body run on the field of an outer value that `project` reaches (at
+    /// `prefix`), with the context projected the same way.
+    fn nest<O: Send + Sync + 'static>(
+        self,
+        prefix: Arc<str>,
+        project: fn(&O) -> &T,
+        project_mut: fn(&mut O) -> &mut T,
+    ) -> Body<O>
+    where
+        T: Send + Sync,
+    {
         match self {
-            Body::Shared(f) => Body::Shared(Box::new(move |o: &O| f(project(o)))),
-            Body::Exclusive(f) => Body::Exclusive(Box::new(move |o: &mut O| f(project_mut(o)))),
+            Body::Shared(f) => Body::Shared(Box::new(move |o: &O, ctx: &Context<O>| {
+                let inner = ctx.project(&prefix, project, project_mut);
+                Box::pin(async move { f(project(o), &inner).await })
+            })),
+            Body::Exclusive(f) => Body::Exclusive(Box::new(move |o: &mut O, ctx: &Context<O>| {
+                let inner = ctx.project(&prefix, project, project_mut);
+                Box::pin(async move { f(project_mut(o), &inner).await })
+            })),
         }
     }
 }
@@ -248,6 +351,7 @@ pub struct MethodInfo<T> {
     pub(crate) doc: &'static str,
     pub(crate) access: Option<Value>,
     schema: fn() -> schema::MethodSchema,
+    node: NodeTag,
     pub(crate) decode: Decoder<T>,
 }
 
@@ -263,6 +367,7 @@ impl<T: 'static> MethodInfo<T> {
             doc: "",
             access: None,
             schema,
+            node: NodeTag::of::<T>(),
             decode: Arc::new(decode),
         }
     }
@@ -271,13 +376,16 @@ impl<T: 'static> MethodInfo<T> {
     /// field, under the outer value's lock. The `node` field's `access` applies unless the
     /// method has its own, with its `setGroups` as `callGroups` (who may change the node
     /// may call it).
-    pub fn nest<O: 'static>(
+    pub fn nest<O: Send + Sync + 'static>(
         self,
         prefix: &str,
         project: fn(&O) -> &T,
         project_mut: fn(&mut O) -> &mut T,
         access: Option<Value>,
-    ) -> MethodInfo<O> {
+    ) -> MethodInfo<O>
+    where
+        T: Send + Sync,
+    {
         let decode = self.decode;
         let outer_access = access.map(|mut a| {
             if let Some(obj) = a.as_object_mut() {
@@ -287,13 +395,15 @@ impl<T: 'static> MethodInfo<T> {
             }
             a
         });
+        let prefix_arc: Arc<str> = prefix.into();
         MethodInfo {
             path: format!("{prefix}/{}", self.path),
             doc: self.doc,
             access: self.access.or(outer_access),
             schema: self.schema,
+            node: self.node.nest(prefix),
             decode: Arc::new(move |path: &str, args: Value| {
-                decode(path, args).map(|body| body.nest(project, project_mut))
+                decode(path, args).map(|body| body.nest(prefix_arc.clone(), project, project_mut))
             }),
         }
     }
@@ -320,9 +430,15 @@ impl<T: 'static> MethodInfo<T> {
         self.access.as_ref()
     }
 
-    /// `{"description", "params", "result"}`.
+    /// `{"description", "params", "result", "x-jet-node"}`, the node's path relative to
+    /// where it is served.
     pub fn schema(&self) -> Value {
-        (self.schema)().finish(self.doc)
+        self.schema_at("")
+    }
+
+    /// [`schema`](Self::schema) for the node served at `mount`.
+    pub(crate) fn schema_at(&self, mount: &str) -> Value {
+        schema::tag((self.schema)().finish(self.doc), &self.node, mount, false)
     }
 }
 
@@ -345,26 +461,38 @@ impl<T> Default for MethodsOf<T> {
     }
 }
 
-/// Picked when `T: Methods`: its methods.
+/// Picked when `T: Methods`: its methods and computed states.
 pub trait ViaMethods<T> {
     /// The methods of `T`.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
+    /// The computed states of `T`.
+    fn jet_computed(&self) -> Vec<StateInfo<T>>;
 }
 
 impl<T: Methods> ViaMethods<T> for &MethodsOf<T> {
     fn jet_methods(&self) -> Vec<MethodInfo<T>> {
         T::describe_methods()
     }
+
+    fn jet_computed(&self) -> Vec<StateInfo<T>> {
+        T::describe_states()
+    }
 }
 
-/// The fallback: no methods.
+/// The fallback: no methods, no computed states.
 pub trait NoMethods<T> {
     /// An empty list.
     fn jet_methods(&self) -> Vec<MethodInfo<T>>;
+    /// An empty list.
+    fn jet_computed(&self) -> Vec<StateInfo<T>>;
 }
 
 impl<T> NoMethods<T> for MethodsOf<T> {
     fn jet_methods(&self) -> Vec<MethodInfo<T>> {
+        Vec::new()
+    }
+
+    fn jet_computed(&self) -> Vec<StateInfo<T>> {
         Vec::new()
     }
 }

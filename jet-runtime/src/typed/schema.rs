@@ -10,21 +10,115 @@
 //! schema of the error object's `data` (`kind` and the variant's fields).
 //! Each of `params`, `result` and every `data` is a complete schema with its own `$defs`,
 //! so any of them can be handed to a validator as it is.
+//!
+//! Both kinds carry what a code generator needs (docs/SCHEMAS.md is the contract):
+//! `readOnly` on fetch-only states, `"x-jet-node": {"type", "path"}` naming the Rust type
+//! and path of the node an element belongs to, and titles only where a human chose the
+//! name (named types such as `Mode`; not schemars' `"double"` or `"Array_of_Alarm"` for
+//! inline types).
 
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use schemars::{JsonSchema, Schema};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::args::short_type_name;
 use super::Node;
 
 fn generator() -> SchemaGenerator {
     SchemaSettings::draft2020_12().into_generator()
 }
 
-/// The root schema of a state's value type.
+/// The root schema of a value type, titled only if `F` is a named type. Schemars titles
+/// every root schema with its schema name, which for inline types (primitives, `Option`,
+/// arrays, maps) is a made-up word (`"double"`, `"Array_of_Alarm"`) a generator would turn
+/// into a bad type name; named types (structs, enums) keep theirs (`"Mode"`).
 pub(crate) fn state_schema<F: JsonSchema>() -> Schema {
-    generator().into_root_schema_for::<F>()
+    let mut schema = generator().into_root_schema_for::<F>();
+    if F::inline_schema() {
+        schema.remove("title");
+    }
+    schema
+}
+
+/// The node an element belongs to: the Rust type of the struct that declares it and that
+/// node's path relative to where the outermost node is served (`""`: the served node
+/// itself). Becomes `"x-jet-node"` in the element's schema, with the full path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NodeTag {
+    type_name: String,
+    path: String,
+}
+
+impl NodeTag {
+    /// The tag of an element declared by `T` itself.
+    pub(crate) fn of<T>() -> Self {
+        NodeTag {
+            type_name: short_type_name::<T>(),
+            path: String::new(),
+        }
+    }
+
+    /// The same node seen from an outer node that has it under `prefix`.
+    pub(crate) fn nest(self, prefix: &str) -> Self {
+        let path = if self.path.is_empty() {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}/{}", self.path)
+        };
+        NodeTag { path, ..self }
+    }
+
+    /// `{"type": .., "path": ..}` with the node's path under `mount`.
+    fn to_json(&self, mount: &str) -> Value {
+        let mut m = Map::new();
+        m.insert("type".into(), Value::String(self.type_name.clone()));
+        m.insert("path".into(), Value::String(node_path(mount, &self.path)));
+        Value::Object(m)
+    }
+}
+
+/// Add `"x-jet-node"` (and `"readOnly": true` for a fetch-only state) to an element's
+/// schema document.
+pub(crate) fn tag(mut doc: Value, node: &NodeTag, mount: &str, read_only: bool) -> Value {
+    if let Value::Object(map) = &mut doc {
+        if read_only {
+            map.insert("readOnly".into(), Value::Bool(true));
+        }
+        map.insert("x-jet-node".into(), node.to_json(mount));
+    }
+    doc
+}
+
+/// The root schema of an event state's value `{"seq": n, "event": E | null}`, marked
+/// `"x-jet-event": true` (so tools can tell an event stream from a state) and
+/// `"readOnly": true`.
+pub(crate) fn event_schema<E: JsonSchema>() -> Schema {
+    let mut generator = generator();
+    let seq = generator.subschema_for::<u64>();
+    let event = generator.subschema_for::<Option<E>>();
+    let mut map = Map::new();
+    map.insert(
+        "$schema".into(),
+        "https://json-schema.org/draft/2020-12/schema".into(),
+    );
+    map.insert(
+        "title".into(),
+        format!("Event<{}>", E::schema_name()).into(),
+    );
+    map.insert("type".into(), "object".into());
+    let mut properties = Map::new();
+    properties.insert("seq".into(), seq.to_value());
+    properties.insert("event".into(), event.to_value());
+    map.insert("properties".into(), Value::Object(properties));
+    map.insert("required".into(), serde_json::json!(["seq", "event"]));
+    map.insert("readOnly".into(), Value::Bool(true));
+    map.insert("x-jet-event".into(), Value::Bool(true));
+    let defs = generator.take_definitions(true);
+    if !defs.is_empty() {
+        map.insert("$defs".into(), Value::Object(defs));
+    }
+    Schema::from(map)
 }
 
 /// `schema` as JSON with `doc` (if any) as its `description`, and the members people look
@@ -138,7 +232,7 @@ impl MethodSchema {
 
     /// The return value (the `Ok` type for `Result<T, E>`, `()` for none).
     pub fn result<R: JsonSchema>(mut self) -> Self {
-        self.result = Some(generator().into_root_schema_for::<R>());
+        self.result = Some(state_schema::<R>());
         self
     }
 
@@ -160,9 +254,7 @@ impl MethodSchema {
             doc_map.insert("description".into(), Value::String(doc.into()));
         }
         doc_map.insert("params".into(), params);
-        let result = self
-            .result
-            .unwrap_or_else(|| generator().into_root_schema_for::<()>());
+        let result = self.result.unwrap_or_else(state_schema::<()>);
         doc_map.insert("result".into(), with_description(result, ""));
         if !self.errors.is_empty() {
             doc_map.insert("errors".into(), Value::Array(self.errors));
@@ -246,8 +338,8 @@ impl Schemas {
         self.0.iter().find(|e| e.path == path).map(|e| &e.schema)
     }
 
-    /// `[{"path":..,"schema":..}]` with the paths under `mount` (`""` for relative paths):
-    /// what jetd's `schema` method answers for the served node.
+    /// `[{"path":..,"schema":..}]` with the paths (and `x-jet-node` paths) under `mount`
+    /// (`""` for relative paths): what jetd's `schema` method answers for the served node.
     pub fn to_json(&self, mount: &str) -> Value {
         Value::Array(
             self.0
@@ -255,7 +347,7 @@ impl Schemas {
                 .map(|e| {
                     let mut m = Map::new();
                     m.insert("path".into(), Value::String(join(mount, &e.path)));
-                    m.insert("schema".into(), e.schema.clone());
+                    m.insert("schema".into(), remount(e.schema.clone(), mount));
                     Value::Object(m)
                 })
                 .collect(),
@@ -269,6 +361,23 @@ impl<'a> IntoIterator for &'a Schemas {
 
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
+    }
+}
+
+/// `schema` with its `x-jet-node` path (relative to the served node) under `mount`.
+fn remount(mut schema: Value, mount: &str) -> Value {
+    if let Some(Value::String(path)) = schema.pointer_mut("/x-jet-node/path") {
+        *path = node_path(mount, path);
+    }
+    schema
+}
+
+/// The full path of a node at `relative` (`""`: the served node) under `mount`.
+fn node_path(mount: &str, relative: &str) -> String {
+    if relative.is_empty() {
+        mount.trim_end_matches('/').to_owned()
+    } else {
+        join(mount, relative)
     }
 }
 
@@ -311,7 +420,9 @@ mod tests {
 
     #[test]
     fn descriptions_follow_titles() {
-        let v = with_description(state_schema::<u8>(), "Level.");
+        #[derive(schemars::JsonSchema)]
+        struct Level(#[allow(dead_code)] u8);
+        let v = with_description(state_schema::<Level>(), "Level.");
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys[..3], ["$schema", "title", "description"]);
         assert_eq!(v["description"], "Level.");
@@ -330,6 +441,44 @@ mod tests {
         assert_eq!(
             access(&[], &["x"], "callGroups"),
             json!({"callGroups":["x"]})
+        );
+    }
+
+    #[test]
+    fn inline_types_lose_made_up_titles_named_types_keep_theirs() {
+        #[derive(schemars::JsonSchema)]
+        #[allow(dead_code)]
+        struct Alarm {
+            code: u32,
+        }
+        assert_eq!(state_schema::<f64>().get("title"), None);
+        assert_eq!(state_schema::<Vec<Alarm>>().get("title"), None);
+        assert_eq!(state_schema::<Option<Alarm>>().get("title"), None);
+        let map = state_schema::<std::collections::BTreeMap<String, u8>>();
+        assert_eq!(map.get("title"), None);
+        assert_eq!(state_schema::<Alarm>().get("title"), Some(&json!("Alarm")));
+    }
+
+    #[test]
+    fn node_tags_name_the_type_and_the_full_path() {
+        struct Line;
+        let line = NodeTag::of::<Line>();
+        assert_eq!(line.to_json(""), json!({"type":"Line","path":""}));
+        assert_eq!(
+            line.to_json("plant/line1/"),
+            json!({"type":"Line","path":"plant/line1"})
+        );
+        let nested = line.nest("boiler").nest("line2");
+        assert_eq!(
+            nested.to_json("plant"),
+            json!({"type":"Line","path":"plant/line2/boiler"})
+        );
+        let doc = tag(json!({"type":"number"}), &nested, "", true);
+        assert_eq!(doc["readOnly"], true);
+        assert_eq!(doc["x-jet-node"]["path"], "line2/boiler");
+        assert_eq!(
+            remount(doc, "plant")["x-jet-node"]["path"],
+            "plant/line2/boiler"
         );
     }
 

@@ -10,6 +10,8 @@ use futures_util::FutureExt;
 use serde_json::Value;
 use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use super::context::Context;
+use super::event::Sink;
 use super::handle::Handle;
 use super::node::{Body, StateInfo};
 use super::schema::join;
@@ -55,7 +57,7 @@ impl Peer {
         for (index, ((info, full), initial)) in instance.states.iter().zip(published).enumerate() {
             let mut builder = self
                 .add_state_text(full.clone(), initial)
-                .schema(info.schema());
+                .schema(info.schema_at(&path));
             if let Some(access) = &info.access {
                 builder = builder.access(access.clone());
             }
@@ -83,7 +85,7 @@ impl Peer {
                         instance.run(&path, body).await
                     }
                 })
-                .schema(info.schema());
+                .schema(info.schema_at(&path));
             if let Some(access) = &info.access {
                 builder = builder.access(access.clone());
             }
@@ -146,17 +148,25 @@ impl Peer {
 }
 
 /// One served value: the lock the handlers take, and the last published value of each
-/// state (as JSON text), so only real changes are published. The published values are only touched while
-/// the write lock is held (sets, `&mut self` methods, updates), so they follow the order
-/// of the writes.
+/// state (as JSON text), so only real changes are published. The published values are
+/// only touched under a lock of the value: the write lock (sets, `&mut self` methods,
+/// updates) or a read lock with `publishing` held (`changed()` of a handle or a method's
+/// context), so they follow the order of the writes.
 pub(crate) struct Instance<T> {
     value: RwLock<T>,
     peer: Peer,
+    /// Where the value is served (for the handles in method contexts).
+    mount: Arc<str>,
     /// Each state with its full path.
     states: Vec<(StateInfo<T>, String)>,
     published: Mutex<Vec<String>>,
     /// Held for a whole publish (see [`Instance::publish`]).
     publishing: tokio::sync::Mutex<()>,
+    /// Some state is computed by a getter: a remote set republishes.
+    has_computed: bool,
+    /// Never read: event fields hold it weakly and send only while it lives, so they stop
+    /// when the instance goes away.
+    _alive: Arc<()>,
 }
 
 impl<T: Node> Instance<T> {
@@ -166,24 +176,42 @@ impl<T: Node> Instance<T> {
         states: Vec<StateInfo<T>>,
         value: T,
     ) -> Result<Self, TypedError> {
+        let alive = Arc::new(());
         let mut published = Vec::with_capacity(states.len());
         let mut with_paths = Vec::with_capacity(states.len());
         for info in states {
             let full = join(mount, &info.path);
-            let mut text = Vec::new();
-            (info.get)(&value, &mut text).map_err(|e| TypedError::Encode {
-                path: full.clone(),
-                message: e.to_string(),
-            })?;
-            published.push(String::from_utf8_lossy(&text).into_owned());
+            let initial = match &info.event {
+                Some(bind) => bind(
+                    &value,
+                    Sink {
+                        peer: peer.clone(),
+                        path: full.as_str().into(),
+                        alive: Arc::downgrade(&alive),
+                    },
+                )
+                .to_string(),
+                None => {
+                    let mut text = Vec::new();
+                    (info.get)(&value, &mut text).map_err(|e| TypedError::Encode {
+                        path: full.clone(),
+                        message: e.to_string(),
+                    })?;
+                    String::from_utf8_lossy(&text).into_owned()
+                }
+            };
+            published.push(initial);
             with_paths.push((info, full));
         }
         Ok(Instance {
+            has_computed: with_paths.iter().any(|(info, _)| info.computed),
             value: RwLock::new(value),
             peer,
+            mount: mount.into(),
             states: with_paths,
             published: Mutex::new(published),
             publishing: tokio::sync::Mutex::new(()),
+            _alive: alive,
         })
     }
 
@@ -226,6 +254,10 @@ impl<T: Node> Instance<T> {
             for (index, ((info, full), last)) in
                 self.states.iter().zip(published.iter()).enumerate()
             {
+                if info.event.is_some() {
+                    // Sent by `Event::emit` when emitted; diffing would resend one.
+                    continue;
+                }
                 now.clear();
                 (info.get)(value, &mut now).map_err(|e| TypedError::Encode {
                     path: full.clone(),
@@ -272,28 +304,44 @@ impl<T: Node> Instance<T> {
         }
     }
 
-    /// Run a method's body under the lock its receiver asks for. A `&mut self` method
-    /// publishes what it changed before it answers; if that fails, the caller learns it
-    /// (`-32603`) instead of the bus silently keeping the old values. A panic in the
+    /// Run a method's body under the lock its receiver asks for, with a fresh
+    /// [`Context`]. A `&mut self` method, and a `&self` method that called
+    /// [`Context::changed`], publish what changed before the answer goes out; if that
+    /// fails, the caller learns it (`-32603`) instead of the bus silently keeping the old
+    /// values. A `&self` method publishes under the read lock it already holds (publishes
+    /// are serialised by `publishing`, and writers cannot run meanwhile). A panic in the
     /// method is answered at once with `-32603` and the service keeps running; what a
     /// `&mut self` method changed before it panicked stays in the value and is published
     /// like any other change (the lock does not poison).
-    pub(crate) async fn run(&self, path: &str, body: Body<T>) -> CallResult {
+    pub(crate) async fn run(self: &Arc<Self>, path: &str, body: Body<T>) -> CallResult {
+        let ctx = Context::new(
+            Handle::root(Arc::downgrade(self), self.mount.clone()),
+            self.peer.clone(),
+        );
         match body {
             Body::Shared(f) => {
                 let guard = self.read().await;
-                unwind_to_error(path, f(&guard)).await
+                let answer = unwind_to_error(path, f(&guard, &ctx)).await;
+                if !ctx.was_changed() {
+                    return answer;
+                }
+                self.published_answer(path, answer, &guard).await
             }
             Body::Exclusive(f) => {
                 let mut guard = self.write().await;
-                let answer = unwind_to_error(path, f(&mut guard)).await;
-                match self.publish(&*guard).await {
-                    Ok(()) => answer,
-                    Err(e) => Err(internal_error(format!(
-                        "`{path}` ran, but publishing its changes failed: {e}"
-                    ))),
-                }
+                let answer = unwind_to_error(path, f(&mut guard, &ctx)).await;
+                self.published_answer(path, answer, &guard).await
             }
+        }
+    }
+
+    /// Publish after a method ran: its answer, or `-32603` if publishing failed.
+    async fn published_answer(&self, path: &str, answer: CallResult, value: &T) -> CallResult {
+        match self.publish(value).await {
+            Ok(()) => answer,
+            Err(e) => Err(internal_error(format!(
+                "`{path}` ran, but publishing its changes failed: {e}"
+            ))),
         }
     }
 
@@ -316,6 +364,15 @@ impl<T: Node> Instance<T> {
                     published[index] = stored.text;
                     unchanged
                 };
+                if !unchanged && self.has_computed {
+                    // Getters may derive from the state just set: publish them now (the
+                    // set state itself is published by the peer with the answer, so its
+                    // `change` follows theirs). Their failure must not fail the set,
+                    // which is stored: they are published by the next successful publish.
+                    if let Err(e) = self.publish(&value).await {
+                        tracing::warn!(path = %full, error = %e, "publishing computed states after a set failed");
+                    }
+                }
                 let reply = SetReply::adjusted(stored.value);
                 Ok(if unchanged {
                     reply.without_change()

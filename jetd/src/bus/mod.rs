@@ -109,7 +109,9 @@ pub struct Core {
     elements: Elements,
     fetchers: Slab<FetcherId, Fetcher>,
     index: FetcherIndex,
-    conns: IdMap<ConnId, Conn>,
+    /// Boxed: the table grows by doubling, so its slack (up to half of it) would be in
+    /// whole `Conn`s; with boxes it is in pointers (RSS per idle connection, issue 17).
+    conns: IdMap<ConnId, Box<Conn>>,
     routes: Routes,
     /// The nodes the element paths imply (A.11).
     nodes: registry::nodes::Nodes,
@@ -247,7 +249,7 @@ impl Bus {
         core.next_conn = id.next();
         core.conns.insert(
             id,
-            Conn {
+            Box::new(Conn {
                 outbox,
                 closed_probe,
                 addr,
@@ -260,7 +262,7 @@ impl Bus {
                 owned: IdSet::default(),
                 pending: 0,
                 auth_failures: 0,
-            },
+            }),
         );
         tracing::debug!(conn = %id, transport, ?addr, "peer connected");
         id

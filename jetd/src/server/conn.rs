@@ -2,12 +2,17 @@
 //! frames, run the writer, and clean up when either side ends. It knows no transport
 //! (`tcp` and `ws` call it, never the other way round).
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::BytesMut;
 use tokio::sync::watch;
+
+use super::shared::Shared;
 
 use crate::bus::{Bus, ConnId, FrameOutcome};
 use crate::outbox::{Closed, Outbox};
@@ -175,18 +180,20 @@ impl ConnCtx {
 }
 
 /// Run a connection's reader and writer until one ends or the daemon stops, then clean up.
+///
+/// The two futures are pinned by the caller and passed by reference: an `async fn` keeps
+/// its by-value arguments apart from its other state, so taking them by value would store
+/// both twice in every connection's task (most of what an idle connection costs).
 pub(super) async fn run_connection(
     ctx: &ConnCtx,
-    reader: impl std::future::Future<Output = ReadEnd>,
-    writer: impl std::future::Future<Output = WriteEnd>,
+    mut reader: Pin<&mut impl Future<Output = ReadEnd>>,
+    mut writer: Pin<&mut impl Future<Output = WriteEnd>>,
 ) {
     let stop = ctx.stop.clone();
-    tokio::pin!(reader);
-    tokio::pin!(writer);
     let (bus, conn, outbox, addr) = (&ctx.bus, ctx.conn, &ctx.outbox, ctx.addr);
     let kind = ctx.transport.name();
     tokio::select! {
-        end = &mut reader => {
+        end = reader.as_mut() => {
             if matches!(end, ReadEnd::Eof | ReadEnd::Io(_) | ReadEnd::Protocol(_)) {
                 ctx.seen_end.store(true, Ordering::Release);
             }
@@ -201,9 +208,9 @@ pub(super) async fn run_connection(
             bus.disconnect(conn);
             // Let what is queued (e.g. responses to the last requests) go out, briefly.
             outbox.close(Closed::Shutdown);
-            let _ = tokio::time::timeout(Duration::from_secs(1), &mut writer).await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), writer.as_mut()).await;
         }
-        end = &mut writer => {
+        end = writer.as_mut() => {
             match end {
                 WriteEnd::Closed(Closed::Overflow { queued, limit }) => log_overflow(addr, kind, queued, limit),
                 WriteEnd::Closed(Closed::Shutdown) => {}
@@ -238,19 +245,46 @@ pub(super) async fn process_frame(bus: &Arc<Bus>, conn: ConnId, frame: &[u8]) {
         match bus.handle_frame(conn, frame, start) {
             FrameOutcome::Done => return,
             FrameOutcome::Authenticate { auth, next } => {
-                let delay = bus.auth_delay(conn);
-                if !delay.is_zero() {
-                    tokio::time::sleep(delay).await;
-                }
-                let users = bus.users().clone();
-                let (user, password) = (auth.user.clone(), auth.password.clone());
-                let groups = tokio::task::spawn_blocking(move || users.verify(&user, &password))
-                    .await
-                    .ok()
-                    .flatten();
-                bus.finish_authenticate(conn, auth, groups);
+                // Boxed: its timer and blocking task would otherwise be part of every
+                // connection's task, authenticating or not (most never do).
+                Box::pin(authenticate(bus, conn, auth)).await;
                 start = next;
             }
         }
+    }
+}
+
+/// Verify a password on the blocking pool (after the failed-attempt delay), then let the
+/// core finish the `authenticate` request.
+async fn authenticate(bus: &Arc<Bus>, conn: ConnId, auth: crate::bus::PendingAuth) {
+    let delay = bus.auth_delay(conn);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let users = bus.users().clone();
+    let (user, password) = (auth.user.clone(), auth.password.clone());
+    let groups = tokio::task::spawn_blocking(move || users.verify(&user, &password))
+        .await
+        .ok()
+        .flatten();
+    bus.finish_authenticate(conn, auth, groups);
+}
+
+/// A write buffer that grew past this is not kept for reuse (both transports' writers).
+pub(super) const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
+
+/// Read more into `buf` ([`Shared::read_more`]), bounded by `--idle-timeout` when there is
+/// one. Takes references only, for the reason given at [`run_connection`].
+pub(super) async fn read_within_idle(
+    ctx: &ConnCtx,
+    rd: &mut Shared,
+    buf: &mut BytesMut,
+) -> Result<usize, ReadEnd> {
+    match ctx.config.idle_timeout {
+        None => rd.read_more(buf).await.map_err(ReadEnd::Io),
+        Some(idle) => match tokio::time::timeout(idle, rd.read_more(buf)).await {
+            Ok(read) => read.map_err(ReadEnd::Io),
+            Err(_) => Err(ReadEnd::Idle(idle)),
+        },
     }
 }

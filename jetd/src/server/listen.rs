@@ -80,7 +80,9 @@ const KEEPALIVE_PROBES: u32 = 5;
 async fn serve(stream: TcpStream, transport: Transport, incoming: Incoming) {
     match transport {
         Transport::Tcp => tcp::serve(stream, incoming).await,
-        Transport::WebSocket => ws::serve(stream, incoming).await,
+        // Boxed: the handshake and the WebSocket state are larger than a TCP connection's,
+        // and every task would otherwise be the size of the larger of the two.
+        Transport::WebSocket => Box::pin(ws::serve(stream, incoming)).await,
     }
 }
 

@@ -2,7 +2,8 @@
 //! writing what the bus queued for it.
 //!
 //! Imports go one way: `mod.rs` (the [`Daemon`]) → `listen` (accept loops) → `tcp`/`ws`
-//! (transports) → `conn` (what every connection does, and its settings).
+//! (transports; `ws` frames with `wsframe`) → `conn` (what every connection does, and its
+//! settings) and `shared` (the socket both transports read and write).
 
 mod conn;
 mod listen;
@@ -10,6 +11,7 @@ mod probe;
 mod shared;
 mod tcp;
 pub(crate) mod ws;
+mod wsframe;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

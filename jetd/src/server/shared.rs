@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
@@ -16,9 +17,42 @@ use tokio::net::TcpStream;
 /// zeroed again on every read.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// Read buffer allocated when data arrives (an idle connection holds none, see
+/// [`Shared::read_more`]). Busy peers grow theirs by doubling, and a frame larger than the
+/// buffer grows it to fit once (the decoders reserve its size).
+const READ_START: usize = 2 * 1024;
+/// Grow the read buffer when less than this is free.
+const READ_MIN_FREE: usize = 512;
+
 /// One socket, shared by `Arc`; reads and writes go through tokio's readiness.
 #[derive(Clone)]
 pub(super) struct Shared(pub Arc<TcpStream>);
+
+impl Shared {
+    /// Read what has arrived into `buf` (`Ok(0)`: the end of the stream), as both
+    /// transports' readers do. A connection with nothing to read waits without a buffer:
+    /// most connections of a busy daemon are idle fetchers, and a buffer each would be the
+    /// largest part of what an idle connection costs. The empty buffer is released when a
+    /// read finds nothing (tokio reports a socket readable until a read says otherwise, so
+    /// waiting for readiness first would keep it); a connection whose data keeps coming
+    /// keeps its buffer.
+    pub(super) async fn read_more(&mut self, buf: &mut BytesMut) -> io::Result<usize> {
+        loop {
+            if buf.capacity() - buf.len() < READ_MIN_FREE {
+                buf.reserve(buf.capacity().max(READ_START));
+            }
+            match self.0.try_read_buf(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if buf.is_empty() {
+                        *buf = BytesMut::new();
+                    }
+                    self.0.readable().await?;
+                }
+                done => return done,
+            }
+        }
+    }
+}
 
 impl AsyncRead for Shared {
     fn poll_read(

@@ -1,28 +1,27 @@
 //! The WebSocket transport: one JSON text per message, any request path (`/n3`, `/jet3`
 //! and `/classic` fix the connection's dialect), subprotocol `jet` echoed when the client
-//! offers it (node-jet peers refuse a server that does not).
+//! offers it (node-jet peers refuse a server that does not). tungstenite does the upgrade
+//! handshake; the frames are jetd's own (`wsframe`).
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use bytes::{Buf, BytesMut};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::error::{CapacityError, Error as WsError};
+use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
-use tokio_tungstenite::tungstenite::{Bytes, Message};
-use tokio_tungstenite::WebSocketStream;
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-
-use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
+use super::conn::KEEP_WRITE_BUFFER;
+use super::conn::{
+    read_within_idle, run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd,
+};
 use super::shared::Shared;
+use super::wsframe::{self, status, Step};
 use crate::bus::Dialect;
-use crate::outbox::{frames, Outbox};
+use crate::outbox::Outbox;
 
 /// How long a client may take to complete the upgrade handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -33,9 +32,10 @@ pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
     let stream = Shared(Arc::new(stream));
     let socket = stream.0.clone();
     let daemon = incoming.settings.config.clone();
+    // tungstenite does the handshake only (see `wsframe`): no buffers for messages.
     let config = WebSocketConfig::default()
-        .max_message_size(Some(daemon.max_message_size))
-        .max_frame_size(Some(daemon.max_message_size));
+        .read_buffer_size(0)
+        .write_buffer_size(0);
     let path_dialect = Arc::new(std::sync::Mutex::new(None));
     let seen = path_dialect.clone();
     // The error type is tungstenite's callback signature.
@@ -52,7 +52,12 @@ pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
             return;
         }
     }
-    let handshake = tokio_tungstenite::accept_hdr_async_with_config(stream, callback, Some(config));
+    // Boxed: freed once done, instead of sizing the connection's task for it.
+    let handshake = Box::pin(tokio_tungstenite::accept_hdr_async_with_config(
+        stream,
+        callback,
+        Some(config),
+    ));
     let ws = match tokio::time::timeout_at(deadline, handshake).await {
         Ok(Ok(ws)) => ws,
         Ok(Err(e)) => {
@@ -71,11 +76,13 @@ pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
     if let Some(dialect) = path_dialect {
         ctx.bus.set_dialect(ctx.conn, dialect);
     }
-    let (sink, stream) = ws.split();
-    let too_large = AtomicBool::new(false);
-    let reader = read_loop(stream, &ctx, &too_large);
-    let writer = write_loop(sink, &ctx.outbox, ctx.config.ws_ping_interval, &too_large);
-    run_connection(&ctx, reader, writer).await;
+    // The handshake refuses bytes after the request (the client waits for the answer),
+    // so nothing of the first frame is lost with tungstenite's stream.
+    let stream = ws.into_inner();
+    let control = Control::default();
+    let reader = read_loop(stream.clone(), &ctx, &control);
+    let writer = write_loop(stream, &ctx.outbox, ctx.config.ws_ping_interval, &control);
+    run_connection(&ctx, std::pin::pin!(reader), std::pin::pin!(writer)).await;
 }
 
 /// The dialect a WebSocket request path fixes (PROTOCOL.md A.10): `/n3` or `/jet3`
@@ -192,74 +199,138 @@ fn is_loopback(host: &str) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Reads messages into the bus. An oversized message sets `too_large`, so that the writer
-/// closes with status 1009 (message too big).
-async fn read_loop(
-    mut stream: SplitStream<WebSocketStream<Shared>>,
-    ctx: &ConnCtx,
-    too_large: &AtomicBool,
-) -> ReadEnd {
-    while let Some(msg) = stream.next().await {
-        match msg {
-            Ok(Message::Text(text)) => ctx.process_frame(text.as_bytes()).await,
-            Ok(Message::Binary(data)) => ctx.process_frame(&data).await,
-            Ok(Message::Close(_)) => return ReadEnd::Eof,
-            // Pings are answered by the WebSocket layer; pongs and raw frames need nothing.
-            Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_)) => {}
-            Err(WsError::Capacity(CapacityError::MessageTooLong { size, max_size })) => {
-                too_large.store(true, Ordering::Release);
-                return ReadEnd::TooLarge {
-                    len: size,
-                    max: max_size,
-                };
-            }
-            Err(e) => return ReadEnd::Protocol(e.to_string()),
-        }
-    }
-    ReadEnd::Eof
+/// What the reader asks the writer to send besides the outbox's messages: the pong for
+/// the latest ping (RFC 6455 §5.5.3 lets a pong answer only the most recent one) and the
+/// status of the close frame that ends the connection. Both sides run in the connection's
+/// task, so this is borrowed by both, not shared by `Arc`.
+#[derive(Default)]
+struct Control {
+    pending: std::sync::Mutex<Pending>,
+    ready: Notify,
 }
 
+#[derive(Default)]
+struct Pending {
+    pong: Option<Vec<u8>>,
+    close: Option<u16>,
+}
+
+impl Control {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pending> {
+        // Nothing that can panic runs under this lock.
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn pong(&self, payload: &[u8]) {
+        self.lock().pong = Some(wsframe::pong_frame(payload));
+        self.ready.notify_one();
+    }
+
+    /// The status to close with (read by the writer once the outbox is closed).
+    fn close_with(&self, status: u16) {
+        self.lock().close.get_or_insert(status);
+    }
+}
+
+/// Reads messages into the bus and answers pings (through `control`). A failure (an
+/// oversized message, a protocol error) leaves its close status in `control`.
+async fn read_loop(mut rd: Shared, ctx: &ConnCtx, control: &Control) -> ReadEnd {
+    let mut incoming = wsframe::Incoming::new(ctx.config.max_message_size);
+    let mut buf = BytesMut::new();
+    loop {
+        loop {
+            let used = match incoming.next(&mut buf) {
+                Ok(Step::Need(total)) => {
+                    // A frame larger than the buffer: room for all of it at once.
+                    buf.reserve(total - buf.len());
+                    break;
+                }
+                Ok(Step::Message(used, message)) => {
+                    ctx.process_frame(message).await;
+                    incoming.message_done();
+                    used
+                }
+                Ok(Step::Ping(used, payload)) => {
+                    control.pong(payload);
+                    used
+                }
+                Ok(Step::Skip(used)) => used,
+                Ok(Step::Close(code)) => {
+                    // Echo the client's status (RFC 6455 §5.5.1); one it must not send is an error.
+                    let reply = code.map_or(status::NORMAL, |code| {
+                        if sendable(code) {
+                            code
+                        } else {
+                            status::PROTOCOL_ERROR
+                        }
+                    });
+                    control.close_with(reply);
+                    return ReadEnd::Eof;
+                }
+                Err(fail) => {
+                    control.close_with(fail.status);
+                    return match fail.size {
+                        Some((len, max)) => ReadEnd::TooLarge { len, max },
+                        None => ReadEnd::Protocol(fail.why),
+                    };
+                }
+            };
+            buf.advance(used);
+        }
+        match read_within_idle(ctx, &mut rd, &mut buf).await {
+            Err(end) => return end,
+            Ok(0) => return ReadEnd::Eof,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// Whether a peer may send this close status (RFC 6455 §7.4: 1004–1006 and 1015 are
+/// reserved, 1012–2999 unassigned; 3000–4999 belong to libraries and applications).
+fn sendable(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1011 | 3000..=4999)
+}
+
+/// Writes what the outbox holds as text frames, one `write` per batch, and the pongs and
+/// pings; ends with a close frame (with the status the reader left, if any).
 async fn write_loop(
-    mut sink: SplitSink<WebSocketStream<Shared>, Message>,
+    mut wr: Shared,
     outbox: &Outbox,
     ping_every: Option<Duration>,
-    too_large: &AtomicBool,
+    control: &Control,
 ) -> WriteEnd {
     let mut buf = Vec::new();
     let mut ping = ping_every
         .map(|every| tokio::time::interval_at(tokio::time::Instant::now() + every, every));
     loop {
-        let taken = tokio::select! {
-            taken = outbox.take(&mut buf) => taken,
-            _ = tick(&mut ping) => {
-                if let Err(e) = sink.send(Message::Ping(Bytes::new())).await {
-                    return WriteEnd::Io(std::io::Error::other(e));
+        let written = tokio::select! {
+            taken = outbox.take(&mut buf) => {
+                if let Err(closed) = taken {
+                    let status = control.lock().close;
+                    let _ = wr.write_all(&wsframe::close_frame(status)).await;
+                    let _ = wr.shutdown().await;
+                    return WriteEnd::Closed(closed);
                 }
-                continue;
+                wsframe::to_ws_frames(&mut buf);
+                let written = wr.write_all(&buf).await;
+                buf.clear();
+                if buf.capacity() > KEEP_WRITE_BUFFER {
+                    buf = Vec::new();
+                }
+                written
             }
+            () = control.ready.notified() => {
+                let pong = control.lock().pong.take();
+                match pong {
+                    Some(pong) => wr.write_all(&pong).await,
+                    None => Ok(()),
+                }
+            }
+            _ = tick(&mut ping) => wr.write_all(&wsframe::PING_FRAME).await,
         };
-        if let Err(closed) = taken {
-            if too_large.load(Ordering::Acquire) {
-                let frame = CloseFrame {
-                    code: CloseCode::Size,
-                    reason: "message exceeds --max-message-size".into(),
-                };
-                let _ = sink.send(Message::Close(Some(frame))).await;
-            }
-            let _ = sink.close().await;
-            return WriteEnd::Closed(closed);
+        if let Err(e) = written {
+            return WriteEnd::Io(e);
         }
-        for frame in frames(&buf) {
-            // The core writes only valid UTF-8 JSON text.
-            let text = String::from_utf8_lossy(frame).into_owned();
-            if let Err(e) = sink.feed(Message::text(text)).await {
-                return WriteEnd::Io(std::io::Error::other(e));
-            }
-        }
-        if let Err(e) = sink.flush().await {
-            return WriteEnd::Io(std::io::Error::other(e));
-        }
-        buf.clear();
     }
 }
 

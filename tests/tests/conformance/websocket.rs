@@ -264,3 +264,146 @@ async fn an_oversized_websocket_message_is_closed_with_1009() {
     assert_eq!(frame.code, CloseCode::Size, "{frame:?}");
     stop(d).await;
 }
+
+/// Connect with tokio-tungstenite directly (to see close frames and send raw frames).
+async fn tungstenite_client(
+    d: &jetd::Daemon,
+) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>> {
+    let url = format!("ws://{}/", d.ws_addr().unwrap());
+    timeout(STEP, tokio_tungstenite::connect_async(url))
+        .await
+        .expect("connect timed out")
+        .expect("connect")
+        .0
+}
+
+/// The next close frame from the daemon (other messages are skipped).
+async fn next_close<S>(ws: &mut S) -> Option<tokio_tungstenite::tungstenite::protocol::CloseFrame>
+where
+    S: futures_util::Stream<
+            Item = Result<
+                tokio_tungstenite::tungstenite::Message,
+                tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    loop {
+        match timeout(STEP, ws.next()).await.expect("no close in time") {
+            Some(Ok(Message::Close(frame))) => return frame,
+            Some(Ok(_)) => continue,
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+    }
+}
+
+/// A client's close is answered with a close frame echoing its status (RFC 6455 §5.5.1),
+/// after the answers to what it sent before.
+#[tokio::test]
+async fn a_client_close_is_echoed_after_the_pending_answers() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+    use tokio_tungstenite::tungstenite::Message;
+    let d = start_daemon().await;
+    let mut ws = tungstenite_client(&d).await;
+    ws.send(Message::text(r#"{"id":1,"method":"echo","params":7}"#))
+        .await
+        .unwrap();
+    ws.send(Message::Close(Some(CloseFrame {
+        code: CloseCode::Away,
+        reason: "bye".into(),
+    })))
+    .await
+    .unwrap();
+    use futures_util::StreamExt;
+    let first = timeout(STEP, ws.next()).await.expect("no answer in time");
+    match first {
+        Some(Ok(Message::Text(t))) => assert_eq!(t.as_str(), r#"{"id":1,"result":7}"#),
+        other => panic!("expected the echo's answer first, got {other:?}"),
+    }
+    let frame = next_close(&mut ws)
+        .await
+        .expect("the close frame carries a status");
+    assert_eq!(frame.code, CloseCode::Away, "{frame:?}");
+    stop(d).await;
+}
+
+/// A text message that is not UTF-8 closes that WebSocket with status 1007 (invalid data);
+/// the daemon serves on.
+#[tokio::test]
+async fn a_text_message_that_is_not_utf8_is_closed_with_1007() {
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+    let d = start_daemon().await;
+    let mut s = timeout(STEP, TcpStream::connect(d.ws_addr().unwrap()))
+        .await
+        .unwrap()
+        .unwrap();
+    let req = "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    while !got.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        let n = timeout(STEP, s.read(&mut byte)).await.unwrap().unwrap();
+        assert_eq!(n, 1, "closed during the handshake: {got:?}");
+        got.push(byte[0]);
+    }
+    assert!(got.starts_with(b"HTTP/1.1 101"));
+    // A masked text frame (key 0) with two bytes that are not UTF-8.
+    s.write_all(&[0x81, 0x82, 0, 0, 0, 0, 0xff, 0xfe])
+        .await
+        .unwrap();
+    let mut close = Vec::new();
+    let _ = timeout(STEP, s.read_to_end(&mut close))
+        .await
+        .expect("not closed in time");
+    assert_eq!(close[..2], [0x88, 2], "{close:?}");
+    assert_eq!(
+        u16::from_be_bytes([close[2], close[3]]),
+        u16::from(CloseCode::Invalid)
+    );
+    let mut c = ws_client(&d).await;
+    assert_eq!(c.request("echo", json!(1)).await["result"], json!(1));
+    stop(d).await;
+}
+
+/// Bursts of notifications leave in batches of frames per write; every one arrives, in
+/// order, whole (sizes across all three WebSocket length encodings).
+#[tokio::test]
+async fn batched_notifications_over_websocket_all_arrive_in_order() {
+    let d = start_daemon_with(jetd::Config {
+        max_message_size: 1 << 20,
+        ..jetd::Config::loopback_ephemeral()
+    })
+    .await;
+    let mut owner = tcp_client(&d).await;
+    owner.request_ok("add", json!({"path":"p","value":0})).await;
+    let mut fetchers = Vec::new();
+    for _ in 0..3 {
+        let mut f = ws_client(&d).await;
+        f.request_ok("fetch", json!({"id":"f","path":{"equals":"p"}}))
+            .await;
+        f.expect(r#"{"method":"f","params":{"path":"p","event":"add","value":0}}"#)
+            .await;
+        fetchers.push(f);
+    }
+    let value = |i: usize| match i % 50 {
+        0 => json!("x".repeat(70_000)),
+        7 => json!("y".repeat(300)),
+        _ => json!(i),
+    };
+    // Pipelined, in one write: the fetchers' outboxes fill while their writers are busy.
+    let changes: Vec<String> = (1..=500)
+        .map(|i| text(&json!({"method":"change","params":{"path":"p","value":value(i)}})))
+        .collect();
+    owner.send(&format!("[{}]", changes.join(","))).await;
+    for f in &mut fetchers {
+        for i in 1..=500 {
+            let n = f.recv().await;
+            assert_eq!(n["params"]["value"], value(i), "notification {i}");
+        }
+    }
+    stop(d).await;
+}

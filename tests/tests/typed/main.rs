@@ -6,8 +6,11 @@
 #![allow(unreachable_pub)]
 
 mod boiler;
+mod context;
 mod errors;
+mod events;
 mod features;
+mod getters;
 mod lifecycle;
 mod nodes;
 mod regressions;

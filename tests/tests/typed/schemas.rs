@@ -1,5 +1,6 @@
-//! Schema snapshots: the JSON Schemas of the example boiler (`jet_examples::boiler`) as
-//! reviewed files in `tests/schemas/`, and real values validated against them.
+//! Schema snapshots: the JSON Schemas of the example boiler (`jet_examples::boiler`) and
+//! plant (`jet_examples::plant`, served at `plant`) as reviewed files in `tests/schemas/`,
+//! and real values validated against them.
 //!
 //! After a deliberate change, regenerate with `JET_SCHEMAS=overwrite cargo test -p
 //! jet-tests --test typed schemas::` and review the diff like code.
@@ -7,6 +8,7 @@
 use std::path::PathBuf;
 
 use jet_examples::boiler::{Boiler, Burner, Limits, Mode, Status};
+use jet_examples::plant::Plant;
 use jet_runtime::typed::{ElementKind, Node, Schemas};
 use serde_json::{json, Value};
 
@@ -16,9 +18,9 @@ fn snapshot_path(name: &str) -> PathBuf {
         .join(format!("{name}.json"))
 }
 
-/// Compare `schemas` (as `[{"path","schema"}]`) with the reviewed file.
-fn assert_snapshot(name: &str, schemas: &Schemas) {
-    let actual = serde_json::to_string_pretty(&schemas.to_json("")).unwrap() + "\n";
+/// Compare `schemas` served at `mount` (as `[{"path","schema"}]`) with the reviewed file.
+fn assert_snapshot(name: &str, schemas: &Schemas, mount: &str) {
+    let actual = serde_json::to_string_pretty(&schemas.to_json(mount)).unwrap() + "\n";
     let path = snapshot_path(name);
     if std::env::var_os("JET_SCHEMAS").is_some_and(|v| v == "overwrite") {
         std::fs::write(&path, &actual).unwrap();
@@ -40,12 +42,64 @@ fn assert_snapshot(name: &str, schemas: &Schemas) {
 
 #[test]
 fn boiler_schemas_match_the_reviewed_snapshot() {
-    assert_snapshot("boiler", &Boiler::schemas());
+    assert_snapshot("boiler", &Boiler::schemas(), "");
 }
 
 #[test]
 fn burner_schemas_match_the_reviewed_snapshot() {
-    assert_snapshot("burner", &Burner::schemas());
+    assert_snapshot("burner", &Burner::schemas(), "");
+}
+
+#[test]
+fn plant_schemas_match_the_reviewed_snapshot() {
+    assert_snapshot("plant", &Plant::schemas(), "plant");
+}
+
+/// What a code generator groups by: every element names its node's type and full path, so
+/// both lines are one `Line`, and fetch-only states say `readOnly`.
+#[test]
+fn elements_name_their_node_type_and_path() {
+    let all = Plant::schemas().to_json("plant");
+    let node_of = |path: &str| {
+        let entry = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["path"] == path)
+            .unwrap_or_else(|| panic!("no element {path}"));
+        entry["schema"]["x-jet-node"].clone()
+    };
+    assert_eq!(
+        node_of("plant/name"),
+        json!({"type":"Plant","path":"plant"})
+    );
+    assert_eq!(
+        node_of("plant/summary"),
+        json!({"type":"Plant","path":"plant"})
+    );
+    for line in ["line1", "line2"] {
+        let path = format!("plant/{line}");
+        assert_eq!(
+            node_of(&format!("{path}/speed")),
+            json!({"type":"Line","path":path})
+        );
+        assert_eq!(
+            node_of(&format!("{path}/start")),
+            json!({"type":"Line","path":path})
+        );
+        let burner = format!("{path}/boiler/burner");
+        assert_eq!(
+            node_of(&format!("{burner}/power")),
+            json!({"type":"Burner","path":burner})
+        );
+    }
+    let schemas = Plant::schemas();
+    assert_eq!(schemas.get("name").unwrap()["readOnly"], true);
+    assert_eq!(schemas.get("line1/speed").unwrap().get("readOnly"), None);
+    assert_eq!(
+        schemas.get("line1/boiler/temperature").unwrap()["readOnly"],
+        true
+    );
 }
 
 fn validator(schema: &Value) -> jsonschema::Validator {

@@ -43,6 +43,10 @@ mod service {
             self.level
         }
 
+        pub fn poke(&self, ctx: &::jet_runtime::Context<Self>) {
+            ctx.changed();
+        }
+
         pub async fn rename(
             &mut self,
             name: ::std::string::String,
@@ -62,6 +66,7 @@ mod service {
 fn main() {
     let _ = <service::Thing as ::jet_runtime::typed::Node>::states;
     let _ = service::ThingClient::rename;
+    let _ = service::ThingClient::poke;
     let _ = service::ThingClient::inner;
     let _ = service::ThingClient::fail;
 }

@@ -3,7 +3,9 @@
 //! Parsing only; turning a [`RuleArgs`] into a fetch expression is in `rule`, running a
 //! command in `commands`.
 
-use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The default daemon address: a jetd on this machine.
 pub(crate) const DEFAULT_DAEMON: &str = "tcp://127.0.0.1:11122";
@@ -102,6 +104,40 @@ pub(crate) enum Command {
     AddMethod(AddMethodArgs),
     /// The JSON Schemas of the matching states and methods (daemons that support it).
     Schema(RuleArgs),
+    /// Generate a typed client from the schemas of the matching elements (the live bus, or
+    /// a saved `jet schema --json` with --from): TypeScript over node-jet 3 for now; Rust
+    /// generation is planned.
+    #[command(after_help = CODEGEN_EXAMPLES)]
+    Codegen(CodegenArgs),
+}
+
+const CODEGEN_EXAMPLES: &str = "\
+Examples:
+  jet codegen --lang typescript --starts-with plant/ --out plant.ts
+  jet schema --json --starts-with plant/ > plant.schemas.jsonl
+  jet codegen --lang typescript --from plant.schemas.jsonl --out plant.ts";
+
+/// The languages `jet codegen` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Lang {
+    /// One ES module: value types and client classes over node-jet 3 (`npm i node-jet@3`).
+    Typescript,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CodegenArgs {
+    /// The language to generate (Rust is planned).
+    #[arg(long, value_enum)]
+    pub lang: Lang,
+    #[command(flatten)]
+    pub rule: RuleArgs,
+    /// Read the schemas from this file (what `jet schema --json` prints, or the `schema`
+    /// method's JSON array) instead of asking the daemon; path rules do not apply to it.
+    #[arg(long, value_name = "FILE")]
+    pub from: Option<PathBuf>,
+    /// Write the code to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Which elements: a path rule and value rules, all ANDed (PROTOCOL.md A.6).
@@ -321,6 +357,35 @@ mod tests {
         assert!(Cli::try_parse_from(["jet", "--user", "u", "info"]).is_err());
         assert!(Cli::try_parse_from(["jet", "--password-env", "P", "info"]).is_err());
         assert!(Cli::try_parse_from(["jet", "--user", "u", "--password-env", "P", "info"]).is_ok());
+    }
+
+    #[test]
+    fn codegen_takes_a_language_a_rule_and_files() {
+        let cli = Cli::try_parse_from([
+            "jet",
+            "codegen",
+            "--lang",
+            "typescript",
+            "--starts-with",
+            "plant/",
+            "--out",
+            "p.ts",
+        ])
+        .expect("parses");
+        match cli.command {
+            Command::Codegen(c) => {
+                assert_eq!(c.lang, Lang::Typescript);
+                assert_eq!(c.rule.starts_with.as_deref(), Some("plant/"));
+                assert_eq!(c.out, Some(PathBuf::from("p.ts")));
+                assert_eq!(c.from, None);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["jet", "codegen", "--lang", "rust"]).is_err());
+        assert!(
+            Cli::try_parse_from(["jet", "codegen"]).is_err(),
+            "--lang is required"
+        );
     }
 
     #[test]

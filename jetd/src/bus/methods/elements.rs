@@ -161,7 +161,7 @@ impl Core {
 /// parsed at most once, and only if a value-filtered or sorted fetcher needs it.
 fn deliver_to_attached(
     fetchers: &mut Slab<FetcherId, Fetcher>,
-    conns: &IdMap<ConnId, Conn>,
+    conns: &IdMap<ConnId, Box<Conn>>,
     el: &Element,
     event: Event,
 ) {

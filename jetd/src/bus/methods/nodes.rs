@@ -323,7 +323,7 @@ impl crate::bus::Bus {
 fn report_open_node(
     viewers: &[FetcherId],
     fetchers: &Slab<FetcherId, Fetcher>,
-    conns: &IdMap<ConnId, Conn>,
+    conns: &IdMap<ConnId, Box<Conn>>,
     node: &str,
     event: Event,
 ) {
@@ -348,7 +348,7 @@ fn report_open_node(
 fn viewers<'a>(
     node_fetchers: &'a [FetcherId],
     fetchers: &Slab<FetcherId, Fetcher>,
-    conns: &IdMap<ConnId, Conn>,
+    conns: &IdMap<ConnId, Box<Conn>>,
     el: &Element,
 ) -> std::borrow::Cow<'a, [FetcherId]> {
     if el.access.is_none() {

@@ -34,7 +34,9 @@ pub(crate) struct Fetcher {
     pub dialect: Dialect,
     /// Paths currently reported, when the expression has a value rule (B §6.5).
     pub filter: Option<EventFilter>,
-    pub sorter: Option<Sorter<JsonText>>,
+    /// Boxed: a sorter is larger than the rest of a fetcher, and most fetches have none
+    /// (every fetcher's slot would otherwise be sized for one).
+    pub sorter: Option<Box<Sorter<JsonText>>>,
     /// The elements this fetcher is attached to (see `links`), so that dropping it visits
     /// only them.
     pub attached: Vec<Attached>,
@@ -50,7 +52,7 @@ impl Fetcher {
         expr: FetchExpr,
     ) -> Fetcher {
         let filter = expr.has_value_rule().then(EventFilter::default);
-        let sorter = expr.sort().cloned().map(Sorter::new);
+        let sorter = expr.sort().cloned().map(|spec| Box::new(Sorter::new(spec)));
         Fetcher {
             conn,
             dialect,

@@ -1,7 +1,8 @@
 //! Running a command: connect as the global options say, then hand over to the module of
 //! the command (`query`: info, get, tree, schema; `fetch`; `request`: set, call; `provide`:
-//! add, add-method).
+//! add, add-method; `codegen`).
 
+mod codegen;
 mod fetch;
 mod nodes;
 mod provide;
@@ -77,6 +78,7 @@ pub(crate) async fn run(cli: &Cli, out: Output) -> Result<(), CliError> {
         Command::Tree(args) => nodes::tree(&ctx, args).await,
         Command::Ls(args) => nodes::ls(&ctx, args).await,
         Command::Schema(rule) => query::schema(&ctx, rule).await,
+        Command::Codegen(args) => codegen::run(&ctx, args).await,
         Command::Fetch(args) => fetch::run(&ctx, args).await,
         Command::Set(args) => request::set(&ctx, args).await,
         Command::Call(args) => request::call(&ctx, args).await,

@@ -74,25 +74,14 @@ pub(super) async fn get(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> 
 /// `schema`: the daemon answers `[{"path","schema"}]` for a path rule. Only jetd with
 /// schema support does; others answer Method not found, which is said in so many words.
 pub(super) async fn schema(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliError> {
-    let params = schema_params(rule)?;
-    let peer = ctx.connect().await?;
-    let result = peer.request("schema", params, None).await;
-    peer.close().await;
-    let result = match result {
-        Ok(r) => r,
-        Err(e @ PeerError::MethodNotFound(_)) => {
-            return Err(CliError::Refused {
-                words: format!(
-                    "the daemon at {} does not support schemas (it answered Method not found \
-                     to `schema`); a jetd that advertises features.schemas in `jet info` does",
-                    ctx.cli.daemon
-                ),
-                raw: Box::new(e),
-            })
-        }
-        Err(e) => return Err(ctx.error(e)),
-    };
-    let entries = parse_schemas(result).map_err(|e| ctx.error(e))?;
+    let entries = schemas(ctx, rule, || {
+        format!(
+            "the daemon at {} does not support schemas (it answered Method not found to \
+             `schema`); a jetd that advertises features.schemas in `jet info` does",
+            ctx.cli.daemon
+        )
+    })
+    .await?;
     if entries.is_empty() {
         say_nothing_matched(&ctx.out, "no schemas: no matching element has one");
     }
@@ -115,9 +104,30 @@ pub(super) async fn schema(ctx: &Ctx<'_>, rule: &RuleArgs) -> Result<(), CliErro
     ctx.out.lines(&lines)
 }
 
+/// The `(path, schema)` pairs the daemon answers `schema` with for `rule`; `unsupported`
+/// says what a daemon without schemas means for the command.
+pub(super) async fn schemas(
+    ctx: &Ctx<'_>,
+    rule: &RuleArgs,
+    unsupported: impl FnOnce() -> String,
+) -> Result<Vec<(String, Value)>, CliError> {
+    let params = schema_params(rule)?;
+    let peer = ctx.connect().await?;
+    let result = peer.request("schema", params, None).await;
+    peer.close().await;
+    match result {
+        Ok(r) => parse_schemas(r).map_err(|e| ctx.error(e)),
+        Err(e @ PeerError::MethodNotFound(_)) => Err(CliError::Refused {
+            words: unsupported(),
+            raw: Box::new(e),
+        }),
+        Err(e) => Err(ctx.error(e)),
+    }
+}
+
 /// The params of `schema`: only the path rule of the expression (value rules make no sense
 /// for schemas and are refused rather than silently ignored).
-fn schema_params(rule: &RuleArgs) -> Result<Value, CliError> {
+pub(super) fn schema_params(rule: &RuleArgs) -> Result<Value, CliError> {
     let expr = rule::expression(rule)?.to_json();
     let Value::Object(mut m) = expr else {
         return Ok(json!({}));

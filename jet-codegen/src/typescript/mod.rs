@@ -1,0 +1,647 @@
+//! `jet codegen --lang typescript`: one ES module with the value types and a client class
+//! per node type over the node-jet 3 peer API (`import { Fetcher } from 'node-jet'`).
+//!
+//! The shape, per node type `Boiler` (docs/SCHEMAS.md has the naming rules):
+//!
+//! ```text
+//! class BoilerClient {
+//!   constructor(peer: Peer, path: string)
+//!   getSetpoint(): Promise<number>
+//!   setSetpoint(value: number): Promise<void>          (writable states only)
+//!   watchSetpoint(onValue): Promise<Unwatch>           (current value, then each change)
+//!   heat(minutes: number, power?: number | null): Promise<number>
+//!   get burner(): BurnerClient                          (nested nodes)
+//! }
+//! function plant(peer): PlantClient                     (one per root node)
+//! ```
+//!
+//! Watches take a callback and resolve, once the fetch is set up, to a function that ends
+//! it: that is what node-jet's `Fetcher` offers, with nothing to buffer or drop.
+
+mod types;
+
+use serde_json::Value;
+
+use crate::model::{Kind, Member, Model, NodeType};
+use crate::names::{camel, pascal, prefixed, Scope};
+use crate::{CodegenError, Element};
+use types::{doc_comment, Doc, Types};
+
+/// Words that cannot name a function or parameter.
+const JS_RESERVED: &[&str] = &[
+    "arguments",
+    "await",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "const",
+    "continue",
+    "debugger",
+    "default",
+    "delete",
+    "do",
+    "else",
+    "enum",
+    "eval",
+    "export",
+    "extends",
+    "false",
+    "finally",
+    "for",
+    "function",
+    "if",
+    "implements",
+    "import",
+    "in",
+    "instanceof",
+    "interface",
+    "let",
+    "new",
+    "null",
+    "package",
+    "private",
+    "protected",
+    "public",
+    "return",
+    "static",
+    "super",
+    "switch",
+    "this",
+    "throw",
+    "true",
+    "try",
+    "typeof",
+    "var",
+    "void",
+    "while",
+    "with",
+    "yield",
+];
+
+/// Names the module itself uses (imports, helpers) and global types a value type must not
+/// shadow.
+const MODULE_NAMES: &[&str] = &[
+    "Fetcher",
+    "Peer",
+    "PublishMessage",
+    "ValueType",
+    "Unwatch",
+    "jetJoin",
+    "jetGet",
+    "jetSet",
+    "jetCall",
+    "jetWatch",
+    "Array",
+    "Record",
+    "Promise",
+    "Object",
+    "String",
+    "Number",
+    "Boolean",
+    "Error",
+    "Map",
+    "Set",
+    "Date",
+    "Symbol",
+    "Function",
+    "JSON",
+    "Math",
+    "Partial",
+    "Readonly",
+    "Required",
+    "Pick",
+    "Omit",
+];
+
+/// The members every client class has.
+const CLASS_MEMBERS: &[&str] = &["constructor", "peer", "path"];
+
+/// The module's fixed part: imports and the helpers over node-jet 3.
+const PRELUDE: &str = r#"import { Fetcher } from 'node-jet';
+import type { Peer, PublishMessage, ValueType } from 'node-jet';
+
+/** Ends a watch: unfetches, and resolves once the daemon has confirmed. */
+export type Unwatch = () => Promise<void>;
+
+function jetJoin(node: string, rel: string): string {
+  return node === '' ? rel : `${node}/${rel}`;
+}
+
+async function jetGet<T>(peer: Peer, path: string): Promise<T> {
+  const found = await peer.get<ValueType>({ path: { equals: path } });
+  const state = found.find((e) => e.path === path);
+  if (state === undefined) {
+    throw new Error(`${path}: no such state on the bus`);
+  }
+  return state.value as unknown as T;
+}
+
+async function jetSet(peer: Peer, path: string, value: ValueType): Promise<void> {
+  await peer.set(path, value);
+}
+
+async function jetCall<R>(peer: Peer, path: string, args: Record<string, unknown>): Promise<R> {
+  // Left-out optional arguments are `undefined` here and absent on the wire.
+  return (await peer.call(path, args as Record<string, ValueType>)) as unknown as R;
+}
+
+async function jetWatch<T>(peer: Peer, path: string, onValue: (value: T) => void): Promise<Unwatch> {
+  const fetcher = new Fetcher().path('equals', path);
+  fetcher.on('data', (update: PublishMessage<ValueType>) => {
+    if (update.event !== 'Remove') {
+      onValue(update.value as unknown as T);
+    }
+  });
+  await peer.fetch(fetcher);
+  return async () => {
+    await peer.unfetch(fetcher);
+  };
+}
+"#;
+
+/// The TypeScript module for `elements`.
+pub fn typescript(elements: &[Element]) -> Result<String, CodegenError> {
+    let model = Model::build(elements)?;
+    let mut scope = Scope::with_reserved(MODULE_NAMES);
+    for word in JS_RESERVED {
+        scope.claim(word);
+    }
+    let clients: Vec<String> = model
+        .types
+        .iter()
+        .map(|t| scope.claim(&format!("{}Client", pascal(&t.name))))
+        .collect();
+    let mut types = Types::new(scope);
+    let classes: Vec<String> = model
+        .types
+        .iter()
+        .enumerate()
+        .map(|(i, t)| class(t, &clients[i], &clients, &mut types))
+        .collect();
+    let mut factories = String::new();
+    for root in &model.roots {
+        let wanted = if root.path.is_empty() {
+            "root".to_owned()
+        } else {
+            camel(&root.path)
+        };
+        let name = types.claim(&wanted);
+        let client = &clients[root.type_index];
+        factories.push_str(&format!(
+            "\n/** The `{}` node (`{client}`) on `peer`'s bus. */\nexport function {name}(peer: Peer): {client} {{\n  return new {client}(peer, {});\n}}\n",
+            display_path(&root.path),
+            string(&root.path)
+        ));
+    }
+    let mut out = String::from(
+        "// Generated by `jet codegen --lang typescript` from the schemas of a Jet bus.\n\
+         // Do not edit: regenerate instead.\n\n",
+    );
+    out.push_str(PRELUDE);
+    out.push_str(&types.declarations());
+    for c in &classes {
+        out.push('\n');
+        out.push_str(c);
+    }
+    out.push_str(&factories);
+    Ok(out)
+}
+
+fn string(s: &str) -> String {
+    Value::String(s.to_owned()).to_string()
+}
+
+fn display_path(path: &str) -> &str {
+    if path.is_empty() {
+        "(top level)"
+    } else {
+        path
+    }
+}
+
+/// The client class of one node type.
+fn class(ty: &NodeType, name: &str, clients: &[String], types: &mut Types) -> String {
+    let mut scope = Scope::with_reserved(CLASS_MEMBERS);
+    let mut body = String::new();
+    for member in &ty.members {
+        match member.kind {
+            Kind::State { read_only, event } => {
+                body.push_str(&state(member, read_only, event, &mut scope, types))
+            }
+            Kind::Method => {}
+        }
+    }
+    for child in &ty.children {
+        let accessor = scope.claim(&camel(&child.rel));
+        let client = &clients[child.type_index];
+        body.push_str(&format!(
+            "\n  /** The nested node `{}`. */\n  get {accessor}(): {client} {{\n    return new {client}(this.peer, jetJoin(this.path, {}));\n  }}\n",
+            child.rel,
+            string(&child.rel)
+        ));
+    }
+    for member in ty.members.iter().filter(|m| m.kind == Kind::Method) {
+        body.push_str(&method(member, &mut scope, types));
+    }
+    let at: Vec<&str> = ty.paths.iter().map(|p| display_path(p)).collect();
+    let doc = format!(
+        "A client of `{}` nodes (on the bus at {}).",
+        ty.name,
+        at.iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    format!(
+        "{}export class {name} {{\n  /** `peer`: a connected node-jet 3 peer; `path`: where the node is. */\n  constructor(readonly peer: Peer, readonly path: string) {{}}\n{body}}}\n",
+        doc_comment(&doc, "")
+    )
+}
+
+fn description(schema: &Value) -> String {
+    schema
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_owned()
+}
+
+/// `get`/`set`/`watch` of one state (`set` only if writable, only `watch` for events).
+fn state(
+    member: &Member,
+    read_only: bool,
+    event: bool,
+    scope: &mut Scope,
+    types: &mut Types,
+) -> String {
+    let doc_ctx = types.document(&member.schema);
+    let ty = types.root_type(&member.schema, &doc_ctx);
+    let base = camel(&member.rel);
+    let what = description(&member.schema);
+    let about = if what.is_empty() {
+        format!("`{}`", member.rel)
+    } else {
+        format!("`{}`: {what}", member.rel)
+    };
+    let path = string(&member.rel);
+    let mut out = String::new();
+    if !event {
+        let get = scope.claim(&prefixed("get", &base));
+        out.push_str(&format!(
+            "\n{}  {get}(): Promise<{ty}> {{\n    return jetGet<{ty}>(this.peer, jetJoin(this.path, {path}));\n  }}\n",
+            doc_comment(&format!("The current value of {about}"), "  ")
+        ));
+    }
+    if !read_only && !event {
+        let set = scope.claim(&prefixed("set", &base));
+        out.push_str(&format!(
+            "\n{}  {set}(value: {ty}): Promise<void> {{\n    return jetSet(this.peer, jetJoin(this.path, {path}), value);\n  }}\n",
+            doc_comment(
+                &format!("Ask the owner to set {about}\n\nRejects with the owner's error if it refuses the value."),
+                "  "
+            )
+        ));
+    }
+    let watch = scope.claim(&prefixed("watch", &base));
+    let what_comes = if event {
+        "each event"
+    } else {
+        "the current value, then each change"
+    };
+    out.push_str(&format!(
+        "\n{}  {watch}(onValue: (value: {ty}) => void): Promise<Unwatch> {{\n    return jetWatch<{ty}>(this.peer, jetJoin(this.path, {path}), onValue);\n  }}\n",
+        doc_comment(
+            &format!("Watch {about}\n\n`onValue` gets {what_comes}; the promise resolves to the function that ends the watch."),
+            "  "
+        )
+    ));
+    out
+}
+
+/// One parameter of a method: wire name, identifier, type, whether it may be left out.
+struct Param {
+    wire: String,
+    ident: String,
+    ty: String,
+    required: bool,
+    doc: String,
+}
+
+fn params(schema: Option<&Value>, doc: &Doc, types: &Types) -> Vec<Param> {
+    let Some(schema) = schema else {
+        return Vec::new();
+    };
+    let Some(Value::Object(props)) = schema.get("properties") else {
+        return Vec::new();
+    };
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    // `x-positional` gives the order when it names exactly the properties.
+    let positional: Option<Vec<&str>> = schema
+        .get("x-positional")
+        .and_then(Value::as_array)
+        .map(|p| p.iter().filter_map(Value::as_str).collect());
+    let order: Vec<&str> = match positional {
+        Some(p) if p.len() == props.len() && p.iter().all(|n| props.contains_key(*n)) => p,
+        _ => props.keys().map(String::as_str).collect(),
+    };
+    let mut scope = Scope::with_reserved(JS_RESERVED);
+    for helper in MODULE_NAMES {
+        scope.claim(helper);
+    }
+    order
+        .into_iter()
+        .map(|wire| Param {
+            wire: wire.to_owned(),
+            ident: scope.claim(&camel(wire)),
+            ty: types.expr(&props[wire], doc, "  "),
+            required: required.contains(&wire),
+            doc: description(&props[wire]),
+        })
+        .collect()
+}
+
+/// The errors a method documents (`errors`: `[{code, kind, message?, ..}]`), as `@throws`.
+fn throws(schema: &Value) -> Vec<String> {
+    let Some(Value::Array(errors)) = schema.get("errors") else {
+        return Vec::new();
+    };
+    errors
+        .iter()
+        .filter_map(|e| {
+            let code = e.get("code")?;
+            let kind = e.get("kind").and_then(Value::as_str).unwrap_or("error");
+            let text = e
+                .get("description")
+                .or_else(|| e.get("message"))
+                .and_then(Value::as_str)
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            Some(format!("@throws code {code} (`{kind}`){text}"))
+        })
+        .collect()
+}
+
+/// One async fn per method: arguments in `x-positional` order, trailing optional ones
+/// optional, sent by name.
+fn method(member: &Member, scope: &mut Scope, types: &mut Types) -> String {
+    let params_schema = member.schema.get("params");
+    let params_doc = params_schema.map(|p| types.document(p)).unwrap_or_default();
+    let params = params(params_schema, &params_doc, types);
+    let result = match member.schema.get("result") {
+        Some(r) => {
+            let doc = types.document(r);
+            types.root_type(r, &doc)
+        }
+        None => "unknown".into(),
+    };
+    let result = if result == "null" {
+        "void".to_owned()
+    } else {
+        result
+    };
+    let name = scope.claim(&camel(&member.rel));
+    // Only trailing optional parameters may be left out in TypeScript.
+    let optional_from = params.iter().rposition(|p| p.required).map_or(0, |i| i + 1);
+    let signature: Vec<String> = params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            if i >= optional_from {
+                format!("{}?: {}", p.ident, p.ty)
+            } else if p.required {
+                format!("{}: {}", p.ident, p.ty)
+            } else {
+                format!("{}: {} | undefined", p.ident, p.ty)
+            }
+        })
+        .collect();
+    let args: Vec<String> = params
+        .iter()
+        .map(|p| format!("{}: {}", string(&p.wire), p.ident))
+        .collect();
+    let args = if args.is_empty() {
+        "{}".to_owned()
+    } else {
+        format!("{{ {} }}", args.join(", "))
+    };
+    let mut doc = description(&member.schema);
+    if doc.is_empty() {
+        doc = format!("Call `{}`.", member.rel);
+    }
+    let mut tags: Vec<String> = params
+        .iter()
+        .filter(|p| !p.doc.is_empty())
+        .map(|p| format!("@param {} {}", p.ident, p.doc))
+        .collect();
+    tags.extend(throws(&member.schema));
+    if !tags.is_empty() {
+        doc = format!("{doc}\n\n{}", tags.join("\n"));
+    }
+    format!(
+        "\n{}  {name}({}): Promise<{result}> {{\n    return jetCall<{result}>(this.peer, jetJoin(this.path, {}), {args});\n  }}\n",
+        doc_comment(&doc, "  "),
+        signature.join(", "),
+        string(&member.rel),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn generate(elements: &[(&str, Value)]) -> String {
+        let elements: Vec<Element> = elements
+            .iter()
+            .map(|(path, schema)| Element {
+                path: (*path).into(),
+                schema: schema.clone(),
+            })
+            .collect();
+        typescript(&elements).unwrap()
+    }
+
+    /// Whether `text` has `line` as one of its lines, ignoring indentation.
+    fn has_line(text: &str, line: &str) -> bool {
+        text.lines().any(|l| l.trim() == line)
+    }
+
+    fn assert_lines(text: &str, lines: &[&str]) {
+        for line in lines {
+            assert!(has_line(text, line), "missing line `{line}` in:\n{text}");
+        }
+    }
+
+    /// A hand-written schema (no schemars): `$defs` with `$ref`s between them, a `oneOf`
+    /// string enum, nullable and optional members, arrays and a map.
+    #[test]
+    fn hand_written_schemas_with_defs_refs_enums_and_nullables() {
+        let device = json!({
+            "$defs": {
+                "Alarm": {
+                    "description": "Something to look at.",
+                    "type": "object",
+                    "properties": {
+                        "code": {"type": "integer", "description": "Vendor code."},
+                        "level": {"$ref": "#/$defs/Level"},
+                        "note": {"type": ["string", "null"]},
+                        "acknowledgedBy": {"type": "string", "nullable": true}
+                    },
+                    "required": ["code", "level"]
+                },
+                "Level": {
+                    "oneOf": [
+                        {"const": "info", "description": "Informational."},
+                        {"const": "fault"}
+                    ]
+                }
+            },
+            "type": "object",
+            "properties": {
+                "alarms": {"type": "array", "items": {"$ref": "#/$defs/Alarm"}},
+                "counters": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "pair": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "number"}]},
+                "colour": {"enum": ["red", "green", null]},
+                "any": true
+            },
+            "required": ["alarms"],
+            "readOnly": true
+        });
+        let ts = generate(&[("dev/state", device)]);
+        assert_lines(
+            &ts,
+            &[
+                "export interface Alarm {",
+                "/** Vendor code. */",
+                "code: number;",
+                "level: Level;",
+                "note?: string | null;",
+                "acknowledgedBy?: string | null;",
+                "export type Level = \"info\" | \"fault\";",
+                "/** Something to look at. */",
+                "alarms: Array<Alarm>;",
+                "counters?: Record<string, number>;",
+                "pair?: [string, number];",
+                "colour?: \"red\" | \"green\" | null;",
+                "any?: unknown;",
+                "getState(): Promise<{",
+            ],
+        );
+        assert!(
+            ts.contains("`\"info\"`: Informational."),
+            "variants are documented"
+        );
+        assert!(!ts.contains("setState"), "read-only states have no setter");
+        assert!(ts.contains("watchState(onValue: (value: {"));
+    }
+
+    #[test]
+    fn equal_named_types_are_declared_once_different_ones_get_a_suffix() {
+        let mode = json!({"title": "Mode", "enum": ["a", "b"]});
+        let other_mode = json!({"$defs": {"Mode": {"enum": ["x"]}}, "$ref": "#/$defs/Mode"});
+        let same_mode = json!({"$defs": {"Mode": {"description": "Two.", "enum": ["a", "b"]}},
+                               "type": "array", "items": {"$ref": "#/$defs/Mode"}});
+        let ts = generate(&[("n/a", mode), ("n/b", other_mode), ("n/c", same_mode)]);
+        assert_lines(
+            &ts,
+            &[
+                "export type Mode = \"a\" | \"b\";",
+                "export type Mode2 = \"x\";",
+                "getB(): Promise<Mode2> {",
+                "getC(): Promise<Array<Mode>> {",
+                "/** Two. */",
+            ],
+        );
+        assert_eq!(ts.matches("export type Mode ").count(), 1);
+    }
+
+    #[test]
+    fn methods_take_positional_parameters_with_trailing_optionals() {
+        let heat = json!({
+            "description": "Heat.",
+            "params": {
+                "type": "object",
+                "properties": {
+                    "power": {"type": ["integer", "null"], "description": "Percent."},
+                    "minutes": {"type": "integer"},
+                    "note": {"type": "string"},
+                    "default": {"type": "boolean"}
+                },
+                "required": ["minutes"],
+                "x-positional": ["minutes", "power", "note", "default"]
+            },
+            "result": {"type": "number"},
+            "errors": [{"code": 1001, "kind": "off", "message": "the boiler is off", "data": {}}]
+        });
+        let skip = json!({
+            "params": {"type": "object", "properties": {"a": {}, "b": {}}, "required": ["b"]},
+            "result": {"type": "null"}
+        });
+        let ts = generate(&[("b/heat", heat), ("b/skip", skip)]);
+        assert_lines(
+            &ts,
+            &[
+                "heat(minutes: number, power?: number | null, note?: string, default2?: boolean): Promise<number> {",
+                "return jetCall<number>(this.peer, jetJoin(this.path, \"heat\"), { \"minutes\": minutes, \"power\": power, \"note\": note, \"default\": default2 });",
+                "* @param power Percent.",
+                "* @throws code 1001 (`off`): the boiler is off",
+                "skip(a: unknown | undefined, b: unknown): Promise<void> {",
+            ],
+        );
+    }
+
+    #[test]
+    fn member_names_come_from_segments_and_collisions_get_suffixes() {
+        let ts = generate(&[
+            ("dev/operating_hours", json!({"type": "number"})),
+            ("dev/getOperatingHours", json!({"params": {}, "result": {}})),
+            ("dev/path", json!({"params": {}, "result": {}})),
+            ("dev/2", json!({"type": "boolean", "x-jet-event": true})),
+            ("dev/sub/x", json!({"type": "number"})),
+            ("dev/sub-", json!({"params": {}})),
+        ]);
+        assert_lines(
+            &ts,
+            &[
+                "getOperatingHours(): Promise<number> {",
+                "setOperatingHours(value: number): Promise<void> {",
+                "getOperatingHours2(): Promise<unknown> {",
+                "path2(): Promise<unknown> {",
+                "watch2(onValue: (value: boolean) => void): Promise<Unwatch> {",
+                "get sub(): SubClient {",
+                "sub2(): Promise<unknown> {",
+                "export function dev(peer: Peer): DevClient {",
+            ],
+        );
+        assert!(!ts.contains("get2("), "events are only watched");
+    }
+
+    #[test]
+    fn node_types_and_roots_are_named_from_tags_or_paths() {
+        let tag = |ty: &str, node: &str| json!({"type": "number", "x-jet-node": {"type": ty, "path": node}});
+        let ts = generate(&[
+            ("a/l1/speed", tag("Line", "a/l1")),
+            ("b/l2/speed", tag("Line", "b/l2")),
+            ("class/x", json!({"type": "number"})),
+            ("top", json!({"type": "number"})),
+        ]);
+        assert_lines(
+            &ts,
+            &[
+                "export class LineClient {",
+                "export class ClassClient {",
+                "export class RootClient {",
+                "export function root(peer: Peer): RootClient {",
+                "get aL1(): LineClient {",
+                "get class(): ClassClient {",
+            ],
+        );
+        assert_eq!(ts.matches("export class LineClient").count(), 1);
+    }
+}
