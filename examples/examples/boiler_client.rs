@@ -70,11 +70,19 @@ pub async fn run(addr: &str) -> anyhow::Result<Vec<String>> {
     Ok(out)
 }
 
-/// The next temperature, or an error if none arrives within a few seconds.
+/// The next temperature, or an error if none arrives within a few seconds. The watch
+/// reports the boiler's absence and goes on, so this also waits through a restart.
 async fn next(temps: &mut Watch<f64>) -> anyhow::Result<f64> {
-    match tokio::time::timeout(Duration::from_secs(5), temps.next()).await {
-        Ok(Some(value)) => Ok(value?),
-        Ok(None) => anyhow::bail!("the boiler went away"),
+    let value = async {
+        while let Some(item) = temps.next().await {
+            if let Watched::Value(t) = item? {
+                return Ok(t);
+            }
+        }
+        anyhow::bail!("the connection to the daemon closed")
+    };
+    match tokio::time::timeout(Duration::from_secs(5), value).await {
+        Ok(result) => result,
         Err(_) => anyhow::bail!("no temperature within 5 s: is boiler_service running?"),
     }
 }

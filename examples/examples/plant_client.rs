@@ -91,10 +91,18 @@ pub async fn run(addr: &str) -> anyhow::Result<Vec<String>> {
 }
 
 /// The next value of a watched count, or an error if none arrives within a few seconds.
+/// The watch reports the plant's absence and goes on, so this waits through a restart.
 async fn next(watch: &mut Watch<u64>) -> anyhow::Result<u64> {
-    match tokio::time::timeout(Duration::from_secs(5), watch.next()).await {
-        Ok(Some(value)) => Ok(value?),
-        Ok(None) => anyhow::bail!("the plant went away"),
+    let value = async {
+        while let Some(item) = watch.next().await {
+            if let Watched::Value(n) = item? {
+                return Ok(n);
+            }
+        }
+        anyhow::bail!("the connection to the daemon closed")
+    };
+    match tokio::time::timeout(Duration::from_secs(5), value).await {
+        Ok(result) => result,
         Err(_) => anyhow::bail!("no value within 5 s: is plant_service running?"),
     }
 }

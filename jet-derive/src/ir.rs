@@ -1,7 +1,8 @@
 //! The plain model of what the macros generate: a node (struct and fields) and a method set
 //! (impl block and fns). Parsing fills it and checks it; expansion only reads it.
 
-use syn::{Ident, Path, Type, Visibility};
+use proc_macro2::Span;
+use syn::{Attribute, Ident, Path, Type, Visibility};
 
 use crate::attr::AccessLists;
 
@@ -18,6 +19,8 @@ pub(crate) struct FieldIr {
     pub(crate) ty: Type,
     /// The path segment under the node (the field name, or `rename`).
     pub(crate) name: String,
+    /// Where `name` was written (the `rename` string or the field name), for errors.
+    pub(crate) name_span: Span,
     pub(crate) doc: String,
     pub(crate) role: FieldRole,
     pub(crate) access: Option<AccessLists>,
@@ -62,6 +65,8 @@ pub(crate) struct MethodIr {
     pub(crate) ident: Ident,
     /// The path segment under the node (the fn name, or `rename`).
     pub(crate) name: String,
+    /// Where `name` was written (the `rename` string or the fn name), for errors.
+    pub(crate) name_span: Span,
     pub(crate) doc: String,
     pub(crate) receiver: Receiver,
     pub(crate) is_async: bool,
@@ -72,6 +77,12 @@ pub(crate) struct MethodIr {
     pub(crate) context: Option<usize>,
     pub(crate) output: Output,
     pub(crate) access: Option<AccessLists>,
+    /// The fn's `#[cfg(..)]`s: everything generated for it exists only when the fn does.
+    pub(crate) cfgs: Vec<Attribute>,
+    /// The fn's `#[allow(..)]`s (and `#[expect(..)]`s as `allow`), for its client fn,
+    /// which has the same arguments and so trips the same lints
+    /// (`clippy::too_many_arguments`, ...).
+    pub(crate) lints: Vec<Attribute>,
 }
 
 /// How the method borrows the served value, and so which lock it takes.

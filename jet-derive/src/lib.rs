@@ -17,16 +17,26 @@ use syn::{parse_macro_input, DeriveInput, ItemImpl};
 ///
 /// Also generates `<Name>Client` (same visibility as the struct): `new(&peer, path)`,
 /// `set_<field>(value)` (not for `read_only` fields), `get_<field>()`,
-/// `watch_<field>()` (a stream of typed values), `<node field>()` (the nested node's
-/// client), `<event field>()` (a stream of the events emitted from then on), and, from a
-/// `#[jet_runtime::methods]` block, one async fn per method and `get_`/`watch_` per
-/// computed state.
+/// `watch_<field>()` (a stream of `Watched<T>` items: `Value(v)`, or `Absent` while
+/// nothing is served at the path; it goes on when the service comes back, restarted or
+/// not), `<node field>()` (the nested node's client), `<event field>()` (a stream of the
+/// events emitted from then on), and, from a `#[jet_runtime::methods]` block, one async fn
+/// per method and `get_`/`watch_` per computed state.
 ///
-/// Field types need `Serialize + Deserialize + JsonSchema`, `read_only` fields included:
-/// serving needs `Serialize + JsonSchema` (and `Deserialize` for remote sets), and the
-/// generated client's `get_<field>`/`watch_<field>` decode every field, read-only or not
-/// (for an `event` field, its event type needs them).
-/// The struct itself needs none of these, and no generic parameters.
+/// A settable field's type needs `Serialize + Deserialize + JsonSchema`
+/// (`typed::SettableValue`). A `read_only` field's needs only `Serialize + JsonSchema`
+/// (`typed::StateValue`): serving never decodes it, and the client's `get_<field>` and
+/// `watch_<field>` ask for `Deserialize` (`typed::DecodedValue`) only where they are
+/// called (so does a method's client fn for its result). A type that falls short is one
+/// error at the field naming what to derive (or `#[jet(skip)]`); an `event` field's event
+/// type needs all three. The struct itself needs none of these, and no generic parameters.
+///
+/// Paths served twice are compile errors where the macros can see them: a method at a
+/// field's path (field `temperature` and `pub fn temperature`), a field renamed onto a
+/// nested node's state, a method fn named like a field's client fn (`get_setpoint` next to
+/// field `setpoint`; rustc also reports the duplicate definition). The methods of nested
+/// nodes (and computed states) are only known when serving: `serve` refuses those clashes
+/// with `TypedError::DuplicatePath`.
 ///
 /// # Field keys: `#[jet(...)]`
 ///
@@ -147,6 +157,11 @@ pub fn derive_jet_error(input: TokenStream) -> TokenStream {
 ///   `TypedError`, `std::io::Error`, `Box<dyn Error + Send + Sync>` and, with the
 ///   `anyhow` feature of jet-runtime, `anyhow::Error` (`-32603`, message with its context
 ///   chain).
+/// * The type must have `#[derive(Node)]` (else: "`Name` is not a Jet node", besides
+///   rustc's "cannot find type `NameClient`"), and one `#[jet_runtime::methods]` block
+///   holds all of its methods (a second block is refused: "conflicting implementations of
+///   trait `Methods`" and "duplicate definitions with name
+///   `only_one_jet_methods_block_per_type`").
 /// * Context: a method may take `ctx: &jet_runtime::Context<Self>` anywhere among its
 ///   arguments (recognised by type: a shared reference to `Context<..>`). It is not a wire
 ///   argument (not in the schema, not in the client fn). `ctx.changed()` makes the call
@@ -164,6 +179,9 @@ pub fn derive_jet_error(input: TokenStream) -> TokenStream {
 ///   `get_fahrenheit()` and `watch_fahrenheit()`, no `set_`.
 /// * Fns without `pub` are left alone; a `pub fn` without `self` must be marked
 ///   `#[jet(skip)]`.
+/// * A fn's `#[cfg(..)]` applies to everything generated for it; its `#[allow(..)]`s (and
+///   `#[expect(..)]`s, as `allow`) also go on its client fn, which has the same arguments
+///   (`#[allow(clippy::too_many_arguments)]`).
 /// * Raw identifiers lose their `r#` on the wire: `pub fn r#match(&self, r#in: u32)` is
 ///   the method `match` with the named argument `in` (the same for field names).
 /// * A `&mut self` method publishes `change` for every state of the served value whose

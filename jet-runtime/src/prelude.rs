@@ -9,7 +9,7 @@ pub use crate::peer::{Peer, PeerError};
 pub use crate::protocol::ErrorObject;
 pub use crate::typed::{
     ClientError, Context, Event, Events, IntoErrorObject, JetError, Node, NodeClient, Served,
-    TypedError, Watch,
+    TypedError, Watch, Watched,
 };
 pub use jet_derive::{JetError, Node};
 pub use schemars::JsonSchema;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::auth::Users;
+use crate::tls::TlsIdentity;
 
 /// Everything a running daemon needs to know.
 #[derive(Debug, Clone)]
@@ -18,6 +19,9 @@ pub struct Config {
     pub tcp: Option<SocketAddr>,
     /// WebSocket listener; `None` = off.
     pub ws: Option<SocketAddr>,
+    /// Serve TLS on both listeners (`tls://` and `wss://`) with this certificate; `None` =
+    /// plain TCP and `ws://`.
+    pub tls: Option<TlsIdentity>,
     /// Users for `authenticate`; empty = every `authenticate` fails with `invalidCredentials`.
     pub users: Users,
     /// Default timeout of routed `set`/`call` requests (PROTOCOL.md A.5).
@@ -96,6 +100,7 @@ impl Default for Config {
         Config {
             tcp: Some(SocketAddr::from(([0, 0, 0, 0], DEFAULT_TCP_PORT))),
             ws: Some(SocketAddr::from(([0, 0, 0, 0], DEFAULT_WS_PORT))),
+            tls: None,
             users: Users::default(),
             default_timeout: Duration::from_secs(5),
             max_message_size: jet_runtime::codec::DEFAULT_MAX_MESSAGE_SIZE,
@@ -148,6 +153,12 @@ pub struct Settings {
     /// Listen on this address instead of all interfaces (for listeners given as a bare port)
     #[arg(long, value_name = "HOST")]
     pub listen: Option<IpAddr>,
+    /// Serve TLS on both listeners with this certificate chain (PEM; needs --tls-key); see SECURITY.md
+    #[arg(long, value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, RSA or EC)
+    #[arg(long, value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
     /// Users file (TOML with password hashes) for `authenticate`; see docs/AUTHENTICATION.md
     #[arg(long, value_name = "FILE")]
     pub users: Option<PathBuf>,
@@ -220,6 +231,8 @@ impl Settings {
             tcp: self.tcp.or(fallback.tcp),
             ws: self.ws.or(fallback.ws),
             listen: self.listen.or(fallback.listen),
+            tls_cert: self.tls_cert.or(fallback.tls_cert),
+            tls_key: self.tls_key.or(fallback.tls_key),
             users: self.users.or(fallback.users),
             timeout: self.timeout.or(fallback.timeout),
             max_message_size: self.max_message_size.or(fallback.max_message_size),
@@ -275,6 +288,21 @@ impl Settings {
         let listen = self.listen.unwrap_or(IpAddr::from([0, 0, 0, 0]));
         config.tcp = parse_listener("tcp", self.tcp.as_deref(), listen, DEFAULT_TCP_PORT)?;
         config.ws = parse_listener("ws", self.ws.as_deref(), listen, DEFAULT_WS_PORT)?;
+        config.tls = match (self.tls_cert, self.tls_key) {
+            (None, None) => None,
+            (Some(cert), Some(key)) => Some(
+                TlsIdentity::from_pem_files(&cert, &key)
+                    .map_err(|e| SettingsError(e.to_string()))?,
+            ),
+            (Some(_), None) => {
+                return refuse("--tls-cert needs --tls-key (its private key)".to_owned())
+            }
+            (None, Some(_)) => {
+                return refuse(
+                    "--tls-key needs --tls-cert (the certificate it belongs to)".to_owned(),
+                )
+            }
+        };
         if let Some(path) = self.users {
             config.users = Users::load(&path).map_err(|e| SettingsError(e.to_string()))?;
         }

@@ -15,7 +15,8 @@ use jetd::{Config, Daemon};
 ///
 /// Peers add states and methods at paths; jetd routes `set` and `call` to their owners and
 /// pushes fetch notifications to every peer whose fetch matches. TCP (4-byte length + JSON)
-/// and WebSocket are served on 11122 and 11123 by default.
+/// and WebSocket are served on 11122 and 11123 by default, both over TLS with --tls-cert
+/// and --tls-key.
 #[derive(Debug, Parser)]
 #[command(version, about, long_about)]
 struct Cli {

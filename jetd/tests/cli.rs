@@ -1348,3 +1348,61 @@ async fn tree_watch_redraws_and_stops_on_interrupt() {
     done.assert_ok();
     bus.shutdown().await;
 }
+
+/// `jet` against a jetd serving TLS (a certificate made in the test): with `--ca` over
+/// `tls://` and `wss://`; without it, or with a bad CA file, or speaking plain TCP to the
+/// TLS port, it fails clearly: unreachable (3), or a bad command line (2).
+#[tokio::test]
+async fn jet_connects_over_tls_with_ca_and_is_unreachable_without() {
+    let pki = jet_test_support::pki::TestPki::new("cli");
+    let identity = jetd::TlsIdentity::from_pem_files(&pki.cert, &pki.key).unwrap();
+    let bus = Bus::start_with(jetd::Config {
+        tls: Some(identity),
+        ..jetd::Config::loopback_ephemeral()
+    })
+    .await;
+    let tls = format!("tls://{}", bus.daemon.tcp_addr().unwrap());
+    let wss = format!("wss://localhost:{}/", bus.daemon.ws_addr().unwrap().port());
+    let ca = pki.ca.to_str().unwrap();
+    let peer = timeout(STEP, Peer::builder().tls_ca_file(&pki.ca).connect(&tls))
+        .await
+        .unwrap()
+        .unwrap();
+    let _state = timeout(STEP, peer.add_state("plant/secure", json!(7)))
+        .await
+        .unwrap()
+        .unwrap();
+    for daemon in [&tls, &wss] {
+        let done = jet(daemon, &["--ca", ca, "get", "--json"]).await;
+        done.assert_ok();
+        assert_eq!(
+            done.json_lines(),
+            [json!({"path": "plant/secure", "value": 7, "fetchOnly": true})]
+        );
+        jet(daemon, &["info"]).await.assert_fails(
+            3,
+            &format!(
+                "cannot connect to the daemon at {daemon}: the daemon's certificate is not \
+                 trusted: no trusted CA signed it; pass --ca FILE"
+            ),
+        );
+    }
+    // The CA file may come from the environment too.
+    let mut c = jet_command(["--daemon", &tls, "get", "plant/"]);
+    c.env("JET_CA", ca);
+    let done = run(c).await;
+    done.assert_ok();
+    assert_eq!(done.lines(), ["plant/secure  7  read-only"]);
+    let missing = pki.dir().join("missing.pem");
+    jet(&tls, &["--ca", missing.to_str().unwrap(), "info"])
+        .await
+        .assert_fails(2, &format!("--ca {}: cannot read it", missing.display()));
+    let plain = format!("tcp://{}", bus.daemon.tcp_addr().unwrap());
+    let started = std::time::Instant::now();
+    jet(&plain, &["info"])
+        .await
+        .assert_fails(3, "if the daemon serves TLS there, connect with tls://");
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    peer.close().await;
+    bus.shutdown().await;
+}

@@ -179,3 +179,90 @@ fn hash_password_reads_one_line_from_a_pipe() {
     let out = wait_bounded(child);
     assert_one_error_line(&out, "empty password");
 }
+
+/// `--tls-cert` and `--tls-key` are checked before anything listens, each mistake one
+/// line naming the flag and the file.
+#[test]
+fn tls_files_are_checked_at_start() {
+    let pki = jet_test_support::pki::TestPki::new("daemon-cli");
+    let (cert, key) = (pki.cert.to_str().unwrap(), pki.key.to_str().unwrap());
+    let other_key = pki.other_key.to_str().unwrap();
+    let missing = pki.dir().join("missing.pem");
+    let missing = missing.to_str().unwrap();
+    let listen = ["--tcp", "127.0.0.1:0", "--ws", "off"];
+    for (tls, says) in [
+        (
+            vec!["--tls-cert", cert],
+            "--tls-cert needs --tls-key".to_owned(),
+        ),
+        (
+            vec!["--tls-key", key],
+            "--tls-key needs --tls-cert".to_owned(),
+        ),
+        (
+            vec!["--tls-cert", missing, "--tls-key", key],
+            format!("--tls-cert {missing}: cannot read the file"),
+        ),
+        (
+            vec!["--tls-cert", cert, "--tls-key", missing],
+            format!("--tls-key {missing}: cannot read the file"),
+        ),
+        (
+            vec!["--tls-cert", key, "--tls-key", key],
+            format!("--tls-cert {key}: no certificate in the file"),
+        ),
+        (
+            vec!["--tls-cert", cert, "--tls-key", cert],
+            format!("--tls-key {cert}: no private key in the file"),
+        ),
+        (
+            vec!["--tls-cert", cert, "--tls-key", other_key],
+            format!("--tls-key {other_key} is not the key of the certificate in --tls-cert {cert}"),
+        ),
+    ] {
+        let args: Vec<&str> = listen.iter().copied().chain(tls).collect();
+        assert_one_error_line(&run(&args), &says);
+    }
+}
+
+/// TLS from the TOML file: the listening line shows the schemes peers connect with.
+#[test]
+fn tls_from_the_config_file_shows_in_the_listening_line() {
+    let pki = jet_test_support::pki::TestPki::new("daemon-cli-toml");
+    let file = pki.dir().join("jetd.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "tcp = \"127.0.0.1:0\"\nws = \"127.0.0.1:0\"\ntls-cert = {:?}\ntls-key = {:?}\n",
+            pki.cert, pki.key
+        ),
+    )
+    .unwrap();
+    let mut child = jetd()
+        .args(["--config", file.to_str().unwrap()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(BufReader::new(stdout).lines().next());
+    });
+    let first = rx.recv_timeout(STEP).expect("no listening line");
+    // SIGTERM to the child we started, by its pid.
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = wait_bounded(child);
+    let first = first.unwrap().unwrap();
+    assert!(
+        first.starts_with("jetd listening tcp=tls://127.0.0.1:")
+            && first.contains(" ws=wss://127.0.0.1:"),
+        "{first}"
+    );
+    assert!(out.status.success(), "{out:?}");
+}

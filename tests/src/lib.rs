@@ -5,6 +5,7 @@
 //!   the daemon side of a fake daemon's connections), with helpers for a `jetd::Daemon`.
 //! * [`fake`]: a fake daemon for tests of clients: scripted step by step, or answering
 //!   from a function and recording what it received.
+//! * [`pki`]: a CA and a server certificate made in the test, for the TLS tests.
 //! * [`kettle`]: a typed service failing with `#[derive(JetError)]` errors.
 //! * [`node`]: runs node-jet 2.1.2 scripts (installed by `npm ci` in `tests/interop`).
 //! * Here: [`STEP`] and [`within`], the one time limit of every wait, and helpers to start,
@@ -17,7 +18,7 @@ pub mod kettle;
 pub mod node;
 pub mod raw;
 
-pub use jet_test_support::{fake, within, STEP};
+pub use jet_test_support::{fake, pki, within, STEP};
 
 use std::time::Duration;
 

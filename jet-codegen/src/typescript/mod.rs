@@ -92,6 +92,7 @@ const MODULE_NAMES: &[&str] = &[
     "jetSet",
     "jetCall",
     "jetWatch",
+    "jetEvents",
     "Array",
     "Record",
     "Promise",
@@ -151,6 +152,26 @@ async function jetWatch<T>(peer: Peer, path: string, onValue: (value: T) => void
   fetcher.on('data', (update: PublishMessage<ValueType>) => {
     if (update.event !== 'Remove') {
       onValue(update.value as unknown as T);
+    }
+  });
+  await peer.fetch(fetcher);
+  return async () => {
+    await peer.unfetch(fetcher);
+  };
+}
+
+// An event stream's state is `{seq, event}` (`event` null before the first one): only the
+// events emitted after the watch started, unwrapped, with their sequence number.
+async function jetEvents<E extends { seq: number; event: unknown }>(
+  peer: Peer,
+  path: string,
+  onEvent: (event: NonNullable<E['event']>, seq: number) => void,
+): Promise<Unwatch> {
+  const fetcher = new Fetcher().path('equals', path);
+  fetcher.on('data', (update: PublishMessage<ValueType>) => {
+    const value = update.value as unknown as E | undefined;
+    if (update.event === 'Change' && value && value.event !== null && value.event !== undefined) {
+      onEvent(value.event as NonNullable<E['event']>, value.seq);
     }
   });
   await peer.fetch(fetcher);
@@ -305,15 +326,25 @@ fn state(
         ));
     }
     let watch = scope.claim(&prefixed("watch", &base));
-    let what_comes = if event {
-        "each event"
-    } else {
-        "the current value, then each change"
-    };
+    // jet-runtime's event streams carry `{seq, event}`: unwrap them. An event stream of
+    // another shape is watched change by change.
+    let wrapped = ["seq", "event"]
+        .iter()
+        .all(|key| member.schema["properties"][key].is_object());
+    if event && wrapped {
+        out.push_str(&format!(
+            "\n{}  {watch}(onEvent: (event: NonNullable<{ty}['event']>, seq: number) => void): Promise<Unwatch> {{\n    return jetEvents<{ty}>(this.peer, jetJoin(this.path, {path}), onEvent);\n  }}\n",
+            doc_comment(
+                &format!("Watch the events of {about}\n\n`onEvent` gets each event emitted after the watch started, with its sequence number; the promise resolves to the function that ends the watch."),
+                "  "
+            )
+        ));
+        return out;
+    }
     out.push_str(&format!(
         "\n{}  {watch}(onValue: (value: {ty}) => void): Promise<Unwatch> {{\n    return jetWatch<{ty}>(this.peer, jetJoin(this.path, {path}), onValue);\n  }}\n",
         doc_comment(
-            &format!("Watch {about}\n\n`onValue` gets {what_comes}; the promise resolves to the function that ends the watch."),
+            &format!("Watch {about}\n\n`onValue` gets {}; the promise resolves to the function that ends the watch.", if event { "each event" } else { "the current value, then each change" }),
             "  "
         )
     ));

@@ -42,6 +42,26 @@ async function jetWatch<T>(peer: Peer, path: string, onValue: (value: T) => void
   };
 }
 
+// An event stream's state is `{seq, event}` (`event` null before the first one): only the
+// events emitted after the watch started, unwrapped, with their sequence number.
+async function jetEvents<E extends { seq: number; event: unknown }>(
+  peer: Peer,
+  path: string,
+  onEvent: (event: NonNullable<E['event']>, seq: number) => void,
+): Promise<Unwatch> {
+  const fetcher = new Fetcher().path('equals', path);
+  fetcher.on('data', (update: PublishMessage<ValueType>) => {
+    const value = update.value as unknown as E | undefined;
+    if (update.event === 'Change' && value && value.event !== null && value.event !== undefined) {
+      onEvent(value.event as NonNullable<E['event']>, value.seq);
+    }
+  });
+  await peer.fetch(fetcher);
+  return async () => {
+    await peer.unfetch(fetcher);
+  };
+}
+
 /**
  * How the boiler runs.
  *

@@ -42,6 +42,26 @@ async function jetWatch<T>(peer: Peer, path: string, onValue: (value: T) => void
   };
 }
 
+// An event stream's state is `{seq, event}` (`event` null before the first one): only the
+// events emitted after the watch started, unwrapped, with their sequence number.
+async function jetEvents<E extends { seq: number; event: unknown }>(
+  peer: Peer,
+  path: string,
+  onEvent: (event: NonNullable<E['event']>, seq: number) => void,
+): Promise<Unwatch> {
+  const fetcher = new Fetcher().path('equals', path);
+  fetcher.on('data', (update: PublishMessage<ValueType>) => {
+    const value = update.value as unknown as E | undefined;
+    if (update.event === 'Change' && value && value.event !== null && value.event !== undefined) {
+      onEvent(value.event as NonNullable<E['event']>, value.seq);
+    }
+  });
+  await peer.fetch(fetcher);
+  return async () => {
+    await peer.unfetch(fetcher);
+  };
+}
+
 /** What the plant raises on its `alarms` event stream. */
 export type Alarm = {
   EmergencyStop: {
@@ -103,12 +123,12 @@ export class PlantClient {
   }
 
   /**
-   * Watch `alarms`: Alarms, as they are raised.
+   * Watch the events of `alarms`: Alarms, as they are raised.
    *
-   * `onValue` gets each event; the promise resolves to the function that ends the watch.
+   * `onEvent` gets each event emitted after the watch started, with its sequence number; the promise resolves to the function that ends the watch.
    */
-  watchAlarms(onValue: (value: EventAlarm) => void): Promise<Unwatch> {
-    return jetWatch<EventAlarm>(this.peer, jetJoin(this.path, "alarms"), onValue);
+  watchAlarms(onEvent: (event: NonNullable<EventAlarm['event']>, seq: number) => void): Promise<Unwatch> {
+    return jetEvents<EventAlarm>(this.peer, jetJoin(this.path, "alarms"), onEvent);
   }
 
   /** The current value of `runningLines`: How many lines run (recomputed and republished whenever the plant changes). */

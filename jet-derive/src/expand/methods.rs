@@ -13,15 +13,20 @@ pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
     let p = quote!(::jet_runtime::__private);
     let self_ty = &ir.self_ty;
     let client = &ir.client;
-    let infos = ir.methods.iter().map(info);
+    let infos = ir.methods.iter().map(|m| {
+        let (cfgs, info) = (&m.cfgs, info(m));
+        quote!(#(#cfgs)* __jet_methods.push(#info);)
+    });
     let client_fns = ir.methods.iter().map(client_fn);
+    let checks = super::paths::methods_checks(ir);
     let states = getter::describe(&ir.getters);
     let getter_fns = ir.getters.iter().map(getter::client_fns);
     quote! {
         impl ::jet_runtime::typed::Methods for #self_ty {
             fn describe_methods() -> #p::Vec<#p::MethodInfo<Self>> {
+                #[allow(unused_mut)] // every fn may be `cfg`'d out
                 let mut __jet_methods = #p::Vec::new();
-                #(__jet_methods.push(#infos);)*
+                #(#infos)*
                 __jet_methods
             }
 
@@ -29,9 +34,18 @@ pub(crate) fn methods(ir: &MethodsIr) -> TokenStream {
         }
 
         impl #client {
+            /// A second `#[jet_runtime::methods]` block for the same type is refused by the
+            /// compiler as a duplicate definition of this name (besides the conflicting
+            /// `Methods` impls): all methods of a type go in one block.
+            #[doc(hidden)]
+            #[allow(non_upper_case_globals)]
+            pub const only_one_jet_methods_block_per_type: () = ();
+
             #(#client_fns)*
             #(#getter_fns)*
         }
+
+        #checks
     }
 }
 
@@ -170,14 +184,33 @@ fn client_fn(m: &MethodIr) -> TokenStream {
             quote!(#p::Result<#ret, #p::TypedError>),
         ),
     };
+    // The client fn states what it needs (arguments `Serialize`, the result `Deserialize`),
+    // so a type the server side already rejects gives no second error here, and a result
+    // type without `Deserialize` fails only where the client fn is called. The binder
+    // keeps rustc from checking the bounds on concrete types where the fn is defined
+    // (each bound has its own: a `for<..>` binds one predicate; the lifetime is unused).
+    let sends = m.args.iter().map(|a| {
+        let ty = &a.ty;
+        quote_spanned!(ty.span()=> for<'__jet> #ty: #p::serde::Serialize,)
+    });
+    let decodes = quote_spanned!(ret_span=> for<'__jet> #ret: ::jet_runtime::typed::DecodedValue,);
+
     let doc = if m.doc.is_empty() {
         format!("Call method `{name}`.")
     } else {
         m.doc.clone()
     };
-    quote! {
+    let (cfgs, lints) = (&m.cfgs, &m.lints);
+    // At the fn's name, so a clash with a field's client fn is reported here.
+    quote_spanned! {ident.span()=>
+        #(#cfgs)*
+        #(#lints)*
         #[doc = #doc]
-        pub async fn #ident(&self, #(#params),*) -> #returns {
+        pub async fn #ident(&self, #(#params),*) -> #returns
+        where
+            #(#sends)*
+            #decodes
+        {
             let __jet_core = ::jet_runtime::typed::NodeClient::core(self);
             #[allow(unused_mut)]
             let mut __jet_args = __jet_core.args(#name);

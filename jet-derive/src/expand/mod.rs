@@ -7,6 +7,7 @@ mod getter;
 mod jet_error;
 mod methods;
 mod node;
+mod paths;
 
 pub(crate) use jet_error::jet_error;
 pub(crate) use methods::methods;

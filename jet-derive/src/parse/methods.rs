@@ -1,7 +1,8 @@
 //! `#[jet_runtime::methods]` input -> [`MethodsIr`].
 
 use syn::ext::IdentExt as _;
-use syn::{FnArg, ImplItem, ItemImpl, Pat, ReturnType, Type, Visibility};
+use syn::spanned::Spanned as _;
+use syn::{Attribute, FnArg, ImplItem, ItemImpl, Pat, ReturnType, Type, Visibility};
 
 use super::{context, getter};
 use crate::attr::{self, AttrValue, Errors};
@@ -16,7 +17,7 @@ const METHOD_KEYS: &[attr::KeySpec] = &[
 ];
 
 /// Names the generated client already uses for its own fns.
-const CLIENT_FNS: &[&str] = &["new", "path"];
+const CLIENT_FNS: &[&str] = &["new", "path", "children"];
 
 pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::Result<MethodsIr> {
     let mut errors = Errors::default();
@@ -245,6 +246,7 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
         methods.push(MethodIr {
             ident: sig.ident.clone(),
             name,
+            name_span,
             doc: attr::doc(&f.attrs),
             receiver,
             is_async: sig.asyncness.is_some(),
@@ -264,6 +266,13 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
                 (output, _) => output,
             },
             access,
+            cfgs: f
+                .attrs
+                .iter()
+                .filter(|a| a.path().is_ident("cfg"))
+                .cloned()
+                .collect(),
+            lints: f.attrs.iter().filter_map(allowance).collect(),
         });
     }
     errors.finish()?;
@@ -273,6 +282,22 @@ pub(crate) fn methods(args: proc_macro2::TokenStream, item: &ItemImpl) -> syn::R
         methods,
         getters,
     })
+}
+
+/// `#[allow(..)]` as it is, `#[expect(..)]` as `#[allow(..)]` (the client fn may not trip
+/// the lint, and an unmet expectation would warn there), anything else `None`.
+fn allowance(attr: &Attribute) -> Option<Attribute> {
+    if attr.path().is_ident("allow") {
+        return Some(attr.clone());
+    }
+    if !attr.path().is_ident("expect") {
+        return None;
+    }
+    let syn::Meta::List(list) = &attr.meta else {
+        return None;
+    };
+    let lints = &list.tokens;
+    Some(syn::parse_quote_spanned!(attr.span()=> #[allow(#lints)]))
 }
 
 /// `T`, `Result<T, E>`, an alias named `Result` (`anyhow::Result<T>`, `io::Result<T>`,

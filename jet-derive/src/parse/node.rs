@@ -190,6 +190,7 @@ pub(crate) fn node(input: &DeriveInput) -> syn::Result<NodeIr> {
             ident,
             ty: field.ty.clone(),
             name,
+            name_span,
             doc: attr::doc(&field.attrs),
             role,
             access,

@@ -7,6 +7,7 @@
 //! (a wrong port, a hung host) is a [`PeerError::Connect`], never a request timeout, so
 //! callers can tell "not reachable" from "reachable but slow".
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use tokio::sync::watch;
 use super::connection::{Address, Connection};
 use super::local::{Notice, NoticeFn};
 use super::registry::Shared;
+use super::tls::TlsClient;
 use super::{dispatch, Peer, PeerError, PeerInner};
 use crate::codec::DEFAULT_MAX_MESSAGE_SIZE;
 
@@ -49,6 +51,8 @@ impl Default for ReconnectPolicy {
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
     pub(crate) addr: Address,
+    /// For `tls://` and `wss://` addresses.
+    pub(crate) tls: Option<TlsClient>,
     pub(crate) name: Option<String>,
     pub(crate) credentials: Option<(String, String)>,
     pub(crate) request_timeout: Duration,
@@ -69,6 +73,7 @@ pub struct PeerBuilder {
     reconnect: Option<ReconnectPolicy>,
     max_message_size: usize,
     on_notice: Option<NoticeFn>,
+    tls_ca_file: Option<PathBuf>,
 }
 
 impl Default for PeerBuilder {
@@ -81,6 +86,7 @@ impl Default for PeerBuilder {
             reconnect: None,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             on_notice: None,
+            tls_ca_file: None,
         }
     }
 }
@@ -136,14 +142,34 @@ impl PeerBuilder {
         self
     }
 
-    /// Connect to `addr` (`host:port` for TCP, `ws://host:port/path` for WebSocket), send
+    /// For `tls://` and `wss://` daemons: trust the certificates that the CA certificates
+    /// in this PEM file signed (or the daemon's self-signed certificate itself), instead
+    /// of the system's roots. For deployments with their own CA (SECURITY.md).
+    #[cfg(feature = "tls")]
+    pub fn tls_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls_ca_file = Some(path.into());
+        self
+    }
+
+    /// Connect to `addr` (`host:port` or `tcp://host:port` for TCP, `tls://host:port` for
+    /// TCP over TLS, `ws://host:port/path` or `wss://host:port/path` for WebSocket), send
     /// `config` and `authenticate` as configured, and return the peer. Without a reconnect
     /// policy the first connection is not retried: a daemon that is not there is reported at
     /// once. With one, failed attempts are retried with its backoff, and the last failure is
     /// returned once `max_attempts` is reached (a refused authentication is not retried).
     pub async fn connect(self, addr: &str) -> Result<Peer, PeerError> {
+        let addr = Address::parse(addr)?;
+        // The roots are loaded once, for this connection and every reconnect.
+        let tls = match addr.is_tls() {
+            true => Some(TlsClient::new(
+                self.tls_ca_file.as_deref(),
+                &addr.to_string(),
+            )?),
+            false => None,
+        };
         let settings = Settings {
-            addr: Address::parse(addr)?,
+            addr,
+            tls,
             name: self.name,
             credentials: self.credentials,
             request_timeout: self.request_timeout,
@@ -203,15 +229,27 @@ async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
     let for_reader = shared.clone();
     let open = Connection::open(
         &settings.addr,
+        settings.tls.as_ref(),
         settings.max_message_size,
         Box::new(move |payload| dispatch::frame(&for_reader, payload)),
     );
-    let (conn, out) = match tokio::time::timeout_at(deadline, open).await {
+    let (mut conn, out) = match tokio::time::timeout_at(deadline, open).await {
         Ok(opened) => opened?,
         Err(_) => return Err(no_answer("no connection")),
     };
     shared.lock().out = Some(out);
-    let result = match tokio::time::timeout_at(deadline, handshake(shared)).await {
+    // A daemon that closes the connection instead of answering (e.g. a TLS port, to a
+    // plain client) is reported at once, not when the connect timeout expires.
+    let answered = async {
+        tokio::select! {
+            // An answer that came before the end wins (a refusal, then a close).
+            biased;
+            done = handshake(shared) => done,
+            end = conn.closed() => Err(end.unwrap_or(PeerError::ConnectionClosed)),
+        }
+    };
+    let answered = tokio::time::timeout_at(deadline, answered).await;
+    let result = match answered {
         Ok(Ok(())) => restore(shared).await,
         // The daemon's own answers (refused credentials, ...) stay what they are.
         Ok(Err(PeerError::Timeout { details: None })) | Err(_) => {
@@ -219,7 +257,13 @@ async fn establish(shared: &Arc<Shared>) -> Result<Connection, PeerError> {
         }
         Ok(Err(e)) if e.is_connection_error() => Err(PeerError::Connect {
             addr: settings.addr.to_string(),
-            reason: format!("the connection ended during the handshake ({e})"),
+            reason: match settings.addr.is_tls() {
+                true => format!("the connection ended during the handshake ({e})"),
+                false => format!(
+                    "the connection ended during the handshake ({e}); if the daemon serves \
+                     TLS there, connect with tls:// or wss://"
+                ),
+            },
         }),
         Ok(Err(e)) => Err(e),
     };

@@ -1,5 +1,5 @@
 //! One connection to a daemon: a reader task and a writer task over TCP framing or a
-//! WebSocket.
+//! WebSocket, each plain or over TLS (`tls::TlsClient` does the handshake).
 //!
 //! The writer drains everything that is queued when it wakes up and writes it with one
 //! syscall (TCP) or one flush (WebSocket), so a burst of requests, or a routed response
@@ -20,9 +20,11 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
 
+use super::tls::TlsClient;
 use super::PeerError;
 use crate::codec::{encode_frame, FrameDecoder};
 
@@ -31,43 +33,55 @@ use crate::codec::{encode_frame, FrameDecoder};
 pub(crate) enum Address {
     /// `host:port` (optionally written `tcp://host:port`).
     Tcp(String),
+    /// `tls://host:port`: TCP framing over TLS (`host:port` kept).
+    Tls(String),
     /// `ws://host:port/path` (the full URL).
     Ws(String),
+    /// `wss://host:port/path`: a WebSocket over TLS (the full URL).
+    Wss(String),
 }
 
 impl Address {
     pub(crate) fn parse(addr: &str) -> Result<Address, PeerError> {
         let invalid = || PeerError::InvalidAddress(addr.to_owned());
-        if addr.starts_with("ws://") || addr.starts_with("wss://") {
-            if addr.starts_with("wss://") {
-                // No TLS stack is built in; say so instead of failing obscurely.
-                return Err(PeerError::Connect {
-                    addr: addr.to_owned(),
-                    reason: "wss:// (TLS) is not supported; use ws:// or TCP".into(),
-                });
-            }
-            let rest = &addr["ws://".len()..];
+        let websocket = addr
+            .strip_prefix("ws://")
+            .or_else(|| addr.strip_prefix("wss://"));
+        if let Some(rest) = websocket {
             if rest.is_empty() || rest.starts_with('/') {
                 return Err(invalid());
             }
-            return Ok(Address::Ws(addr.to_owned()));
+            return Ok(match addr.starts_with("wss://") {
+                true => Address::Wss(addr.to_owned()),
+                false => Address::Ws(addr.to_owned()),
+            });
         }
-        let hostport = addr.strip_prefix("tcp://").unwrap_or(addr);
+        let tls = addr.strip_prefix("tls://");
+        let hostport = tls.unwrap_or_else(|| addr.strip_prefix("tcp://").unwrap_or(addr));
         match hostport.rsplit_once(':') {
             Some((host, port))
                 if !host.is_empty() && !host.contains("://") && port.parse::<u16>().is_ok() =>
             {
-                Ok(Address::Tcp(hostport.to_owned()))
+                Ok(match tls {
+                    Some(_) => Address::Tls(hostport.to_owned()),
+                    None => Address::Tcp(hostport.to_owned()),
+                })
             }
             _ => Err(invalid()),
         }
+    }
+
+    /// Whether connecting needs TLS.
+    pub(crate) fn is_tls(&self) -> bool {
+        matches!(self, Address::Tls(_) | Address::Wss(_))
     }
 }
 
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Address::Tcp(a) | Address::Ws(a) => f.write_str(a),
+            Address::Tcp(a) | Address::Ws(a) | Address::Wss(a) => f.write_str(a),
+            Address::Tls(a) => write!(f, "tls://{a}"),
         }
     }
 }
@@ -83,32 +97,35 @@ pub(crate) struct Connection {
 
 impl Connection {
     /// Connect and start the reader and writer tasks. Returns the connection and the queue
-    /// whose items the writer sends.
+    /// whose items the writer sends. `tls` is the client for TLS addresses (`None` only
+    /// for plain ones).
     pub(crate) async fn open(
         addr: &Address,
+        tls: Option<&TlsClient>,
         max_message_size: usize,
         on_frame: OnFrame,
     ) -> Result<(Connection, mpsc::UnboundedSender<String>), PeerError> {
         let (tx, rx) = mpsc::unbounded_channel();
+        let shown = addr.to_string();
         let connect_error = |reason: String| PeerError::Connect {
-            addr: addr.to_string(),
+            addr: shown.clone(),
             reason,
         };
+        let tls = || tls.ok_or_else(|| connect_error("no TLS client for a TLS address".to_owned()));
         let conn = match addr {
             Address::Tcp(hostport) => {
-                let stream = TcpStream::connect(hostport.as_str())
-                    .await
-                    .map_err(|e| connect_error(e.to_string()))?;
-                // Requests are small and latency matters more than packet count; the writer
-                // already coalesces.
-                let _ = stream.set_nodelay(true);
-                let (r, w) = stream.into_split();
-                Connection {
-                    reader: tokio::spawn(tcp_reader(r, max_message_size, on_frame)),
-                    writer: tokio::spawn(tcp_writer(w, rx)),
-                }
+                let (r, w) = connect_tcp(hostport, &connect_error).await?.into_split();
+                Connection::framed(r, w, max_message_size, on_frame, rx)
             }
-            Address::Ws(url) => {
+            Address::Tls(hostport) => {
+                let tcp = connect_tcp(hostport, &connect_error).await?;
+                let host = hostport.rsplit_once(':').map_or("", |(h, _)| h);
+                let host = host.trim_matches(['[', ']']);
+                let stream = tls()?.handshake(&shown, host, tcp).await?;
+                let (r, w) = tokio::io::split(stream);
+                Connection::framed(r, w, max_message_size, on_frame, rx)
+            }
+            Address::Ws(url) | Address::Wss(url) => {
                 let mut request = url
                     .as_str()
                     .into_client_request()
@@ -118,35 +135,34 @@ impl Connection {
                     .insert("Sec-WebSocket-Protocol", HeaderValue::from_static("jet"));
                 let uri = request.uri();
                 let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
-                let port = uri.port_u16().unwrap_or(80);
-                let tcp = TcpStream::connect((host, port))
-                    .await
-                    .map_err(|e| connect_error(e.to_string()))?;
-                let _ = tcp.set_nodelay(true);
-                let stream = Recording::new(tcp);
-                let answer = stream.seen.clone();
-                let ws = match tokio_tungstenite::client_async(request, stream).await {
-                    Ok((ws, _response)) => ws,
-                    Err(e) => {
-                        let seen = answer.lock().unwrap_or_else(|p| p.into_inner());
-                        return Err(match http_status(&seen) {
-                            Some(status) => PeerError::WebSocketRefused {
-                                addr: addr.to_string(),
-                                status,
-                            },
-                            None => connect_error(e.to_string()),
-                        });
-                    }
-                };
-                ws.get_ref().stop_recording();
-                let (sink, stream) = ws.split();
-                Connection {
-                    reader: tokio::spawn(ws_reader(stream, on_frame)),
-                    writer: tokio::spawn(ws_writer(sink, rx)),
+                let secure = matches!(addr, Address::Wss(_));
+                let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+                let hostport = format!("{host}:{port}");
+                let host = host.to_owned();
+                let tcp = connect_tcp(&hostport, &connect_error).await?;
+                if secure {
+                    let stream = tls()?.handshake(&shown, &host, tcp).await?;
+                    upgrade(request, stream, &shown, on_frame, rx).await?
+                } else {
+                    upgrade(request, tcp, &shown, on_frame, rx).await?
                 }
             }
         };
         Ok((conn, tx))
+    }
+
+    /// The reader and writer of TCP framing over `r` and `w`.
+    fn framed(
+        r: impl AsyncRead + Send + Unpin + 'static,
+        w: impl AsyncWrite + Send + Unpin + 'static,
+        max_message_size: usize,
+        on_frame: OnFrame,
+        rx: mpsc::UnboundedReceiver<String>,
+    ) -> Connection {
+        Connection {
+            reader: tokio::spawn(tcp_reader(r, max_message_size, on_frame)),
+            writer: tokio::spawn(tcp_writer(w, rx)),
+        }
     }
 
     /// Wait until the connection ends (either task finished: closed by the daemon, a read
@@ -177,8 +193,56 @@ impl Drop for Connection {
 /// reasonably sized pieces.
 const MAX_BATCH_BYTES: usize = 256 * 1024;
 
+async fn connect_tcp(
+    hostport: &str,
+    connect_error: &impl Fn(String) -> PeerError,
+) -> Result<TcpStream, PeerError> {
+    let stream = TcpStream::connect(hostport)
+        .await
+        .map_err(|e| connect_error(e.to_string()))?;
+    // Requests are small and latency matters more than packet count; the writer already
+    // coalesces.
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+/// The WebSocket upgrade over `stream` (TCP or TLS), then the reader and writer tasks.
+async fn upgrade<S: AsyncRead + AsyncWrite + Send + Unpin + 'static>(
+    request: Request,
+    stream: S,
+    addr: &str,
+    on_frame: OnFrame,
+    rx: mpsc::UnboundedReceiver<String>,
+) -> Result<Connection, PeerError> {
+    let stream = Recording::new(stream);
+    let answer = stream.seen.clone();
+    let ws = match tokio_tungstenite::client_async(request, stream).await {
+        Ok((ws, _response)) => ws,
+        Err(e) => {
+            let seen = answer.lock().unwrap_or_else(|p| p.into_inner());
+            return Err(match http_status(&seen) {
+                Some(status) => PeerError::WebSocketRefused {
+                    addr: addr.to_owned(),
+                    status,
+                    reason: http_body_line(&seen),
+                },
+                None => PeerError::Connect {
+                    addr: addr.to_owned(),
+                    reason: e.to_string(),
+                },
+            });
+        }
+    };
+    ws.get_ref().stop_recording();
+    let (sink, stream) = ws.split();
+    Ok(Connection {
+        reader: tokio::spawn(ws_reader(stream, on_frame)),
+        writer: tokio::spawn(ws_writer(sink, rx)),
+    })
+}
+
 async fn tcp_reader(
-    mut r: tokio::net::tcp::OwnedReadHalf,
+    mut r: impl AsyncRead + Unpin,
     max_message_size: usize,
     mut on_frame: OnFrame,
 ) -> Result<(), PeerError> {
@@ -198,7 +262,7 @@ async fn tcp_reader(
 }
 
 async fn tcp_writer(
-    mut w: tokio::net::tcp::OwnedWriteHalf,
+    mut w: impl AsyncWrite + Unpin,
     mut rx: mpsc::UnboundedReceiver<String>,
 ) -> Result<(), PeerError> {
     let mut buf = Vec::with_capacity(16 * 1024);
@@ -212,20 +276,22 @@ async fn tcp_writer(
             }
         }
         w.write_all(&buf).await?;
+        // TLS holds written records until flushed (a plain socket's flush does nothing).
+        w.flush().await?;
     }
     // The queue was closed: the peer let go of this connection.
     let _ = w.shutdown().await;
     Ok(())
 }
 
-type WsStream = tokio_tungstenite::WebSocketStream<Recording>;
+type WsStream<S> = tokio_tungstenite::WebSocketStream<Recording<S>>;
 
-/// The TCP stream under a WebSocket. It keeps the first bytes the daemon sends (its answer
+/// The TCP (or TLS) stream under a WebSocket. It keeps the first bytes the daemon sends (its answer
 /// to the upgrade) until the handshake is done, so a refused upgrade can be reported with
 /// its HTTP status even when tungstenite rejects the answer before reading the status (cjet
 /// answers a wrong path with `HTTP/1.0 404`, which fails tungstenite's version check).
-pub(crate) struct Recording {
-    inner: TcpStream,
+pub(crate) struct Recording<S> {
+    inner: S,
     seen: Arc<Mutex<Vec<u8>>>,
     done: AtomicBool,
 }
@@ -233,8 +299,8 @@ pub(crate) struct Recording {
 /// Enough for a status line and headers.
 const RECORD_BYTES: usize = 4096;
 
-impl Recording {
-    fn new(inner: TcpStream) -> Self {
+impl<S> Recording<S> {
+    fn new(inner: S) -> Self {
         Recording {
             inner,
             seen: Arc::new(Mutex::new(Vec::new())),
@@ -248,7 +314,7 @@ impl Recording {
     }
 }
 
-impl AsyncRead for Recording {
+impl<S: AsyncRead + Unpin> AsyncRead for Recording<S> {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -267,7 +333,7 @@ impl AsyncRead for Recording {
     }
 }
 
-impl AsyncWrite for Recording {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recording<S> {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -297,8 +363,18 @@ fn http_status(answer: &[u8]) -> Option<u16> {
     (status != 101).then_some(status)
 }
 
-async fn ws_reader(
-    mut stream: futures_util::stream::SplitStream<WsStream>,
+/// The first line of an HTTP answer's body, when it is short plain text (jetd's refusals
+/// say what to do there; an HTML page is not shown).
+fn http_body_line(answer: &[u8]) -> Option<String> {
+    let start = answer.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let body = std::str::from_utf8(&answer[start..]).ok()?;
+    let line = body.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let plain = line.len() <= 200 && !line.starts_with('<') && !line.contains(char::is_control);
+    plain.then(|| line.to_owned())
+}
+
+async fn ws_reader<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: futures_util::stream::SplitStream<WsStream<S>>,
     mut on_frame: OnFrame,
 ) -> Result<(), PeerError> {
     while let Some(message) = stream.next().await {
@@ -314,8 +390,8 @@ async fn ws_reader(
     Ok(())
 }
 
-async fn ws_writer(
-    mut sink: futures_util::stream::SplitSink<WsStream, Message>,
+async fn ws_writer<S: AsyncRead + AsyncWrite + Unpin>(
+    mut sink: futures_util::stream::SplitSink<WsStream<S>, Message>,
     mut rx: mpsc::UnboundedReceiver<String>,
 ) -> Result<(), PeerError> {
     let ws_error =
@@ -352,6 +428,13 @@ mod tests {
         assert_eq!(http_status(b"HTTP/1.1 101 Switching Protocols\r\n"), None);
         assert_eq!(http_status(b"\x00\x00\x00\x10{\"id\":1}"), None);
         assert_eq!(http_status(b""), None);
+        let refusal = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 9\r\n\r\n\nUse wss\n";
+        assert_eq!(http_body_line(refusal).as_deref(), Some("Use wss"));
+        assert_eq!(
+            http_body_line(b"HTTP/1.1 404 N\r\n\r\n<html>x</html>"),
+            None
+        );
+        assert_eq!(http_body_line(b"HTTP/1.1 404 N\r\n\r\n"), None);
     }
 
     #[test]
@@ -372,12 +455,23 @@ mod tests {
             Address::parse("ws://127.0.0.1:11123/api/jet/").unwrap(),
             Address::Ws("ws://127.0.0.1:11123/api/jet/".into())
         );
+        let tls = Address::parse("tls://jetd.local:11122").unwrap();
+        assert_eq!(tls, Address::Tls("jetd.local:11122".into()));
+        assert_eq!(tls.to_string(), "tls://jetd.local:11122");
+        assert!(tls.is_tls());
+        let wss = Address::parse("wss://[::1]:11123/").unwrap();
+        assert_eq!(wss, Address::Wss("wss://[::1]:11123/".into()));
+        assert!(wss.is_tls() && !Address::parse("h:1").unwrap().is_tls());
         for bad in [
             "",
             "localhost",
             "host:notaport",
             ":11122",
             "ws://",
+            "wss:///x",
+            "tls://",
+            "tls://host",
+            "tls://ws://h:1",
             "http://x:1",
         ] {
             assert!(

@@ -17,8 +17,9 @@ use crate::protocol::{codes, ErrorObject};
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum PeerError {
-    /// The address is neither `host:port` nor `ws://host:port/path`.
-    #[error("invalid daemon address `{0}`: expected `host:port` or `ws://host:port/path`")]
+    /// The address is none of `host:port`, `tls://host:port`, `ws://host:port/path` and
+    /// `wss://host:port/path`.
+    #[error("invalid daemon address `{0}`: expected `host:port`, `tls://host:port`, `ws://host:port/path` or `wss://host:port/path`")]
     InvalidAddress(String),
     /// The daemon could not be reached or the WebSocket handshake failed.
     #[error("cannot connect to {addr}: {reason}")]
@@ -29,13 +30,38 @@ pub enum PeerError {
         reason: String,
     },
     /// Something answered at the address but refused the WebSocket upgrade with this HTTP
-    /// status (404: a daemon that serves another path, such as cjet's `/api/jet/`).
-    #[error("cannot connect to {addr}: the daemon refused the WebSocket {} (HTTP {status})", if *.status == 404 { "path" } else { "upgrade" })]
+    /// status (404: a daemon that serves another path, such as cjet's `/api/jet/`; 400 from
+    /// jetd: a `ws://` client on its `wss://` port).
+    #[error("cannot connect to {addr}: the daemon refused the WebSocket {} (HTTP {status}{})", if *.status == 404 { "path" } else { "upgrade" }, .reason.as_ref().map_or_else(String::new, |r| format!(": {r}")))]
     WebSocketRefused {
         /// The address as given.
         addr: String,
         /// The HTTP status of the daemon's answer.
         status: u16,
+        /// The first line of the answer's body, when it has one in plain text.
+        reason: Option<String>,
+    },
+    /// The daemon's TLS certificate is not trusted: signed by a CA the peer does not know
+    /// (`unknown_issuer`: give it with
+    /// [`PeerBuilder::tls_ca_file`](super::PeerBuilder::tls_ca_file)), expired, or not for
+    /// the host name connected to.
+    #[error("cannot connect to {addr}: the daemon's certificate is not trusted: {reason}{}", if *.unknown_issuer { "; give the CA that signed it (PeerBuilder::tls_ca_file)" } else { "" })]
+    Untrusted {
+        /// The address as given.
+        addr: String,
+        /// What is wrong with the certificate.
+        reason: String,
+        /// No trusted CA signed it (a self-signed or private-CA deployment).
+        unknown_issuer: bool,
+    },
+    /// The CA file given with [`PeerBuilder::tls_ca_file`](super::PeerBuilder::tls_ca_file)
+    /// cannot be used.
+    #[error("the CA file {path}: {reason}")]
+    CaFile {
+        /// The file as given.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
     },
     /// No element at this path (`pathNotExists`).
     #[error("no element at path `{0}`")]
@@ -288,7 +314,8 @@ impl PeerError {
     }
 
     /// Whether the failure is about the connection rather than the request: retrying after
-    /// a reconnect may succeed.
+    /// a reconnect may succeed. (Not an untrusted certificate: like refused credentials,
+    /// that needs the peer's settings changed.)
     pub fn is_connection_error(&self) -> bool {
         matches!(
             self,
@@ -502,6 +529,7 @@ mod tests {
         let e = PeerError::WebSocketRefused {
             addr: "ws://h:1/x".into(),
             status: 404,
+            reason: None,
         };
         assert_eq!(
             e.to_string(),

@@ -31,7 +31,8 @@
 //! peer owns on the daemon is held by handles ([`State`], [`Method`], [`FetchStream`]) that
 //! remove it when dropped.
 //!
-//! Module map (private modules): `connection` (transports, reader/writer tasks),
+//! Module map (private modules): `connection` (transports, reader/writer tasks), `tls`
+//! (trusted roots and the TLS handshake of `tls://` and `wss://`),
 //! `correlation` (pending requests), `dispatch` (incoming messages), `registry` (what the
 //! peer owns and the way to reach the daemon, behind one lock), `owned` (what the `State`
 //! and `Method` handles share), `state`, `method`, `fetch`, `builder` (options, handshake,
@@ -54,6 +55,7 @@ mod nodes;
 mod owned;
 mod registry;
 mod state;
+mod tls;
 
 use std::future::{Future, IntoFuture};
 use std::sync::Arc;

@@ -5,11 +5,6 @@
 //! the field, argument and return types of the same definitions the service was built
 //! from.
 
-use std::marker::PhantomData;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use futures_util::{Stream, StreamExt};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -18,9 +13,10 @@ use serde_json::Value;
 use super::args::{short_type_name, ArgsOut};
 use super::event::Events;
 use super::schema::join;
+use super::watch::Watch;
 use super::TypedError;
 use crate::fetch::builder::Fetch;
-use crate::peer::{Entry, EventKind, FetchEvent, FetchStream, Peer, PeerError};
+use crate::peer::{Entry, Peer, PeerError};
 
 /// Implemented by every generated `<Name>Client`.
 pub trait NodeClient: Sized {
@@ -116,20 +112,25 @@ impl ClientCore {
         decode(&path, value)
     }
 
-    /// The values of state `name`: the current one first, then every change. The stream
-    /// ends when the state is removed.
+    /// The values of state `name` as [`Watched`] items: the current one first (or
+    /// [`Watched::Absent`] if nothing is served there yet), then every change, `Absent`
+    /// when the state goes and its value again when it comes back, served by this or any
+    /// other peer. See [`Watch`].
     pub async fn watch<F: DeserializeOwned>(&self, name: &str) -> Result<Watch<F>, TypedError> {
         let path = self.element(name);
-        let stream = self
+        let only = Fetch::all().path_equals(path.clone());
+        // The fetch first, so nothing served from now on is missed; then one `get` to know
+        // whether anything is there already. Requests on one connection are answered in
+        // order, and a daemon sends a fetch's initial `add`s before it answers the next
+        // request, so if the state exists its value is queued on the stream by then.
+        let stream = self.peer.fetch(&only).await?;
+        let there = self
             .peer
-            .fetch(&Fetch::all().path_equals(path.clone()))
-            .await?;
-        Ok(Watch {
-            stream,
-            path,
-            done: false,
-            _value: PhantomData,
-        })
+            .get(&only)
+            .await?
+            .iter()
+            .any(|e| e.path == path && e.value.is_some());
+        Ok(Watch::new(stream, path, there))
     }
 
     /// The events of the `#[jet(event)]` state `name` emitted from now on.
@@ -193,57 +194,4 @@ pub(crate) fn decode<F: DeserializeOwned>(path: &str, value: Value) -> Result<F,
         expected: short_type_name::<F>(),
         message: e.to_string(),
     })
-}
-
-/// The values of one state as a stream of `F`, as a generated client's `watch_<field>()`
-/// returns them. Dropping it unfetches.
-pub struct Watch<F> {
-    stream: FetchStream,
-    path: String,
-    done: bool,
-    _value: PhantomData<fn() -> F>,
-}
-
-impl<F> std::fmt::Debug for Watch<F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Watch").field("path", &self.path).finish()
-    }
-}
-
-impl<F> Watch<F> {
-    /// The path of the watched state.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-}
-
-impl<F: DeserializeOwned> Stream for Watch<F> {
-    type Item = Result<F, TypedError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        if self.done {
-            return Poll::Ready(None);
-        }
-        loop {
-            match self.stream.poll_next_unpin(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(None) => {
-                    self.done = true;
-                    return Poll::Ready(None);
-                }
-                Poll::Ready(Some(FetchEvent::Element(e))) => match (e.kind, e.value) {
-                    (EventKind::Remove, _) => {
-                        self.done = true;
-                        return Poll::Ready(None);
-                    }
-                    (_, Some(value)) => return Poll::Ready(Some(decode(&self.path, value))),
-                    // A method at that path: nothing to decode.
-                    (_, None) => continue,
-                },
-                // Sorted windows do not occur for a path-equals fetch; after a reconnect the
-                // current value arrives again as an `Add`.
-                Poll::Ready(Some(FetchEvent::Window(_) | FetchEvent::Resumed)) => continue,
-            }
-        }
-    }
 }

@@ -119,6 +119,7 @@
 //! [`TypedError`].
 
 mod args;
+mod bounds;
 mod client;
 mod context;
 mod error;
@@ -127,10 +128,13 @@ mod finite;
 mod handle;
 mod jet_error;
 mod node;
+mod paths;
 mod schema;
 mod serve;
+mod watch;
 
-pub use client::{NodeClient, Watch};
+pub use bounds::{DecodedValue, SettableValue, StateValue};
+pub use client::NodeClient;
 pub use context::Context;
 pub use error::{IntoErrorObject, TypedError};
 pub use event::{Event, Events};
@@ -139,6 +143,7 @@ pub use jet_error::{ClientError, JetError};
 pub use node::{Methods, Node};
 pub use schema::{ElementKind, ElementSchema, Schemas};
 pub use serve::Served;
+pub use watch::{Watch, Watched};
 
 /// What only the generated code names, through `jet_runtime::__private` (hidden, not user
 /// API): the descriptions of states and methods, the served value, the client core and
@@ -159,5 +164,6 @@ pub(crate) mod support {
         Body, ExclusiveBody, MethodInfo, MethodsOf, NoMethods, SharedBody, StateInfo, Validator,
         ViaMethods,
     };
+    pub use super::paths::{has_client_fn, states_at, PathTree};
     pub use super::schema::{access, MethodSchema};
 }

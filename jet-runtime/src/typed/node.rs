@@ -10,15 +10,16 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
 use super::args::short_type_name;
+use super::bounds::{SettableValue, StateValue};
 use super::context::Context;
 use super::error::SetError;
 use super::event::{Event, Sink};
 use super::finite::write_json;
+use super::paths::PathTree;
 use super::schema::{self, NodeTag, Schemas};
 use super::NodeClient;
 use crate::peer::CallResult;
@@ -28,12 +29,17 @@ use crate::protocol::ErrorObject;
 /// documentation for the `#[jet(...)]` keys.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a Jet node",
-    label = "`#[jet(node)]` needs a struct with `#[derive(Node)]` here",
-    note = "derive it with `#[derive(Node)]`, or remove `node` to serve the whole value as one state"
+    label = "this needs a struct with `#[derive(jet_runtime::Node)]`",
+    note = "`#[jet(node)]` fields and `#[jet_runtime::methods]` blocks need a struct that derives `Node`: add `#[derive(Node)]` to it (or, for a field, remove `node` to serve the whole value as one state)"
 )]
 pub trait Node: Sized + Send + Sync + 'static {
     /// The generated `<Name>Client`.
     type Client: NodeClient;
+
+    /// The paths of the states and the client's fns, for the macros' compile-time clash
+    /// checks (see `paths.rs`).
+    #[doc(hidden)]
+    const PATHS: &'static PathTree = &PathTree::EMPTY;
 
     /// The states, with paths relative to where the value is served.
     #[doc(hidden)]
@@ -51,7 +57,10 @@ pub trait Node: Sized + Send + Sync + 'static {
 }
 
 /// The methods of an `impl` block marked `#[jet_runtime::methods]`, which implements it.
-pub trait Methods: Node {
+///
+/// Only [`Node`] types are served, but that is not a supertrait: the macro checks it once
+/// with its own message ("is not a Jet node"), which a supertrait would repeat.
+pub trait Methods: Sized + 'static {
     /// The methods, with paths relative to where the value is served.
     #[doc(hidden)]
     fn describe_methods() -> Vec<MethodInfo<Self>>;
@@ -100,10 +109,7 @@ pub struct StateInfo<T> {
 
 impl<T: 'static> StateInfo<T> {
     /// A state remote peers may only fetch.
-    pub fn read_only<F>(path: &str, get: fn(&T) -> &F) -> Self
-    where
-        F: Serialize + JsonSchema + 'static,
-    {
+    pub fn read_only<F: StateValue>(path: &str, get: fn(&T) -> &F) -> Self {
         StateInfo {
             path: path.to_owned(),
             doc: "",
@@ -171,7 +177,7 @@ impl<T: 'static> StateInfo<T> {
         validate: Option<Validator<F>>,
     ) -> Self
     where
-        F: Serialize + DeserializeOwned + JsonSchema + 'static,
+        F: SettableValue,
     {
         let mut info = Self::read_only(path, get);
         info.set = Some(Arc::new(move |t: &mut T, requested: Value| {

@@ -9,10 +9,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::BytesMut;
 use tokio::sync::watch;
-
-use super::shared::Shared;
 
 use crate::bus::{Bus, ConnId, FrameOutcome};
 use crate::outbox::{Closed, Outbox};
@@ -48,6 +45,14 @@ impl Transport {
         match self {
             Transport::Tcp => "tcp",
             Transport::WebSocket => "ws",
+        }
+    }
+
+    /// The URL scheme of this listener's clients when jetd serves TLS.
+    pub(super) fn tls_scheme(self) -> &'static str {
+        match self {
+            Transport::Tcp => "tls://",
+            Transport::WebSocket => "wss://",
         }
     }
 }
@@ -272,19 +277,3 @@ async fn authenticate(bus: &Arc<Bus>, conn: ConnId, auth: crate::bus::PendingAut
 
 /// A write buffer that grew past this is not kept for reuse (both transports' writers).
 pub(super) const KEEP_WRITE_BUFFER: usize = 1024 * 1024;
-
-/// Read more into `buf` ([`Shared::read_more`]), bounded by `--idle-timeout` when there is
-/// one. Takes references only, for the reason given at [`run_connection`].
-pub(super) async fn read_within_idle(
-    ctx: &ConnCtx,
-    rd: &mut Shared,
-    buf: &mut BytesMut,
-) -> Result<usize, ReadEnd> {
-    match ctx.config.idle_timeout {
-        None => rd.read_more(buf).await.map_err(ReadEnd::Io),
-        Some(idle) => match tokio::time::timeout(idle, rd.read_more(buf)).await {
-            Ok(read) => read.map_err(ReadEnd::Io),
-            Err(_) => Err(ReadEnd::Idle(idle)),
-        },
-    }
-}

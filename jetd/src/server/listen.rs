@@ -1,5 +1,5 @@
 //! The accept loops: one per listener, owning one task per connection and handing each
-//! accepted socket to its transport.
+//! accepted socket (after the TLS handshake, when jetd serves TLS) to its transport.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,8 +7,11 @@ use std::time::Duration;
 use socket2::{SockRef, TcpKeepalive};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 
 use super::conn::{ConnSettings, Incoming, StopSignal, Transport};
+use super::shared::Shared;
+use super::socket::{self, Socket};
 use super::{tcp, ws};
 use crate::bus::Bus;
 use crate::Config;
@@ -22,6 +25,11 @@ pub(super) async fn accept_loop(
     stop: StopSignal,
 ) {
     let mut conns = JoinSet::new();
+    let tls = settings
+        .config
+        .tls
+        .as_ref()
+        .map(|identity| identity.acceptor());
     let stopped = stop.clone().wait();
     tokio::pin!(stopped);
     loop {
@@ -41,8 +49,9 @@ pub(super) async fn accept_loop(
                         settings: settings.clone(),
                         stop: stop.clone(),
                     };
+                    let tls = tls.clone();
                     conns.spawn(async move {
-                        serve(stream, transport, incoming).await;
+                        serve(stream, transport, tls, incoming).await;
                         drop(slot);
                     });
                 }
@@ -77,12 +86,29 @@ fn socket_options(stream: &TcpStream, config: &Config) {
 /// Unanswered keepalive probes before the kernel gives the connection up.
 const KEEPALIVE_PROBES: u32 = 5;
 
-async fn serve(stream: TcpStream, transport: Transport, incoming: Incoming) {
+async fn serve(
+    stream: TcpStream,
+    transport: Transport,
+    tls: Option<TlsAcceptor>,
+    incoming: Incoming,
+) {
+    let socket = match tls {
+        None => Socket::Plain(Shared(Arc::new(stream))),
+        Some(acceptor) => {
+            let handshake = socket::accept_tls(&acceptor, stream, incoming.addr, transport);
+            // A shutdown does not wait for handshakes in progress.
+            let stopped = incoming.stop.clone().wait();
+            match tokio::select! { s = handshake => s, () = stopped => None } {
+                Some(socket) => socket,
+                None => return,
+            }
+        }
+    };
     match transport {
-        Transport::Tcp => tcp::serve(stream, incoming).await,
+        Transport::Tcp => tcp::serve(socket, incoming).await,
         // Boxed: the handshake and the WebSocket state are larger than a TCP connection's,
         // and every task would otherwise be the size of the larger of the two.
-        Transport::WebSocket => Box::pin(ws::serve(stream, incoming)).await,
+        Transport::WebSocket => Box::pin(ws::serve(socket, incoming)).await,
     }
 }
 

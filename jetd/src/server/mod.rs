@@ -1,14 +1,16 @@
 //! Listeners and connections: one task per connection, reading frames into the bus and
 //! writing what the bus queued for it.
 //!
-//! Imports go one way: `mod.rs` (the [`Daemon`]) → `listen` (accept loops) → `tcp`/`ws`
-//! (transports; `ws` frames with `wsframe`) → `conn` (what every connection does, and its
-//! settings) and `shared` (the socket both transports read and write).
+//! Imports go one way: `mod.rs` (the [`Daemon`]) → `listen` (accept loops) → `socket`
+//! (plain or TLS) → `tcp`/`ws` (transports; `ws` frames with `wsframe`) → `conn` (what
+//! every connection does, and its settings) and `shared` (the socket both transports read
+//! and write).
 
 mod conn;
 mod listen;
 mod probe;
 mod shared;
+mod socket;
 mod tcp;
 pub(crate) mod ws;
 mod wsframe;
@@ -44,6 +46,7 @@ pub enum StartError {
 pub struct Daemon {
     tcp_addr: Option<SocketAddr>,
     ws_addr: Option<SocketAddr>,
+    tls: bool,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
     bus: Arc<Bus>,
@@ -61,6 +64,7 @@ impl Daemon {
         let ws = bind("ws", settings.config.ws).await?;
         let tcp_addr = tcp.as_ref().and_then(|l| l.local_addr().ok());
         let ws_addr = ws.as_ref().and_then(|l| l.local_addr().ok());
+        let tls = settings.config.tls.is_some();
         let (stop, stop_rx) = watch::channel(false);
         let stop_signal = StopSignal(stop_rx);
         let mut tasks = JoinSet::new();
@@ -86,6 +90,7 @@ impl Daemon {
         Ok(Daemon {
             tcp_addr,
             ws_addr,
+            tls,
             stop,
             tasks,
             bus,
@@ -102,14 +107,27 @@ impl Daemon {
         self.ws_addr
     }
 
+    /// Whether both listeners serve TLS (`tls://` and `wss://`).
+    pub fn serves_tls(&self) -> bool {
+        self.tls
+    }
+
     /// The line jetd prints when it is ready, e.g.
-    /// `jetd listening tcp=127.0.0.1:11122 ws=127.0.0.1:11123`.
+    /// `jetd listening tcp=127.0.0.1:11122 ws=127.0.0.1:11123`, or with TLS
+    /// `jetd listening tcp=tls://127.0.0.1:11122 ws=wss://127.0.0.1:11123`.
     pub fn listening_line(&self) -> String {
-        let show = |a: Option<SocketAddr>| a.map_or_else(|| "off".to_owned(), |a| a.to_string());
+        let show = |scheme: &str, a: Option<SocketAddr>| {
+            a.map_or_else(|| "off".to_owned(), |a| format!("{scheme}{a}"))
+        };
+        let (tcp, ws) = if self.tls {
+            ("tls://", "wss://")
+        } else {
+            ("", "")
+        };
         format!(
             "jetd listening tcp={} ws={}",
-            show(self.tcp_addr),
-            show(self.ws_addr)
+            show(tcp, self.tcp_addr),
+            show(ws, self.ws_addr)
         )
     }
 

@@ -8,8 +8,11 @@
 //! The probe also shares the socket (`shared::Shared`) and peeks at what is waiting in the
 //! kernel: the end of the stream (or a reset) means gone; data means the peer still has
 //! messages for the daemon (it is live until they are read; a WebSocket close frame not
-//! yet read counts as data, since reading a peeked byte would need `unsafe`). The probe's
-//! share is dropped with the bus's record of the connection, before the task's own.
+//! yet read counts as data, since reading a peeked byte would need `unsafe`). Over TLS it
+//! peeks below the session: the end of the TCP stream is seen the same way, and a TLS
+//! `close_notify` not yet read is data like a WebSocket close frame (with TLS 1.3 it cannot
+//! be told from data without decrypting). The probe's share is dropped with the bus's
+//! record of the connection, before the task's own.
 
 use std::io::ErrorKind;
 use std::mem::MaybeUninit;

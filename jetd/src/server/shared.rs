@@ -20,9 +20,9 @@ const READ_CHUNK: usize = 64 * 1024;
 /// Read buffer allocated when data arrives (an idle connection holds none, see
 /// [`Shared::read_more`]). Busy peers grow theirs by doubling, and a frame larger than the
 /// buffer grows it to fit once (the decoders reserve its size).
-const READ_START: usize = 2 * 1024;
+pub(super) const READ_START: usize = 2 * 1024;
 /// Grow the read buffer when less than this is free.
-const READ_MIN_FREE: usize = 512;
+pub(super) const READ_MIN_FREE: usize = 512;
 
 /// One socket, shared by `Arc`; reads and writes go through tokio's readiness.
 #[derive(Clone)]

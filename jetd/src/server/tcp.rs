@@ -1,42 +1,56 @@
-//! The TCP transport: 4-byte big-endian length prefix + JSON (PROTOCOL.md A.1).
+//! The TCP transport: 4-byte big-endian length prefix + JSON (PROTOCOL.md A.1), plain or
+//! over TLS (`tls://`).
 
 use bytes::BytesMut;
 use jet_runtime::codec::FrameDecoder;
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
-
-use std::sync::Arc;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::conn::KEEP_WRITE_BUFFER;
-use super::conn::{
-    read_within_idle, run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd,
-};
-use super::shared::Shared;
+use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
+use super::socket::{Halves, ReadSide, Socket, TLS_HANDSHAKE_RECORD};
 use crate::outbox::Outbox;
 
 /// Serve one accepted TCP connection until it ends.
-pub(super) async fn serve(stream: TcpStream, incoming: Incoming) {
-    let stream = Arc::new(stream);
-    let probe = |seen_end| super::probe::closed_probe(stream.clone(), seen_end);
+pub(super) async fn serve(socket: Socket, incoming: Incoming) {
+    let raw = socket.raw().clone();
+    let probe = |seen_end| super::probe::closed_probe(raw.clone(), seen_end);
     let ctx = ConnCtx::register(incoming, Transport::Tcp, probe);
-    let (rd, wr) = (Shared(stream.clone()), Shared(stream));
-    let reader = read_loop(rd, &ctx, FrameDecoder::new(ctx.config.max_message_size));
-    let writer = write_loop(wr, &ctx.outbox);
-    run_connection(&ctx, std::pin::pin!(reader), std::pin::pin!(writer)).await;
+    match socket {
+        Socket::Plain(shared) => run(&ctx, shared).await,
+        Socket::Tls(tls) => run(&ctx, tls).await,
+    }
 }
 
-async fn read_loop(mut rd: Shared, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {
+/// Read and write `stream` until the connection ends.
+async fn run(ctx: &ConnCtx, stream: impl Halves) {
+    let (rd, wr) = stream.halves();
+    let reader = read_loop(rd, ctx, FrameDecoder::new(ctx.config.max_message_size));
+    let writer = write_loop(wr, &ctx.outbox);
+    run_connection(ctx, std::pin::pin!(reader), std::pin::pin!(writer)).await;
+}
+
+/// Reads frames into the bus. On a plain socket an HTTP client is answered and a TLS
+/// client recognised by their first bytes.
+async fn read_loop(mut rd: ReadSide, ctx: &ConnCtx, decoder: FrameDecoder) -> ReadEnd {
     let mut buf = BytesMut::new();
     let mut first = true;
     loop {
         if first && buf.len() >= 4 {
             first = false;
             if is_http_request(&buf) {
+                let Some(socket) = rd.plain() else {
+                    return ReadEnd::WrongProtocol("an HTTP request on the TCP port (tls://); WebSocket clients must use the WebSocket port (--ws, wss://)");
+                };
                 // A browser or HTTP client on the TCP port: say where to go, then close.
                 // The answer is small and the socket's buffer empty: one non-blocking write.
-                let _ = rd.0.try_write(HTTP_ANSWER.as_bytes());
+                let _ = socket.try_write(HTTP_ANSWER.as_bytes());
                 return ReadEnd::WrongProtocol(
                     "an HTTP request on the TCP port; WebSocket clients must use the WebSocket port (--ws)",
+                );
+            }
+            if rd.plain().is_some() && is_tls_hello(&buf) {
+                return ReadEnd::WrongProtocol(
+                    "a TLS handshake on the TCP port, which serves plain tcp:// (a tls:// client? serve TLS with --tls-cert and --tls-key)",
                 );
             }
         }
@@ -52,7 +66,7 @@ async fn read_loop(mut rd: Shared, ctx: &ConnCtx, decoder: FrameDecoder) -> Read
                 }
             }
         }
-        match read_within_idle(ctx, &mut rd, &mut buf).await {
+        match rd.read_within(ctx.config.idle_timeout, &mut buf).await {
             Err(end) => return end,
             Ok(0) => return ReadEnd::Eof,
             Ok(_) => {}
@@ -75,8 +89,14 @@ fn is_http_request(first: &[u8]) -> bool {
     METHODS.iter().any(|m| first.starts_with(*m))
 }
 
-/// Write everything the outbox holds with one syscall per batch.
-pub(super) async fn write_loop(mut wr: Shared, outbox: &Outbox) -> WriteEnd {
+/// Whether a connection's first bytes are a TLS handshake record (version 3.x), which as a
+/// length prefix would announce a frame of over 300 MiB.
+fn is_tls_hello(first: &[u8]) -> bool {
+    first.len() >= 2 && first[0] == TLS_HANDSHAKE_RECORD && first[1] == 3
+}
+
+/// Write everything the outbox holds with one syscall per batch (plain), or one TLS flush.
+pub(super) async fn write_loop(mut wr: impl AsyncWrite + Unpin, outbox: &Outbox) -> WriteEnd {
     let mut buf = Vec::new();
     loop {
         if let Err(closed) = outbox.take(&mut buf).await {
@@ -84,6 +104,10 @@ pub(super) async fn write_loop(mut wr: Shared, outbox: &Outbox) -> WriteEnd {
             return WriteEnd::Closed(closed);
         }
         if let Err(e) = wr.write_all(&buf).await {
+            return WriteEnd::Io(e);
+        }
+        // TLS holds written records until flushed (a plain socket's flush does nothing).
+        if let Err(e) = wr.flush().await {
             return WriteEnd::Io(e);
         }
         buf.clear();
@@ -112,5 +136,12 @@ mod tests {
         assert!(is_http_request(b"POST /x"));
         assert!(!is_http_request(&[0, 0, 0, 20, b'{']));
         assert!(!is_http_request(b"GETX"));
+    }
+
+    #[test]
+    fn a_tls_client_hello_is_recognised() {
+        assert!(is_tls_hello(&[0x16, 0x03, 0x01, 0x02, 0x00]));
+        assert!(!is_tls_hello(&[0, 0, 0, 20, b'{']));
+        assert!(!is_tls_hello(&[0x16]));
     }
 }

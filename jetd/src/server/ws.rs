@@ -1,24 +1,22 @@
 //! The WebSocket transport: one JSON text per message, any request path (`/n3`, `/jet3`
 //! and `/classic` fix the connection's dialect), subprotocol `jet` echoed when the client
-//! offers it (node-jet peers refuse a server that does not). tungstenite does the upgrade
-//! handshake; the frames are jetd's own (`wsframe`).
+//! offers it (node-jet peers refuse a server that does not). Plain (`ws://`) or over TLS
+//! (`wss://`). tungstenite does the upgrade handshake; the frames are jetd's own
+//! (`wsframe`).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::Notify;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::conn::KEEP_WRITE_BUFFER;
-use super::conn::{
-    read_within_idle, run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd,
-};
-use super::shared::Shared;
+use super::conn::{run_connection, ConnCtx, Incoming, ReadEnd, Transport, WriteEnd};
+use super::socket::{Halves, ReadSide, Socket, TLS_HANDSHAKE_RECORD};
 use super::wsframe::{self, status, Step};
 use crate::bus::Dialect;
 use crate::outbox::Outbox;
@@ -27,10 +25,39 @@ use crate::outbox::Outbox;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Serve one accepted connection: the upgrade handshake, then messages until it ends.
-pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
+pub(super) async fn serve(socket: Socket, incoming: Incoming) {
+    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+    match socket {
+        Socket::Plain(shared) => {
+            let mut first = [0u8; 1];
+            let peeked = tokio::time::timeout_at(deadline, shared.0.peek(&mut first)).await;
+            if let Ok(Ok(1)) = peeked {
+                if let Some(what) = not_http(first[0]) {
+                    tracing::warn!(addr = %incoming.addr, kind = "ws", "closing connection: {what}");
+                    return;
+                }
+            }
+            let raw = shared.0.clone();
+            serve_upgraded(shared, raw, incoming, deadline).await;
+        }
+        // The decrypted bytes cannot be peeked at: a client that is not HTTP fails the
+        // upgrade handshake instead.
+        Socket::Tls(tls) => {
+            let raw = tls.get_ref().0 .0.clone();
+            serve_upgraded(tls, raw, incoming, deadline).await;
+        }
+    }
+}
+
+/// The upgrade handshake on `stream` (before `deadline`), then messages until the
+/// connection ends; `socket` is the kernel socket under it, for the closed-peer probe.
+async fn serve_upgraded<S: Halves>(
+    stream: S,
+    socket: Arc<tokio::net::TcpStream>,
+    incoming: Incoming,
+    deadline: tokio::time::Instant,
+) {
     let addr = incoming.addr;
-    let stream = Shared(Arc::new(stream));
-    let socket = stream.0.clone();
     let daemon = incoming.settings.config.clone();
     // tungstenite does the handshake only (see `wsframe`): no buffers for messages.
     let config = WebSocketConfig::default()
@@ -44,14 +71,6 @@ pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
         *seen.lock().unwrap_or_else(|e| e.into_inner()) = dialect_of_path(request.uri().path());
         check_handshake(daemon.ws_allowed_origins.as_ref(), request, response)
     };
-    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
-    let mut first = [0u8; 1];
-    if let Ok(Ok(1)) = tokio::time::timeout_at(deadline, stream.0.peek(&mut first)).await {
-        if let Some(what) = not_http(first[0]) {
-            tracing::warn!(%addr, kind = "ws", "closing connection: {what}");
-            return;
-        }
-    }
     // Boxed: freed once done, instead of sizing the connection's task for it.
     let handshake = Box::pin(tokio_tungstenite::accept_hdr_async_with_config(
         stream,
@@ -78,10 +97,10 @@ pub(crate) async fn serve(stream: TcpStream, incoming: Incoming) {
     }
     // The handshake refuses bytes after the request (the client waits for the answer),
     // so nothing of the first frame is lost with tungstenite's stream.
-    let stream = ws.into_inner();
+    let (rd, wr) = ws.into_inner().halves();
     let control = Control::default();
-    let reader = read_loop(stream.clone(), &ctx, &control);
-    let writer = write_loop(stream, &ctx.outbox, ctx.config.ws_ping_interval, &control);
+    let reader = read_loop(rd, &ctx, &control);
+    let writer = write_loop(wr, &ctx.outbox, ctx.config.ws_ping_interval, &control);
     run_connection(&ctx, std::pin::pin!(reader), std::pin::pin!(writer)).await;
 }
 
@@ -145,7 +164,7 @@ fn not_http(first: u8) -> Option<&'static str> {
         0 | b'{' | b'[' => Some(
             "Jet TCP framing (or bare JSON) on the WebSocket port; TCP peers must use the TCP port (--tcp)",
         ),
-        0x16 => Some("a TLS handshake on the WebSocket port, which serves plain ws://"),
+        TLS_HANDSHAKE_RECORD => Some("a TLS handshake on the WebSocket port, which serves plain ws:// (a wss:// client? serve TLS with --tls-cert and --tls-key)"),
         _ => Some("not an HTTP request on the WebSocket port"),
     }
 }
@@ -234,7 +253,7 @@ impl Control {
 
 /// Reads messages into the bus and answers pings (through `control`). A failure (an
 /// oversized message, a protocol error) leaves its close status in `control`.
-async fn read_loop(mut rd: Shared, ctx: &ConnCtx, control: &Control) -> ReadEnd {
+async fn read_loop(mut rd: ReadSide, ctx: &ConnCtx, control: &Control) -> ReadEnd {
     let mut incoming = wsframe::Incoming::new(ctx.config.max_message_size);
     let mut buf = BytesMut::new();
     loop {
@@ -277,7 +296,7 @@ async fn read_loop(mut rd: Shared, ctx: &ConnCtx, control: &Control) -> ReadEnd 
             };
             buf.advance(used);
         }
-        match read_within_idle(ctx, &mut rd, &mut buf).await {
+        match rd.read_within(ctx.config.idle_timeout, &mut buf).await {
             Err(end) => return end,
             Ok(0) => return ReadEnd::Eof,
             Ok(_) => {}
@@ -294,7 +313,7 @@ fn sendable(code: u16) -> bool {
 /// Writes what the outbox holds as text frames, one `write` per batch, and the pongs and
 /// pings; ends with a close frame (with the status the reader left, if any).
 async fn write_loop(
-    mut wr: Shared,
+    mut wr: impl AsyncWrite + Unpin,
     outbox: &Outbox,
     ping_every: Option<Duration>,
     control: &Control,
@@ -328,7 +347,12 @@ async fn write_loop(
             }
             _ = tick(&mut ping) => wr.write_all(&wsframe::PING_FRAME).await,
         };
-        if let Err(e) = written {
+        // TLS holds written records until flushed (a plain socket's flush does nothing).
+        let flushed = match written {
+            Ok(()) => wr.flush().await,
+            failed => failed,
+        };
+        if let Err(e) = flushed {
             return WriteEnd::Io(e);
         }
     }

@@ -54,6 +54,16 @@ out({ heatAt50: await boiler.heat(10, 50) });
 out({ power: await boiler.burner.getPower() });
 await works.line1.start();
 out({ summary: await works.summary() });
+// An event stream: only events emitted after the watch started, unwrapped.
+const alarms: object[] = [];
+const unwatchAlarms = await works.watchAlarms((event, seq) => { alarms.push({ event, seq }); });
+out({ stopped: await works.emergencyStop() });
+const alarmDeadline = Date.now() + 10000;
+while (alarms.length === 0 && Date.now() < alarmDeadline) {
+  await new Promise((r) => setTimeout(r, 20));
+}
+await unwatchAlarms();
+out({ alarms });
 try {
   await works.line2.setSpeed(5);
   out({ refused: false });
@@ -248,6 +258,8 @@ async fn typescript_from_the_live_bus_compiles_and_drives_the_plant_with_node_je
             json!({"heatAt50": 33}),
             json!({"power": 50}),
             json!({"summary": {"running": 1, "produced": 0}}),
+            json!({"stopped": 1}),
+            json!({"alarms": [{"event": {"EmergencyStop": {"lines_stopped": 1}}, "seq": 1}]}),
             json!({"refused": true}),
             json!({"watched": [60, 72]}),
             json!({"name": "Works"}),

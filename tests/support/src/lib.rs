@@ -1,9 +1,10 @@
 //! What every end-to-end test of the workspace shares, without depending on jetd (so jetd's
 //! and the examples' own tests can use it too): the time limit [`STEP`], the raw Jet client
-//! ([`raw`]) and fake daemons ([`fake`]). `jet-tests` re-exports all of it and adds the
+//! ([`raw`]), fake daemons ([`fake`]) and the TLS tests' certificates ([`pki`]). `jet-tests` re-exports all of it and adds the
 //! helpers that start and watch an in-process jetd.
 
 pub mod fake;
+pub mod pki;
 pub mod raw;
 
 use std::future::IntoFuture;

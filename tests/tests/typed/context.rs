@@ -9,13 +9,12 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
-use futures_util::StreamExt;
 use jet_runtime::prelude::*;
 use jet_runtime::Context;
 use jet_tests::within as t;
 use serde_json::json;
 
-use crate::peer;
+use crate::{next_value, peer};
 
 /// A counter and a log changed only through interior mutability, from `&self` methods.
 #[derive(Default, Node)]
@@ -91,21 +90,21 @@ async fn a_shared_method_publishes_what_it_changed_through_interior_mutability()
     let other = peer(&d).await;
     let client = TallyClient::new(&other, "tally");
     let mut count = t(client.watch_count()).await.unwrap();
-    assert_eq!(t(count.next()).await.unwrap().unwrap().into_inner(), 0);
+    assert_eq!(next_value(&mut count).await.into_inner(), 0);
 
     assert_eq!(t(client.add(2, "first".into())).await.unwrap(), 2);
     // Published before the answer: a get right after the call sees it.
     assert_eq!(t(client.get_count()).await.unwrap().into_inner(), 2);
     let log: Mutex<Vec<String>> = t(client.get_log()).await.unwrap();
     assert_eq!(log.into_inner().unwrap(), ["first"]);
-    assert_eq!(t(count.next()).await.unwrap().unwrap().into_inner(), 2);
+    assert_eq!(next_value(&mut count).await.into_inner(), 2);
 
     // Without `ctx.changed()` the value changes but the bus keeps the old one...
     assert_eq!(t(client.add_quietly(5)).await.unwrap(), 7);
     assert_eq!(t(client.get_count()).await.unwrap().into_inner(), 2);
     // ...until the next publish, which sends everything since.
     assert_eq!(t(client.add(1, "second".into())).await.unwrap(), 8);
-    assert_eq!(t(count.next()).await.unwrap().unwrap().into_inner(), 8);
+    assert_eq!(next_value(&mut count).await.into_inner(), 8);
     d.shutdown().await;
 }
 
@@ -117,9 +116,9 @@ async fn a_task_given_the_context_handle_publishes_after_the_call() {
     let other = peer(&d).await;
     let client = TallyClient::new(&other, "tally");
     let mut count = t(client.watch_count()).await.unwrap();
-    assert_eq!(t(count.next()).await.unwrap().unwrap().into_inner(), 0);
+    assert_eq!(next_value(&mut count).await.into_inner(), 0);
     t(client.later(4)).await.unwrap();
-    assert_eq!(t(count.next()).await.unwrap().unwrap().into_inner(), 4);
+    assert_eq!(next_value(&mut count).await.into_inner(), 4);
     d.shutdown().await;
 }
 

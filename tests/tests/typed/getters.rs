@@ -7,13 +7,12 @@
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use futures_util::StreamExt;
 use jet_runtime::prelude::*;
 use jet_runtime::Context;
 use jet_tests::within as t;
 use serde_json::json;
 
-use crate::peer;
+use crate::{next_value, peer};
 
 #[derive(Default, Node)]
 struct Thermometer {
@@ -79,30 +78,30 @@ async fn computed_states_follow_every_kind_of_change() {
     assert!(t(client.get_is_freezing()).await.unwrap());
     let mut fahrenheit = t(client.watch_fahrenheit()).await.unwrap();
     let mut freezing = t(client.watch_is_freezing()).await.unwrap();
-    assert_eq!(t(fahrenheit.next()).await.unwrap().unwrap(), 32.0);
-    assert!(t(freezing.next()).await.unwrap().unwrap());
+    assert_eq!(next_value(&mut fahrenheit).await, 32.0);
+    assert!(next_value(&mut freezing).await);
 
     // A remote set: published before the set is answered.
     t(client.set_celsius(100.0)).await.unwrap();
     assert_eq!(t(client.get_fahrenheit()).await.unwrap(), 212.0);
-    assert_eq!(t(fahrenheit.next()).await.unwrap().unwrap(), 212.0);
-    assert!(!t(freezing.next()).await.unwrap().unwrap());
+    assert_eq!(next_value(&mut fahrenheit).await, 212.0);
+    assert!(!next_value(&mut freezing).await);
     // `update`, then a `&mut self` method.
     t(served.update(|v| v.celsius = 10.0)).await.unwrap();
-    assert_eq!(t(fahrenheit.next()).await.unwrap().unwrap(), 50.0);
+    assert_eq!(next_value(&mut fahrenheit).await, 50.0);
     t(client.warm_up(5.0)).await.unwrap();
-    assert_eq!(t(fahrenheit.next()).await.unwrap().unwrap(), 59.0);
+    assert_eq!(next_value(&mut fahrenheit).await, 59.0);
     // `freezing` stayed false through all three: no `change` was sent for it; the next
     // one it sends is the change back to true.
     t(client.set_celsius(-1.0)).await.unwrap();
-    assert_eq!(t(fahrenheit.next()).await.unwrap().unwrap(), 30.2);
-    assert!(t(freezing.next()).await.unwrap().unwrap());
+    assert_eq!(next_value(&mut fahrenheit).await, 30.2);
+    assert!(next_value(&mut freezing).await);
 
     // A `&self` method through interior mutability, published by `ctx.changed()`.
     let mut summary = t(client.watch_summary()).await.unwrap();
-    assert_eq!(t(summary.next()).await.unwrap().unwrap(), "0 readings");
+    assert_eq!(next_value(&mut summary).await, "0 readings");
     assert_eq!(t(client.read()).await.unwrap(), -1.0);
-    assert_eq!(t(summary.next()).await.unwrap().unwrap(), "1 readings");
+    assert_eq!(next_value(&mut summary).await, "1 readings");
     d.shutdown().await;
 }
 

@@ -6,12 +6,11 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use futures_util::StreamExt;
 use jet_runtime::prelude::*;
 use jet_runtime::typed::Handle;
 use jet_tests::within as t;
 
-use crate::peer;
+use crate::{next_value, peer};
 
 /// A counter whose `pulses` only change through an atomic (no `&mut`).
 #[derive(Default, Node)]
@@ -39,8 +38,8 @@ async fn a_background_task_updates_and_publishes_through_a_cloned_handle() {
     let client = MeterClient::new(&other, "m");
     let mut ticks = t(client.watch_ticks()).await.unwrap();
     let mut pulses = t(client.watch_pulses()).await.unwrap();
-    assert_eq!(t(ticks.next()).await.unwrap().unwrap(), 0);
-    assert_eq!(t(pulses.next()).await.unwrap().unwrap().into_inner(), 0);
+    assert_eq!(next_value(&mut ticks).await, 0);
+    assert_eq!(next_value(&mut pulses).await.into_inner(), 0);
 
     let handle: Handle<Meter> = served.handle();
     assert_eq!(handle.path(), "m");
@@ -55,7 +54,7 @@ async fn a_background_task_updates_and_publishes_through_a_cloned_handle() {
     });
     t(task).await.unwrap().unwrap();
     for want in 1..=3 {
-        assert_eq!(t(ticks.next()).await.unwrap().unwrap(), want);
+        assert_eq!(next_value(&mut ticks).await, want);
     }
 
     // A `&self` method changes `pulses` through the atomic: nothing is published until
@@ -71,13 +70,13 @@ async fn a_background_task_updates_and_publishes_through_a_cloned_handle() {
         .unwrap();
     assert_eq!(seen, 1);
     t(handle.changed()).await.unwrap();
-    assert_eq!(t(pulses.next()).await.unwrap().unwrap().into_inner(), 1);
+    assert_eq!(next_value(&mut pulses).await.into_inner(), 1);
     assert_eq!(t(client.get_pulses()).await.unwrap().into_inner(), 1);
     // Nothing changed since: `changed()` sends nothing, so the next item is the next real
     // change.
     t(handle.changed()).await.unwrap();
     t(handle.update(|m| m.ticks = 10)).await.unwrap();
-    assert_eq!(t(ticks.next()).await.unwrap().unwrap(), 10);
+    assert_eq!(next_value(&mut ticks).await, 10);
 
     // The handle does not keep the value served.
     assert!(handle.is_served());

@@ -25,3 +25,14 @@ async fn peer(d: &jetd::Daemon) -> jet_runtime::peer::Peer {
     .await
     .expect("connect")
 }
+
+/// The next item of a typed watch, which must be a value (bounded by `jet_tests::STEP`).
+async fn next_value<F: serde::de::DeserializeOwned + std::fmt::Debug>(
+    watch: &mut jet_runtime::typed::Watch<F>,
+) -> F {
+    use futures_util::StreamExt;
+    match jet_tests::within(watch.next()).await {
+        Some(Ok(jet_runtime::typed::Watched::Value(v))) => v,
+        other => panic!("expected a value from `{}`, got {other:?}", watch.path()),
+    }
+}

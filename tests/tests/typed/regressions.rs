@@ -12,7 +12,7 @@ use jet_runtime::prelude::*;
 use jet_tests::within as t;
 use serde_json::json;
 
-use crate::peer;
+use crate::{next_value, peer};
 
 /// The error object a typed call failed with.
 fn remote(e: TypedError) -> (i64, String, Option<serde_json::Value>) {
@@ -409,19 +409,17 @@ async fn panicking_method_is_answered_at_once_and_the_service_lives_on() {
 
 #[tokio::test]
 async fn remote_set_to_the_current_value_publishes_no_change() {
-    use futures_util::StreamExt;
-
     let d = jet_tests::start_daemon().await;
     let service = peer(&d).await;
     let served = t(service.serve("same", Valve::default())).await.unwrap();
     let caller = peer(&d).await;
     let client = ValveClient::new(&caller, "same");
     let mut values = t(client.watch_a()).await.unwrap();
-    assert_eq!(t(values.next()).await.unwrap().unwrap(), 0);
+    assert_eq!(next_value(&mut values).await, 0);
     t(client.set_a(0)).await.unwrap(); // the current value: answered, not published
     t(client.set_a(3)).await.unwrap();
     assert_eq!(
-        t(values.next()).await.unwrap().unwrap(),
+        next_value(&mut values).await,
         3,
         "the set to the current value sent no change"
     );
@@ -508,5 +506,51 @@ async fn missing_path_is_not_found_for_get_set_and_call_alike() {
         matches!(&call, TypedError::NotFound(p) if p == "nowhere/open"),
         "{call:?}"
     );
+    d.shutdown().await;
+}
+
+// ---- Compile-time help: user lint attributes and `cfg` reach the generated code ----------
+
+/// Eight arguments trip `clippy::too_many_arguments` on the fn and, with `&self`, on the
+/// generated client fn too: the `allow` (and an `expect`, as `allow`) is carried over, so
+/// `cargo clippy --all-targets -- -D warnings` passes on this file. A `cfg`'d-out fn leaves
+/// no method, client fn or check behind.
+#[derive(Default, Node)]
+struct Mixer {
+    total: i64,
+}
+
+#[jet_runtime::methods]
+impl Mixer {
+    #[allow(clippy::too_many_arguments)]
+    pub fn mix(&mut self, a: i64, b: i64, c: i64, d: i64, e: i64, f: i64, g: i64) -> i64 {
+        self.total = a + b + c + d + e + f + g;
+        self.total
+    }
+
+    #[expect(clippy::too_many_arguments)]
+    pub fn mix_more(&self, a: i64, b: i64, c: i64, d: i64, e: i64, f: i64, g: i64) -> i64 {
+        self.total + a + b + c + d + e + f + g
+    }
+
+    #[cfg(any())]
+    pub fn never(&self) -> UndefinedType {
+        unreachable!()
+    }
+}
+
+#[tokio::test]
+async fn lint_attributes_reach_the_client_and_cfg_removes_the_method() {
+    let paths: Vec<String> = Mixer::methods()
+        .iter()
+        .map(|m| m.path().to_owned())
+        .collect();
+    assert_eq!(paths, ["mix", "mix_more"]);
+    let d = jet_tests::start_daemon().await;
+    let service = peer(&d).await;
+    let _served = t(service.serve("mixer", Mixer::default())).await.unwrap();
+    let client = MixerClient::new(&service, "mixer");
+    assert_eq!(t(client.mix(1, 2, 3, 4, 5, 6, 7)).await.unwrap(), 28);
+    assert_eq!(t(client.mix_more(1, 1, 1, 1, 1, 1, 1)).await.unwrap(), 35);
     d.shutdown().await;
 }

@@ -39,7 +39,7 @@ mod service {
 
     #[::jet_runtime::methods]
     impl Thing {
-        pub fn level(&self) -> u8 {
+        pub fn current_level(&self) -> u8 {
             self.level
         }
 

@@ -46,7 +46,7 @@ impl Pump {
         Ok(())
     }
 
-    pub fn on(&self) -> bool {
+    pub fn running(&self) -> bool {
         self.on
     }
 }
@@ -63,8 +63,8 @@ fn check(c: &PumpClient) -> impl Future<Output = Result<(), ClientError<Never>>>
     c.check()
 }
 
-fn on(c: &PumpClient) -> impl Future<Output = Result<bool, TypedError>> + '_ {
-    c.on()
+fn running(c: &PumpClient) -> impl Future<Output = Result<bool, TypedError>> + '_ {
+    c.running()
 }
 
 fn main() {
@@ -101,5 +101,5 @@ fn main() {
     let schemas = Pump::schemas();
     assert_eq!(schemas.get("start").unwrap()["errors"].as_array().unwrap().len(), 5);
     assert_eq!(schemas.get("check").unwrap().get("errors"), None);
-    let _ = (start, stop, check, on);
+    let _ = (start, stop, check, running);
 }

@@ -27,7 +27,8 @@ Examples:
   jet set plant/boiler/setpoint 72           ask the owner to change a state
   jet call plant/boiler/reset '{\"force\":true}'
   jet add demo/temperature 21.5 --writable   publish a state until Ctrl-C
-  jet --daemon ws://10.0.0.5:11123/ get --json   another daemon, JSON lines for scripts";
+  jet --daemon ws://10.0.0.5:11123/ get --json   another daemon, JSON lines for scripts
+  jet --daemon tls://jetd.local:11122 --ca ca.crt info   a daemon serving TLS, its private CA";
 
 const GET_EXAMPLES: &str = "\
 Examples:
@@ -52,9 +53,14 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "jet", version, max_term_width = 100, after_help = EXAMPLES)]
 pub(crate) struct Cli {
-    /// The daemon: tcp://HOST:PORT, HOST:PORT or ws://HOST:PORT/PATH.
+    /// The daemon: tcp://HOST:PORT, HOST:PORT or ws://HOST:PORT/PATH; over TLS
+    /// tls://HOST:PORT or wss://HOST:PORT/PATH.
     #[arg(long, global = true, help_heading = GLOBAL, env = "JET_DAEMON", default_value = DEFAULT_DAEMON)]
     pub daemon: String,
+    /// For tls:// and wss:// daemons: trust the certificates this CA (PEM file) signed,
+    /// or this self-signed certificate, instead of the system's roots.
+    #[arg(long, global = true, help_heading = GLOBAL, value_name = "FILE", env = "JET_CA")]
+    pub ca: Option<std::path::PathBuf>,
     /// Authenticate as this user (the password comes from --password-env).
     #[arg(long, global = true, help_heading = GLOBAL, requires = "password_env")]
     pub user: Option<String>,

@@ -109,9 +109,31 @@ impl CliError {
         let words = match &e {
             PeerError::InvalidAddress(addr) => {
                 return CliError::Usage(format!(
-                    "invalid daemon address `{addr}`: expected tcp://HOST:PORT, HOST:PORT or \
-                     ws://HOST:PORT/PATH"
+                    "invalid daemon address `{addr}`: expected tcp://HOST:PORT, HOST:PORT, \
+                     tls://HOST:PORT, ws://HOST:PORT/PATH or wss://HOST:PORT/PATH"
                 ))
+            }
+            PeerError::CaFile { path, reason } => {
+                return CliError::Usage(format!("--ca {path}: {reason}"))
+            }
+            PeerError::Untrusted {
+                reason,
+                unknown_issuer,
+                ..
+            } => {
+                let what_to_do = if *unknown_issuer {
+                    "pass --ca FILE with the CA that signed it (or the daemon's self-signed \
+                     certificate)"
+                } else {
+                    "check the host name in --daemon and the certificate's dates"
+                };
+                return CliError::Connection {
+                    words: format!(
+                        "cannot connect to the daemon at {daemon}: the daemon's certificate is \
+                         not trusted: {reason}; {what_to_do}"
+                    ),
+                    raw: Some(Box::new(e)),
+                };
             }
             PeerError::Connect { reason, .. } => {
                 return CliError::Connection {
@@ -121,6 +143,19 @@ impl CliError {
                     ),
                     raw: Some(Box::new(e)),
                 }
+            }
+            PeerError::WebSocketRefused {
+                status,
+                reason: Some(reason),
+                ..
+            } if *status != 404 => {
+                return CliError::Connection {
+                    words: format!(
+                        "cannot connect to the daemon at {daemon}: the daemon refused the \
+                         WebSocket upgrade (HTTP {status}): {reason}"
+                    ),
+                    raw: Some(Box::new(e)),
+                };
             }
             PeerError::WebSocketRefused { status, .. } => {
                 let what = if *status == 404 { "path" } else { "upgrade" };
@@ -247,6 +282,21 @@ mod tests {
         assert!(e
             .to_string()
             .contains("at tcp://127.0.0.1:1: Connection refused"));
+        let e = CliError::from_peer(
+            PeerError::Untrusted {
+                addr: "tls://h:1".into(),
+                reason: "invalid peer certificate: UnknownIssuer".into(),
+                unknown_issuer: true,
+            },
+            "tls://h:1",
+        );
+        assert_eq!(e.exit_code(), 3);
+        assert_eq!(
+            e.to_string(),
+            "cannot connect to the daemon at tls://h:1: the daemon's certificate is not \
+             trusted: invalid peer certificate: UnknownIssuer; pass --ca FILE with the CA that \
+             signed it (or the daemon's self-signed certificate)"
+        );
         let e = CliError::from_peer(PeerError::ConnectionClosed, "ws://h:1/");
         assert_eq!(e.exit_code(), 3);
         assert!(e.to_string().contains("ws://h:1/"));
@@ -279,6 +329,7 @@ mod tests {
             PeerError::WebSocketRefused {
                 addr: "ws://h:1/x".into(),
                 status: 404,
+                reason: None,
             },
             "ws://h:1/x",
         );
@@ -313,9 +364,21 @@ mod tests {
     }
 
     #[test]
-    fn a_bad_address_is_a_usage_error() {
+    fn a_bad_address_or_ca_file_is_a_usage_error() {
         let e = CliError::from_peer(PeerError::InvalidAddress("x".into()), "x");
         assert_eq!(e.exit_code(), 2);
+        let e = CliError::from_peer(
+            PeerError::CaFile {
+                path: "ca.pem".into(),
+                reason: "cannot read it: No such file or directory (os error 2)".into(),
+            },
+            "tls://h:1",
+        );
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "--ca ca.pem: cannot read it: No such file or directory (os error 2)"
+        );
     }
 
     #[test]

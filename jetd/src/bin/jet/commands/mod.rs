@@ -56,6 +56,9 @@ impl Ctx<'_> {
                     eprintln!("jet: note: {notice}");
                 }
             });
+        if let Some(ca) = &self.cli.ca {
+            builder = builder.tls_ca_file(ca);
+        }
         if let (Some(user), Some(var)) = (&self.cli.user, &self.cli.password_env) {
             let password = std::env::var(var).map_err(|_| {
                 CliError::Usage(format!(
@@ -93,12 +96,15 @@ pub(crate) fn daemon_address(daemon: &str) -> Result<String, CliError> {
     if let Some(rest) = daemon.strip_prefix("tcp://") {
         return Ok(rest.trim_end_matches('/').to_owned());
     }
+    if let Some(rest) = daemon.strip_prefix("tls://") {
+        return Ok(format!("tls://{}", rest.trim_end_matches('/')));
+    }
     if daemon.starts_with("ws://") || daemon.starts_with("wss://") || !daemon.contains("://") {
         return Ok(daemon.to_owned());
     }
     Err(CliError::Usage(format!(
-        "unknown scheme in --daemon `{daemon}`: expected tcp://HOST:PORT, HOST:PORT or \
-         ws://HOST:PORT/PATH"
+        "unknown scheme in --daemon `{daemon}`: expected tcp://HOST:PORT, HOST:PORT, \
+         tls://HOST:PORT, ws://HOST:PORT/PATH or wss://HOST:PORT/PATH"
     )))
 }
 
@@ -175,6 +181,8 @@ mod tests {
         );
         assert_eq!(daemon_address("tcp://h:1/").unwrap(), "h:1");
         assert_eq!(daemon_address("h:1").unwrap(), "h:1");
+        assert_eq!(daemon_address("tls://h:1/").unwrap(), "tls://h:1");
+        assert_eq!(daemon_address("wss://h:1/x").unwrap(), "wss://h:1/x");
         assert_eq!(
             daemon_address("ws://h:1/api/jet").unwrap(),
             "ws://h:1/api/jet"
