@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use jet_examples::boiler::Mode;
-use jet_examples::plant::PlantClient;
+use jet_examples::plant::{PlantClient, StartError};
 use jet_runtime::prelude::*;
 
 #[tokio::main]
@@ -37,9 +37,12 @@ pub async fn run(addr: &str) -> anyhow::Result<Vec<String>> {
     out.push(format!("plant: {}", plant.get_name().await?));
 
     let line1 = plant.line1();
-    // A line needs a heating boiler: the method's own error says so.
-    if let Err(e) = line1.start().await {
-        out.push(format!("line1 start refused: {e}"));
+    // A line needs a heating boiler: the method's own error enum says so.
+    match line1.start().await {
+        Err(e @ ClientError::Service(StartError::BoilerOff)) => {
+            out.push(format!("line1 start refused: {e}"))
+        }
+        other => anyhow::bail!("expected the BoilerOff error, got {other:?}"),
     }
     line1.boiler().set_mode(Mode::Eco).await?;
     line1.boiler().burner().set_power(60).await?;

@@ -14,7 +14,6 @@
 //! plant/line2/...
 //! ```
 
-use jet_runtime::peer::custom_error;
 use jet_runtime::prelude::*;
 use jet_runtime::Event;
 
@@ -69,31 +68,22 @@ impl Line {
     }
 }
 
-/// Why a line does not start.
-#[derive(Debug, Clone, PartialEq)]
+/// Why a line does not start. `#[derive(JetError)]`: each variant is its own error object
+/// (`data.kind` names it), and `LineClient::start` returns it as
+/// `ClientError::Service(StartError::..)`.
+#[derive(Debug, Clone, PartialEq, JetError)]
 pub enum StartError {
     /// The line runs already.
+    #[jet(code = 2001, message = "the line runs already")]
     AlreadyRunning,
     /// Its boiler is off: the line needs hot water.
+    #[jet(code = 2002, message = "the boiler is off: set its mode first")]
     BoilerOff,
 }
 
-/// Error codes of the line's methods.
+/// The codes of [`StartError`]'s variants, for callers that match on raw error objects.
 pub const ALREADY_RUNNING: i64 = 2001;
 pub const BOILER_OFF: i64 = 2002;
-
-impl IntoErrorObject for StartError {
-    fn into_error_object(self) -> ErrorObject {
-        match self {
-            StartError::AlreadyRunning => {
-                custom_error(ALREADY_RUNNING, "the line runs already", None)
-            }
-            StartError::BoilerOff => {
-                custom_error(BOILER_OFF, "the boiler is off: set its mode first", None)
-            }
-        }
-    }
-}
 
 #[jet_runtime::methods]
 impl Line {

@@ -231,7 +231,7 @@ async fn plant_client_example_drives_the_plant_service_example() {
         )
     };
     expect("plant: Example Works");
-    expect("line1 start refused: ");
+    expect("line1 start refused: the boiler is off: set its mode first");
     expect("line1 started");
     expect("speed 5 refused: ");
     expect("line1 produced ");

@@ -204,7 +204,7 @@ impl Peer {
     /// Add a state with an initial value. Without a set handler (`on_set`/`on_set_async`) it
     /// is added fetch-only.
     pub fn add_state(&self, path: impl Into<String>, value: Value) -> StateBuilder {
-        StateBuilder::new(self.clone(), path.into(), value)
+        StateBuilder::new(self.clone(), path.into(), state::Current::Value(value))
     }
 
     /// [`Peer::add_state`] with the initial value as JSON text, sent exactly as written
@@ -217,8 +217,19 @@ impl Peer {
         path: impl Into<String>,
         value: Box<RawValue>,
     ) -> Result<StateBuilder, serde_json::Error> {
-        let parsed = serde_json::from_str(value.get())?;
-        Ok(StateBuilder::new(self.clone(), path.into(), parsed).with_text(value))
+        // Only to refuse what `State::value` could not read back.
+        let _: Value = serde_json::from_str(value.get())?;
+        Ok(StateBuilder::new(
+            self.clone(),
+            path.into(),
+            state::Current::Text(value.into()),
+        ))
+    }
+
+    /// [`Peer::add_state`] with the initial value as JSON text that serde_json wrote (the
+    /// typed layer's encoding), sent as it is.
+    pub(crate) fn add_state_text(&self, path: String, text: String) -> StateBuilder {
+        StateBuilder::new(self.clone(), path, state::Current::Text(text.into()))
     }
 
     /// Add a method with a synchronous handler.
@@ -242,9 +253,31 @@ impl Peer {
     /// the value a reconnect restores).
     pub async fn change(&self, path: &str, value: Value) -> Result<(), PeerError> {
         if let Some(s) = self.inner.shared.lock().states.get_mut(path) {
-            s.value = value.clone();
+            s.value = state::Current::Value(value.clone());
         }
         self.request("change", json!({"path": path, "value": value}), None)
+            .await
+            .map(drop)
+    }
+
+    /// [`Peer::change`] with the value as JSON text that serde_json wrote (the typed
+    /// layer's encoding): sent and kept as it is, without building a [`Value`] (what makes
+    /// a typed `update` cost about what one untyped `change` does).
+    pub(crate) async fn change_text(&self, path: &str, text: &str) -> Result<(), PeerError> {
+        if let Some(s) = self.inner.shared.lock().states.get_mut(path) {
+            s.value = state::Current::Text(text.into());
+        }
+        let path_json = serde_json::to_string(path)
+            .map_err(|e| PeerError::Protocol(format!("cannot encode the path: {e}")))?;
+        let mut params = String::with_capacity(path_json.len() + text.len() + 20);
+        params.push_str(r#"{"path":"#);
+        params.push_str(&path_json);
+        params.push_str(r#","value":"#);
+        params.push_str(text);
+        params.push('}');
+        self.inner
+            .shared
+            .request_text("change", &params, None)
             .await
             .map(drop)
     }

@@ -142,8 +142,7 @@ mod tests {
 
     fn state(token: u64) -> StateEntry {
         StateEntry {
-            value: json!(1),
-            text: None,
+            value: crate::peer::state::Current::Value(json!(1)),
             handler: None,
             access: None,
             schema: None,

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use futures_util::FutureExt;
-use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use super::owned::{Kind, Owned};
@@ -65,14 +64,40 @@ pub(crate) enum SetHandler {
     Async(Arc<AsyncSet>),
 }
 
+/// A state's current value, as it was given.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Current {
+    /// Sent as the `Value`'s own rendering.
+    Value(Value),
+    /// Valid JSON text, sent exactly as written: what [`Peer::add_state_raw`] was given
+    /// (so numbers keep their spelling: `1E3` stays `1E3`), or what the typed layer
+    /// encoded (so it need not build a `Value` to publish).
+    Text(Box<str>),
+}
+
+impl Current {
+    /// The value as a `Value` (text is parsed; it was checked, or written by serde_json,
+    /// so only a text nested deeper than serde_json reads (127 levels) gives `null`).
+    pub(crate) fn to_value(&self) -> Value {
+        match self {
+            Current::Value(v) => v.clone(),
+            Current::Text(text) => serde_json::from_str(text).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The value as JSON text.
+    fn to_text(&self) -> std::borrow::Cow<'_, str> {
+        match self {
+            Current::Value(v) => v.to_string().into(),
+            Current::Text(text) => (**text).into(),
+        }
+    }
+}
+
 /// A state in the registry.
 pub(crate) struct StateEntry {
     /// The current value: what `change` last published, restored after a reconnect.
-    pub(crate) value: Value,
-    /// `value` as the JSON text it was given in ([`Peer::add_state_raw`]), sent instead of
-    /// `value`'s own rendering so that numbers keep their spelling (`1E3` stays `1E3`); gone
-    /// once the value changes.
-    pub(crate) text: Option<Box<RawValue>>,
+    pub(crate) value: Current,
     pub(crate) handler: Option<SetHandler>,
     pub(crate) access: Option<Value>,
     /// A JSON Schema sent as the `schema` member of `add` (daemons without schema support
@@ -83,7 +108,7 @@ pub(crate) struct StateEntry {
 
 impl StateEntry {
     /// The params of the `add` request that (re-)creates this state on a daemon, as JSON
-    /// text: `{"path","value",...}`, the value as given in [`StateEntry::text`] if any.
+    /// text: `{"path","value",...}`, a value given as text as it was written.
     pub(crate) fn add_params(&self, path: &str) -> String {
         let mut p = Map::new();
         if self.handler.is_none() {
@@ -96,10 +121,7 @@ impl StateEntry {
             p.insert("schema".into(), schema.clone());
         }
         let path = Value::String(path.into());
-        let value = match &self.text {
-            Some(text) => text.get().to_owned(),
-            None => self.value.to_string(),
-        };
+        let value = self.value.to_text();
         let rest = Value::Object(p).to_string();
         // `rest` is `{}` or `{"member":..,...}`: its members follow path and value.
         let rest = &rest[1..rest.len() - 1];
@@ -113,30 +135,22 @@ impl StateEntry {
 pub struct StateBuilder {
     peer: Peer,
     path: String,
-    value: Value,
-    text: Option<Box<RawValue>>,
+    value: Current,
     handler: Option<SetHandler>,
     access: Option<Value>,
     schema: Option<Value>,
 }
 
 impl StateBuilder {
-    pub(crate) fn new(peer: Peer, path: String, value: Value) -> Self {
+    pub(crate) fn new(peer: Peer, path: String, value: Current) -> Self {
         StateBuilder {
             peer,
             path,
             value,
-            text: None,
             handler: None,
             access: None,
             schema: None,
         }
-    }
-
-    /// A builder whose value is sent as `text` (see [`Peer::add_state_raw`]).
-    pub(crate) fn with_text(mut self, text: Box<RawValue>) -> Self {
-        self.text = Some(text);
-        self
     }
 
     /// Accept, adjust or refuse requested values with a synchronous handler.
@@ -175,7 +189,6 @@ impl StateBuilder {
     async fn add(self) -> Result<State, PeerError> {
         let entry = StateEntry {
             value: self.value,
-            text: self.text,
             handler: self.handler,
             access: self.access,
             schema: self.schema,
@@ -226,7 +239,7 @@ impl State {
         reg.states
             .get(self.path())
             .filter(|s| s.token == self.owned.token())
-            .map(|s| s.value.clone())
+            .map(|s| s.value.to_value())
             .unwrap_or(Value::Null)
     }
 
@@ -237,10 +250,7 @@ impl State {
         {
             let mut reg = shared.lock();
             match reg.states.get_mut(self.path()) {
-                Some(s) if s.token == self.owned.token() => {
-                    s.value = value.clone();
-                    s.text = None;
-                }
+                Some(s) if s.token == self.owned.token() => s.value = Current::Value(value.clone()),
                 _ => return Err(PeerError::NotFound(self.path().to_owned())),
             }
         }
@@ -320,8 +330,7 @@ fn finish_set(
         Ok(reply) => {
             let new = reply.value.unwrap_or(requested);
             if let Some(s) = reg.states.get_mut(path) {
-                s.value = new.clone();
-                s.text = None;
+                s.value = Current::Value(new.clone());
             }
             let result = if value_as_result {
                 new.clone()
@@ -361,8 +370,7 @@ mod tests {
     #[test]
     fn add_params_mark_handlerless_states_fetch_only() {
         let entry = StateEntry {
-            value: json!(1),
-            text: None,
+            value: Current::Value(json!(1)),
             handler: None,
             access: None,
             schema: None,
@@ -373,8 +381,7 @@ mod tests {
             r#"{"path":"a","value":1,"fetchOnly":true}"#
         );
         let entry = StateEntry {
-            value: json!("x"),
-            text: None,
+            value: Current::Value(json!("x")),
             handler: Some(SetHandler::Sync(Arc::new(|_| Ok(SetReply::accept())))),
             access: Some(json!({"setGroups":["admin"]})),
             schema: Some(json!({"type":"string"})),
@@ -388,10 +395,8 @@ mod tests {
 
     #[test]
     fn add_params_send_a_value_given_as_text_as_written() {
-        let text = RawValue::from_string("[1E3, 2.50]".into()).unwrap();
         let entry = StateEntry {
-            value: serde_json::from_str(text.get()).unwrap(),
-            text: Some(text),
+            value: Current::Text("[1E3, 2.50]".into()),
             handler: None,
             access: None,
             schema: None,

@@ -8,6 +8,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::TypedError;
@@ -18,13 +19,8 @@ use crate::protocol::ErrorObject;
 pub struct ArgsIn<'a> {
     path: &'a str,
     names: &'static [&'static str],
-    values: Given,
-}
-
-#[derive(Debug)]
-enum Given {
-    Positional(Vec<Value>),
-    Named(Map<String, Value>),
+    /// By position, whether they were given by position or by name; `None`: not given.
+    values: Vec<Option<Value>>,
 }
 
 impl<'a> ArgsIn<'a> {
@@ -34,7 +30,8 @@ impl<'a> ArgsIn<'a> {
         args: Value,
         names: &'static [&'static str],
     ) -> Result<Self, ErrorObject> {
-        let values = match args {
+        let mut values: Vec<Option<Value>> = Vec::with_capacity(names.len());
+        match args {
             Value::Array(items) if items.len() > names.len() => {
                 return Err(args_error(
                     path,
@@ -47,25 +44,19 @@ impl<'a> ArgsIn<'a> {
                     ),
                 ))
             }
-            Value::Array(items) => Given::Positional(items),
+            Value::Array(items) => values.extend(items.into_iter().map(Some)),
             Value::Object(map) => {
-                if let Some(unknown) = map.keys().find(|k| !names.contains(&k.as_str())) {
-                    return Err(args_error(
-                        path,
-                        Some(unknown),
-                        format!(
-                            "has no argument `{unknown}`; expected {}",
-                            if names.is_empty() {
-                                "none".to_owned()
-                            } else {
-                                names.join(", ")
-                            }
-                        ),
-                    ));
+                values.resize(names.len(), None);
+                // One pass over what was sent, matching names by comparison: a method
+                // has a few arguments, so this beats hashing them for a lookup each.
+                for (key, value) in map {
+                    match names.iter().position(|n| *n == key) {
+                        Some(index) => values[index] = Some(value),
+                        None => return Err(unknown_argument(path, &key, names)),
+                    }
                 }
-                Given::Named(map)
             }
-            Value::Null => Given::Named(Map::new()),
+            Value::Null => {}
             other => {
                 return Err(args_error(
                     path,
@@ -87,11 +78,7 @@ impl<'a> ArgsIn<'a> {
     /// Decode argument `index` (named `names[index]`).
     pub fn take<T: DeserializeOwned>(&mut self, index: usize) -> Result<T, ErrorObject> {
         let name = self.names[index];
-        let given = match &mut self.values {
-            Given::Positional(items) => items.get_mut(index).map(Value::take),
-            Given::Named(map) => map.remove(name),
-        };
-        match given {
+        match self.values.get_mut(index).and_then(Option::take) {
             Some(value) => serde_json::from_value(value).map_err(|e| {
                 args_error(
                     self.path,
@@ -110,6 +97,23 @@ impl<'a> ArgsIn<'a> {
     }
 }
 
+/// A named argument the method does not have.
+#[cold]
+fn unknown_argument(path: &str, unknown: &str, names: &[&str]) -> ErrorObject {
+    args_error(
+        path,
+        Some(unknown),
+        format!(
+            "has no argument `{unknown}`; expected {}",
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        ),
+    )
+}
+
 /// `-32602 Invalid params` with `{"invalidArgument":{"message":..,"path":..,"argument":..}}`.
 #[cold]
 fn args_error(path: &str, argument: Option<&str>, what: String) -> ErrorObject {
@@ -122,11 +126,15 @@ fn args_error(path: &str, argument: Option<&str>, what: String) -> ErrorObject {
     ErrorObject::invalid_params_with("invalidArgument", Value::Object(detail))
 }
 
-/// The named arguments a typed client sends.
+/// The named arguments a typed client sends, written as JSON text as they are pushed (no
+/// `Value` map is built: the object goes out as it is, through [`Peer::call_raw`]).
+///
+/// [`Peer::call_raw`]: crate::peer::Peer::call_raw
 #[derive(Debug, Default)]
 pub struct ArgsOut {
     path: String,
-    map: Map<String, Value>,
+    /// `{"name":value,...` so far (the closing brace is added by `into_parts`).
+    text: Vec<u8>,
 }
 
 impl ArgsOut {
@@ -134,22 +142,52 @@ impl ArgsOut {
     pub fn new(path: String) -> Self {
         ArgsOut {
             path,
-            map: Map::new(),
+            text: Vec::new(),
         }
     }
 
-    /// Add the argument `name`, serialised.
+    /// Add the argument `name`, serialised. The generated clients push each argument of
+    /// a method once.
     pub fn push<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), TypedError> {
-        let value = super::finite::to_json(value).map_err(|e| TypedError::Encode {
-            path: self.path.clone(),
-            message: format!("argument `{name}`: {e}"),
-        })?;
-        self.map.insert(name.to_owned(), value);
-        Ok(())
+        if self.text.is_empty() {
+            self.text.reserve(64);
+            self.text.push(b'{');
+        } else {
+            self.text.push(b',');
+        }
+        let encoded = serde_json::to_writer(&mut self.text, name)
+            .and_then(|()| {
+                self.text.push(b':');
+                super::finite::write_json(value, &mut self.text)
+            })
+            .map_err(|e| TypedError::Encode {
+                path: self.path.clone(),
+                message: format!("argument `{name}`: {e}"),
+            });
+        if encoded.is_err() {
+            // Not sent after a failure; keep the text well-formed for what follows anyway.
+            self.text.clear();
+        }
+        encoded
     }
 
-    pub(crate) fn into_parts(self) -> (String, Value) {
-        (self.path, Value::Object(self.map))
+    /// The method's path and the arguments as one JSON object.
+    pub(crate) fn into_parts(self) -> Result<(String, Box<RawValue>), TypedError> {
+        let mut text = self.text;
+        if text.is_empty() {
+            text.push(b'{');
+        }
+        text.push(b'}');
+        let raw = String::from_utf8(text)
+            .map_err(|e| e.to_string())
+            .and_then(|text| RawValue::from_string(text).map_err(|e| e.to_string()));
+        match raw {
+            Ok(raw) => Ok((self.path, raw)),
+            Err(message) => Err(TypedError::Encode {
+                path: self.path,
+                message,
+            }),
+        }
     }
 }
 
@@ -279,8 +317,9 @@ mod tests {
             let mut out = ArgsOut::new("b/heat".into());
             out.push("minutes", &minutes).unwrap();
             out.push("note", &note).unwrap();
-            let (path, sent) = out.into_parts();
+            let (path, sent) = out.into_parts().unwrap();
             proptest::prop_assert_eq!(path, "b/heat");
+            let sent: Value = serde_json::from_str(sent.get()).unwrap();
             proptest::prop_assert_eq!(take2(sent).unwrap(), expected);
         }
     }

@@ -7,6 +7,7 @@
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 use super::args::{short_type_name, ArgsOut};
@@ -149,7 +150,7 @@ impl ClientCore {
 
     /// Call the method the arguments were made for and decode its result.
     pub async fn call<R: DeserializeOwned>(&self, args: ArgsOut) -> Result<R, TypedError> {
-        let (path, args) = args.into_parts();
+        let (path, args) = args.into_parts()?;
         self.call_at(&path, args).await
     }
 
@@ -162,14 +163,19 @@ impl ClientCore {
         args: ArgsOut,
         convert: fn(&str, TypedError) -> C,
     ) -> Result<R, C> {
-        let (path, args) = args.into_parts();
+        let (path, args) = args.into_parts().map_err(|e| convert(&self.path, e))?;
         self.call_at(&path, args)
             .await
             .map_err(|e| convert(&path, e))
     }
 
-    async fn call_at<R: DeserializeOwned>(&self, path: &str, args: Value) -> Result<R, TypedError> {
-        let result = self.peer.call(path, args).await.map_err(missing)?;
+    /// The arguments go out as the text [`ArgsOut`] wrote.
+    async fn call_at<R: DeserializeOwned>(
+        &self,
+        path: &str,
+        args: Box<RawValue>,
+    ) -> Result<R, TypedError> {
+        let result = self.peer.call_raw(path, args).await.map_err(missing)?;
         decode(path, result)
     }
 }

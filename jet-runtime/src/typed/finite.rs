@@ -2,12 +2,13 @@
 //!
 //! `serde_json` turns `NaN` and `±inf` into `null`, which breaks the value's own schema
 //! (`"type": "number"`) and reaches every fetcher as a different value than the service
-//! holds. The typed layer encodes every state, argument and result through [`to_json`],
-//! which fails with a clear message instead.
+//! holds. The typed layer encodes every state, argument and result through [`to_json`]
+//! (a `Value`) or [`write_json`] (JSON text), which fail with a clear message instead.
 //!
-//! The common case pays one extra walk of the encoded value: only a value that contains a
-//! `null` (where a non-finite float may have gone) is serialised a second time through
-//! [`Check`], a serializer that produces nothing and fails at the first non-finite float.
+//! The common case pays one extra look at the encoding: only a value whose encoding
+//! contains a `null` (where a non-finite float may have gone) is serialised a second time
+//! through [`Check`], a serializer that produces nothing and fails at the first non-finite
+//! float.
 
 use serde::ser::{self, Error as _, Serialize};
 use serde_json::{Error, Value};
@@ -19,6 +20,20 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<Value, Error> 
         value.serialize(Check)?;
     }
     Ok(json)
+}
+
+/// `serde_json::to_writer` appending to `out`, but a non-finite `f32`/`f64` anywhere in
+/// `value` is an error (`out` then holds a partial encoding after what it held before).
+/// For publishing: encoding into a reused buffer and comparing the text with the last
+/// published one costs no allocation for a value that did not change.
+pub(crate) fn write_json<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Error> {
+    let start = out.len();
+    serde_json::to_writer(&mut *out, value)?;
+    // A `null` inside a string (`"nullable"`) only costs the check, which then passes.
+    if out[start..].windows(4).any(|w| w == b"null") {
+        value.serialize(Check)?;
+    }
+    Ok(())
 }
 
 fn has_null(v: &Value) -> bool {
@@ -297,5 +312,34 @@ mod tests {
         let mut m = BTreeMap::new();
         m.insert("a", (1u8, Some(f64::NEG_INFINITY)));
         assert!(to_json(&m).is_err());
+    }
+
+    #[test]
+    fn text_encoding_is_serde_jsons_and_refuses_non_finite_floats() {
+        let r = Reading {
+            celsius: 20.5,
+            note: Some("nullable".into()),
+            history: vec![0.1],
+        };
+        let mut out = b"x".to_vec();
+        write_json(&r, &mut out).unwrap();
+        assert_eq!(
+            std::str::from_utf8(&out).unwrap(),
+            r#"x{"celsius":20.5,"note":"nullable","history":[0.1]}"#,
+            "appended, and an f32 keeps its own shortest spelling"
+        );
+        let bad = Reading {
+            celsius: f64::NAN,
+            note: None,
+            history: vec![],
+        };
+        let e = write_json(&bad, &mut Vec::new()).unwrap_err().to_string();
+        assert!(e.contains("NaN is not a finite number"), "{e}");
+        let mut m = BTreeMap::new();
+        m.insert((1u8, 2u8), 1.0);
+        assert!(
+            write_json(&m, &mut Vec::new()).is_err(),
+            "a map key that is not a string"
+        );
     }
 }

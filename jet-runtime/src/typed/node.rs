@@ -18,7 +18,7 @@ use super::bounds::{SettableValue, StateValue};
 use super::context::Context;
 use super::error::SetError;
 use super::event::{Event, Sink};
-use super::finite::to_json;
+use super::finite::write_json;
 use super::paths::PathTree;
 use super::schema::{self, NodeTag, Schemas};
 use super::NodeClient;
@@ -75,10 +75,20 @@ pub trait Methods: Sized + 'static {
 /// A field's validator with its error turned into text (see `validation`).
 pub type Validator<F> = fn(&F) -> Result<(), String>;
 
-type Getter<T> = Arc<dyn Fn(&T) -> Result<Value, serde_json::Error> + Send + Sync>;
-type Setter<T> = Arc<dyn Fn(&mut T, Value) -> Result<Value, SetError> + Send + Sync>;
+/// Appends the state's value as JSON text to the buffer (see [`write_json`]).
+type Getter<T> = Arc<dyn Fn(&T, &mut Vec<u8>) -> Result<(), serde_json::Error> + Send + Sync>;
+type Setter<T> = Arc<dyn Fn(&mut T, Value) -> Result<Stored, SetError> + Send + Sync>;
 /// Points an event field at where serving put its state; returns the initial value.
 type Binder<T> = Arc<dyn Fn(&T, Sink) -> Value + Send + Sync>;
+
+/// What a remote set stored: the value as JSON text, encoded as the getter encodes it (so
+/// it compares with what publishing last sent), and the same as a `Value` (what the peer
+/// answers and publishes).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stored {
+    pub(crate) text: String,
+    pub(crate) value: Value,
+}
 
 /// One state of a node: its relative path, schema, and how to read and write it.
 pub struct StateInfo<T> {
@@ -106,7 +116,7 @@ impl<T: 'static> StateInfo<T> {
             access: None,
             schema: schema::state_schema::<F>,
             node: NodeTag::of::<T>(),
-            get: Arc::new(move |t| to_json(get(t))),
+            get: Arc::new(move |t, out| write_json(get(t), out)),
             set: None,
             event: None,
             computed: false,
@@ -125,7 +135,7 @@ impl<T: 'static> StateInfo<T> {
             access: None,
             schema: schema::state_schema::<F>,
             node: NodeTag::of::<T>(),
-            get: Arc::new(move |t| to_json(&compute(t))),
+            get: Arc::new(move |t, out| write_json(&compute(t), out)),
             set: None,
             event: None,
             computed: true,
@@ -144,7 +154,13 @@ impl<T: 'static> StateInfo<T> {
             access: None,
             schema: schema::event_schema::<E>,
             node: NodeTag::of::<T>(),
-            get: Arc::new(move |t| Ok(serde_json::json!({"seq": get(t).count(), "event": null}))),
+            // Not used: serving binds an event state (`event`) and `emit` sends it.
+            get: Arc::new(move |t, out| {
+                write_json(
+                    &serde_json::json!({"seq": get(t).count(), "event": null}),
+                    out,
+                )
+            }),
             set: None,
             event: Some(Arc::new(move |t: &T, sink| get(t).bind(sink))),
             computed: false,
@@ -172,9 +188,17 @@ impl<T: 'static> StateInfo<T> {
             if let Some(validate) = validate {
                 validate(&new).map_err(SetError::Invalid)?;
             }
-            let stored = to_json(&new).map_err(|e| SetError::Encode(e.to_string()))?;
+            let mut text = Vec::new();
+            write_json(&new, &mut text).map_err(|e| SetError::Encode(e.to_string()))?;
+            // The `Value` of the text, not `to_value(&new)`: the same number spellings
+            // (an `f32` is `0.1`, not the `0.10000000149011612` of its `f64`).
+            let value =
+                serde_json::from_slice(&text).map_err(|e| SetError::Encode(e.to_string()))?;
             *get_mut(t) = new;
-            Ok(stored)
+            Ok(Stored {
+                text: String::from_utf8_lossy(&text).into_owned(),
+                value,
+            })
         }));
         info
     }
@@ -218,7 +242,7 @@ impl<T: 'static> StateInfo<T> {
             access: self.access.or(access),
             schema: self.schema,
             node: self.node.nest(prefix),
-            get: Arc::new(move |o: &O| get(project(o))),
+            get: Arc::new(move |o: &O, out: &mut Vec<u8>| get(project(o), out)),
             set,
             event,
             computed: self.computed,
@@ -502,6 +526,13 @@ mod tests {
         }
     }
 
+    /// What the state's getter writes.
+    fn text<T: 'static>(info: &StateInfo<T>, value: &T) -> String {
+        let mut out = Vec::new();
+        (info.get)(value, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
     fn level() -> StateInfo<Inner> {
         StateInfo::writable("level", |i| &i.level, |i| &mut i.level, Some(below_100))
     }
@@ -511,7 +542,13 @@ mod tests {
         let info = level();
         let mut v = Inner::default();
         let set = info.set.as_ref().unwrap();
-        assert_eq!(set(&mut v, json!(7)), Ok(json!(7)));
+        assert_eq!(
+            set(&mut v, json!(7)),
+            Ok(Stored {
+                text: "7".into(),
+                value: json!(7)
+            })
+        );
         assert_eq!(v.level, 7);
         assert!(
             matches!(set(&mut v, json!(300)), Err(SetError::Type { expected, .. }) if expected == "u8")
@@ -521,7 +558,7 @@ mod tests {
             Err(SetError::Invalid("100 is not below 100".into()))
         );
         assert_eq!(v.level, 7, "refused values are not stored");
-        assert_eq!((info.get)(&v).unwrap(), json!(7));
+        assert_eq!(text(&info, &v), "7");
     }
 
     #[test]
@@ -532,7 +569,7 @@ mod tests {
         let mut o = Outer::default();
         (nested.set.as_ref().unwrap())(&mut o, json!(9)).unwrap();
         assert_eq!(o.inner.level, 9);
-        assert_eq!((nested.get)(&o).unwrap(), json!(9));
+        assert_eq!(text(&nested, &o), "9");
 
         let ro: StateInfo<Outer> = level().nest(
             "inner",

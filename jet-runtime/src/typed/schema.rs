@@ -387,7 +387,12 @@ pub(crate) fn join(mount: &str, relative: &str) -> String {
     if mount.is_empty() {
         relative.to_owned()
     } else {
-        format!("{mount}/{relative}")
+        // Not `format!`: this runs for every call a typed client makes.
+        let mut path = String::with_capacity(mount.len() + 1 + relative.len());
+        path.push_str(mount);
+        path.push('/');
+        path.push_str(relative);
+        path
     }
 }
 

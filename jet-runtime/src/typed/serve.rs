@@ -56,7 +56,7 @@ impl Peer {
         let mut state_adds = Vec::with_capacity(instance.states.len());
         for (index, ((info, full), initial)) in instance.states.iter().zip(published).enumerate() {
             let mut builder = self
-                .add_state(full.clone(), initial)
+                .add_state_text(full.clone(), initial)
                 .schema(info.schema_at(&path));
             if let Some(access) = &info.access {
                 builder = builder.access(access.clone());
@@ -148,10 +148,10 @@ impl Peer {
 }
 
 /// One served value: the lock the handlers take, and the last published value of each
-/// state, so only real changes are published. The published values are only touched under
-/// a lock of the value: the write lock (sets, `&mut self` methods, updates) or a read lock
-/// with `publishing` held (`changed()` of a handle or a method's context), so they follow
-/// the order of the writes.
+/// state (as JSON text), so only real changes are published. The published values are
+/// only touched under a lock of the value: the write lock (sets, `&mut self` methods,
+/// updates) or a read lock with `publishing` held (`changed()` of a handle or a method's
+/// context), so they follow the order of the writes.
 pub(crate) struct Instance<T> {
     value: RwLock<T>,
     peer: Peer,
@@ -159,7 +159,7 @@ pub(crate) struct Instance<T> {
     mount: Arc<str>,
     /// Each state with its full path.
     states: Vec<(StateInfo<T>, String)>,
-    published: Mutex<Vec<Value>>,
+    published: Mutex<Vec<String>>,
     /// Held for a whole publish (see [`Instance::publish`]).
     publishing: tokio::sync::Mutex<()>,
     /// Some state is computed by a getter: a remote set republishes.
@@ -189,11 +189,16 @@ impl<T: Node> Instance<T> {
                         path: full.as_str().into(),
                         alive: Arc::downgrade(&alive),
                     },
-                ),
-                None => (info.get)(&value).map_err(|e| TypedError::Encode {
-                    path: full.clone(),
-                    message: e.to_string(),
-                })?,
+                )
+                .to_string(),
+                None => {
+                    let mut text = Vec::new();
+                    (info.get)(&value, &mut text).map_err(|e| TypedError::Encode {
+                        path: full.clone(),
+                        message: e.to_string(),
+                    })?;
+                    String::from_utf8_lossy(&text).into_owned()
+                }
             };
             published.push(initial);
             with_paths.push((info, full));
@@ -214,7 +219,7 @@ impl<T: Node> Instance<T> {
         self.value.into_inner()
     }
 
-    fn lock_published(&self) -> std::sync::MutexGuard<'_, Vec<Value>> {
+    fn lock_published(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
         self.published.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -230,7 +235,8 @@ impl<T: Node> Instance<T> {
 
     /// Publish `change` for each state whose serialised value differs from the last
     /// published one. It takes the write guard, so the published values follow the order
-    /// of the writes.
+    /// of the writes. Each state is encoded into one reused buffer and compared as text:
+    /// an unchanged state costs its encoding and no allocation.
     ///
     /// All or nothing per call: every state is encoded first, and if one fails (a
     /// non-finite float, a failing `Serialize`), nothing is marked or sent and the error
@@ -244,6 +250,7 @@ impl<T: Node> Instance<T> {
         let changed = {
             let published = self.lock_published();
             let mut changed = Vec::new();
+            let mut now = Vec::with_capacity(256);
             for (index, ((info, full), last)) in
                 self.states.iter().zip(published.iter()).enumerate()
             {
@@ -251,12 +258,13 @@ impl<T: Node> Instance<T> {
                     // Sent by `Event::emit` when emitted; diffing would resend one.
                     continue;
                 }
-                let now = (info.get)(value).map_err(|e| TypedError::Encode {
+                now.clear();
+                (info.get)(value, &mut now).map_err(|e| TypedError::Encode {
                     path: full.clone(),
                     message: e.to_string(),
                 })?;
-                if now != *last {
-                    changed.push((index, now));
+                if now != last.as_bytes() {
+                    changed.push((index, String::from_utf8_lossy(&now).into_owned()));
                 }
             }
             changed
@@ -264,7 +272,7 @@ impl<T: Node> Instance<T> {
         if changed.is_empty() {
             return Ok(());
         }
-        let previous: Vec<(usize, Value)> = {
+        let previous: Vec<(usize, String)> = {
             let mut published = self.lock_published();
             changed
                 .iter()
@@ -276,9 +284,9 @@ impl<T: Node> Instance<T> {
                 })
                 .collect()
         };
-        let sends = changed
-            .into_iter()
-            .map(|(index, now)| self.peer.change(&self.states[index].1, now));
+        let sends = changed.into_iter().map(|(index, now)| async move {
+            self.peer.change_text(&self.states[index].1, &now).await
+        });
         let outcomes = join_all(sends).await;
         let mut first_error = None;
         {
@@ -352,8 +360,8 @@ impl<T: Node> Instance<T> {
                 // `change`, as `update` publishes none for an unchanged field.
                 let unchanged = {
                     let mut published = self.lock_published();
-                    let unchanged = published[index] == stored;
-                    published[index] = stored.clone();
+                    let unchanged = published[index] == stored.text;
+                    published[index] = stored.text;
                     unchanged
                 };
                 if !unchanged && self.has_computed {
@@ -365,7 +373,7 @@ impl<T: Node> Instance<T> {
                         tracing::warn!(path = %full, error = %e, "publishing computed states after a set failed");
                     }
                 }
-                let reply = SetReply::adjusted(stored);
+                let reply = SetReply::adjusted(stored.value);
                 Ok(if unchanged {
                     reply.without_change()
                 } else {

@@ -427,6 +427,63 @@ async fn remote_set_to_the_current_value_publishes_no_change() {
     d.shutdown().await;
 }
 
+// ---- Publishing: states are compared and sent as their own JSON text ------------------
+
+#[derive(Default, Node)]
+struct Dial {
+    level: f32,
+    count: u32,
+}
+
+/// States are published as serde_json writes them (compared as text, no `Value` built), so
+/// an `f32` reads `0.1` on the bus, not the `0.10000000149011612` of its `f64`, whether it
+/// was added, updated or set remotely, and a set to the same `f32` publishes nothing.
+#[tokio::test]
+async fn f32_states_keep_their_own_spelling_and_equal_values_publish_nothing() {
+    use futures_util::StreamExt;
+    use jet_runtime::peer::{ElementEvent, FetchEvent, FetchStream};
+
+    async fn next(s: &mut FetchStream) -> ElementEvent {
+        match t(s.next()).await.expect("fetch stream ended") {
+            FetchEvent::Element(e) => e,
+            other => panic!("expected an element event, got {other:?}"),
+        }
+    }
+
+    let d = jet_tests::start_daemon().await;
+    let service = peer(&d).await;
+    let dial = Dial {
+        level: 0.1,
+        count: 0,
+    };
+    let served = t(service.serve("dial", dial)).await.unwrap();
+    let caller = peer(&d).await;
+    let mut events = t(caller.fetch(&Fetch::all().path_equals("dial/level")))
+        .await
+        .unwrap();
+    assert_eq!(next(&mut events).await.value, Some(json!(0.1)), "as added");
+
+    let client = DialClient::new(&caller, "dial");
+    t(client.set_level(0.1)).await.unwrap(); // the current value: no change
+    t(served.update(|d| d.count = 1)).await.unwrap(); // another state: no change here
+    t(served.update(|d| d.level = 0.2)).await.unwrap();
+    assert_eq!(
+        next(&mut events).await.value,
+        Some(json!(0.2)),
+        "the first change is the update's, in the f32's spelling"
+    );
+    t(client.set_level(0.3)).await.unwrap();
+    assert_eq!(
+        next(&mut events).await.value,
+        Some(json!(0.3)),
+        "a remote set"
+    );
+    t(served.update(|d| d.level = 0.3)).await.unwrap(); // what the set stored: no change
+    t(served.update(|d| d.level = 0.4)).await.unwrap();
+    assert_eq!(next(&mut events).await.value, Some(json!(0.4)));
+    d.shutdown().await;
+}
+
 // ---- Lifecycle: a missing path is the same error for get, set and call ------------------
 
 #[tokio::test]
