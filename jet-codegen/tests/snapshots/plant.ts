@@ -231,7 +231,12 @@ export class LineClient {
     return new BoilerClient(this.peer, jetJoin(this.path, "boiler"));
   }
 
-  /** Start the conveyor; the boiler must be heating. */
+  /**
+   * Start the conveyor; the boiler must be heating.
+   *
+   * @throws code 2001 (`AlreadyRunning`): The line runs already.
+   * @throws code 2002 (`BoilerOff`): Its boiler is off: the line needs hot water.
+   */
   start(): Promise<void> {
     return jetCall<void>(this.peer, jetJoin(this.path, "start"), {});
   }
