@@ -46,6 +46,11 @@ pub async fn run(addr: &str) -> anyhow::Result<Vec<String>> {
     }
     line1.boiler().set_mode(Mode::Eco).await?;
     line1.boiler().burner().set_power(60).await?;
+    // A method of the fourth level, on the burner.
+    out.push(format!(
+        "line1 burner ready: {}",
+        line1.boiler().burner().ready().await?
+    ));
     line1.start().await?;
     out.push("line1 started".into());
     // The validator keeps the conveyor within its range.

@@ -1,5 +1,5 @@
-//! The boiler of the typed-layer example: a node with a nested burner node, read-only
-//! measurements, a validated setpoint, a whole-struct state and sync and async methods.
+//! The boiler of the typed-layer example: a node with a nested burner node (with a method
+//! of its own), read-only measurements, a validated setpoint, a whole-struct state and sync and async methods.
 //! `boiler_service` serves it, `boiler_client` drives it; the end-to-end and schema tests
 //! use the same types.
 
@@ -26,6 +26,14 @@ impl Burner {
         } else {
             Err(format!("power is a percentage, {power} is above 100"))
         }
+    }
+}
+
+#[jet_runtime::methods]
+impl Burner {
+    /// Whether the burner can fire: some power set and no flame burning yet.
+    pub fn ready(&self) -> bool {
+        self.power > 0 && !self.flame
     }
 }
 

@@ -1,6 +1,6 @@
 //! A small plant for the typed layer's full example: the plant has two production lines,
 //! each line a conveyor and a boiler (`crate::boiler`), each boiler a burner: four levels
-//! of nested nodes, with methods on the plant, the lines and the boilers. `plant_service`
+//! of nested nodes, with methods at every level (plant, lines, boilers, burners). `plant_service`
 //! serves it, `plant_client` drives it through the generated clients.
 //!
 //! ```text

@@ -206,7 +206,7 @@ async fn device_example_serves_its_boiler_from_its_own_daemon() {
         .unwrap();
 }
 
-/// The plant example end to end: four levels of nested nodes, methods at three of them,
+/// The plant example end to end: four levels of nested nodes with methods at each,
 /// refusals from a method and from a validator, a watched state, a computed state, an
 /// event.
 #[tokio::test]
@@ -232,6 +232,7 @@ async fn plant_client_example_drives_the_plant_service_example() {
     };
     expect("plant: Example Works");
     expect("line1 start refused: the boiler is off: set its mode first");
+    expect("line1 burner ready: true");
     expect("line1 started");
     expect("speed 5 refused: ");
     expect("line1 produced ");

@@ -244,6 +244,11 @@ export class BurnerClient {
   watchOperatingHours(onValue: (value: number) => void): Promise<Unwatch> {
     return jetWatch<number>(this.peer, jetJoin(this.path, "operatingHours"), onValue);
   }
+
+  /** Whether the burner can fire: some power set and no flame burning yet. */
+  ready(): Promise<boolean> {
+    return jetCall<boolean>(this.peer, jetJoin(this.path, "ready"), {});
+  }
 }
 
 /** The `boiler` node (`BoilerClient`) on `peer`'s bus. */

@@ -87,6 +87,7 @@ async fn serves_every_field_and_method_at_its_path() {
             ("plant/line1/boiler/heat", None, false),
             ("plant/line1/boiler/status", None, false),
             ("plant/line1/boiler/resetHours", None, false),
+            ("plant/line1/boiler/burner/ready", None, false),
         ],
         "states in field order, then methods; read-only fields fetch-only; skipped field \
          and skipped method absent"
@@ -286,7 +287,8 @@ async fn update_and_mut_methods_publish_exactly_what_changed() {
     let mut events = t(watcher.fetch(&Fetch::all().path_starts_with("plant/line1/boiler/")))
         .await
         .unwrap();
-    for _ in 0..10 {
+    // 7 states and 4 methods (the burner's `ready` among them).
+    for _ in 0..11 {
         assert_eq!(element(&mut events).await.kind, EventKind::Add);
     }
 

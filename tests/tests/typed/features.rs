@@ -262,7 +262,7 @@ async fn serves_on_the_node_jet_daemon_which_ignores_schemas() {
     assert!(e.to_string().contains("the setpoint must be within"), "{e}");
     // node-jet has no `schema` method: the offline schemas are what remains.
     assert!(t(other.schemas(&Fetch::all())).await.is_err());
-    assert_eq!(Boiler::schemas().len(), 10);
+    assert_eq!(Boiler::schemas().len(), 11);
 }
 
 #[tokio::test]
@@ -299,7 +299,8 @@ async fn schemas_travel_in_add_and_jetd_serves_them_by_path_rule() {
         [
             "plant/line1/boiler/burner/power",
             "plant/line1/boiler/burner/flame",
-            "plant/line1/boiler/burner/operatingHours"
+            "plant/line1/boiler/burner/operatingHours",
+            "plant/line1/boiler/burner/ready"
         ]
     );
     assert_eq!(burner[0].1["type"], "integer");

@@ -71,7 +71,8 @@ async fn scenario(addr: &str) {
         [
             "plant/boiler/burner/flame",
             "plant/boiler/burner/operatingHours",
-            "plant/boiler/burner/power"
+            "plant/boiler/burner/power",
+            "plant/boiler/burner/ready"
         ],
         "{addr}"
     );
