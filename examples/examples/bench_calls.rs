@@ -71,7 +71,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let done = Arc::new(AtomicU64::new(0));
-    let cpu_before = process_cpu();
+    let cpu_before = jet_examples::process_cpu_time();
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(args.seconds);
     let mut workers = tokio::task::JoinSet::new();
@@ -92,7 +92,7 @@ async fn main() -> anyhow::Result<()> {
         result??;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let cpu = (process_cpu() - cpu_before).as_secs_f64();
+    let cpu = (jet_examples::process_cpu_time() - cpu_before).as_secs_f64();
     let calls = done.load(Ordering::Relaxed);
     println!(
         "rust peer pair: {calls} calls in {elapsed:.2} s = {:.0} calls/s, {:.1} µs CPU per call \
@@ -104,19 +104,4 @@ async fn main() -> anyhow::Result<()> {
     caller.close().await;
     provider.close().await;
     Ok(())
-}
-
-/// This process's CPU time so far (user + system, from `/proc/self/stat`, in ticks of
-/// 10 ms); zero where there is no `/proc`.
-fn process_cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // After the `(comm)` field: utime and stime are the 12th and 13th fields.
-    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-    let ticks: u64 = rest
-        .split_whitespace()
-        .skip(11)
-        .take(2)
-        .filter_map(|f| f.parse::<u64>().ok())
-        .sum();
-    Duration::from_millis(ticks * 10)
 }

@@ -69,22 +69,6 @@ struct Twenty {
     f19: bool,
 }
 
-/// Process CPU time (user + system) so far.
-fn cpu() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the `(comm)`: state is field 3, utime 14 and stime 15 (1-based).
-    let after = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|f| f.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // 100 ticks per second on Linux (USER_HZ).
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
-}
-
 struct Figure {
     wall: Duration,
     cpu: Duration,
@@ -107,13 +91,13 @@ where
     for i in 0..n / 10 {
         op(i).await?; // warm-up
     }
-    let (wall, cpu0) = (Instant::now(), cpu());
+    let (wall, cpu0) = (Instant::now(), jet_examples::process_cpu_time());
     for i in 0..n {
         op(i).await?;
     }
     Ok(Figure {
         wall: wall.elapsed(),
-        cpu: cpu() - cpu0,
+        cpu: jet_examples::process_cpu_time() - cpu0,
     })
 }
 
