@@ -93,6 +93,9 @@ const MODULE_NAMES: &[&str] = &[
     "jetCall",
     "jetWatch",
     "jetEvents",
+    "jetCallTyped",
+    "jetServiceError",
+    "JetServiceError",
     "Array",
     "Record",
     "Promise",
@@ -118,17 +121,20 @@ const MODULE_NAMES: &[&str] = &[
 /// The members every client class has.
 const CLASS_MEMBERS: &[&str] = &["constructor", "peer", "path"];
 
-/// The module's fixed part: imports and the helpers over node-jet 3.
-const PRELUDE: &str = r#"import { Fetcher } from 'node-jet';
-import type { Peer, PublishMessage, ValueType } from 'node-jet';
-
-/** Ends a watch: unfetches, and resolves once the daemon has confirmed. */
-export type Unwatch = () => Promise<void>;
-
-function jetJoin(node: string, rel: string): string {
-  return node === '' ? rel : `${node}/${rel}`;
+/// The helpers over node-jet 3 a module may need; only those its clients use are written
+/// (with `noUnusedLocals` a module with an unused helper would not compile).
+#[derive(Debug, Default, Clone, Copy)]
+struct Helpers {
+    get: bool,
+    set: bool,
+    call: bool,
+    watch: bool,
+    events: bool,
+    /// Some method declares `errors`: the `JetServiceError` class and its converter.
+    errors: bool,
 }
 
+const JET_GET: &str = r#"
 async function jetGet<T>(peer: Peer, path: string): Promise<T> {
   const found = await peer.get<ValueType>({ path: { equals: path } });
   const state = found.find((e) => e.path === path);
@@ -137,16 +143,84 @@ async function jetGet<T>(peer: Peer, path: string): Promise<T> {
   }
   return state.value as unknown as T;
 }
+"#;
 
+const JET_SET: &str = r#"
 async function jetSet(peer: Peer, path: string, value: ValueType): Promise<void> {
   await peer.set(path, value);
 }
+"#;
 
+const JET_CALL: &str = r#"
 async function jetCall<R>(peer: Peer, path: string, args: Record<string, unknown>): Promise<R> {
   // Left-out optional arguments are `undefined` here and absent on the wire.
   return (await peer.call(path, args as Record<string, ValueType>)) as unknown as R;
 }
+"#;
 
+/// `jetCall` for methods that declare errors: a rejection that is one of them becomes a
+/// `JetServiceError`.
+const JET_CALL_TYPED: &str = r#"
+async function jetCallTyped<R>(
+  peer: Peer,
+  path: string,
+  args: Record<string, unknown>,
+  errors: readonly { code: number; kind: string }[],
+): Promise<R> {
+  try {
+    return await jetCall<R>(peer, path, args);
+  } catch (err) {
+    throw jetServiceError(err, errors);
+  }
+}
+"#;
+
+const JET_ERRORS: &str = r#"
+/**
+ * An error a method's owner answered with, one of those its schema declares: the JSON-RPC
+ * `code`, the stable `kind` name and the error's `data` (whose `kind` member repeats it).
+ * Each method that declares errors has a union of these as `<Node><Method>Error`.
+ */
+export class JetServiceError<K extends string = string, D = unknown> extends Error {
+  constructor(
+    readonly code: number,
+    readonly kind: K,
+    readonly data: D,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JetServiceError';
+  }
+}
+
+// node-jet 3 rejects with the answer's `{code, message, data}`; a classic owner's `data`
+// (where jet-runtime puts `kind`) arrives as `data.details` (PROTOCOL.md A.10). Anything
+// that is not a declared error is passed on as it came.
+function jetServiceError(err: unknown, errors: readonly { code: number; kind: string }[]): unknown {
+  if (typeof err !== 'object' || err === null) {
+    return err;
+  }
+  const { code, message, data } = err as { code?: unknown; message?: unknown; data?: unknown };
+  const details =
+    typeof data === 'object' && data !== null && 'details' in data
+      ? (data as { details: unknown }).details
+      : data;
+  const kind =
+    typeof details === 'object' && details !== null
+      ? (details as { kind?: unknown }).kind
+      : undefined;
+  const declared = errors.find(
+    (e) => e.code === code && (kind === undefined || e.kind === kind),
+  );
+  if (declared === undefined) {
+    return err;
+  }
+  const text = typeof message === 'string' ? message : declared.kind;
+  return new JetServiceError(declared.code, declared.kind, details, text);
+}
+"#;
+
+const JET_WATCH: &str = r#"
 async function jetWatch<T>(peer: Peer, path: string, onValue: (value: T) => void): Promise<Unwatch> {
   const fetcher = new Fetcher().path('equals', path);
   fetcher.on('data', (update: PublishMessage<ValueType>) => {
@@ -159,7 +233,9 @@ async function jetWatch<T>(peer: Peer, path: string, onValue: (value: T) => void
     await peer.unfetch(fetcher);
   };
 }
+"#;
 
+const JET_EVENTS: &str = r#"
 // An event stream's state is `{seq, event}` (`event` null before the first one): only the
 // events emitted after the watch started, unwrapped, with their sequence number.
 async function jetEvents<E extends { seq: number; event: unknown }>(
@@ -181,6 +257,53 @@ async function jetEvents<E extends { seq: number; event: unknown }>(
 }
 "#;
 
+impl Helpers {
+    /// The imports and the helpers this module uses, in a fixed order.
+    fn prelude(&self) -> String {
+        let watches = self.watch || self.events;
+        let call = self.call || self.errors;
+        let mut out = String::new();
+        if watches {
+            out.push_str("import { Fetcher } from 'node-jet';\n");
+        }
+        let mut types = vec!["Peer"];
+        if watches {
+            types.push("PublishMessage");
+        }
+        if self.get || self.set || call || watches {
+            types.push("ValueType");
+        }
+        out.push_str(&format!(
+            "import type {{ {} }} from 'node-jet';\n",
+            types.join(", ")
+        ));
+        if watches {
+            out.push_str(
+                "\n/** Ends a watch: unfetches, and resolves once the daemon has confirmed. */\n\
+                 export type Unwatch = () => Promise<void>;\n",
+            );
+        }
+        out.push_str(
+            "\nfunction jetJoin(node: string, rel: string): string {\n  return node === '' ? rel : `${node}/${rel}`;\n}\n",
+        );
+        let parts = [
+            (self.get, JET_GET),
+            (self.set, JET_SET),
+            (call, JET_CALL),
+            (self.errors, JET_ERRORS),
+            (self.errors, JET_CALL_TYPED),
+            (self.watch, JET_WATCH),
+            (self.events, JET_EVENTS),
+        ];
+        for (used, text) in parts {
+            if used {
+                out.push_str(text);
+            }
+        }
+        out
+    }
+}
+
 /// The TypeScript module for `elements`.
 pub fn typescript(elements: &[Element]) -> Result<String, CodegenError> {
     let model = Model::build(elements)?;
@@ -194,11 +317,12 @@ pub fn typescript(elements: &[Element]) -> Result<String, CodegenError> {
         .map(|t| scope.claim(&format!("{}Client", pascal(&t.name))))
         .collect();
     let mut types = Types::new(scope);
+    let mut helpers = Helpers::default();
     let classes: Vec<String> = model
         .types
         .iter()
         .enumerate()
-        .map(|(i, t)| class(t, &clients[i], &clients, &mut types))
+        .map(|(i, t)| class(t, &clients[i], &clients, &mut types, &mut helpers))
         .collect();
     let mut factories = String::new();
     for root in &model.roots {
@@ -219,7 +343,7 @@ pub fn typescript(elements: &[Element]) -> Result<String, CodegenError> {
         "// Generated by `jet codegen --lang typescript` from the schemas of a Jet bus.\n\
          // Do not edit: regenerate instead.\n\n",
     );
-    out.push_str(PRELUDE);
+    out.push_str(&helpers.prelude());
     out.push_str(&types.declarations());
     for c in &classes {
         out.push('\n');
@@ -242,13 +366,19 @@ fn display_path(path: &str) -> &str {
 }
 
 /// The client class of one node type.
-fn class(ty: &NodeType, name: &str, clients: &[String], types: &mut Types) -> String {
+fn class(
+    ty: &NodeType,
+    name: &str,
+    clients: &[String],
+    types: &mut Types,
+    helpers: &mut Helpers,
+) -> String {
     let mut scope = Scope::with_reserved(CLASS_MEMBERS);
     let mut body = String::new();
     for member in &ty.members {
         match member.kind {
             Kind::State { read_only, event } => {
-                body.push_str(&state(member, read_only, event, &mut scope, types))
+                body.push_str(&state(member, read_only, event, &mut scope, types, helpers))
             }
             Kind::Method => {}
         }
@@ -263,7 +393,7 @@ fn class(ty: &NodeType, name: &str, clients: &[String], types: &mut Types) -> St
         ));
     }
     for member in ty.members.iter().filter(|m| m.kind == Kind::Method) {
-        body.push_str(&method(member, &mut scope, types));
+        body.push_str(&method(member, &ty.name, &mut scope, types, helpers));
     }
     let at: Vec<&str> = ty.paths.iter().map(|p| display_path(p)).collect();
     let doc = format!(
@@ -296,6 +426,7 @@ fn state(
     event: bool,
     scope: &mut Scope,
     types: &mut Types,
+    helpers: &mut Helpers,
 ) -> String {
     let doc_ctx = types.document(&member.schema);
     let ty = types.root_type(&member.schema, &doc_ctx);
@@ -309,6 +440,7 @@ fn state(
     let path = string(&member.rel);
     let mut out = String::new();
     if !event {
+        helpers.get = true;
         let get = scope.claim(&prefixed("get", &base));
         out.push_str(&format!(
             "\n{}  {get}(): Promise<{ty}> {{\n    return jetGet<{ty}>(this.peer, jetJoin(this.path, {path}));\n  }}\n",
@@ -316,6 +448,7 @@ fn state(
         ));
     }
     if !read_only && !event {
+        helpers.set = true;
         let set = scope.claim(&prefixed("set", &base));
         out.push_str(&format!(
             "\n{}  {set}(value: {ty}): Promise<void> {{\n    return jetSet(this.peer, jetJoin(this.path, {path}), value);\n  }}\n",
@@ -332,6 +465,7 @@ fn state(
         .iter()
         .all(|key| member.schema["properties"][key].is_object());
     if event && wrapped {
+        helpers.events = true;
         out.push_str(&format!(
             "\n{}  {watch}(onEvent: (event: NonNullable<{ty}['event']>, seq: number) => void): Promise<Unwatch> {{\n    return jetEvents<{ty}>(this.peer, jetJoin(this.path, {path}), onEvent);\n  }}\n",
             doc_comment(
@@ -341,6 +475,7 @@ fn state(
         ));
         return out;
     }
+    helpers.watch = true;
     out.push_str(&format!(
         "\n{}  {watch}(onValue: (value: {ty}) => void): Promise<Unwatch> {{\n    return jetWatch<{ty}>(this.peer, jetJoin(this.path, {path}), onValue);\n  }}\n",
         doc_comment(
@@ -397,30 +532,57 @@ fn params(schema: Option<&Value>, doc: &Doc, types: &Types) -> Vec<Param> {
         .collect()
 }
 
-/// The errors a method documents (`errors`: `[{code, kind, message?, ..}]`), as `@throws`.
-fn throws(schema: &Value) -> Vec<String> {
+/// One error a method declares (`errors`: `[{code, kind, message?, description?, data}]`).
+struct DeclaredError {
+    code: i64,
+    kind: String,
+    text: Option<String>,
+    /// The TypeScript type of its `data`.
+    data: String,
+}
+
+/// The errors a method declares; entries without an integer `code` or a `kind` are skipped
+/// (nothing could recognise them).
+fn declared_errors(schema: &Value, types: &mut Types) -> Vec<DeclaredError> {
     let Some(Value::Array(errors)) = schema.get("errors") else {
         return Vec::new();
     };
     errors
         .iter()
         .filter_map(|e| {
-            let code = e.get("code")?;
-            let kind = e.get("kind").and_then(Value::as_str).unwrap_or("error");
+            let code = e.get("code")?.as_i64()?;
+            let kind = e.get("kind")?.as_str()?.to_owned();
             let text = e
                 .get("description")
                 .or_else(|| e.get("message"))
                 .and_then(Value::as_str)
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default();
-            Some(format!("@throws code {code} (`{kind}`){text}"))
+                .map(str::to_owned);
+            let data = match e.get("data") {
+                Some(d) => {
+                    let doc = types.document(d);
+                    types.root_type_at(d, &doc, "  ")
+                }
+                None => "unknown".to_owned(),
+            };
+            Some(DeclaredError {
+                code,
+                kind,
+                text,
+                data,
+            })
         })
         .collect()
 }
 
 /// One async fn per method: arguments in `x-positional` order, trailing optional ones
 /// optional, sent by name.
-fn method(member: &Member, scope: &mut Scope, types: &mut Types) -> String {
+fn method(
+    member: &Member,
+    node_type: &str,
+    scope: &mut Scope,
+    types: &mut Types,
+    helpers: &mut Helpers,
+) -> String {
     let params_schema = member.schema.get("params");
     let params_doc = params_schema.map(|p| types.document(p)).unwrap_or_default();
     let params = params(params_schema, &params_doc, types);
@@ -470,15 +632,63 @@ fn method(member: &Member, scope: &mut Scope, types: &mut Types) -> String {
         .filter(|p| !p.doc.is_empty())
         .map(|p| format!("@param {} {}", p.ident, p.doc))
         .collect();
-    tags.extend(throws(&member.schema));
+    let errors = declared_errors(&member.schema, types);
+    let call = if errors.is_empty() {
+        helpers.call = true;
+        format!(
+            "jetCall<{result}>(this.peer, jetJoin(this.path, {}), {args})",
+            string(&member.rel)
+        )
+    } else {
+        helpers.errors = true;
+        let error_type = types.claim(&format!(
+            "{}{}Error",
+            pascal(node_type),
+            pascal(&member.rel)
+        ));
+        let variants: Vec<String> = errors
+            .iter()
+            .map(|e| format!("JetServiceError<{}, {}>", string(&e.kind), e.data))
+            .collect();
+        types.declare_extra(
+            &error_type,
+            &format!(
+                "The errors `{}` of a `{node_type}` node may reject with, as `JetServiceError`s.",
+                member.rel
+            ),
+            &format!(
+                "export type {error_type} =\n  | {};\n",
+                variants.join("\n  | ")
+            ),
+        );
+        for e in &errors {
+            let text = e
+                .text
+                .as_deref()
+                .map(|t| format!(": {t}"))
+                .unwrap_or_default();
+            tags.push(format!(
+                "@throws {{{error_type}}} code {} (`{}`){text}",
+                e.code, e.kind
+            ));
+        }
+        let list: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{{ code: {}, kind: {} }}", e.code, string(&e.kind)))
+            .collect();
+        format!(
+            "jetCallTyped<{result}>(this.peer, jetJoin(this.path, {}), {args}, [{}])",
+            string(&member.rel),
+            list.join(", ")
+        )
+    };
     if !tags.is_empty() {
         doc = format!("{doc}\n\n{}", tags.join("\n"));
     }
     format!(
-        "\n{}  {name}({}): Promise<{result}> {{\n    return jetCall<{result}>(this.peer, jetJoin(this.path, {}), {args});\n  }}\n",
+        "\n{}  {name}({}): Promise<{result}> {{\n    return {call};\n  }}\n",
         doc_comment(&doc, "  "),
         signature.join(", "),
-        string(&member.rel),
     )
 }
 
@@ -619,12 +829,41 @@ mod tests {
             &ts,
             &[
                 "heat(minutes: number, power?: number | null, note?: string, default2?: boolean): Promise<number> {",
-                "return jetCall<number>(this.peer, jetJoin(this.path, \"heat\"), { \"minutes\": minutes, \"power\": power, \"note\": note, \"default\": default2 });",
+                "return jetCallTyped<number>(this.peer, jetJoin(this.path, \"heat\"), { \"minutes\": minutes, \"power\": power, \"note\": note, \"default\": default2 }, [{ code: 1001, kind: \"off\" }]);",
                 "* @param power Percent.",
-                "* @throws code 1001 (`off`): the boiler is off",
+                "* @throws {BHeatError} code 1001 (`off`): the boiler is off",
+                "export type BHeatError =",
+                "| JetServiceError<\"off\", unknown>;",
                 "skip(a: unknown | undefined, b: unknown): Promise<void> {",
             ],
         );
+    }
+
+    #[test]
+    fn only_the_helpers_the_clients_use_are_written() {
+        let methods_only = generate(&[("m/go", json!({"params": {}, "result": {}}))]);
+        assert!(methods_only.contains("import type { Peer, ValueType } from 'node-jet';"));
+        for unused in [
+            "Fetcher",
+            "jetGet",
+            "jetSet",
+            "jetWatch",
+            "jetEvents",
+            "Unwatch",
+            "JetServiceError",
+        ] {
+            assert!(
+                !methods_only.contains(unused),
+                "{unused} in:\n{methods_only}"
+            );
+        }
+        let read_only = generate(&[("s/t", json!({"type": "number", "readOnly": true}))]);
+        assert!(read_only.contains("import { Fetcher } from 'node-jet';"));
+        assert!(read_only.contains("async function jetGet<T>"));
+        assert!(read_only.contains("async function jetWatch<T>"));
+        for unused in ["jetSet", "jetCall", "jetEvents"] {
+            assert!(!read_only.contains(unused), "{unused} in:\n{read_only}");
+        }
     }
 
     #[test]

@@ -239,9 +239,14 @@ impl Types {
 
     /// The type of a document's root: its named type if titled, else the expression.
     pub(super) fn root_type(&self, schema: &Value, doc: &Doc) -> String {
+        self.root_type_at(schema, doc, "")
+    }
+
+    /// [`Types::root_type`] for a type written at `indent` (inside another declaration).
+    pub(super) fn root_type_at(&self, schema: &Value, doc: &Doc, indent: &str) -> String {
         match &doc.root {
             Some(name) => name.clone(),
-            None => self.expr(schema, doc, ""),
+            None => self.expr(schema, doc, indent),
         }
     }
 
@@ -409,6 +414,17 @@ impl Types {
         out.push_str(indent);
         out.push('}');
         out
+    }
+
+    /// Declare a type the generator composed itself (not from a schema), e.g. a method's
+    /// error union; `name` was claimed with [`Types::claim`].
+    pub(super) fn declare_extra(&mut self, name: &str, doc: &str, body: &str) {
+        self.decls.push(Decl {
+            name: name.to_owned(),
+            doc: Some(doc.to_owned()),
+            variants: None,
+            body: body.to_owned(),
+        });
     }
 
     /// The declarations, each with its doc comment.

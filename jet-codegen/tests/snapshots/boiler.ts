@@ -29,31 +29,67 @@ async function jetCall<R>(peer: Peer, path: string, args: Record<string, unknown
   return (await peer.call(path, args as Record<string, ValueType>)) as unknown as R;
 }
 
+/**
+ * An error a method's owner answered with, one of those its schema declares: the JSON-RPC
+ * `code`, the stable `kind` name and the error's `data` (whose `kind` member repeats it).
+ * Each method that declares errors has a union of these as `<Node><Method>Error`.
+ */
+export class JetServiceError<K extends string = string, D = unknown> extends Error {
+  constructor(
+    readonly code: number,
+    readonly kind: K,
+    readonly data: D,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JetServiceError';
+  }
+}
+
+// node-jet 3 rejects with the answer's `{code, message, data}`; a classic owner's `data`
+// (where jet-runtime puts `kind`) arrives as `data.details` (PROTOCOL.md A.10). Anything
+// that is not a declared error is passed on as it came.
+function jetServiceError(err: unknown, errors: readonly { code: number; kind: string }[]): unknown {
+  if (typeof err !== 'object' || err === null) {
+    return err;
+  }
+  const { code, message, data } = err as { code?: unknown; message?: unknown; data?: unknown };
+  const details =
+    typeof data === 'object' && data !== null && 'details' in data
+      ? (data as { details: unknown }).details
+      : data;
+  const kind =
+    typeof details === 'object' && details !== null
+      ? (details as { kind?: unknown }).kind
+      : undefined;
+  const declared = errors.find(
+    (e) => e.code === code && (kind === undefined || e.kind === kind),
+  );
+  if (declared === undefined) {
+    return err;
+  }
+  const text = typeof message === 'string' ? message : declared.kind;
+  return new JetServiceError(declared.code, declared.kind, details, text);
+}
+
+async function jetCallTyped<R>(
+  peer: Peer,
+  path: string,
+  args: Record<string, unknown>,
+  errors: readonly { code: number; kind: string }[],
+): Promise<R> {
+  try {
+    return await jetCall<R>(peer, path, args);
+  } catch (err) {
+    throw jetServiceError(err, errors);
+  }
+}
+
 async function jetWatch<T>(peer: Peer, path: string, onValue: (value: T) => void): Promise<Unwatch> {
   const fetcher = new Fetcher().path('equals', path);
   fetcher.on('data', (update: PublishMessage<ValueType>) => {
     if (update.event !== 'Remove') {
       onValue(update.value as unknown as T);
-    }
-  });
-  await peer.fetch(fetcher);
-  return async () => {
-    await peer.unfetch(fetcher);
-  };
-}
-
-// An event stream's state is `{seq, event}` (`event` null before the first one): only the
-// events emitted after the watch started, unwrapped, with their sequence number.
-async function jetEvents<E extends { seq: number; event: unknown }>(
-  peer: Peer,
-  path: string,
-  onEvent: (event: NonNullable<E['event']>, seq: number) => void,
-): Promise<Unwatch> {
-  const fetcher = new Fetcher().path('equals', path);
-  fetcher.on('data', (update: PublishMessage<ValueType>) => {
-    const value = update.value as unknown as E | undefined;
-    if (update.event === 'Change' && value && value.event !== null && value.event !== undefined) {
-      onEvent(value.event as NonNullable<E['event']>, value.seq);
     }
   });
   await peer.fetch(fetcher);
@@ -75,6 +111,16 @@ export interface Limits {
   min: number;
   max: number;
 }
+
+/** The errors `heat` of a `Boiler` node may reject with, as `JetServiceError`s. */
+export type BoilerHeatError =
+  | JetServiceError<"Off", {
+    kind: "Off";
+  }>
+  | JetServiceError<"TooLong", {
+    kind: "TooLong";
+    max: number;
+  }>;
 
 export interface Status {
   temperature: number;
@@ -171,11 +217,11 @@ export class BoilerClient {
    * Heat for a number of minutes at the given burner power (default 80 %); returns the
    * water temperature reached.
    *
-   * @throws code 1001 (`Off`): The mode is `off`.
-   * @throws code 1002 (`TooLong`): More minutes than one heating run may take.
+   * @throws {BoilerHeatError} code 1001 (`Off`): The mode is `off`.
+   * @throws {BoilerHeatError} code 1002 (`TooLong`): More minutes than one heating run may take.
    */
   heat(minutes: number, power?: number | null): Promise<number> {
-    return jetCall<number>(this.peer, jetJoin(this.path, "heat"), { "minutes": minutes, "power": power });
+    return jetCallTyped<number>(this.peer, jetJoin(this.path, "heat"), { "minutes": minutes, "power": power }, [{ code: 1001, kind: "Off" }, { code: 1002, kind: "TooLong" }]);
   }
 
   /** The current state in one answer. */

@@ -29,6 +29,62 @@ async function jetCall<R>(peer: Peer, path: string, args: Record<string, unknown
   return (await peer.call(path, args as Record<string, ValueType>)) as unknown as R;
 }
 
+/**
+ * An error a method's owner answered with, one of those its schema declares: the JSON-RPC
+ * `code`, the stable `kind` name and the error's `data` (whose `kind` member repeats it).
+ * Each method that declares errors has a union of these as `<Node><Method>Error`.
+ */
+export class JetServiceError<K extends string = string, D = unknown> extends Error {
+  constructor(
+    readonly code: number,
+    readonly kind: K,
+    readonly data: D,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JetServiceError';
+  }
+}
+
+// node-jet 3 rejects with the answer's `{code, message, data}`; a classic owner's `data`
+// (where jet-runtime puts `kind`) arrives as `data.details` (PROTOCOL.md A.10). Anything
+// that is not a declared error is passed on as it came.
+function jetServiceError(err: unknown, errors: readonly { code: number; kind: string }[]): unknown {
+  if (typeof err !== 'object' || err === null) {
+    return err;
+  }
+  const { code, message, data } = err as { code?: unknown; message?: unknown; data?: unknown };
+  const details =
+    typeof data === 'object' && data !== null && 'details' in data
+      ? (data as { details: unknown }).details
+      : data;
+  const kind =
+    typeof details === 'object' && details !== null
+      ? (details as { kind?: unknown }).kind
+      : undefined;
+  const declared = errors.find(
+    (e) => e.code === code && (kind === undefined || e.kind === kind),
+  );
+  if (declared === undefined) {
+    return err;
+  }
+  const text = typeof message === 'string' ? message : declared.kind;
+  return new JetServiceError(declared.code, declared.kind, details, text);
+}
+
+async function jetCallTyped<R>(
+  peer: Peer,
+  path: string,
+  args: Record<string, unknown>,
+  errors: readonly { code: number; kind: string }[],
+): Promise<R> {
+  try {
+    return await jetCall<R>(peer, path, args);
+  } catch (err) {
+    throw jetServiceError(err, errors);
+  }
+}
+
 async function jetWatch<T>(peer: Peer, path: string, onValue: (value: T) => void): Promise<Unwatch> {
   const fetcher = new Fetcher().path('equals', path);
   fetcher.on('data', (update: PublishMessage<ValueType>) => {
@@ -82,6 +138,15 @@ export interface Summary {
   produced: number;
 }
 
+/** The errors `start` of a `Line` node may reject with, as `JetServiceError`s. */
+export type LineStartError =
+  | JetServiceError<"AlreadyRunning", {
+    kind: "AlreadyRunning";
+  }>
+  | JetServiceError<"BoilerOff", {
+    kind: "BoilerOff";
+  }>;
+
 /**
  * How the boiler runs.
  *
@@ -95,6 +160,16 @@ export interface Limits {
   min: number;
   max: number;
 }
+
+/** The errors `heat` of a `Boiler` node may reject with, as `JetServiceError`s. */
+export type BoilerHeatError =
+  | JetServiceError<"Off", {
+    kind: "Off";
+  }>
+  | JetServiceError<"TooLong", {
+    kind: "TooLong";
+    max: number;
+  }>;
 
 export interface Status {
   temperature: number;
@@ -234,11 +309,11 @@ export class LineClient {
   /**
    * Start the conveyor; the boiler must be heating.
    *
-   * @throws code 2001 (`AlreadyRunning`): The line runs already.
-   * @throws code 2002 (`BoilerOff`): Its boiler is off: the line needs hot water.
+   * @throws {LineStartError} code 2001 (`AlreadyRunning`): The line runs already.
+   * @throws {LineStartError} code 2002 (`BoilerOff`): Its boiler is off: the line needs hot water.
    */
   start(): Promise<void> {
-    return jetCall<void>(this.peer, jetJoin(this.path, "start"), {});
+    return jetCallTyped<void>(this.peer, jetJoin(this.path, "start"), {}, [{ code: 2001, kind: "AlreadyRunning" }, { code: 2002, kind: "BoilerOff" }]);
   }
 
   /** Stop the conveyor; returns whether it was running. */
@@ -335,11 +410,11 @@ export class BoilerClient {
    * Heat for a number of minutes at the given burner power (default 80 %); returns the
    * water temperature reached.
    *
-   * @throws code 1001 (`Off`): The mode is `off`.
-   * @throws code 1002 (`TooLong`): More minutes than one heating run may take.
+   * @throws {BoilerHeatError} code 1001 (`Off`): The mode is `off`.
+   * @throws {BoilerHeatError} code 1002 (`TooLong`): More minutes than one heating run may take.
    */
   heat(minutes: number, power?: number | null): Promise<number> {
-    return jetCall<number>(this.peer, jetJoin(this.path, "heat"), { "minutes": minutes, "power": power });
+    return jetCallTyped<number>(this.peer, jetJoin(this.path, "heat"), { "minutes": minutes, "power": power }, [{ code: 1001, kind: "Off" }, { code: 1002, kind: "TooLong" }]);
   }
 
   /** The current state in one answer. */

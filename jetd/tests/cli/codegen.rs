@@ -26,7 +26,7 @@ const NODE_STEP: Duration = Duration::from_secs(120);
 /// wrong shape (a missing optional parameter, a setter on a read-only state) fails here.
 const USE_TS: &str = r#"
 import { Peer } from 'node-jet';
-import { plant } from './plant.js';
+import { plant, JetServiceError, type BoilerHeatError, type LineStartError } from './plant.js';
 
 // node-jet 3 builds a CloseEvent when a TCP socket closes; Node 20 has none.
 const g = globalThis as Record<string, unknown>;
@@ -51,8 +51,27 @@ await boiler.setMode('eco');
 out({ mode: await boiler.getMode() });
 out({ heat: await boiler.heat(10) });
 out({ heatAt50: await boiler.heat(10, 50) });
+// A declared error arrives as a JetServiceError; its union narrows on `kind`.
+try {
+  await boiler.heat(1000);
+  out({ tooLong: 'resolved' });
+} catch (e) {
+  const err = e as BoilerHeatError;
+  if (e instanceof JetServiceError && err.kind === 'TooLong') {
+    out({ tooLong: { code: err.code, max: err.data.max } });
+  } else {
+    out({ tooLong: String(e) });
+  }
+}
 out({ power: await boiler.burner.getPower() });
 await works.line1.start();
+try {
+  await works.line1.start();
+  out({ startAgain: 'resolved' });
+} catch (e) {
+  const err = e as LineStartError;
+  out({ startAgain: e instanceof JetServiceError ? err.kind : String(e) });
+}
 out({ summary: await works.summary() });
 // An event stream: only events emitted after the watch started, unwrapped.
 const alarms: object[] = [];
@@ -175,6 +194,9 @@ async fn compile_and_run(dir: &Path, module: &str, use_ts: &str, addr: &str) -> 
     let tsc = [
         "node_modules/typescript/bin/tsc",
         "--strict",
+        // The module writes only the helpers its clients use.
+        "--noUnusedLocals",
+        "--noUnusedParameters",
         "--target",
         "es2022",
         "--module",
@@ -256,7 +278,9 @@ async fn typescript_from_the_live_bus_compiles_and_drives_the_plant_with_node_je
             // writes 28.0 as `28`, and jetd's serde_json compares numbers by their text.
             json!({"heat": 28}),
             json!({"heatAt50": 33}),
+            json!({"tooLong": {"code": 1002, "max": 120}}),
             json!({"power": 50}),
+            json!({"startAgain": "AlreadyRunning"}),
             json!({"summary": {"running": 1, "produced": 0}}),
             json!({"stopped": 1}),
             json!({"alarms": [{"event": {"EmergencyStop": {"lines_stopped": 1}}, "seq": 1}]}),
@@ -439,5 +463,129 @@ async fn codegen_says_what_to_do_without_schemas() {
     )
     .await;
     done.assert_fails(2, "--from /nonexistent/s.json");
+    bus.shutdown().await;
+}
+
+/// Drives the client generated from the node-jet 3 provider's hand-written schemas; the
+/// `@ts-expect-error` lines make tsc fail if the types accept what the schemas do not.
+const DEVICE3_TS: &str = r#"
+import { Peer } from 'node-jet';
+import { dev3, type Alarm, type Level, type Config, type ResetArgs } from './device3.js';
+
+const g = globalThis as Record<string, unknown>;
+if (g.CloseEvent === undefined) {
+  g.CloseEvent = class CloseEvent extends Event {};
+}
+const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
+setTimeout(() => { out({ fatal: 'watchdog' }); process.exit(1); }, 30000).unref();
+
+const level: Level = 'fault';
+const alarm: Alarm = { code: 7, level, note: null };
+// @ts-expect-error: not one of the `oneOf` constants
+const wrong: Level = 'warn';
+// @ts-expect-error: `code` and `level` are required
+const partial: Alarm = { code: 1 };
+// @ts-expect-error: `force` is required
+const noForce: ResetArgs = { reason: 'x' };
+void [alarm, wrong, partial, noForce];
+
+const [ip, port] = (process.argv[2] ?? '').split(':');
+const peer = new Peer({ ip, port: Number(port) });
+await peer.connect();
+const d = dev3(peer);
+// @ts-expect-error: read-only states have no setter
+void d.setAlarms;
+out({ alarms: await d.getAlarms() });
+const config: Config = { name: 'north', limit: null, labels: { site: 'a' } };
+await d.setConfig(config);
+out({ config: await d.getConfig() });
+try {
+  // The owner's own check: tsc cannot see it, the owner refuses.
+  await d.setConfig({ name: 5 } as unknown as Config);
+  out({ refused: false });
+} catch {
+  out({ refused: true });
+}
+out({ before: await d.getLastReset() });
+await d.reset(true);
+out({ reset: await d.getLastReset() });
+await d.reset(false, 'test');
+out({ resetWhy: await d.getLastReset() });
+await peer.close();
+process.exit(0);
+"#;
+
+/// A node-jet 3 provider (tests/interop3/schema_provider.mjs) adds elements whose `schema`
+/// members were written by hand: `$defs`/`$ref`, `oneOf` enums, nullable and optional
+/// members, a read-only state, a method with an optional argument. The TypeScript
+/// generated from the live bus type-checks and drives that provider through jetd.
+#[tokio::test]
+async fn typescript_from_a_node_jet_3_providers_hand_written_schemas_drives_it() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    ensure_node_modules().await;
+    let bus = Bus::start().await;
+    let addr = bus.tcp.trim_start_matches("tcp://").to_owned();
+    let mut provider = Command::new("node")
+        .arg(interop3().join("schema_provider.mjs"))
+        .arg(&addr)
+        .current_dir(interop3())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("cannot run node (the codegen test needs node)");
+    let mut lines = BufReader::new(provider.stdout.take().unwrap()).lines();
+    let first = timeout(NODE_STEP, lines.next_line())
+        .await
+        .expect("the node-jet 3 provider did not get ready in time")
+        .unwrap();
+    assert_eq!(first.as_deref(), Some(r#"{"ready":true}"#));
+
+    let dir = scratch("device3");
+    let ts = dir.join("device3.ts");
+    jet(
+        &bus.tcp,
+        &[
+            "codegen",
+            "--lang",
+            "typescript",
+            "--starts-with",
+            "dev3/",
+            "--out",
+            ts.to_str().unwrap(),
+        ],
+    )
+    .await
+    .assert_ok();
+    let generated = std::fs::read_to_string(&ts).unwrap();
+    for expected in [
+        "export type Level = \"info\" | \"fault\";",
+        "export interface Alarm {",
+        "export interface Config {",
+        "export interface ResetArgs {",
+        "getLastReset(): Promise<null | ResetArgs> {",
+        "reset(force: boolean, reason?: string | null): Promise<Record<string, unknown>> {",
+    ] {
+        assert!(
+            generated.lines().any(|l| l.trim().starts_with(expected)),
+            "no line `{expected}` in:\n{generated}"
+        );
+    }
+    let lines_out = compile_and_run(&dir, "device3.ts", DEVICE3_TS, &addr).await;
+    assert_eq!(
+        lines_out,
+        [
+            json!({"alarms": [{"code": 3, "level": "info", "note": null}]}),
+            json!({"config": {"name": "north", "limit": null, "labels": {"site": "a"}}}),
+            json!({"refused": true}),
+            json!({"before": null}),
+            json!({"reset": {"force": true}}),
+            json!({"resetWhy": {"force": false, "reason": "test"}}),
+        ]
+    );
+    drop(provider.stdin.take());
+    let _ = timeout(STEP, provider.wait()).await;
+    let _ = std::fs::remove_dir_all(&dir);
     bus.shutdown().await;
 }
